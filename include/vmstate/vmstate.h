@@ -1,0 +1,14 @@
+/*
+ * libvmstate umbrella header: includes every public header.
+ */
+#ifndef VMSTATE_VMSTATE_H
+#define VMSTATE_VMSTATE_H
+
+#include "common.h"
+#include "error.h"
+#include "version.h"
+#include "json.h"
+#include "io.h"
+/* @HEADERS@ -- one include per concept header, added as they land */
+
+#endif

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Install every Debian package the build, the tests and the benchmarks need.
+# A no-op when all are present. Debian 12 (bookworm), run as root.
+set -euo pipefail
+
+packages=(
+    # build
+    meson ninja-build pkg-config gcc clang libclang-rt-14-dev
+    libjansson-dev libyajl-dev zlib1g-dev
+    # tests
+    libcmocka-dev python3 binutils openssl libtasn1-bin
+    # the peer and test oracle: Debian's QEMU 7.2
+    qemu-system-x86 qemu-system-arm qemu-system-ppc qemu-system-misc qemu-utils
+    # benchmarks
+    hyperfine time
+)
+
+missing=()
+for p in "${packages[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
+        missing+=("$p")
+    fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+    exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "setup: missing packages: ${missing[*]}; run as root (or install them)" >&2
+    exit 1
+fi
+echo "setup: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q >&2
+apt-get install -y -q --no-install-recommends "${missing[@]}" >&2

@@ -1,0 +1,643 @@
+/*
+ * libvmstate: buffered big-endian readers and writers, safe output files.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include "vmstate/io.h"
+#include "internal.h"
+
+/*
+ * The buffer is twice the largest piece vms_read_ptr hands out, so that a
+ * piece straddling the end of one refill always fits after compaction.
+ */
+#define READER_BUF (2 * VMS_READER_WINDOW)
+
+struct vms_reader {
+    int fd;             /* -1 for memory */
+    bool own_fd;
+    bool eof;           /* the fd returned 0 */
+    const uint8_t *mem; /* memory input, or our buffer */
+    uint8_t *buf;
+    size_t pos, fill;   /* unread bytes are buf[pos..fill) */
+    uint64_t base;      /* input offset of buf[0] */
+    int64_t size;
+    char name[VMS_ERROR_FILE_MAX];
+};
+
+static vms_reader *reader_new(const char *name, vms_error *err)
+{
+    vms_reader *r = calloc(1, sizeof(*r));
+
+    if (!r) {
+        vms_error_set(err, VMS_ENOMEM, "out of memory");
+        return NULL;
+    }
+    r->fd = -1;
+    r->size = -1;
+    snprintf(r->name, sizeof(r->name), "%s", name ? name : "");
+    return r;
+}
+
+vms_reader *vms_reader_fd(int fd, const char *name, vms_error *err)
+{
+    struct stat st;
+    vms_reader *r = reader_new(name, err);
+
+    if (!r) {
+        return NULL;
+    }
+    r->buf = malloc(READER_BUF);
+    if (!r->buf) {
+        free(r);
+        vms_error_set(err, VMS_ENOMEM, "out of memory");
+        return NULL;
+    }
+    r->mem = r->buf;
+    r->fd = fd;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+        off_t cur = lseek(fd, 0, SEEK_CUR);
+        r->size = st.st_size;
+        r->base = cur > 0 ? (uint64_t)cur : 0;
+    }
+    return r;
+}
+
+vms_reader *vms_reader_open(const char *path, vms_error *err)
+{
+    int fd;
+    vms_reader *r;
+    struct stat st;
+
+    if (strcmp(path, "-") == 0) {
+        return vms_reader_fd(0, "-", err);
+    }
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        vms_error_set_file(err, path);
+        vms_error_set(err, errno == ENOENT ? VMS_ENOTFOUND : VMS_EIO,
+                      "cannot open: %s", strerror(errno));
+        return NULL;
+    }
+    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+        close(fd);
+        vms_error_set_file(err, path);
+        vms_error_set(err, VMS_EINVAL, "is a directory");
+        return NULL;
+    }
+    r = vms_reader_fd(fd, path, err);
+    if (!r) {
+        close(fd);
+        return NULL;
+    }
+    r->own_fd = true;
+    return r;
+}
+
+vms_reader *vms_reader_mem(const void *buf, size_t len, const char *name,
+                           vms_error *err)
+{
+    vms_reader *r = reader_new(name, err);
+
+    if (r) {
+        r->mem = buf;
+        r->fill = len;
+        r->size = (int64_t)len;
+        r->eof = true;
+    }
+    return r;
+}
+
+void vms_reader_close(vms_reader *r)
+{
+    if (r) {
+        if (r->own_fd) {
+            close(r->fd);
+        }
+        free(r->buf);
+        free(r);
+    }
+}
+
+const char *vms_reader_name(const vms_reader *r)
+{
+    return r->name;
+}
+
+uint64_t vms_reader_offset(const vms_reader *r)
+{
+    return r->base + r->pos;
+}
+
+int64_t vms_reader_size(const vms_reader *r)
+{
+    return r->size;
+}
+
+static int fail_at(vms_reader *r, vms_error *err, int code, const char *what)
+{
+    vms_error_set_file(err, r->name);
+    return vms_error_set_at(err, code, vms_reader_offset(r), "%s", what);
+}
+
+/* Make at least n unread bytes available (n <= READER_BUF/2); 0 or error. */
+static int fill(vms_reader *r, size_t n, vms_error *err)
+{
+    if (r->fill - r->pos >= n) {
+        return 0;
+    }
+    if (r->fd < 0 || r->eof) {
+        return fail_at(r, err, VMS_ETRUNC, "unexpected end of input");
+    }
+    if (r->pos) {
+        memmove(r->buf, r->buf + r->pos, r->fill - r->pos);
+        r->base += r->pos;
+        r->fill -= r->pos;
+        r->pos = 0;
+    }
+    while (r->fill < n) {
+        ssize_t k = read(r->fd, r->buf + r->fill, READER_BUF - r->fill);
+        if (k < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            vms_error_set_file(err, r->name);
+            return vms_error_set_at(err, VMS_EIO, vms_reader_offset(r),
+                                    "read failed: %s", strerror(errno));
+        }
+        if (k == 0) {
+            r->eof = true;
+            return fail_at(r, err, VMS_ETRUNC, "unexpected end of input");
+        }
+        r->fill += (size_t)k;
+    }
+    return 0;
+}
+
+bool vms_reader_at_eof(vms_reader *r)
+{
+    if (r->pos < r->fill) {
+        return false;
+    }
+    return fill(r, 1, NULL) != 0;
+}
+
+int vms_reader_seek(vms_reader *r, uint64_t offset, vms_error *err)
+{
+    if (r->size < 0) {
+        return fail_at(r, err, VMS_EUNSUPPORTED, "input is not seekable");
+    }
+    if ((int64_t)offset > r->size) {
+        return fail_at(r, err, VMS_ETRUNC, "seek past the end of input");
+    }
+    if (r->fd < 0) {
+        r->pos = (size_t)offset;
+        return 0;
+    }
+    if (offset >= r->base && offset <= r->base + r->fill) {
+        r->pos = (size_t)(offset - r->base);
+        return 0;
+    }
+    if (lseek(r->fd, (off_t)offset, SEEK_SET) < 0) {
+        vms_error_set_file(err, r->name);
+        return vms_error_set_at(err, VMS_EIO, offset, "seek failed: %s",
+                                strerror(errno));
+    }
+    r->base = offset;
+    r->pos = r->fill = 0;
+    r->eof = false;
+    return 0;
+}
+
+int vms_read_peek(vms_reader *r, size_t n, const uint8_t **p, size_t *got,
+                  vms_error *err)
+{
+    if (n > VMS_READER_WINDOW) {
+        return fail_at(r, err, VMS_EINVAL, "read larger than the window");
+    }
+    int e = fill(r, n, err);
+    if (e && e != VMS_ETRUNC) {
+        return e;
+    }
+    if (e) {
+        vms_error_clear(err);
+    }
+    *p = r->mem + r->pos;
+    *got = r->fill - r->pos < n ? r->fill - r->pos : n;
+    return 0;
+}
+
+int vms_read_ptr(vms_reader *r, size_t n, const uint8_t **p, vms_error *err)
+{
+    int e;
+
+    if (n > VMS_READER_WINDOW) {
+        return fail_at(r, err, VMS_EINVAL, "read larger than the window");
+    }
+    e = fill(r, n, err);
+    if (e) {
+        return e;
+    }
+    *p = r->mem + r->pos;
+    r->pos += n;
+    return 0;
+}
+
+int vms_read_bytes(vms_reader *r, void *dst, size_t n, vms_error *err)
+{
+    uint8_t *d = dst;
+    uint64_t start = vms_reader_offset(r);
+
+    /* Large copies go piecewise so that dst may exceed the window. */
+    while (n) {
+        size_t k = n < VMS_READER_WINDOW ? n : VMS_READER_WINDOW;
+        const uint8_t *p;
+        int e = vms_read_ptr(r, k, &p, err);
+        if (e) {
+            if (err) {
+                err->offset = start;
+            }
+            return e;
+        }
+        memcpy(d, p, k);
+        d += k;
+        n -= k;
+    }
+    return 0;
+}
+
+int vms_read_skip(vms_reader *r, uint64_t n, vms_error *err)
+{
+    uint64_t target = vms_reader_offset(r) + n;
+
+    if (r->size >= 0 && r->fd >= 0 && n > READER_BUF) {
+        if ((int64_t)target > r->size) {
+            return fail_at(r, err, VMS_ETRUNC, "unexpected end of input");
+        }
+        return vms_reader_seek(r, target, err);
+    }
+    while (n) {
+        size_t k = n < VMS_READER_WINDOW ? (size_t)n : VMS_READER_WINDOW;
+        const uint8_t *p;
+        int e = vms_read_ptr(r, k, &p, err);
+        if (e) {
+            return e;
+        }
+        n -= k;
+    }
+    return 0;
+}
+
+int vms_read_u8(vms_reader *r, uint8_t *v, vms_error *err)
+{
+    const uint8_t *p;
+    int e = vms_read_ptr(r, 1, &p, err);
+    if (!e) {
+        *v = p[0];
+    }
+    return e;
+}
+
+int vms_read_be16(vms_reader *r, uint16_t *v, vms_error *err)
+{
+    const uint8_t *p;
+    int e = vms_read_ptr(r, 2, &p, err);
+    if (!e) {
+        *v = vms_get_be16(p);
+    }
+    return e;
+}
+
+int vms_read_be32(vms_reader *r, uint32_t *v, vms_error *err)
+{
+    const uint8_t *p;
+    int e = vms_read_ptr(r, 4, &p, err);
+    if (!e) {
+        *v = vms_get_be32(p);
+    }
+    return e;
+}
+
+int vms_read_be64(vms_reader *r, uint64_t *v, vms_error *err)
+{
+    const uint8_t *p;
+    int e = vms_read_ptr(r, 8, &p, err);
+    if (!e) {
+        *v = vms_get_be64(p);
+    }
+    return e;
+}
+
+int vms_read_str8(vms_reader *r, char s[256], uint8_t *len, vms_error *err)
+{
+    const uint8_t *p;
+    int e = fill(r, 1, err);
+
+    if (!e) {
+        e = fill(r, 1u + r->mem[r->pos], err);
+    }
+    if (e) {
+        return e;
+    }
+    p = r->mem + r->pos;
+    memcpy(s, p + 1, p[0]);
+    s[p[0]] = 0;
+    if (len) {
+        *len = p[0];
+    }
+    r->pos += 1u + p[0];
+    return 0;
+}
+
+/* ---- writer ---------------------------------------------------------- */
+
+#define WRITER_BUF (1u << 20)
+
+struct vms_writer {
+    int fd;
+    vms_buf *out;
+    int error;
+    uint64_t offset;   /* bytes accepted so far */
+    size_t len;
+    uint8_t *buf;
+    char name[VMS_ERROR_FILE_MAX];
+};
+
+static vms_writer *writer_new(const char *name, vms_error *err)
+{
+    vms_writer *w = calloc(1, sizeof(*w));
+
+    if (w) {
+        w->buf = malloc(WRITER_BUF);
+    }
+    if (!w || !w->buf) {
+        free(w);
+        vms_error_set(err, VMS_ENOMEM, "out of memory");
+        return NULL;
+    }
+    w->fd = -1;
+    snprintf(w->name, sizeof(w->name), "%s", name ? name : "");
+    return w;
+}
+
+vms_writer *vms_writer_fd(int fd, const char *name, vms_error *err)
+{
+    vms_writer *w = writer_new(name, err);
+
+    if (w) {
+        w->fd = fd;
+    }
+    return w;
+}
+
+vms_writer *vms_writer_buf(vms_buf *buf, vms_error *err)
+{
+    vms_writer *w = writer_new("(memory)", err);
+
+    if (w) {
+        w->out = buf;
+    }
+    return w;
+}
+
+uint64_t vms_writer_offset(const vms_writer *w)
+{
+    return w->offset;
+}
+
+static int writer_emit(vms_writer *w, const void *p, size_t n, vms_error *err)
+{
+    if (w->error) {
+        return w->error;
+    }
+    w->error = w->out ? vms_sink_buf(w->out, p, n)
+                      : vms_sink_fd((void *)(intptr_t)w->fd, p, n);
+    if (w->error) {
+        vms_error_set_file(err, w->name);
+        vms_error_set_at(err, w->error, w->offset, "write failed: %s",
+                         w->error == VMS_EIO ? strerror(errno)
+                                             : vms_strerror(w->error));
+    }
+    return w->error;
+}
+
+int vms_writer_flush(vms_writer *w, vms_error *err)
+{
+    int e = 0;
+
+    if (w->len) {
+        e = writer_emit(w, w->buf, w->len, err);
+        w->len = 0;
+    }
+    return e ? e : w->error;
+}
+
+int vms_write_bytes(vms_writer *w, const void *p, size_t n, vms_error *err)
+{
+    if (w->error) {
+        return w->error;
+    }
+    if (n > WRITER_BUF - w->len) {
+        if (vms_writer_flush(w, err)) {
+            return w->error;
+        }
+        if (n >= WRITER_BUF) {
+            if (writer_emit(w, p, n, err)) {
+                return w->error;
+            }
+            w->offset += n;
+            return 0;
+        }
+    }
+    memcpy(w->buf + w->len, p, n);
+    w->len += n;
+    w->offset += n;
+    return 0;
+}
+
+int vms_write_u8(vms_writer *w, uint8_t v, vms_error *err)
+{
+    return vms_write_bytes(w, &v, 1, err);
+}
+
+int vms_write_be16(vms_writer *w, uint16_t v, vms_error *err)
+{
+    uint8_t b[2];
+    vms_put_be16(b, v);
+    return vms_write_bytes(w, b, 2, err);
+}
+
+int vms_write_be32(vms_writer *w, uint32_t v, vms_error *err)
+{
+    uint8_t b[4];
+    vms_put_be32(b, v);
+    return vms_write_bytes(w, b, 4, err);
+}
+
+int vms_write_be64(vms_writer *w, uint64_t v, vms_error *err)
+{
+    uint8_t b[8];
+    vms_put_be64(b, v);
+    return vms_write_bytes(w, b, 8, err);
+}
+
+int vms_write_str8(vms_writer *w, const char *s, size_t len, vms_error *err)
+{
+    uint8_t l = (uint8_t)len;
+
+    if (len > 255) {
+        return vms_error_set(err, VMS_EINVAL,
+                             "string of %zu bytes does not fit a str8", len);
+    }
+    if (vms_write_bytes(w, &l, 1, err)) {
+        return w->error;
+    }
+    return vms_write_bytes(w, s, len, err);
+}
+
+int vms_sink_writer(void *opaque, const void *buf, size_t len)
+{
+    return vms_write_bytes(opaque, buf, len, NULL);
+}
+
+int vms_writer_close(vms_writer *w, vms_error *err)
+{
+    int e;
+
+    if (!w) {
+        return 0;
+    }
+    e = vms_writer_flush(w, err);
+    free(w->buf);
+    free(w);
+    return e;
+}
+
+/* ---- output files ---------------------------------------------------- */
+
+char *vms_safe_filename(const char *in, size_t len, char *out, size_t outlen)
+{
+    size_t i, n = 0;
+
+    if (outlen < 2) {
+        return out;
+    }
+    for (i = 0; i < len && n + 1 < outlen; i++) {
+        unsigned char c = (unsigned char)in[i];
+        if (c == '/' || c == '\\' || c < 0x20 || c == 0x7f ||
+            (n == 0 && c == '.')) {
+            c = '_';
+        }
+        out[n++] = (char)c;
+    }
+    if (n == 0) {
+        out[n++] = '_';
+    }
+    out[n] = 0;
+    return out;
+}
+
+static bool single_component(const char *name)
+{
+    return name[0] && !strchr(name, '/') && strcmp(name, ".") != 0 &&
+           strcmp(name, "..") != 0 && strlen(name) < 256;
+}
+
+int vms_outfile_open(vms_outfile *o, int dirfd, const char *name,
+                     unsigned flags, vms_error *err)
+{
+    struct stat st;
+    unsigned i;
+
+    o->fd = -1;
+    o->dirfd = dirfd;
+    o->tmp[0] = 0;
+    if (!single_component(name)) {
+        vms_error_set_file(err, name);
+        return vms_error_set(err, VMS_EINVAL,
+                             "refusing an output name that is not a plain "
+                             "file name");
+    }
+    snprintf(o->name, sizeof(o->name), "%s", name);
+    if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+        if (!(flags & VMS_OUT_FORCE)) {
+            vms_error_set_file(err, name);
+            return vms_error_set(err, VMS_EEXIST,
+                                 "exists (use --force to replace it)");
+        }
+        if (!S_ISREG(st.st_mode)) {
+            vms_error_set_file(err, name);
+            return vms_error_set(err, VMS_EEXIST,
+                                 "exists and is not a regular file");
+        }
+    }
+    for (i = 0; i < 100; i++) {
+        snprintf(o->tmp, sizeof(o->tmp), ".%s.%ld.%u.tmp", name,
+                 (long)getpid(), i);
+        o->fd = openat(dirfd, o->tmp,
+                       O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                       0644);
+        if (o->fd >= 0 || errno != EEXIST) {
+            break;
+        }
+    }
+    if (o->fd < 0) {
+        o->tmp[0] = 0;
+        vms_error_set_file(err, name);
+        return vms_error_set(err, VMS_EIO, "cannot create: %s",
+                             strerror(errno));
+    }
+    return 0;
+}
+
+int vms_outfile_commit(vms_outfile *o, unsigned flags, vms_error *err)
+{
+    int e = 0;
+
+    if (o->fd >= 0 && close(o->fd) != 0) {
+        e = vms_error_set(err, VMS_EIO, "close failed: %s", strerror(errno));
+    }
+    o->fd = -1;
+    if (!e && !(flags & VMS_OUT_FORCE)) {
+        /* renameat2(NOREPLACE) closes the race with a file created since. */
+        int rc = renameat2(o->dirfd, o->tmp, o->dirfd, o->name,
+                           RENAME_NOREPLACE);
+        if (rc != 0 && errno == EINVAL) {
+            /* Filesystem without NOREPLACE: link(2) also refuses to replace. */
+            rc = linkat(o->dirfd, o->tmp, o->dirfd, o->name, 0);
+            if (rc == 0) {
+                unlinkat(o->dirfd, o->tmp, 0);
+            }
+        }
+        if (rc != 0) {
+            e = vms_error_set(err, errno == EEXIST ? VMS_EEXIST : VMS_EIO,
+                              "cannot rename into place: %s",
+                              strerror(errno));
+        }
+    } else if (!e && renameat(o->dirfd, o->tmp, o->dirfd, o->name) != 0) {
+        e = vms_error_set(err, VMS_EIO, "cannot rename into place: %s",
+                          strerror(errno));
+    }
+    if (e) {
+        vms_error_set_file(err, o->name);
+        unlinkat(o->dirfd, o->tmp, 0);
+    }
+    o->tmp[0] = 0;
+    return e;
+}
+
+void vms_outfile_abort(vms_outfile *o)
+{
+    if (o->fd >= 0) {
+        close(o->fd);
+        o->fd = -1;
+    }
+    if (o->tmp[0]) {
+        unlinkat(o->dirfd, o->tmp, 0);
+        o->tmp[0] = 0;
+    }
+}

@@ -1,0 +1,125 @@
+/*
+ * vmstate: git-style dispatch to subcommands, plus argv[0] dispatch for the
+ * drop-in names of QEMU's scripts (vmstate-static-checker,
+ * analyze-migration).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <libgen.h>
+#include "cli.h"
+
+static const cli_command commands[] = {
+    /* @COMMANDS@ one line per subcommand */
+    { NULL, NULL, NULL, NULL },
+};
+
+/* Drop-in names: the program QEMU's build or its users expect. */
+static const struct {
+    const char *argv0;
+    const char *command;
+} aliases[] = {
+    /* @ALIASES@ */
+    { NULL, NULL },
+};
+
+void cli_error(const char *prog, const vms_error *err)
+{
+    char buf[1024];
+
+    fprintf(stderr, "%s: %s\n", prog, vms_error_format(err, buf, sizeof(buf)));
+}
+
+void cli_errorf(const char *prog, const char *fmt, ...)
+{
+    va_list ap;
+
+    fprintf(stderr, "%s: ", prog);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+static const cli_command *find(const char *name)
+{
+    for (size_t i = 0; commands[i].name; i++) {
+        if (strcmp(commands[i].name, name) == 0) {
+            return &commands[i];
+        }
+    }
+    return NULL;
+}
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: vmstate [--version] [--help] <command> [<args>]\n"
+            "\n"
+            "QEMU device state and migration streams.\n"
+            "\n"
+            "Commands:\n");
+    for (size_t i = 0; commands[i].name; i++) {
+        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    }
+    fprintf(out, "\n'vmstate help <command>' or 'vmstate <command> --help' "
+                 "describes one command.\n");
+}
+
+static void version(void)
+{
+    printf("vmstate %s\n"
+           "stream format: QEMU_VM_FILE_MAGIC version %d "
+           "(QEMU 2.x to 10.x streams, vmdesc JSON)\n"
+           "dump format: QEMU -dump-vmstate JSON (QEMU 1.x to 10.x)\n",
+           vms_version(), VMS_STREAM_VERSION);
+}
+
+int main(int argc, char **argv)
+{
+    char *base = basename(argv[0]);
+    const cli_command *cmd;
+    char prog[64];
+
+    for (size_t i = 0; aliases[i].argv0; i++) {
+        if (strcmp(base, aliases[i].argv0) == 0) {
+            cmd = find(aliases[i].command);
+            return cmd->run(argc, argv, base);
+        }
+    }
+    if (argc < 2) {
+        usage(stderr);
+        return CLI_EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+        version();
+        return 0;
+    }
+    if (strcmp(argv[1], "help") == 0) {
+        if (argc < 3) {
+            usage(stdout);
+            return 0;
+        }
+        cmd = find(argv[2]);
+        if (!cmd) {
+            fprintf(stderr, "vmstate: '%s' is not a vmstate command\n",
+                    argv[2]);
+            return CLI_EXIT_USAGE;
+        }
+        snprintf(prog, sizeof(prog), "vmstate %s", cmd->name);
+        cmd->usage(stdout, prog);
+        return 0;
+    }
+    cmd = find(argv[1]);
+    if (!cmd) {
+        fprintf(stderr, "vmstate: '%s' is not a vmstate command. "
+                        "See 'vmstate --help'.\n", argv[1]);
+        return CLI_EXIT_USAGE;
+    }
+    snprintf(prog, sizeof(prog), "vmstate %s", cmd->name);
+    return cmd->run(argc - 1, argv + 1, prog);
+}
