@@ -395,6 +395,28 @@ int vms_jsonw_hex_bytes(vms_jsonw *w, const uint8_t *p, size_t n)
     return vms_jsonw_string_end(w);
 }
 
+int vms_jsonw_hex_int(vms_jsonw *w, uint64_t value, unsigned size,
+                      bool is_signed)
+{
+    char tmp[64];
+    int n;
+
+    if (size == 0 || size > 8) {
+        return w->error = VMS_EINVAL;
+    }
+    if (size < 8) {
+        value &= (UINT64_C(1) << (size * 8)) - 1;
+    }
+    n = snprintf(tmp, sizeof(tmp), "0x%0*" PRIx64, (int)size * 2, value);
+    if (is_signed && (value >> (size * 8 - 1)) & 1) {
+        /* sign-extend the size-byte value to print it in decimal */
+        int64_t sv = size < 8 ? (int64_t)(value | ~((UINT64_C(1) << (size * 8)) - 1))
+                              : (int64_t)value;
+        n += snprintf(tmp + n, sizeof(tmp) - (size_t)n, " (%" PRId64 ")", sv);
+    }
+    return vms_jsonw_string_len(w, tmp, (size_t)n);
+}
+
 int vms_jsonw_text(vms_jsonw *w, const char *s, size_t len)
 {
     return put(w, s, len);

@@ -65,6 +65,14 @@ VMS_API int vms_jsonw_raw(vms_jsonw *w, const char *text, size_t len);
 /* The string "aa bb cc": bytes as two-digit lower-case hex, spaces between. */
 VMS_API int vms_jsonw_hex_bytes(vms_jsonw *w, const uint8_t *p, size_t n);
 /*
+ * An integer field as QEMU's analyze-migration.py renders it: the string
+ * "0x%0*x" with 2*size digits, and for a negative signed value its two's
+ * complement followed by " (-N)". value holds the size bytes as read
+ * (zero-extended); size is 1..8.
+ */
+VMS_API int vms_jsonw_hex_int(vms_jsonw *w, uint64_t value, unsigned size,
+                              bool is_signed);
+/*
  * A string value written in pieces (a page dump too long to hold):
  * string_begin, any number of string_append (already-safe ASCII that needs
  * no escaping), string_end.

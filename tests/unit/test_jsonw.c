@@ -160,6 +160,27 @@ static void test_long_hex_streams(void **state)
     vms_buf_free(&out);
 }
 
+static void test_hex_int(void **state)
+{
+    /* the renderings seen in QEMU's own analyze-migration.py output */
+    vms_buf out = { 0 };
+    vms_jsonw *w = vms_jsonw_new(vms_sink_buf, &out, VMS_JSONW_COMPACT, 0);
+
+    (void)state;
+    vms_jsonw_begin_array(w);
+    vms_jsonw_hex_int(w, 0xffffffff, 4, true);
+    vms_jsonw_hex_int(w, UINT64_MAX, 8, true);
+    vms_jsonw_hex_int(w, 0x7f, 1, true);
+    vms_jsonw_hex_int(w, 0x80, 1, false);
+    vms_jsonw_hex_int(w, 0x1407c1433, 8, false);
+    vms_jsonw_end_array(w);
+    assert_int_equal(vms_jsonw_free(w), 0);
+    assert_string_equal(out.data,
+        "[\"0xffffffff (-1)\",\"0xffffffffffffffff (-1)\",\"0x7f\","
+        "\"0x80\",\"0x00000001407c1433\"]");
+    vms_buf_free(&out);
+}
+
 static int failing_sink(void *opaque, const void *buf, size_t len)
 {
     (void)opaque; (void)buf; (void)len;
@@ -187,6 +208,7 @@ int main(void)
         cmocka_unit_test(test_spaced_and_hex),
         cmocka_unit_test(test_long_hex_streams),
         cmocka_unit_test(test_sticky_error),
+        cmocka_unit_test(test_hex_int),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
