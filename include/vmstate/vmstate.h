@@ -9,6 +9,8 @@
 #include "version.h"
 #include "json.h"
 #include "io.h"
+#include "dump.h"
+#include "check.h"
 /* @HEADERS@ -- one include per concept header, added as they land */
 
 #endif
