@@ -814,9 +814,17 @@ int vms_check_write_json_error(const char *src_path, const char *dest_path,
     vms_jsonw_begin_object(w);
     json_str_or_null(w, "file", err->file[0] ? err->file : NULL);
     vms_jsonw_key(w, "line");
-    vms_jsonw_int(w, err->line);
+    if (err->line > 0) {
+        vms_jsonw_int(w, err->line);
+    } else {
+        vms_jsonw_null(w);
+    }
     vms_jsonw_key(w, "column");
-    vms_jsonw_int(w, err->column);
+    if (err->line > 0) {
+        vms_jsonw_int(w, err->column);
+    } else {
+        vms_jsonw_null(w);
+    }
     json_str_or_null(w, "code", vms_strerror(err->code));
     json_str_or_null(w, "message", err->message);
     json_str_or_null(w, "text", vms_error_format(err, buf, sizeof(buf)));
