@@ -910,8 +910,47 @@ void vms_dump_free(vms_dump *d)
     free(d);
 }
 
-int vms_dump_load_buffer(const void *data, size_t len, const char *name,
-                         vms_dump **out, vms_error *err)
+/*
+ * QEMU indents its dumps with runs of spaces after each newline: about
+ * half the bytes, and yajl lexes them one by one. Fed without them (in
+ * small chunks that stay in cache) yajl sees the same events: a raw
+ * newline cannot sit inside a JSON string (yajl rejects it even without
+ * UTF-8 validation), so the dropped spaces were always between tokens.
+ * Offsets are then meaningless, so the caller parses a failure again from
+ * the original text.
+ */
+static yajl_status feed_squeezed(yajl_handle h, const unsigned char *p,
+                                 const unsigned char *end)
+{
+    unsigned char chunk[65536];
+    yajl_status st = yajl_status_ok;
+
+    while (st == yajl_status_ok && p < end) {
+        size_t n = 0;
+
+        while (p < end && n < sizeof(chunk)) {
+            size_t room = sizeof(chunk) - n;
+            size_t avail = (size_t)(end - p) < room ? (size_t)(end - p)
+                                                    : room;
+            const unsigned char *nl = memchr(p, '\n', avail);
+            size_t k = nl ? (size_t)(nl - p) + 1 : avail;
+
+            memcpy(chunk + n, p, k);
+            n += k;
+            p += k;
+            if (nl) {
+                while (p < end && *p == ' ') {
+                    p++;
+                }
+            }
+        }
+        st = yajl_parse(h, chunk, n);
+    }
+    return st;
+}
+
+static int parse_text(const void *data, size_t len, bool squeezed,
+                      const char *name, vms_dump **out, vms_error *err)
 {
     parser *p;
     vms_dump *d;
@@ -946,7 +985,11 @@ int vms_dump_load_buffer(const void *data, size_t len, const char *name,
      * we pass the bytes through).
      */
     yajl_config(p->h, yajl_dont_validate_strings, 1);
-    st = yajl_parse(p->h, data, len);
+    if (squeezed) {
+        st = feed_squeezed(p->h, data, (const unsigned char *)data + len);
+    } else {
+        st = yajl_parse(p->h, data, len);
+    }
     if (st == yajl_status_ok) {
         at_end = true;
         st = yajl_complete_parse(p->h);
@@ -967,6 +1010,16 @@ out:
     }
     *out = d;
     return 0;
+}
+
+int vms_dump_load_buffer(const void *data, size_t len, const char *name,
+                         vms_dump **out, vms_error *err)
+{
+    /* Large inputs take the fast path; errors are located on the text. */
+    if (len >= 65536 && parse_text(data, len, true, name, out, err) == 0) {
+        return 0;
+    }
+    return parse_text(data, len, false, name, out, err);
 }
 
 /* A pipe or standard input: read it all, growing the buffer. */
