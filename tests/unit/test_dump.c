@@ -144,6 +144,41 @@ static void test_errors(void **state)
     expect_error(deep, VMS_ELIMIT, 1, 267, "nesting deeper");
 }
 
+/*
+ * Large inputs are parsed without their indentation first; an error must
+ * still name the line and column of the original text.
+ */
+static void test_large_input_positions(void **state)
+{
+    size_t cap = 200000, n;
+    char *big = malloc(cap);
+    vms_error err;
+    vms_dump *d;
+    const char *tail;
+    int line = 2;
+
+    (void)state;
+    n = (size_t)snprintf(big, cap, "{\n  \"vmschkmachine\": {\"Name\": \"m\"}");
+    while (n < cap - 200) {
+        n += (size_t)snprintf(big + n, cap - n,
+                              ",\n        \"s%d\": {\"version_id\": 1}",
+                              line);
+        line++;
+    }
+    tail = ",\n      \"bad\": {\"version_id\": true}}";
+    memcpy(big + n, tail, strlen(tail));
+    assert_int_equal(vms_dump_load_buffer(big, n + strlen(tail), "big", &d,
+                                          &err), VMS_EFORMAT);
+    assert_int_equal(err.line, line + 1);
+    assert_int_equal(err.column, 29);
+    /* And the same text without the error loads. */
+    memcpy(big + n, "}\n", 3);
+    assert_int_equal(vms_dump_load_buffer(big, n + 2, "big", &d, &err), 0);
+    assert_int_equal(vms_dump_section_count(d), (size_t)line - 1);
+    vms_dump_free(d);
+    free(big);
+}
+
 static void test_file_errors(void **state)
 {
     vms_error err;
@@ -164,6 +199,7 @@ int main(void)
         cmocka_unit_test(test_model),
         cmocka_unit_test(test_duplicates),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_large_input_positions),
         cmocka_unit_test(test_file_errors),
     };
 
