@@ -391,31 +391,19 @@ static void check_fields(walker *w, const vms_dump_field *src_fields,
             advance_dest = true;
         }
 
-        if (unused_count != 0) {
-            if (!advance_dest) {
-                unused_count -= s_item->size;
-                if (unused_count == 0) {
-                    advance_dest = true;
-                    continue;
-                }
-                if (unused_count < 0) {
-                    unused_mismatch(w, sec, desc, s_item->name);
-                    break;
-                }
-                continue;
+        if (unused_count != 0 && (!advance_dest || !advance_src)) {
+            /* The side not held by the unused buffer pays it off. */
+            const vms_dump_field *item = advance_dest ? d_item : s_item;
+            bool *held = advance_dest ? &advance_src : &advance_dest;
+
+            unused_count -= item->size;
+            if (unused_count == 0) {
+                *held = true;
+            } else if (unused_count < 0) {
+                unused_mismatch(w, sec, desc, item->name);
+                break;
             }
-            if (!advance_src) {
-                unused_count -= d_item->size;
-                if (unused_count == 0) {
-                    advance_src = true;
-                    continue;
-                }
-                if (unused_count < 0) {
-                    unused_mismatch(w, sec, desc, d_item->name);
-                    break;
-                }
-                continue;
-            }
+            continue;
         }
 
         if (!names_match(desc, s_item->name, d_item->name)) {

@@ -417,7 +417,8 @@ static int cb_number(void *ctx, const char *s, size_t len)
     uint64_t v = 0;
     bool neg = false, ok = true;
     size_t i = 0;
-    int64_t *dst;
+    int64_t *dst, *ver, *min;
+    bool *has_min;
     int r;
     frame *f;
 
@@ -452,41 +453,48 @@ static int cb_number(void *ctx, const char *s, size_t len)
     if (r != 1) {
         return r != 0;
     }
+    /*
+     * ver: where a plain integer goes (version_id, size); min: where an
+     * optional one goes (minimum_version_id, num), with its flag.
+     */
     f = &p->fr[p->depth - 1];
     switch (f->kind) {
     case FR_SECTION: {
         vms_dump_section *sec = f->obj;
-        if (f->key == K_VERSION) {
-            dst = &sec->version_id;
-        } else {
-            dst = &sec->minimum_version_id;
-            sec->has_minimum_version_id = true;
-        }
+
+        ver = &sec->version_id;
+        min = &sec->minimum_version_id;
+        has_min = &sec->has_minimum_version_id;
         break;
     }
     case FR_DESC: {
         vms_dump_desc *desc = f->obj;
-        if (f->key == K_VERSION) {
-            dst = &desc->version_id;
-        } else {
-            dst = &desc->minimum_version_id;
-            desc->has_minimum_version_id = true;
-        }
+
+        ver = &desc->version_id;
+        min = &desc->minimum_version_id;
+        has_min = &desc->has_minimum_version_id;
         break;
     }
     default: {
         vms_dump_field *fld = f->obj;
-        switch (f->key) {
-        case K_VERSION: dst = &fld->version_id; break;
-        case K_SIZE: dst = &fld->size; break;
-        case K_NUM: dst = &fld->num; fld->has_num = true; break;
-        default:
-            dst = &fld->minimum_version_id;
-            fld->has_minimum_version_id = true;
-            break;
+
+        ver = &fld->version_id;
+        min = &fld->minimum_version_id;
+        has_min = &fld->has_minimum_version_id;
+        if (f->key == K_SIZE) {
+            ver = &fld->size;
+        } else if (f->key == K_NUM) {
+            min = &fld->num;
+            has_min = &fld->has_num;
         }
         break;
     }
+    }
+    if (f->key == K_VERSION || f->key == K_SIZE) {
+        dst = ver;
+    } else {
+        dst = min;
+        *has_min = true;
     }
     *dst = neg ? (int64_t)(0 - v) : (int64_t)v;
     return 1;
@@ -566,6 +574,25 @@ static vms_dump_desc *new_desc(parser *p, size_t start)
     return desc;
 }
 
+/*
+ * What '{' and '[' share: inside an ignored value, or as the value of an
+ * unknown key, go one level deeper in skip mode. Returns the callback's
+ * result, or -1 when the caller is to open a modelled object or array.
+ */
+static int enter(parser *p, enum vtype t, const char *what, size_t start)
+{
+    int r;
+
+    if (p->skip) {
+        return skip_in(p, start);
+    }
+    r = accept_value(p, t, what, start);
+    if (r != 1) {
+        return r == 2 ? skip_in(p, start) : 0;
+    }
+    return -1;
+}
+
 static int cb_start_map(void *ctx)
 {
     parser *p = ctx;
@@ -573,12 +600,9 @@ static int cb_start_map(void *ctx)
     frame *f;
     int r;
 
-    if (p->skip) {
-        return skip_in(p, start);
-    }
-    r = accept_value(p, T_OBJECT, "an object", start);
-    if (r != 1) {
-        return r == 2 ? skip_in(p, start) : 0;
+    r = enter(p, T_OBJECT, "an object", start);
+    if (r >= 0) {
+        return r;
     }
     if (p->depth == 0) {
         return push(p, FR_TOP, NULL, start) != NULL;
@@ -804,12 +828,9 @@ static int cb_start_array(void *ctx)
     vms_dump_desc *desc;
     int r;
 
-    if (p->skip) {
-        return skip_in(p, start);
-    }
-    r = accept_value(p, T_ARRAY, "an array", start);
-    if (r != 1) {
-        return r == 2 ? skip_in(p, start) : 0;
+    r = enter(p, T_ARRAY, "an array", start);
+    if (r >= 0) {
+        return r;
     }
     f = &p->fr[p->depth - 1];
     desc = f->obj;
