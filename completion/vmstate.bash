@@ -2,7 +2,7 @@
 # Subcommands and options are listed here once; tests/integration check
 # them against "vmstate help" so that the two cannot drift apart.
 
-_vmstate_commands="help"
+_vmstate_commands="check help"
 
 _vmstate_options() {
     case $1 in

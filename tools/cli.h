@@ -27,6 +27,8 @@ void cli_errorf(const char *prog, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /* Subcommands (tools/cmd_<name>.c). */
+int cmd_check(int argc, char **argv, const char *prog);
+void cmd_check_usage(FILE *out, const char *prog);
 /* @DECLS@ */
 
 #endif

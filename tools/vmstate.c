@@ -10,6 +10,8 @@
 #include "cli.h"
 
 static const cli_command commands[] = {
+    { "check", "static migration-compatibility check of two "
+      "-dump-vmstate files", cmd_check, cmd_check_usage },
     /* @COMMANDS@ one line per subcommand */
     { NULL, NULL, NULL, NULL },
 };
@@ -19,6 +21,7 @@ static const struct {
     const char *argv0;
     const char *command;
 } aliases[] = {
+    { "vmstate-static-checker", "check" },
     /* @ALIASES@ */
     { NULL, NULL },
 };

@@ -11,6 +11,8 @@
 #include "io.h"
 #include "desc.h"
 #include "visitor.h"
+#include "dump.h"
+#include "check.h"
 /* @HEADERS@ -- one include per concept header, added as they land */
 
 #endif
