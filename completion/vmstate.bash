@@ -15,7 +15,7 @@ _vmstate_options() {
 # Values of options that take one; prints nothing for file arguments.
 _vmstate_values() {
     case $1:$2 in
-        check:--format) echo "text json" ;;
+        check:--format) echo "text json github sarif" ;;
     esac
 }
 

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <inttypes.h>
 #include "vmstate/check.h"
+#include "vmstate/version.h"
 #include "internal.h"
 
 /* ---- QEMU's rename tables ---- */
@@ -138,6 +139,41 @@ static const char *const kind_names[] = {
     [VMS_FINDING_DESCRIPTION_MISSING] = "description_missing",
     [VMS_FINDING_MACHINE_TYPE] = "machine_type",
 };
+
+/* What each kind means, for SARIF rules and --help-like listings. */
+static const char *const kind_summaries[] = {
+    [VMS_FINDING_VERSION] = "The source sends a newer version than the "
+        "destination accepts",
+    [VMS_FINDING_MIN_VERSION] = "The source sends a version older than "
+        "the destination's minimum",
+    [VMS_FINDING_SECTION_MISSING] = "The destination has no such device "
+        "section",
+    [VMS_FINDING_ENTRY_MISSING] = "An entry (Fields, Subsections, "
+        "Description, ...) is missing in the destination",
+    [VMS_FINDING_DESCRIPTION_RENAMED] = "The destination describes the "
+        "section under another name",
+    [VMS_FINDING_FIELD_MISMATCH] = "The destination expects a different "
+        "field at this place",
+    [VMS_FINDING_NO_MORE_FIELDS] = "The destination ends before the "
+        "source's fields do",
+    [VMS_FINDING_SIZE] = "A field's size differs",
+    [VMS_FINDING_UNUSED_SIZE] = "An unused buffer does not cover the same "
+        "bytes as the fields it replaces",
+    [VMS_FINDING_SUBSECTION_MISSING] = "The destination lacks a subsection "
+        "the source may send",
+    [VMS_FINDING_DESCRIPTION_MISSING] = "A nested struct has no "
+        "description in the destination",
+    [VMS_FINDING_MACHINE_TYPE] = "The two dumps are of different machine "
+        "types",
+};
+
+const char *vms_finding_kind_summary(enum vms_finding_kind kind)
+{
+    if ((unsigned)kind >= VMS_ARRAY_SIZE(kind_summaries)) {
+        return "unknown";
+    }
+    return kind_summaries[kind];
+}
 
 const char *vms_finding_kind_name(enum vms_finding_kind kind)
 {
@@ -817,6 +853,140 @@ int vms_check_write_json_error(const char *src_path, const char *dest_path,
     json_str_or_null(w, "message", err->message);
     json_str_or_null(w, "text", vms_error_format(err, buf, sizeof(buf)));
     vms_jsonw_end_object(w);
+    vms_jsonw_end_object(w);
+    return vms_jsonw_text(w, "\n", 1);
+}
+
+/*
+ * GitHub's workflow commands end at a newline and split properties at
+ * ',' and ':', so those are percent-encoded (as its toolkit does).
+ */
+static int github_escape(FILE *out, const char *s, bool property)
+{
+    for (; *s; s++) {
+        int r;
+        switch (*s) {
+        case '%': r = fputs("%25", out); break;
+        case '\r': r = fputs("%0D", out); break;
+        case '\n': r = fputs("%0A", out); break;
+        case ':': r = property ? fputs("%3A", out) : fputc(':', out); break;
+        case ',': r = property ? fputs("%2C", out) : fputc(',', out); break;
+        default: r = fputc(*s, out); break;
+        }
+        if (r == EOF) {
+            return VMS_EIO;
+        }
+    }
+    return 0;
+}
+
+int vms_check_report_write_github(const vms_check_report *r, FILE *out)
+{
+    for (size_t i = 0; i < r->n_findings; i++) {
+        const vms_finding *f = &r->findings[i];
+        char title[128];
+
+        snprintf(title, sizeof(title), "vmstate check (%s)",
+                 vms_finding_kind_name(f->kind));
+        if (fprintf(out, "::%s file=", f->counted ? "error" : "warning") < 0 ||
+            github_escape(out, r->dest_file ? r->dest_file : "", true) ||
+            fputs(",title=", out) == EOF ||
+            github_escape(out, title, true) || fputs("::", out) == EOF ||
+            github_escape(out, f->message, false) ||
+            fputc('\n', out) == EOF) {
+            return VMS_EIO;
+        }
+    }
+    return fflush(out) == 0 ? 0 : VMS_EIO;
+}
+
+/* The finding's place as one dotted name: section.description.field. */
+static void logical_name(const vms_finding *f, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s%s%s%s%s", f->section ? f->section : "",
+             f->description ? "." : "", f->description ? f->description : "",
+             f->field ? "." : "", f->field ? f->field : "");
+}
+
+int vms_check_report_write_sarif(const vms_check_report *r, vms_jsonw *w)
+{
+    char name[1024];
+
+    vms_jsonw_begin_object(w);
+    vms_jsonw_key(w, "$schema");
+    vms_jsonw_string(w, "https://json.schemastore.org/sarif-2.1.0.json");
+    vms_jsonw_key(w, "version");
+    vms_jsonw_string(w, "2.1.0");
+    vms_jsonw_key(w, "runs");
+    vms_jsonw_begin_array(w);
+    vms_jsonw_begin_object(w);
+    vms_jsonw_key(w, "tool");
+    vms_jsonw_begin_object(w);
+    vms_jsonw_key(w, "driver");
+    vms_jsonw_begin_object(w);
+    vms_jsonw_key(w, "name");
+    vms_jsonw_string(w, "vmstate check");
+    vms_jsonw_key(w, "version");
+    vms_jsonw_string(w, vms_version());
+    vms_jsonw_key(w, "rules");
+    vms_jsonw_begin_array(w);
+    for (size_t k = 0; k < VMS_ARRAY_SIZE(kind_names); k++) {
+        vms_jsonw_begin_object(w);
+        vms_jsonw_key(w, "id");
+        vms_jsonw_string(w, kind_names[k]);
+        vms_jsonw_key(w, "shortDescription");
+        vms_jsonw_begin_object(w);
+        vms_jsonw_key(w, "text");
+        vms_jsonw_string(w, kind_summaries[k]);
+        vms_jsonw_end_object(w);
+        vms_jsonw_end_object(w);
+    }
+    vms_jsonw_end_array(w);
+    vms_jsonw_end_object(w);
+    vms_jsonw_end_object(w);
+    vms_jsonw_key(w, "results");
+    vms_jsonw_begin_array(w);
+    for (size_t i = 0; i < r->n_findings; i++) {
+        const vms_finding *f = &r->findings[i];
+
+        vms_jsonw_begin_object(w);
+        vms_jsonw_key(w, "ruleId");
+        vms_jsonw_string(w, vms_finding_kind_name(f->kind));
+        vms_jsonw_key(w, "level");
+        vms_jsonw_string(w, f->counted ? "error" : "warning");
+        vms_jsonw_key(w, "message");
+        vms_jsonw_begin_object(w);
+        vms_jsonw_key(w, "text");
+        vms_jsonw_string(w, f->message);
+        vms_jsonw_end_object(w);
+        vms_jsonw_key(w, "locations");
+        vms_jsonw_begin_array(w);
+        vms_jsonw_begin_object(w);
+        if (r->dest_file) {
+            vms_jsonw_key(w, "physicalLocation");
+            vms_jsonw_begin_object(w);
+            vms_jsonw_key(w, "artifactLocation");
+            vms_jsonw_begin_object(w);
+            vms_jsonw_key(w, "uri");
+            vms_jsonw_string(w, r->dest_file);
+            vms_jsonw_end_object(w);
+            vms_jsonw_end_object(w);
+        }
+        logical_name(f, name, sizeof(name));
+        vms_jsonw_key(w, "logicalLocations");
+        vms_jsonw_begin_array(w);
+        vms_jsonw_begin_object(w);
+        vms_jsonw_key(w, "fullyQualifiedName");
+        vms_jsonw_string(w, name[0] ? name : "vmschkmachine");
+        vms_jsonw_end_object(w);
+        vms_jsonw_end_array(w);
+        vms_jsonw_end_object(w);
+        vms_jsonw_end_array(w);
+        vms_jsonw_end_object(w);
+    }
+    vms_jsonw_end_array(w);
+    vms_jsonw_end_object(w);
+    vms_jsonw_end_array(w);
     vms_jsonw_end_object(w);
     return vms_jsonw_text(w, "\n", 1);
 }

@@ -16,7 +16,7 @@
 void cmd_check_usage(FILE *out, const char *prog)
 {
     fprintf(out,
-"usage: %s -s SRC.json -d DEST.json [-r] [--format text|json]\n"
+"usage: %s -s SRC.json -d DEST.json [-r] [--format FMT]\n"
 "\n"
 "Check whether a machine described by SRC (QEMU -dump-vmstate output) can\n"
 "migrate to one described by DEST, as QEMU's vmstate-static-checker.py\n"
@@ -25,15 +25,26 @@ void cmd_check_usage(FILE *out, const char *prog)
 "  -s, --src FILE      dump of the source QEMU ('-' = standard input)\n"
 "  -d, --dest FILE     dump of the destination QEMU\n"
 "  -r, --reverse       swap SRC and DEST (check the way back)\n"
-"      --format FMT    text (default, QEMU's lines) or json (one document)\n"
+"      --format FMT    text (default, QEMU's lines), json (one document),\n"
+"                      github (Actions annotations: ::error ...::) or\n"
+"                      sarif (a SARIF 2.1.0 log)\n"
 "  -h, --help          this text\n"
 "\n"
 "Exit status: the number of errors found, capped at 255 (the machine-type\n"
 "warning does not count); 0 = compatible. 255 with nothing on stdout and\n"
 "one line on stderr is an input error (missing or unreadable file, not\n"
 "JSON, not a dump); with --format json it prints a document with an\n"
-"\"error\" key instead of \"findings\". 2 = bad usage.\n",
+"\"error\" key instead of \"findings\" (github and sarif print nothing).\n"
+"2 = bad usage.\n",
             prog);
+}
+
+enum format { FORMAT_TEXT, FORMAT_JSON, FORMAT_GITHUB, FORMAT_SARIF };
+
+static vms_jsonw *stdout_json(void)
+{
+    return vms_jsonw_new(vms_sink_fd, (void *)(intptr_t)1, VMS_JSONW_PRETTY,
+                         4);
 }
 
 static int input_error(const char *prog, bool json, const char *src,
@@ -41,8 +52,7 @@ static int input_error(const char *prog, bool json, const char *src,
 {
     cli_error(prog, err);
     if (json) {
-        vms_jsonw *w = vms_jsonw_new(vms_sink_fd, (void *)(intptr_t)1,
-                                     VMS_JSONW_PRETTY, 4);
+        vms_jsonw *w = stdout_json();
 
         if (w) {
             vms_check_write_json_error(src, dest, err, w);
@@ -65,7 +75,7 @@ int cmd_check(int argc, char **argv, const char *prog)
     vms_check_options opts = { .version = VMS_CHECK_OPTIONS_VERSION };
     const char *src = NULL, *dest = NULL;
     vms_check_report *report;
-    bool json = false;
+    enum format format = FORMAT_TEXT;
     vms_error err;
     int c, r;
 
@@ -80,11 +90,17 @@ int cmd_check(int argc, char **argv, const char *prog)
             cmd_check_usage(stdout, prog);
             return 0;
         case 'F':
-            if (strcmp(optarg, "json") == 0) {
-                json = true;
-            } else if (strcmp(optarg, "text") != 0) {
-                cli_errorf(prog, "--format: '%s' is neither text nor json",
-                           optarg);
+            if (strcmp(optarg, "text") == 0) {
+                format = FORMAT_TEXT;
+            } else if (strcmp(optarg, "json") == 0) {
+                format = FORMAT_JSON;
+            } else if (strcmp(optarg, "github") == 0) {
+                format = FORMAT_GITHUB;
+            } else if (strcmp(optarg, "sarif") == 0) {
+                format = FORMAT_SARIF;
+            } else {
+                cli_errorf(prog, "--format: '%s' is not one of text, json, "
+                           "github, sarif", optarg);
                 return CLI_EXIT_USAGE;
             }
             break;
@@ -110,14 +126,17 @@ int cmd_check(int argc, char **argv, const char *prog)
     }
     r = vms_check_files(src, dest, &opts, &report, &err);
     if (r) {
-        return input_error(prog, json, src, dest, &err);
+        return input_error(prog, format == FORMAT_JSON, src, dest, &err);
     }
-    if (json) {
-        vms_jsonw *w = vms_jsonw_new(vms_sink_fd, (void *)(intptr_t)1,
-                                     VMS_JSONW_PRETTY, 4);
+    if (format == FORMAT_JSON || format == FORMAT_SARIF) {
+        vms_jsonw *w = stdout_json();
 
-        r = w ? vms_check_report_write_json(report, w) : VMS_ENOMEM;
+        r = !w ? VMS_ENOMEM
+            : format == FORMAT_JSON ? vms_check_report_write_json(report, w)
+                                    : vms_check_report_write_sarif(report, w);
         r = vms_jsonw_free(w) ? VMS_EIO : r;
+    } else if (format == FORMAT_GITHUB) {
+        r = vms_check_report_write_github(report, stdout);
     } else {
         r = vms_check_report_write_text(report, stdout);
     }

@@ -56,6 +56,8 @@ typedef struct vms_finding {
 } vms_finding;
 
 VMS_API const char *vms_finding_kind_name(enum vms_finding_kind kind);
+/* One sentence saying what the kind means (SARIF rule descriptions). */
+VMS_API const char *vms_finding_kind_summary(enum vms_finding_kind kind);
 
 /*
  * The bytes QEMU's checker prints for f: message and a newline, except the
@@ -112,6 +114,21 @@ VMS_API int vms_check_report_write_text(const vms_check_report *report,
  */
 VMS_API int vms_check_report_write_json(const vms_check_report *report,
                                         vms_jsonw *w);
+/*
+ * GitHub Actions workflow commands, one per finding in the text order:
+ * "::error file=DEST,title=vmstate check (KIND)::MESSAGE" (warning for the
+ * findings QEMU does not count). Returns 0 or VMS_EIO.
+ */
+VMS_API int vms_check_report_write_github(const vms_check_report *report,
+                                          FILE *out);
+/*
+ * A SARIF 2.1.0 log: one run of the "vmstate check" driver with a rule per
+ * finding kind, a result per finding (ruleId, level error/warning,
+ * message.text, the destination dump as location and
+ * section.description.field as logical location).
+ */
+VMS_API int vms_check_report_write_sarif(const vms_check_report *report,
+                                         vms_jsonw *w);
 /* The document for an input error: {"src", "dest", "error": {...}}. */
 VMS_API int vms_check_write_json_error(const char *src_path,
                                        const char *dest_path,
