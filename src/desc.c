@@ -421,7 +421,8 @@ static int walk_subsection(walk *w, const vms_desc *sub, void *opaque)
     uint32_t version = (uint32_t)sub->version_id;
     int e;
 
-    if ((e = v->ops->subsection_begin(v, sub, &version))) {
+    if (v->ops->subsection_begin &&
+        (e = v->ops->subsection_begin(v, sub, &version))) {
         return fail(w, e);
     }
     if (version > INT32_MAX) {

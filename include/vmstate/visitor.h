@@ -97,6 +97,17 @@ VMS_API vms_visitor *vms_wire_output_new(vms_writer *w, vms_error *err);
 /* Reads it as vmstate_load_state does. */
 VMS_API vms_visitor *vms_wire_input_new(vms_reader *r, vms_error *err);
 
+/* ---- human trace ------------------------------------------------------ */
+
+/*
+ * One line per value, for people reading state:
+ * "PIIX3.PCIDevice.config(256)(1).[255] = (uint8) 0x0". A nested struct is
+ * named by its description, an array by "field(count)(element size)", an
+ * element by ".[i]"; byte types print as uint8 arrays, bitmaps as uint64
+ * words; integers in hex, bool as true/false, float64 in decimal.
+ */
+VMS_API vms_visitor *vms_trace_output_new(vms_writer *w, vms_error *err);
+
 /*
  * One scalar element between its in-memory and wire forms (f->type not a
  * byte type nor STRUCT; size = wire size). Every visitor that needs the
