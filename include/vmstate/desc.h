@@ -56,6 +56,7 @@ enum {
                                          one travels as the nullptr marker */
     VMS_F_EQUAL = 1u << 7,       /* load checks the value equals the one in
                                     memory instead of storing it */
+    VMS_F_DUMP_SIZE = 1u << 8,   /* -dump-vmstate reports dump_size */
 };
 #define VMS_F_VARRAY_ANY (VMS_F_VARRAY_U8 | VMS_F_VARRAY_U16 | \
                           VMS_F_VARRAY_U32 | VMS_F_VARRAY_I32)
@@ -88,6 +89,13 @@ typedef struct vms_field {
     bool (*field_exists)(void *opaque, int version_id);
     const struct vms_desc *vmsd;  /* VMS_TYPE_STRUCT */
     uintptr_t user;          /* free for whoever built the description */
+    /*
+     * With VMS_F_DUMP_SIZE: the "size" -dump-vmstate shows, when QEMU's
+     * field->size is not the wire size of an element (QEMU's sizeof of a
+     * nested struct, 0 for a buffer sized by another field). Only dumps
+     * use it, so a description can match QEMU's dump byte for byte.
+     */
+    size_t dump_size;
 } vms_field;
 
 typedef struct vms_desc {

@@ -108,6 +108,18 @@ VMS_API vms_visitor *vms_wire_input_new(vms_reader *r, vms_error *err);
  */
 VMS_API vms_visitor *vms_trace_output_new(vms_writer *w, vms_error *err);
 
+/* ---- vmdesc (the JSON QEMU appends after EOF) ------------------------- */
+
+/*
+ * Wraps the wire output visitor inner (borrowed), which writes to w, and
+ * writes into j, as QEMU does while saving, the "vmsd_name", "version",
+ * "fields" and "subsections" of the description walked, each field's
+ * "size" being the bytes inner wrote for it. The caller writes the
+ * enclosing device object ("name", "instance_id") around the walk.
+ */
+VMS_API vms_visitor *vms_vmdesc_output_new(vms_visitor *inner, vms_writer *w,
+                                           vms_jsonw *j, vms_error *err);
+
 /*
  * One scalar element between its in-memory and wire forms (f->type not a
  * byte type nor STRUCT; size = wire size). Every visitor that needs the

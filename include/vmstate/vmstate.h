@@ -11,6 +11,7 @@
 #include "io.h"
 #include "desc.h"
 #include "visitor.h"
+#include "vm.h"
 /* @HEADERS@ -- one include per concept header, added as they land */
 
 #endif
