@@ -519,8 +519,12 @@ static int walk_desc(walk *w, const vms_desc *d, const vms_field *sf,
                       "this description loads", d->name, version_id,
                       d->minimum_version_id);
         }
-    } else if (d->pre_save && (e = d->pre_save(opaque, d))) {
+    } else if (!v->input && d->pre_save && (e = d->pre_save(opaque, d))) {
         e = failf(w, e < 0 ? e : VMS_EINVAL, "%s: pre_save failed",
+                  d->name);
+    }
+    if (!e && v->input && d->pre_load && (e = d->pre_load(opaque, d))) {
+        e = failf(w, e < 0 ? e : VMS_EINVAL, "%s: pre_load failed",
                   d->name);
     }
     if (!e && v->ops->begin_desc) {

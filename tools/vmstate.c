@@ -11,6 +11,8 @@
 
 static const cli_command commands[] = {
     /* @COMMANDS@ one line per subcommand */
+    { "demo", "write the example VMM's stream and -dump-vmstate",
+      cmd_demo, cmd_demo_usage },
     { NULL, NULL, NULL, NULL },
 };
 

@@ -110,6 +110,8 @@ typedef struct vms_desc {
     /* Hooks; self lets one function serve many (run-time) descriptions. */
     bool (*needed)(void *opaque, const struct vms_desc *self);
     int (*pre_save)(void *opaque, const struct vms_desc *self);
+    /* Before a load reads the fields (QEMU's pre_load). */
+    int (*pre_load)(void *opaque, const struct vms_desc *self);
     int (*post_load)(void *opaque, int version_id,
                      const struct vms_desc *self);
     uintptr_t user;          /* free for whoever built the description */

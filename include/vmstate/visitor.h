@@ -82,7 +82,7 @@ struct vms_visitor {
  * d->minimum_version_id is VMS_EVERSION; fields gated by version_id and
  * field_exists; subsections looked up by name, optional, an unknown one
  * with d's name as prefix is VMS_ENOTFOUND; "equal" fields compared;
- * post_load last). The error's path names the field.
+ * pre_load first, post_load last). The error's path names the field.
  */
 VMS_API int vms_walk(vms_visitor *v, const vms_desc *d, void *opaque,
                      int version_id, vms_error *err);
