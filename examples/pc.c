@@ -546,16 +546,38 @@ const vms_desc ex_e1000_desc = {
 
 /* ---- the machine ------------------------------------------------------ */
 
-static void pci_ids(ex_pcidev *d, uint16_t vendor, uint16_t device,
-                    uint16_t class_id)
+/*
+ * PCI config space as QEMU 7.2 has it once SeaBIOS ran (taken from a real
+ * stream): QEMU refuses a config whose read-only bits differ from its own.
+ */
+typedef struct cfg_byte {
+    uint8_t at, value;
+} cfg_byte;
+
+static const cfg_byte piix3_config[] = {
+    { 0x00, 0x86 }, { 0x01, 0x80 }, { 0x03, 0x70 }, { 0x04, 0x03 },
+    { 0x05, 0x01 }, { 0x07, 0x02 }, { 0x0a, 0x01 }, { 0x0b, 0x06 },
+    { 0x0e, 0x80 }, { 0x2c, 0xf4 }, { 0x2d, 0x1a }, { 0x2f, 0x11 },
+    { 0x4c, 0x4d }, { 0x4e, 0x03 }, { 0x60, 0x0a }, { 0x61, 0x0a },
+    { 0x62, 0x0b }, { 0x63, 0x0b }, { 0x69, 0x02 }, { 0x70, 0x80 },
+    { 0x76, 0x0c }, { 0x77, 0x0c }, { 0x78, 0x02 }, { 0xa0, 0x08 },
+    { 0xa8, 0x0f },
+};
+
+static const cfg_byte e1000_config[] = {
+    { 0x00, 0x86 }, { 0x01, 0x80 }, { 0x02, 0x0e }, { 0x03, 0x10 },
+    { 0x04, 0x07 }, { 0x05, 0x01 }, { 0x08, 0x03 }, { 0x0b, 0x02 },
+    { 0x12, 0xbc }, { 0x13, 0xfe }, { 0x14, 0x01 }, { 0x15, 0xc0 },
+    { 0x2c, 0xf4 }, { 0x2d, 0x1a }, { 0x2f, 0x11 }, { 0x32, 0xb4 },
+    { 0x33, 0xfe }, { 0x3c, 0x0a }, { 0x3d, 0x01 },
+};
+
+static void pci_init(ex_pcidev *d, const cfg_byte *cfg, size_t n)
 {
     d->version_id = 2;
-    d->config[0] = (uint8_t)vendor;
-    d->config[1] = (uint8_t)(vendor >> 8);
-    d->config[2] = (uint8_t)device;
-    d->config[3] = (uint8_t)(device >> 8);
-    d->config[0x0a] = (uint8_t)class_id;
-    d->config[0x0b] = (uint8_t)(class_id >> 8);
+    for (size_t i = 0; i < n; i++) {
+        d->config[cfg[i].at] = cfg[i].value;
+    }
 }
 
 int ex_pc_init(ex_pc *pc, int variant, uint64_t ram_size, vms_error *err)
@@ -591,8 +613,10 @@ int ex_pc_init(ex_pc *pc, int variant, uint64_t ram_size, vms_error *err)
         pc->pit.channels[i].gate = i != 2;
         pc->pit.channels[i].count = 0x10000;
     }
-    pci_ids(&pc->piix3.dev, 0x8086, 0x7000, 0x0601);
-    pci_ids(&pc->e1000->parent_obj, 0x8086, 0x100e, 0x0200);
+    pci_init(&pc->piix3.dev, piix3_config,
+             sizeof(piix3_config) / sizeof(piix3_config[0]));
+    pci_init(&pc->e1000->parent_obj, e1000_config,
+             sizeof(e1000_config) / sizeof(e1000_config[0]));
     pc->e1000->compat_flags = EX_E1000_FLAG_MIT | EX_E1000_FLAG_MAC |
                               EX_E1000_FLAG_TSO;
     pc->e1000->rxbuf_size = 2048;
@@ -667,8 +691,9 @@ void ex_pc_randomize(ex_pc *pc, uint64_t seed)
     e->parent_obj.is_pcie = is_pcie;
     e->compat_flags = flags;
     e->mit_irq_level &= 1;
-    pc->piix3.dev.version_id &= 0x7fffffff;
-    e->parent_obj.version_id &= 0x7fffffff;
+    /* Not state: QEMU's PCI config layout version, checked on load. */
+    pc->piix3.dev.version_id = 2;
+    e->parent_obj.version_id = 2;
 }
 
 int ex_pc_register(ex_pc *pc, vms_vm *vm, unsigned mask, vms_error *err)

@@ -294,13 +294,15 @@ static int walk_desc(walk *w, const vms_desc *d, const vms_field *f,
                      void *opaque, int version_id);
 
 /*
- * An "equal" field is read into a scratch copy and compared: the stream
- * must agree with what the destination already has.
+ * Validated fields are read into a scratch copy and checked against what
+ * the destination already has: "equal" ones must agree, "int32 le" ones
+ * must lie in 0..current (QEMU's VMSTATE_INT32_POSITIVE_LE).
  */
-static int leaf_equal(walk *w, const vms_field *f, void *elem)
+static int leaf_checked(walk *w, const vms_field *f, void *elem)
 {
     uint64_t want = 0, got = 0;
-    uint8_t tmp[8];
+    uint8_t tmp[8], a[8], b[8];
+    bool le = f->type == VMS_TYPE_INT32_LE;
     int e;
 
     memcpy(tmp, elem, f->size);
@@ -308,12 +310,20 @@ static int leaf_equal(walk *w, const vms_field *f, void *elem)
     if (e) {
         return fail(w, e);
     }
+    if (le) {
+        int32_t cur, got32;
+        memcpy(&cur, elem, sizeof(cur));
+        memcpy(&got32, tmp, sizeof(got32));
+        if (got32 < 0 || got32 > cur) {
+            return failf(w, VMS_EFORMAT, "%d is not in 0..%d", got32, cur);
+        }
+        memcpy(elem, tmp, sizeof(got32));
+        return 0;
+    }
     if (memcmp(tmp, elem, f->size) != 0) {
-        uint8_t a[8], b[8];
-        size_t i;
         vms_leaf_to_wire(f, elem, f->size, a);
         vms_leaf_to_wire(f, tmp, f->size, b);
-        for (i = 0; i < f->size; i++) {
+        for (size_t i = 0; i < f->size; i++) {
             want = (want << 8) | a[i];
             got = (got << 8) | b[i];
         }
@@ -346,8 +356,9 @@ static int walk_element(walk *w, const vms_field *f, void *elem)
     } else if (f->type == VMS_TYPE_STRUCT) {
         /* Nested structs always travel in their own current version. */
         return walk_desc(w, f->vmsd, f, elem, f->vmsd->version_id);
-    } else if (v->input && (f->flags & VMS_F_EQUAL)) {
-        return leaf_equal(w, f, elem);
+    } else if (v->input && ((f->flags & VMS_F_EQUAL) ||
+                            f->type == VMS_TYPE_INT32_LE)) {
+        return leaf_checked(w, f, elem);
     } else {
         e = v->ops->leaf(v, f, elem, f->size);
     }

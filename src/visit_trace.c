@@ -204,15 +204,8 @@ static int tr_leaf(vms_visitor *v, const vms_field *f, void *elem,
         uint64_t x = 0;
         size_t k, n = size < sizeof(wire) ? size : sizeof(wire);
         vms_leaf_to_wire(f, elem, n, wire);
-        if (f->type == VMS_TYPE_INT32_LE) {
-            /* The value, not its little-endian bytes. */
-            for (k = n; k-- > 0;) {
-                x = (x << 8) | wire[k];
-            }
-        } else {
-            for (k = 0; k < n; k++) {
-                x = (x << 8) | wire[k];
-            }
+        for (k = 0; k < n; k++) {
+            x = (x << 8) | wire[k];
         }
         snprintf(value, sizeof(value), " = (%s) 0x%" PRIx64 "\n",
                  vms_field_type_name(f), x);

@@ -58,14 +58,6 @@ void vms_leaf_to_wire(const vms_field *f, const void *elem, size_t size,
         wire[0] = b ? 1 : 0;
         break;
     }
-    case VMS_TYPE_INT32_LE: {
-        uint32_t x = (uint32_t)load_native(elem, 4);
-        wire[0] = (uint8_t)x;
-        wire[1] = (uint8_t)(x >> 8);
-        wire[2] = (uint8_t)(x >> 16);
-        wire[3] = (uint8_t)(x >> 24);
-        break;
-    }
     case VMS_TYPE_BITMAP:
         for (size_t i = 0; i + 8 <= size; i += 8) {
             put_be(wire + i, 8, load_native((const uint8_t *)elem + i, 8));
@@ -74,7 +66,7 @@ void vms_leaf_to_wire(const vms_field *f, const void *elem, size_t size,
     case VMS_TYPE_INT8: case VMS_TYPE_INT16: case VMS_TYPE_INT32:
     case VMS_TYPE_INT64: case VMS_TYPE_UINT8: case VMS_TYPE_UINT16:
     case VMS_TYPE_UINT32: case VMS_TYPE_UINT64: case VMS_TYPE_FLOAT64:
-    case VMS_TYPE_TIMER:
+    case VMS_TYPE_TIMER: case VMS_TYPE_INT32_LE:
         /* A double's bits travel as a be64, like every 64-bit integer. */
         put_be(wire, size, load_native(elem, size));
         break;
@@ -94,11 +86,6 @@ void vms_leaf_from_wire(const vms_field *f, const uint8_t *wire, size_t size,
         memcpy(elem, &b, sizeof(b));
         break;
     }
-    case VMS_TYPE_INT32_LE:
-        store_native(elem, 4, (uint32_t)wire[0] | (uint32_t)wire[1] << 8 |
-                              (uint32_t)wire[2] << 16 |
-                              (uint32_t)wire[3] << 24);
-        break;
     case VMS_TYPE_BITMAP:
         for (size_t i = 0; i + 8 <= size; i += 8) {
             store_native((uint8_t *)elem + i, 8, get_be(wire + i, 8));
@@ -107,7 +94,7 @@ void vms_leaf_from_wire(const vms_field *f, const uint8_t *wire, size_t size,
     case VMS_TYPE_INT8: case VMS_TYPE_INT16: case VMS_TYPE_INT32:
     case VMS_TYPE_INT64: case VMS_TYPE_UINT8: case VMS_TYPE_UINT16:
     case VMS_TYPE_UINT32: case VMS_TYPE_UINT64: case VMS_TYPE_FLOAT64:
-    case VMS_TYPE_TIMER:
+    case VMS_TYPE_TIMER: case VMS_TYPE_INT32_LE:
         store_native(elem, size, get_be(wire, size));
         break;
     default:

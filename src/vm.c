@@ -341,7 +341,12 @@ int vms_vm_save(vms_vm *vm, vms_writer *w, unsigned flags, vms_error *err)
 {
     vms_buf desc = { 0 };
     vms_jsonw *j = NULL;
-    uint32_t id = 0;
+    /*
+     * QEMU's loader finds the section of a SECTION_END by the id its
+     * SECTION_START carried, and every section it has not loaded yet has
+     * id 0: ids start at 1 so that no unsent section matches.
+     */
+    uint32_t id = 1;
     int e;
 
     if (!(flags & VMS_SAVE_NO_VMDESC)) {

@@ -31,7 +31,9 @@ typedef enum vms_type {
     VMS_TYPE_UINT16,
     VMS_TYPE_UINT32,
     VMS_TYPE_UINT64,
-    VMS_TYPE_INT32_LE,  /* int32_t; little-endian on the wire */
+    VMS_TYPE_INT32_LE,  /* int32_t; be32. QEMU's "int32 le" (VMSTATE_INT32_
+                           POSITIVE_LE): "less or equal", not an endianness:
+                           load accepts 0 <= value <= the value in memory */
     VMS_TYPE_FLOAT64,   /* double; be64 of its IEEE bits */
     VMS_TYPE_TIMER,     /* int64_t expiry in ns, -1 = not armed; be64 */
     VMS_TYPE_BITMAP,    /* uint64_t words; be64 each (size % 8 == 0) */
