@@ -690,7 +690,12 @@ void ex_pc_randomize(ex_pc *pc, uint64_t seed)
     RND(&s, *e);
     e->parent_obj.is_pcie = is_pcie;
     e->compat_flags = flags;
-    e->mit_irq_level &= 1;
+    {
+        /* A bool's byte may only hold 0 or 1. */
+        uint8_t raw;
+        memcpy(&raw, &e->mit_irq_level, 1);
+        e->mit_irq_level = raw & 1;
+    }
     /* Not state: QEMU's PCI config layout version, checked on load. */
     pc->piix3.dev.version_id = 2;
     e->parent_obj.version_id = 2;

@@ -275,6 +275,10 @@ static int fail(walk *w, int code)
     if (w->err && !w->err->path[0]) {
         vms_error_set_path(w->err, w->v->path);
     }
+    if (w->err && !w->err->has_offset && w->v->ops->input_offset) {
+        w->err->has_offset = 1;
+        w->err->offset = w->v->ops->input_offset(w->v);
+    }
     return code;
 }
 
@@ -293,6 +297,14 @@ static int failf(walk *w, int code, const char *fmt, ...)
 static int walk_desc(walk *w, const vms_desc *d, const vms_field *f,
                      void *opaque, int version_id);
 
+static void mark_offset(walk *w, bool known, uint64_t at)
+{
+    if (known) {
+        w->err->has_offset = 1;
+        w->err->offset = at;
+    }
+}
+
 /*
  * Validated fields are read into a scratch copy and checked against what
  * the destination already has: "equal" ones must agree, "int32 le" ones
@@ -302,9 +314,15 @@ static int leaf_checked(walk *w, const vms_field *f, void *elem)
 {
     uint64_t want = 0, got = 0;
     uint8_t tmp[8], a[8], b[8];
-    bool le = f->type == VMS_TYPE_INT32_LE;
+    bool le = f->type == VMS_TYPE_INT32_LE, known = false;
+    uint64_t at = 0;
     int e;
 
+    /* Errors name the value's first byte, not the one after it. */
+    if (w->err && w->v->ops->input_offset) {
+        at = w->v->ops->input_offset(w->v);
+        known = !w->err->has_offset;
+    }
     memcpy(tmp, elem, f->size);
     e = w->v->ops->leaf(w->v, f, tmp, f->size);
     if (e) {
@@ -315,12 +333,14 @@ static int leaf_checked(walk *w, const vms_field *f, void *elem)
         memcpy(&cur, elem, sizeof(cur));
         memcpy(&got32, tmp, sizeof(got32));
         if (got32 < 0 || got32 > cur) {
+            mark_offset(w, known, at);
             return failf(w, VMS_EFORMAT, "%d is not in 0..%d", got32, cur);
         }
         memcpy(elem, tmp, sizeof(got32));
         return 0;
     }
     if (memcmp(tmp, elem, f->size) != 0) {
+        mark_offset(w, known, at);
         vms_leaf_to_wire(f, elem, f->size, a);
         vms_leaf_to_wire(f, tmp, f->size, b);
         for (size_t i = 0; i < f->size; i++) {

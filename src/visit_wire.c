@@ -266,7 +266,13 @@ static int in_sub_begin(vms_visitor *v, const vms_desc *sub,
     return vms_read_be32(in->r, version_id, v->err);
 }
 
+static uint64_t in_offset(vms_visitor *v)
+{
+    return vms_reader_offset(((wire_in *)v)->r);
+}
+
 static const vms_visit_ops wire_in_ops = {
+    .input_offset = in_offset,
     .leaf = in_leaf,
     .null_elem = in_null,
     .subsection_begin = in_sub_begin,

@@ -60,6 +60,12 @@ typedef struct vms_visit_ops {
      * name[] (NUL-terminated), without consuming it; 0 when none does.
      */
     int (*subsection_peek)(vms_visitor *v, char name[256]);
+    /*
+     * Input only, optional: the byte offset of the next input byte, so
+     * that errors the walk finds (versions, unknown subsections, checked
+     * values) name where they are, as the visitor's own errors do.
+     */
+    uint64_t (*input_offset)(vms_visitor *v);
     /* Release the visitor (vms_visitor_free). */
     void (*free)(vms_visitor *v);
 } vms_visit_ops;
