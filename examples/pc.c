@@ -739,3 +739,30 @@ int ex_pc_register(ex_pc *pc, vms_vm *vm, unsigned mask, vms_error *err)
     }
     return e;
 }
+
+void ex_pc_demo_state(ex_pc *pc)
+{
+    static const char hello[] = "libvmstate demo";
+
+    pc->pic[0].imr = 0xb8;
+    pc->pic[0].irq_base = 0x08;
+    pc->pic[1].imr = 0x8f;
+    pc->pic[1].irq_base = 0x70;
+    pc->pic[1].priority_add = 3;
+    pc->pic[1].read_reg_select = 1;
+    pc->pic[1].special_fully_nested_mode = 1;
+    pc->pic[1].elcr = 0x0c;
+    pc->rtc.cmos_index = 0x0d;
+    pc->rtc.cmos_data[0x0d] = 0x80;           /* valid RAM and time */
+    pc->serial.state.scr = 0x5a;
+    pc->pit.channels[0].count = 0x1234;
+    pc->e1000->mac_reg[0x5400 >> 2] = 0x12005452;    /* RA: 52:54:00:12 */
+    if (pc->ram_size >= 0x101000) {
+        uint32_t *words = (uint32_t *)(pc->ram + 0x100000);
+        for (uint32_t i = 0; i < 1024; i++) {
+            words[i] = 0x76730000u + i;
+        }
+        memcpy(pc->ram + 0x2000, hello, sizeof(hello));
+    }
+}
+

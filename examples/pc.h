@@ -160,6 +160,13 @@ extern const vms_desc ex_pit_desc_v1, ex_pit_desc_v2, ex_e1000_desc;
  */
 int ex_pc_init(ex_pc *pc, int variant, uint64_t ram_size, vms_error *err);
 void ex_pc_free(ex_pc *pc);
+/*
+ * Recognisable values a test can read back from QEMU's monitor: both
+ * i8259 (info pic: pic0 imr=b8, pic1 imr=8f hprio=3 rr_sel=1 elcr=0c
+ * fnm=1), and with RAM of at least 1 MiB + 4 KiB the words 0x76730000 +
+ * i at 1 MiB and "libvmstate demo" at 0x2000.
+ */
+void ex_pc_demo_state(ex_pc *pc);
 /* Random values in every migrated field (that the descriptions allow). */
 void ex_pc_randomize(ex_pc *pc, uint64_t seed);
 /*

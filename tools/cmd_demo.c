@@ -27,7 +27,9 @@ static void demo_usage(FILE *out, const char *prog)
             "  --stream F   write the stream to F\n"
             "  --dump F     write the -dump-vmstate JSON to F\n"
             "  --ram MIB    carry a \"pc.ram\" block of MIB MiB (none)\n"
-            "  --seed N     random device state from seed N (reset state)\n"
+            "  --seed N     random device state from seed N, PCI config\n"
+            "               included (QEMU refuses it); without it, a known\n"
+            "               state (see examples/pc.h)\n"
             "  --force      replace existing output files\n", prog);
 }
 
@@ -167,6 +169,8 @@ int cmd_demo(int argc, char **argv, const char *prog)
     }
     if (seed) {
         ex_pc_randomize(&pc, seed);
+    } else {
+        ex_pc_demo_state(&pc);
     }
     if (!(vm = vms_vm_new("pc-i440fx-7.2", 4096, &err)) ||
         (e = ex_pc_register(&pc, vm, EX_DEV_ALL, &err)) ||
