@@ -242,24 +242,40 @@ typedef struct walk {
     int depth;
 } walk;
 
-/* Append to the path; returns the old length for path_pop. */
-static size_t path_push(walk *w, const char *fmt, const char *name,
-                        uint32_t index)
+/*
+ * Append ".name" (or "[index]" when name is NULL) to the path; returns the
+ * old length for path_pop. Runs for every field of every save and load,
+ * so no snprintf: a long path is cut at the buffer's end.
+ */
+static size_t path_push(walk *w, const char *name, uint32_t index)
 {
     vms_visitor *v = w->v;
-    size_t old = v->path_len;
-    size_t room = sizeof(v->path) - v->path_len;
-    int n;
+    size_t old = v->path_len, room = sizeof(v->path) - 1 - old;
+    char tmp[16], *p = v->path + old;
+    size_t n;
 
     if (name) {
-        n = snprintf(v->path + v->path_len, room, fmt,
-                     v->path_len ? "." : "", name);
+        if (old && room) {
+            *p++ = '.';
+            room--;
+        }
+        n = strlen(name);
     } else {
-        n = snprintf(v->path + v->path_len, room, fmt, index);
+        /* "[index]" built backwards */
+        char *q = tmp + sizeof(tmp);
+        *--q = ']';
+        do {
+            *--q = (char)('0' + index % 10);
+            index /= 10;
+        } while (index);
+        *--q = '[';
+        name = q;
+        n = (size_t)(tmp + sizeof(tmp) - q);
     }
-    if (n > 0) {
-        v->path_len += (size_t)n < room ? (size_t)n : room - 1;
-    }
+    n = n < room ? n : room;
+    memcpy(p, name, n);
+    p[n] = 0;
+    v->path_len = (size_t)(p + n - v->path);
     return old;
 }
 
@@ -420,7 +436,7 @@ static int walk_field(walk *w, const vms_field *f, void *opaque)
     }
     for (i = 0; i < n; i++) {
         uint8_t *elem = base ? base + (size_t)i * stride : NULL;
-        size_t old = path_push(w, "[%u]", NULL, i);
+        size_t old = path_push(w, NULL, i);
         if (elem && (f->flags & VMS_F_ARRAY_OF_POINTER)) {
             elem = load_ptr(elem);
         }
@@ -536,7 +552,7 @@ static int walk_desc(walk *w, const vms_desc *d, const vms_field *sf,
     }
     if (!sf) {
         /* Nested structs are already named by their field. */
-        path_push(w, "%s%s", d->name, 0);
+        path_push(w, d->name, 0);
     }
     if (v->input) {
         if (version_id > d->version_id) {
@@ -568,7 +584,7 @@ static int walk_desc(walk *w, const vms_desc *d, const vms_field *sf,
         if (!vms_field_exists(f, opaque, version_id)) {
             continue;
         }
-        fold = path_push(w, "%s%s", f->name, 0);
+        fold = path_push(w, f->name, 0);
         e = walk_field(w, f, opaque);
         path_pop(w, fold);
     }
