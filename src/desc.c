@@ -626,3 +626,22 @@ void vms_visitor_free(vms_visitor *v)
         v->ops->free(v);
     }
 }
+
+vms_visitor *vms_visitor_alloc(size_t size, const vms_visit_ops *ops,
+                               bool input, vms_error *err)
+{
+    vms_visitor *v = calloc(1, size);
+
+    if (!v) {
+        vms_error_set(err, VMS_ENOMEM, "out of memory");
+        return NULL;
+    }
+    v->ops = ops;
+    v->input = input;
+    return v;
+}
+
+void vms_visitor_free_plain(vms_visitor *v)
+{
+    free(v);
+}

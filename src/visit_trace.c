@@ -222,11 +222,6 @@ static int tr_null(vms_visitor *v, const vms_field *f)
     return emit(t, before, " = (nullptr)\n");
 }
 
-static void tr_free(vms_visitor *v)
-{
-    free(v);
-}
-
 static const vms_visit_ops trace_ops = {
     .begin_desc = tr_begin_desc,
     .end_desc = tr_end_desc,
@@ -234,19 +229,16 @@ static const vms_visit_ops trace_ops = {
     .end_array = tr_end_array,
     .leaf = tr_leaf,
     .null_elem = tr_null,
-    .free = tr_free,
+    .free = vms_visitor_free_plain,
 };
 
 vms_visitor *vms_trace_output_new(vms_writer *w, vms_error *err)
 {
-    trace_out *t = calloc(1, sizeof(*t));
+    trace_out *t = (trace_out *)vms_visitor_alloc(sizeof(*t), &trace_ops,
+                                                  false, err);
 
-    if (!t) {
-        vms_error_set(err, VMS_ENOMEM, "out of memory");
-        return NULL;
+    if (t) {
+        t->w = w;
     }
-    t->v.ops = &trace_ops;
-    t->v.input = false;
-    t->w = w;
-    return &t->v;
+    return t ? &t->v : NULL;
 }

@@ -138,8 +138,7 @@ static int entry_begin(vd_out *o, const vms_field *f, bool *quiet)
         e = vms_jsonw_key(j, fold ? "array_len" : "index");
         e = e ? e : vms_jsonw_uint(j, fold ? n : idx);
     }
-    e = e ? e : vms_jsonw_key(j, "type");
-    e = e ? e : vms_jsonw_string(j, vms_field_type_name(f));
+    e = vms_jsonw_kv_str(j, e, "type", vms_field_type_name(f));
     if (!e && f->type == VMS_TYPE_STRUCT) {
         e = vms_jsonw_key(j, "struct");
         e = e ? e : vms_jsonw_begin_object(j);
@@ -239,10 +238,8 @@ static int vd_begin_desc(vms_visitor *v, const vms_desc *d,
     }
     if (!o->mute) {
         vms_jsonw *j = o->j;
-        e = vms_jsonw_key(j, "vmsd_name");
-        e = e ? e : vms_jsonw_string(j, d->name);
-        e = e ? e : vms_jsonw_key(j, "version");
-        e = e ? e : vms_jsonw_int(j, version_id);
+        e = vms_jsonw_kv_str(j, 0, "vmsd_name", d->name);
+        e = vms_jsonw_kv_int(j, e, "version", version_id);
         e = e ? e : vms_jsonw_key(j, "fields");
         e = e ? e : vms_jsonw_begin_array(j);
         fr->fields_open = true;
@@ -315,11 +312,6 @@ static int vd_sub_end(vms_visitor *v, const vms_desc *sub)
     return e;
 }
 
-static void vd_free(vms_visitor *v)
-{
-    free(v);
-}
-
 static const vms_visit_ops vmdesc_ops = {
     .begin_desc = vd_begin_desc,
     .end_desc = vd_end_desc,
@@ -329,7 +321,7 @@ static const vms_visit_ops vmdesc_ops = {
     .null_elem = vd_null,
     .subsection_begin = vd_sub_begin,
     .subsection_end = vd_sub_end,
-    .free = vd_free,
+    .free = vms_visitor_free_plain,
 };
 
 vms_visitor *vms_vmdesc_output_new(vms_visitor *inner, vms_writer *w,
@@ -341,12 +333,10 @@ vms_visitor *vms_vmdesc_output_new(vms_visitor *inner, vms_writer *w,
         vms_error_set(err, VMS_EINVAL, "the vmdesc needs an output visitor");
         return NULL;
     }
-    if (!(o = calloc(1, sizeof(*o)))) {
-        vms_error_set(err, VMS_ENOMEM, "out of memory");
+    o = (vd_out *)vms_visitor_alloc(sizeof(*o), &vmdesc_ops, false, err);
+    if (!o) {
         return NULL;
     }
-    o->v.ops = &vmdesc_ops;
-    o->v.input = false;
     o->inner = inner;
     o->w = w;
     o->j = j;

@@ -153,30 +153,22 @@ static int out_sub_begin(vms_visitor *v, const vms_desc *sub,
     return e;
 }
 
-static void wire_free(vms_visitor *v)
-{
-    free(v);
-}
-
 static const vms_visit_ops wire_out_ops = {
     .leaf = out_leaf,
     .null_elem = out_null,
     .subsection_begin = out_sub_begin,
-    .free = wire_free,
+    .free = vms_visitor_free_plain,
 };
 
 vms_visitor *vms_wire_output_new(vms_writer *w, vms_error *err)
 {
-    wire_out *o = calloc(1, sizeof(*o));
+    wire_out *o = (wire_out *)vms_visitor_alloc(sizeof(*o), &wire_out_ops,
+                                                false, err);
 
-    if (!o) {
-        vms_error_set(err, VMS_ENOMEM, "out of memory");
-        return NULL;
+    if (o) {
+        o->w = w;
     }
-    o->v.ops = &wire_out_ops;
-    o->v.input = false;
-    o->w = w;
-    return &o->v;
+    return o ? &o->v : NULL;
 }
 
 /* ---- input ------------------------------------------------------------- */
@@ -277,19 +269,16 @@ static const vms_visit_ops wire_in_ops = {
     .null_elem = in_null,
     .subsection_begin = in_sub_begin,
     .subsection_peek = in_sub_peek,
-    .free = wire_free,
+    .free = vms_visitor_free_plain,
 };
 
 vms_visitor *vms_wire_input_new(vms_reader *r, vms_error *err)
 {
-    wire_in *in = calloc(1, sizeof(*in));
+    wire_in *in = (wire_in *)vms_visitor_alloc(sizeof(*in), &wire_in_ops,
+                                               true, err);
 
-    if (!in) {
-        vms_error_set(err, VMS_ENOMEM, "out of memory");
-        return NULL;
+    if (in) {
+        in->r = r;
     }
-    in->v.ops = &wire_in_ops;
-    in->v.input = true;
-    in->r = r;
-    return &in->v;
+    return in ? &in->v : NULL;
 }
