@@ -412,6 +412,10 @@ static int walk_field(walk *w, const vms_field *f, void *opaque)
     if (vms_field_count(f, opaque, &n)) {
         return failf(w, VMS_EFORMAT, "negative element count");
     }
+    /* A count that came from the stream must fit the memory behind it. */
+    if ((f->flags & VMS_F_VARRAY_ANY) && f->num && n > f->num) {
+        return failf(w, VMS_ELIMIT, "%u elements, room for %u", n, f->num);
+    }
     if (f->offset == VMS_NO_STORAGE) {
         base = NULL;
     } else {

@@ -84,7 +84,9 @@ typedef struct vms_field {
        the stride of an array of them. */
     size_t size;
     unsigned flags;          /* VMS_F_* */
-    uint32_t num;            /* VMS_F_ARRAY: element count */
+    uint32_t num;            /* VMS_F_ARRAY: element count; VMS_F_VARRAY_*:
+                                the elements the memory holds (0: not
+                                checked), a count above it is an error */
     size_t num_offset;       /* VMS_F_VARRAY_*: offset of the count */
     int version_id;          /* first version that carries the field */
     /* When set, decides existence instead of version_id. */
@@ -274,7 +276,8 @@ VMS_API int vms_desc_validate(const vms_desc *d, struct vms_error *err);
 /*
  * A variable array of ctype whose element count is the member count_m of
  * the same struct (uint8_t/uint16_t/uint32_t/int32_t, flag says which);
- * member m points to the elements (ctype *).
+ * member m points to the elements (ctype *). Loading trusts the count the
+ * stream sent: set .num to the capacity to bound it.
  */
 #define VMS__VARRAY(s, m, count_m, cflag, ctypecount, vtype, ctype, v)     \
     { .name = #m, .type = (vtype),                                         \

@@ -352,6 +352,53 @@ static void test_load_errors(void **state)
     vms_buf_free(&a);
 }
 
+typedef struct capdev {
+    uint8_t n;
+    uint16_t *p;
+} capdev;
+
+static const vms_desc cap_desc = {
+    .name = "cap",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    VMS_FIELDS(
+        VMS_UINT8(n, capdev),
+        { .name = "p", .type = VMS_TYPE_UINT16, .size = 2,
+          .offset = offsetof(capdev, p), .num_offset = offsetof(capdev, n),
+          .flags = VMS_F_POINTER | VMS_F_VARRAY_U8, .num = 4 },
+    ),
+};
+
+/* A variable array's count comes from the stream: bounded by .num. */
+static void test_varray_capacity(void **state)
+{
+    static const uint8_t ok4[] = { 4, 0, 1, 0, 2, 0, 3, 0, 4 };
+    static const uint8_t over[] = { 5, 0, 1, 0, 2, 0, 3, 0, 4, 0, 5 };
+    uint16_t *mem = calloc(4, sizeof(uint16_t));
+    vms_error err = { 0 };
+    capdev d = { 0, mem };
+    vms_reader *r;
+    vms_visitor *v;
+
+    (void)state;
+    r = vms_reader_mem(ok4, sizeof(ok4), "cap.bin", &err);
+    v = vms_wire_input_new(r, &err);
+    assert_int_equal(vms_walk(v, &cap_desc, &d, 1, &err), 0);
+    assert_int_equal(mem[3], 4);
+    vms_visitor_free(v);
+    vms_reader_close(r);
+
+    r = vms_reader_mem(over, sizeof(over), "cap.bin", &err);
+    v = vms_wire_input_new(r, &err);
+    assert_int_equal(vms_walk(v, &cap_desc, &d, 1, &err), VMS_ELIMIT);
+    assert_string_equal(err.path, "cap.p");
+    assert_int_equal(err.offset, 1);
+    assert_non_null(strstr(err.message, "5 elements, room for 4"));
+    vms_visitor_free(v);
+    vms_reader_close(r);
+    free(mem);
+}
+
 static void test_type_names(void **state)
 {
     (void)state;
@@ -371,6 +418,7 @@ int main(void)
         cmocka_unit_test(test_version_gating),
         cmocka_unit_test(test_load_errors),
         cmocka_unit_test(test_type_names),
+        cmocka_unit_test(test_varray_capacity),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
