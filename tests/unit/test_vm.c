@@ -521,6 +521,30 @@ static void test_vmdesc_layout(void **state)
     vms_vm_free(vm);
 }
 
+/* Old machine types: no configuration section, no vmdesc after EOF. */
+static void test_save_flags(void **state)
+{
+    vms_error err = { 0 };
+    vms_buf s = { 0 };
+    item one = { 1, 2 };
+    holder h = { .ptrs = { &one, &one } };
+    vms_vm *vm = vms_vm_new("pc-i440fx-2.0", PAGE, &err);
+    vms_writer *w;
+
+    (void)state;
+    assert_int_equal(vms_vm_register(vm, "h", 0, NULL, &holder_desc, &h,
+                                     &err), 0);
+    w = vms_writer_buf(&s, &err);
+    assert_int_equal(vms_vm_save(vm, w, VMS_SAVE_NO_CONFIGURATION |
+                                 VMS_SAVE_NO_VMDESC, &err), 0);
+    assert_int_equal(vms_writer_close(w, &err), 0);
+    assert_int_equal(s.data[8], 0x04);          /* straight to the device */
+    assert_int_equal(s.data[s.len - 1], 0x00);  /* ends at EOF */
+    assert_int_equal(s.data[s.len - 6], 0x7e);  /* after the footer */
+    vms_buf_free(&s);
+    vms_vm_free(vm);
+}
+
 static void test_registry_errors(void **state)
 {
     vms_error err = { 0 };
@@ -551,6 +575,7 @@ int main(void)
         cmocka_unit_test(test_v2_into_v1),
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_vmdesc_layout),
+        cmocka_unit_test(test_save_flags),
         cmocka_unit_test(test_registry_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
