@@ -2,11 +2,12 @@
 # Subcommands and options are listed here once; tests/integration check
 # them against "vmstate help" so that the two cannot drift apart.
 
-_vmstate_commands="check help"
+_vmstate_commands="check demo help"
 
 _vmstate_options() {
     case $1 in
         check) echo "-s --src -d --dest -r --reverse --format -h --help" ;;
+        demo) echo "--version --stream --dump --ram --seed --force -h --help" ;;
         help) echo "$_vmstate_commands" ;;
         *) echo "-h --help -V --version" ;;
     esac
@@ -16,6 +17,8 @@ _vmstate_options() {
 _vmstate_values() {
     case $1:$2 in
         check:--format) echo "text json github sarif" ;;
+        demo:--version) echo "1 2" ;;
+        demo:--ram|demo:--seed) echo "" ;;
     esac
 }
 

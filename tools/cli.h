@@ -30,5 +30,7 @@ void cli_errorf(const char *prog, const char *fmt, ...)
 int cmd_check(int argc, char **argv, const char *prog);
 void cmd_check_usage(FILE *out, const char *prog);
 /* @DECLS@ */
+int cmd_demo(int argc, char **argv, const char *prog);
+void cmd_demo_usage(FILE *out, const char *prog);
 
 #endif

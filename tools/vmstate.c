@@ -13,6 +13,8 @@ static const cli_command commands[] = {
     { "check", "static migration-compatibility check of two "
       "-dump-vmstate files", cmd_check, cmd_check_usage },
     /* @COMMANDS@ one line per subcommand */
+    { "demo", "write the example VMM's stream and -dump-vmstate",
+      cmd_demo, cmd_demo_usage },
     { NULL, NULL, NULL, NULL },
 };
 

@@ -13,6 +13,7 @@
 #include "visitor.h"
 #include "dump.h"
 #include "check.h"
+#include "vm.h"
 /* @HEADERS@ -- one include per concept header, added as they land */
 
 #endif
