@@ -11,6 +11,8 @@ status=0
 run_suite() {
     local dir=$1
     shift
+    # A stale log would count an earlier run's tests for a broken build.
+    rm -f "$dir/meson-logs/testlog.json"
     if ! bash scripts/build.sh "$dir" "$@"; then
         echo "test: build of $dir failed" >&2
         status=1

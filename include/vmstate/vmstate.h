@@ -9,6 +9,8 @@
 #include "version.h"
 #include "json.h"
 #include "io.h"
+#include "desc.h"
+#include "visitor.h"
 /* @HEADERS@ -- one include per concept header, added as they land */
 
 #endif
