@@ -101,12 +101,19 @@ vms_reader *vms_reader_open(const char *path, vms_error *err)
 vms_reader *vms_reader_mem(const void *buf, size_t len, const char *name,
                            vms_error *err)
 {
+    return vms_reader_mem_at(buf, len, 0, name, err);
+}
+
+vms_reader *vms_reader_mem_at(const void *buf, size_t len, uint64_t base,
+                              const char *name, vms_error *err)
+{
     vms_reader *r = reader_new(name, err);
 
     if (r) {
         r->mem = buf;
         r->fill = len;
-        r->size = (int64_t)len;
+        r->base = base;
+        r->size = (int64_t)(base + len);
         r->eof = true;
     }
     return r;
@@ -195,7 +202,10 @@ int vms_reader_seek(vms_reader *r, uint64_t offset, vms_error *err)
         return fail_at(r, err, VMS_ETRUNC, "seek past the end of input");
     }
     if (r->fd < 0) {
-        r->pos = (size_t)offset;
+        if (offset < r->base) {
+            return fail_at(r, err, VMS_EINVAL, "seek before the buffer");
+        }
+        r->pos = (size_t)(offset - r->base);
         return 0;
     }
     if (offset >= r->base && offset <= r->base + r->fill) {

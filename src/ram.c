@@ -401,10 +401,14 @@ int vms_ram_read(vms_ram *ram, vms_stream *s, uint32_t version_id,
         return fail(s, err, VMS_EVERSION, vms_stream_offset(s),
                     "RAM section version %u (only 4 is known)", version_id);
     }
-    for (;;) {
+    for (unsigned n = 0;; n++) {
         uint64_t at = vms_stream_offset(s);
         uint64_t word, addr, flags;
         const uint8_t *p;
+
+        if (ram->sink.tick && (n & 4095) == 4095) {
+            ram->sink.tick(ram->sink.opaque);
+        }
 
         if ((e = vms_read_be64(r, &word, err))) {
             return e;

@@ -62,17 +62,6 @@ static int fail(vms_stream *s, vms_error *err, int code, uint64_t off,
     return code;
 }
 
-/* Errors from the tail's memory reader carry tail offsets: make them real. */
-static int fix(vms_stream *s, int e, vms_error *err)
-{
-    if (e && err && s->cur == s->tail && err->has_offset &&
-        err->offset < s->tail_base) {
-        err->offset += s->tail_base;
-        snprintf(err->file, sizeof(err->file), "%s", s->name);
-    }
-    return e;
-}
-
 int64_t vms_stream_find_vmdesc(const uint8_t *buf, size_t len)
 {
     size_t p;
@@ -270,9 +259,7 @@ vms_reader *vms_stream_reader(vms_stream *s)
 
 uint64_t vms_stream_offset(vms_stream *s)
 {
-    uint64_t o = vms_reader_offset(s->cur);
-
-    return s->cur == s->tail ? o + s->tail_base : o;
+    return vms_reader_offset(s->cur);
 }
 
 bool vms_stream_seekable(const vms_stream *s)
@@ -361,7 +348,7 @@ int vms_stream_buffer_tail(vms_stream *s, vms_error *err)
         s->vmdesc_off = s->tail_base + (uint64_t)p;
         len = (size_t)p;   /* the records end where the vmdesc starts */
     }
-    s->tail = vms_reader_mem(buf, len, s->name, err);
+    s->tail = vms_reader_mem_at(buf, len, s->tail_base, s->name, err);
     if (!s->tail) {
         return VMS_ENOMEM;
     }
@@ -442,7 +429,8 @@ static int read_config(vms_stream *s, vms_config *cfg, vms_error *err)
                 uint8_t cl;
                 e = vms_read_str8(r, cap, &cl, err);
                 if (!e && i < VMS_ARRAY_SIZE(cfg->caps)) {
-                    snprintf(cfg->caps[i], sizeof(cfg->caps[i]), "%s", cap);
+                    snprintf(cfg->caps[i], sizeof(cfg->caps[i]), "%.63s",
+                             cap);
                 }
             }
             cfg->ncaps = n < VMS_ARRAY_SIZE(cfg->caps)
@@ -578,7 +566,7 @@ int vms_stream_next(vms_stream *s, vms_record *rec, vms_config *cfg,
         err->has_offset = 1;
         err->offset = rec->offset;
     }
-    return fix(s, e, err);
+    return e;
 }
 
 int vms_stream_end_section(vms_stream *s, const vms_record *rec,
@@ -591,7 +579,7 @@ int vms_stream_end_section(vms_stream *s, const vms_record *rec,
 
     e = vms_read_peek(s->cur, 5, &p, &got, err);
     if (e) {
-        return fix(s, e, err);
+        return e;
     }
     if (got >= 1 && p[0] == VMS_REC_FOOTER) {
         uint32_t id;

@@ -28,5 +28,7 @@ void cli_errorf(const char *prog, const char *fmt, ...)
 
 /* Subcommands (tools/cmd_<name>.c). */
 /* @DECLS@ */
+int cmd_analyze(int argc, char **argv, const char *prog);
+void cmd_analyze_usage(FILE *out, const char *prog);
 
 #endif

@@ -11,6 +11,8 @@
 
 static const cli_command commands[] = {
     /* @COMMANDS@ one line per subcommand */
+    { "analyze", "decode a migration stream (analyze-migration.py)",
+      cmd_analyze, cmd_analyze_usage },
     { NULL, NULL, NULL, NULL },
 };
 
@@ -20,6 +22,8 @@ static const struct {
     const char *command;
 } aliases[] = {
     /* @ALIASES@ */
+    { "analyze-migration", "analyze" },
+    { "analyze-migration.py", "analyze" },
     { NULL, NULL },
 };
 

@@ -44,6 +44,8 @@ typedef struct vms_ram_sink {
     /* The page's current content (XBZRLE applies a delta to it). */
     int (*old_page)(void *opaque, unsigned idx, uint64_t addr, uint8_t *buf,
                     vms_error *err);
+    /* Called every few thousand records (progress display); optional. */
+    void (*tick)(void *opaque);
 } vms_ram_sink;
 
 typedef struct vms_ram_opts {

@@ -11,6 +11,11 @@
 #include "io.h"
 #include "desc.h"
 #include "visitor.h"
+#include "stream.h"
+#include "ram.h"
+#include "sections.h"
+#include "vmdesc.h"
+#include "analyze.h"
 /* @HEADERS@ -- one include per concept header, added as they land */
 
 #endif
