@@ -587,10 +587,48 @@ static int need_desc(analyze *a, const vms_record *rec)
     return 0;
 }
 
+/*
+ * The section's bytes as one hex string, up to its footer: for the one
+ * known case where QEMU's own description does not cover its data (see
+ * vms_vmdesc_device). The footer (0x7e, section id, then a record type)
+ * bounds it, so nothing is guessed about the rest of the stream.
+ */
+static int raw_section(analyze *a, const vms_record *rec, uint64_t body)
+{
+    vms_reader *r = vms_stream_reader(a->s);
+    const uint8_t *p;
+    size_t got, n;
+    int e;
+
+    if ((e = vms_reader_seek(r, body, a->err)) ||
+        (e = vms_read_peek(r, VMS_READER_WINDOW, &p, &got, a->err))) {
+        return e;
+    }
+    for (n = 0; n + 5 < got; n++) {
+        if (p[n] == VMS_REC_FOOTER && vms_get_be32(p + n + 1) ==
+            rec->section_id && p[n + 5] <= VMS_REC_COMMAND) {
+            break;
+        }
+    }
+    if (n + 5 >= got) {
+        return fail(a, VMS_EFORMAT, "section '%s' does not match its "
+                    "description and no footer bounds it", rec->idstr);
+    }
+    fprintf(stderr, "vmstate analyze: %s: offset 0x%" PRIx64 ": warning: "
+            "'%s' holds more than QEMU's description says (a non-NULL "
+            "element folded into NULL markers): printed as raw bytes\n",
+            vms_stream_name(a->s), body, rec->idstr);
+    if (a->w && vms_jsonw_hex_bytes(a->w, p, n)) {
+        return fail(a, VMS_EIO, "cannot write the output");
+    }
+    return vms_read_skip(r, n, a->err);
+}
+
 static int device_section(analyze *a, const vms_record *rec)
 {
     const vms_desc *d;
     size_t size;
+    uint64_t body;
     uint8_t *state;
     vms_visitor *in, *out;
     int e;
@@ -611,6 +649,7 @@ static int device_section(analyze *a, const vms_record *rec)
         return fail(a, VMS_EVERSION, "section '%s' version %u", rec->idstr,
                     rec->version_id);
     }
+    body = vms_stream_offset(a->s);
     state = calloc(1, size ? size : 1);
     in = vms_wire_input_new(vms_stream_reader(a->s), a->err);
     out = a->w ? vms_json_state_output_new(a->w, a->err) : NULL;
@@ -618,6 +657,23 @@ static int device_section(analyze *a, const vms_record *rec)
         e = fail(a, VMS_ENOMEM, "out of memory");
     } else {
         e = vms_walk(in, d, state, (int)rec->version_id, a->err);
+        if (e && d->user) {
+            vms_error_clear(a->err);
+            e = raw_section(a, rec, body);
+            vms_visitor_free(out);
+            out = NULL;
+        } else if (!e && d->user && vms_stream_end_section(a->s, rec,
+                                                           NULL)) {
+            vms_error_clear(a->err);
+            e = raw_section(a, rec, body);
+            vms_visitor_free(out);
+            out = NULL;
+            /* raw_section consumed up to the footer; it is read next */
+        } else if (!e && d->user) {
+            /* the footer matched and was consumed: put it back */
+            e = vms_reader_seek(vms_stream_reader(a->s),
+                                vms_stream_offset(a->s) - 5, a->err);
+        }
         if (!e && out) {
             e = vms_walk(out, d, state, 0, a->err);
         }

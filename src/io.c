@@ -589,7 +589,7 @@ int vms_outfile_open(vms_outfile *o, int dirfd, const char *name,
         snprintf(o->tmp, sizeof(o->tmp), ".%s.%ld.%u.tmp", name,
                  (long)getpid(), i);
         o->fd = openat(dirfd, o->tmp,
-                       O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                       O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
                        0644);
         if (o->fd >= 0 || errno != EEXIST) {
             break;

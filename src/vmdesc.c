@@ -262,6 +262,7 @@ typedef struct builder {
     vms_vmdesc *d;
     vms_error *err;
     const char *device;
+    bool placeholder;          /* a NULL-pointer placeholder was met */
 } builder;
 
 static int bad(builder *b, const char *what, const char *name)
@@ -337,7 +338,17 @@ static int build(builder *b, const json_t *o, size_t base, int depth,
             f->flags = VMS_F_ARRAY;
             f->num = (uint32_t)num;
         }
-        if (strcmp(type, "struct") == 0) {
+        if (strcmp(type, "struct") == 0 &&
+            !json_object_get(json_object_get(jf, "struct"), "fields") &&
+            get_uint(jf, "size", 1, &size) && size == 1) {
+            /*
+             * QEMU 7.2 describes a NULL element of an array of pointers as
+             * a struct without fields of size 1: it is the nullptr marker.
+             */
+            f->type = VMS_TYPE_RAW;
+            f->type_name = "nullptr";
+            b->placeholder = true;
+        } else if (strcmp(type, "struct") == 0) {
             const json_t *js = json_object_get(jf, "struct");
             vms_desc *nested;
             size_t send;
@@ -401,7 +412,7 @@ int vms_vmdesc_device(vms_vmdesc *d, const char *name, uint32_t instance_id,
     for (size_t i = d->ndevs; i-- > 0;) {
         struct built *bt = &d->devs[i];
         uint64_t inst;
-        builder b = { d, err, name };
+        builder b = { d, err, name, false };
         vms_desc *dd;
         size_t end;
         int e;
@@ -415,6 +426,12 @@ int vms_vmdesc_device(vms_vmdesc *d, const char *name, uint32_t instance_id,
             if ((e = build(&b, bt->dev, 0, 0, &dd, &end))) {
                 return e;
             }
+            /*
+             * QEMU folds array-of-pointer elements into one vmdesc entry
+             * even when one of them is not NULL: such a description may
+             * not cover the data (the caller may fall back to raw bytes).
+             */
+            dd->user = b.placeholder;
             bt->desc = dd;
             bt->state_size = end;
         }

@@ -39,7 +39,10 @@ VMS_API int vms_vmdesc_write(const vms_vmdesc *d, vms_jsonw *w);
  * The description of section (name, instance_id), built on first use;
  * *state_size is the size of the state buffer it walks (calloc it: the
  * bytes after the fields record which subsections were present).
- * VMS_ENOTFOUND when the vmdesc has no such device.
+ * VMS_ENOTFOUND when the vmdesc has no such device. (*desc)->user is
+ * non-zero when the entry folds NULL-pointer markers of an array of
+ * pointers, which QEMU also does wrongly over non-NULL elements: the data
+ * may then be longer than the description says.
  */
 VMS_API int vms_vmdesc_device(vms_vmdesc *d, const char *name,
                               uint32_t instance_id, const vms_desc **desc,
