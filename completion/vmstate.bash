@@ -2,11 +2,12 @@
 # Subcommands and options are listed here once; tests/integration check
 # them against "vmstate help" so that the two cannot drift apart.
 
-_vmstate_commands="help"
+_vmstate_commands="analyze help"
 
 _vmstate_options() {
     case $1 in
         check) echo "-s --src -d --dest -r --reverse --format -h --help" ;;
+        analyze) echo "-f --file -d --dump -m --memory -x --extract -C --directory --desc --progress -h --help" ;;
         help) echo "$_vmstate_commands" ;;
         *) echo "-h --help -V --version" ;;
     esac
@@ -16,6 +17,7 @@ _vmstate_options() {
 _vmstate_values() {
     case $1:$2 in
         check:--format) echo "text json" ;;
+        analyze:-d|analyze:--dump) echo "state desc" ;;
     esac
 }
 

@@ -33,7 +33,8 @@ void cmd_analyze_usage(FILE *out, const char *prog)
             "                      output of a stream from the same QEMU "
             "and machine)\n"
             "      --progress      progress bar on stderr when it is a "
-            "terminal\n", prog);
+            "terminal\n"
+            "  -h, --help          this text\n", prog);
 }
 
 int cmd_analyze(int argc, char **argv, const char *prog)
