@@ -382,6 +382,10 @@ static int ram_page(void *opaque, unsigned idx, uint64_t addr,
         bool was = (b->written[pg / 8] >> (pg % 8)) & 1;
         size_t n = addr + ps > b->length ? (size_t)(b->length - addr) : ps;
 
+        if (!b->open) {
+            return fail(a, VMS_EUNSUPPORTED, "RAM page after the end of "
+                        "the RAM section (postcopy?) cannot be extracted");
+        }
         if (!data && fill == 0 && !was) {
             return 0;   /* stays a hole */
         }
@@ -497,6 +501,8 @@ static bool has_cap(const analyze *a, const char *cap)
     return false;
 }
 
+static int commit_blocks(analyze *a);
+
 static int ram_section(analyze *a, const vms_record *rec)
 {
     int e;
@@ -529,7 +535,12 @@ static int ram_section(analyze *a, const vms_record *rec)
         return e;
     }
     if (a->o->mode == VMS_ANALYZE_EXTRACT) {
-        return run_flush(a);
+        /*
+         * The RAM is complete at its END: commit the files now, so that
+         * they stay even if a later device section cannot be decoded.
+         */
+        return rec->type == VMS_REC_SECTION_END ? commit_blocks(a)
+                                                : run_flush(a);
     }
     if (a->w && !a->o->memory) {
         return ram_json_begin(a);

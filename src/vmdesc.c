@@ -94,12 +94,9 @@ int vms_vmdesc_parse(const char *text, size_t len, const char *name,
     if (!d->root) {
         vms_vmdesc_free(d);
         vms_error_set_file(err, name);
-        vms_error_set(err, VMS_EFORMAT, "description JSON: %s", je.text);
-        if (err) {
-            err->line = je.line > 0 ? je.line : 0;
-            err->column = je.column;
-        }
-        return VMS_EFORMAT;
+        /* The text's own position: the caller knows the file offset. */
+        return vms_error_set(err, VMS_EFORMAT, "description JSON, line %d "
+                             "column %d: %s", je.line, je.column, je.text);
     }
     devs = json_object_get(d->root, "devices");
     if (!json_is_object(d->root) || !json_is_array(devs)) {
