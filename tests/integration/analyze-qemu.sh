@@ -84,7 +84,6 @@ mkstream pc "$(MIG pc)" qemu-system-x86_64 -M pc-i440fx-7.2 -m 512 $LOADER \
     -chardev null,id=s0 -device isa-serial,chardev=s0 -device ahci,id=ahci0
 decodes pc
 oracle pc
-grep -q '"0000:00:02.0/e1000 (' "$tmp/pc.json" 2>/dev/null
 check "pc: the e1000 section is decoded" grep -q 'e1000' "$tmp/pc.json"
 
 mkstream compress "migrate_set_capability compress on;migrate_set_parameter compress-threads 2;$(MIG compress)" \
@@ -99,16 +98,23 @@ mkstream q35 "$(MIG q35)" qemu-system-x86_64 -M q35 -m 128 \
 decodes q35
 
 mkstream old "$(MIG old)" qemu-system-x86_64 -M pc-i440fx-2.0 -m 64
-"$V" analyze -d desc "$tmp/pc.mig" >"$tmp/pc.desc.json" 2>/dev/null
+# The same machine with its description turned back on gives the --desc.
+mkstream olddesc "$(MIG olddesc)" qemu-system-x86_64 \
+    -M pc-i440fx-2.0,suppress-vmdesc=off -m 64
 if "$V" analyze "$tmp/old.mig" >/dev/null 2>"$tmp/err"; then
     not_ok "old machine: refused without --desc"
 else
     check "old machine: refused without --desc, naming it" grep -q -- --desc "$tmp/err"
 fi
-"$V" analyze -d desc "$VMS_SHARED/testdata/streams/x86_64-pc-live-xbzrle.mig" \
-    >"$tmp/old.desc.json" 2>/dev/null
-check "old machine: decodes with --desc" \
-    "$V" analyze --desc "$tmp/old.desc.json" "$tmp/old.mig" -d state
+"$V" analyze -d desc "$tmp/olddesc.mig" >"$tmp/old.desc.json" 2>/dev/null
+if "$V" analyze --desc "$tmp/old.desc.json" "$tmp/old.mig" \
+        >"$tmp/old.json" 2>"$tmp/err" &&
+   grep -q '"piix4_pm' "$tmp/old.json"; then
+    ok "old machine: decodes with --desc"
+else
+    not_ok "old machine: decodes with --desc"
+    sed 's/^/# /' "$tmp/err" | head -5
+fi
 
 if [ -d /dev/shm ]; then
     mkstream shared "migrate_set_capability x-ignore-shared on;$(MIG shared)" \
@@ -154,7 +160,8 @@ f.seek(0x1000000)
 data = f.read(0x200000)
 vals = []
 for p in range(0, len(data), 4096):
-    a, b = struct.unpack_from("<II", data, p)
+    a, = struct.unpack_from("<I", data, p)
+    b, = struct.unpack_from("<I", data, p + 8)
     assert a == b, "page 0x%x: %x != %x" % (p, a, b)
     assert data[p + 4:p + 8] == bytes(4) and not any(data[p + 12:p + 4096])
     vals.append(a)
