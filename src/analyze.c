@@ -71,6 +71,8 @@ typedef struct analyze {
     bool ram_seen;
     bool ram_json_open;        /* -m: "memory" object is being written */
     bool ram_json_done;
+    char **pending;            /* keys of "" sections waiting for RAM */
+    size_t npending;
     struct xblock *blocks;
     unsigned nblocks;
     uint64_t cache_bytes;
@@ -349,21 +351,43 @@ static int ram_json_begin(analyze *a)
     return e ? fail(a, VMS_EIO, "cannot write the output") : 0;
 }
 
+/* Sections whose value is "" and that started while -m held RAM open. */
+static int flush_pending(analyze *a)
+{
+    int e = 0;
+
+    for (size_t i = 0; !e && i < a->npending; i++) {
+        e = vms_jsonw_key(a->w, a->pending[i]);
+        if (!e) {
+            e = vms_jsonw_string(a->w, "");
+        }
+        free(a->pending[i]);
+        a->pending[i] = NULL;
+    }
+    a->npending = 0;
+    return e;
+}
+
 static int ram_json_end(analyze *a)
 {
     int e = 0;
 
-    if (a->ram_seen && !a->ram_json_done) {
-        if (!a->ram_json_open) {
-            return ram_json_begin(a) ? VMS_EIO :
-                   a->ram_json_open ? ram_json_end(a) : 0;
-        }
+    if (!a->w || !a->ram_seen || a->ram_json_done) {
+        return 0;
+    }
+    if (!a->ram_json_open && (e = ram_json_begin(a))) {
+        return e;
+    }
+    if (a->ram_json_open) {
         e = vms_jsonw_end_object(a->w);
         if (!e) {
             e = vms_jsonw_end_object(a->w);
         }
         a->ram_json_open = false;
         a->ram_json_done = true;
+    }
+    if (!e) {
+        e = flush_pending(a);
     }
     return e ? fail(a, VMS_EIO, "cannot write the output") : 0;
 }
@@ -729,25 +753,19 @@ static int start_section(analyze *a, const vms_record *rec)
                           NULL) == 0) {
         k = VMS_SECTION_DEVICE;
     }
-    if (a->o->memory && a->ram_json_open && k != VMS_SECTION_RAM &&
-        (e = ram_json_end(a))) {
+    /*
+     * -m streams the RAM pages inside the RAM's object: sections whose
+     * value is "" wait for it to close, a device section closes it.
+     */
+    if (a->ram_json_open && k == VMS_SECTION_DEVICE && (e = ram_json_end(a))) {
         return e;
     }
     switch (k) {
     case VMS_SECTION_RAM:
-        if (a->ram_seen) {
-            return ram_section(a, rec);
-        }
-        a->ram_seen = true;
-        if (a->w && a->o->memory) {
+        if (!a->ram_seen) {
+            a->ram_seen = true;
             if ((e = section_key(a, rec)) ||
-                (vms_jsonw_begin_object(a->w) &&
-                 (e = fail(a, VMS_EIO, "cannot write")))) {
-                return e;
-            }
-        } else if (a->w) {
-            if ((e = section_key(a, rec)) ||
-                (vms_jsonw_begin_object(a->w) &&
+                (a->w && vms_jsonw_begin_object(a->w) &&
                  (e = fail(a, VMS_EIO, "cannot write")))) {
                 return e;
             }
@@ -756,9 +774,20 @@ static int start_section(analyze *a, const vms_record *rec)
     case VMS_SECTION_HTAB:
     case VMS_SECTION_STATTR:
     case VMS_SECTION_BLOCK:
-        if ((e = section_key(a, rec)) ||
-            (a->w && vms_jsonw_string(a->w, "") &&
-             (e = fail(a, VMS_EIO, "cannot write")))) {
+        if (a->w && a->ram_json_open) {
+            char key[300], **n;
+            snprintf(key, sizeof(key), "%s (%u)", rec->idstr,
+                     rec->section_id);
+            n = realloc(a->pending, (a->npending + 1) * sizeof(*n));
+            if (!n || !(n[a->npending] = strdup(key))) {
+                a->pending = n ? n : a->pending;
+                return fail(a, VMS_ENOMEM, "out of memory");
+            }
+            a->pending = n;
+            a->npending++;
+        } else if ((e = section_key(a, rec)) ||
+                   (a->w && vms_jsonw_string(a->w, "") &&
+                    (e = fail(a, VMS_EIO, "cannot write")))) {
             return e;
         }
         return k == VMS_SECTION_HTAB ? vms_htab_read(a->s, rec->version_id,
@@ -987,6 +1016,10 @@ int vms_analyze(const vms_analyze_opts *opts, vms_error *err)
         }
     }
     free(a.blocks);
+    for (size_t i = 0; i < a.npending; i++) {
+        free(a.pending[i]);
+    }
+    free(a.pending);
     free(a.run);
     vms_ram_free(a.ram);
     vms_vmdesc_free(a.vd);
