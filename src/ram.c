@@ -38,25 +38,6 @@ struct vms_ram {
     bool z_ready;
 };
 
-static int fail(vms_stream *s, vms_error *err, int code, uint64_t off,
-                const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-
-static int fail(vms_stream *s, vms_error *err, int code, uint64_t off,
-                const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    vms_error_setv(err, code, fmt, ap);
-    va_end(ap);
-    if (err) {
-        err->has_offset = 1;
-        err->offset = off;
-    }
-    vms_error_set_file(err, vms_stream_name(s));
-    return code;
-}
-
 vms_ram *vms_ram_new(const vms_ram_opts *opts, const vms_ram_sink *sink,
                      vms_error *err)
 {
@@ -171,7 +152,7 @@ static int read_name(vms_ram *ram, vms_stream *s, uint64_t flags,
 
     if (flags & VMS_RAM_CONTINUE) {
         if (ram->cur < 0) {
-            return fail(s, err, VMS_EFORMAT, rec_off,
+            return vms_stream_fail(s, err, VMS_EFORMAT, rec_off,
                         "RAM page continues a block but none was named");
         }
         return 0;
@@ -181,7 +162,7 @@ static int read_name(vms_ram *ram, vms_stream *s, uint64_t flags,
     }
     b = find_block(ram, name);
     if (b < 0) {
-        return fail(s, err, VMS_EFORMAT, rec_off,
+        return vms_stream_fail(s, err, VMS_EFORMAT, rec_off,
                     "RAM page for unknown block '%s'", name);
     }
     ram->cur = b;
@@ -194,7 +175,7 @@ static int check_addr(vms_ram *ram, vms_stream *s, uint64_t addr,
     struct ram_block *b = &ram->blocks[ram->cur];
 
     if (addr >= b->length) {
-        return fail(s, err, VMS_EFORMAT, rec_off,
+        return vms_stream_fail(s, err, VMS_EFORMAT, rec_off,
                     "RAM page at 0x%" PRIx64 " beyond the end of block "
                     "'%s' (0x%" PRIx64 " bytes)", addr, b->name, b->length);
     }
@@ -220,11 +201,11 @@ static int mapped_ram_block(vms_ram *ram, vms_stream *s, unsigned idx,
         return e;
     }
     if (version != 1) {
-        return fail(s, err, VMS_EVERSION, at,
+        return vms_stream_fail(s, err, VMS_EVERSION, at,
                     "mapped-ram header version %u", version);
     }
     if (psize != ram->o.page_size) {
-        return fail(s, err, VMS_EFORMAT, at, "mapped-ram page size %" PRIu64
+        return vms_stream_fail(s, err, VMS_EFORMAT, at, "mapped-ram page size %" PRIu64
                     " differs from the target page size %u",
                     psize, ram->o.page_size);
     }
@@ -232,7 +213,7 @@ static int mapped_ram_block(vms_ram *ram, vms_stream *s, unsigned idx,
         return 0;   /* a shared block: its pages stayed in shared memory */
     }
     if (fd < 0) {
-        return fail(s, err, VMS_EUNSUPPORTED, at,
+        return vms_stream_fail(s, err, VMS_EUNSUPPORTED, at,
                     "mapped-ram streams keep pages at file offsets: read "
                     "the stream from a file, not a pipe");
     }
@@ -240,23 +221,23 @@ static int mapped_ram_block(vms_ram *ram, vms_stream *s, unsigned idx,
     npages = b->length / psize;
     if (pages_off > size || b->length > size - pages_off ||
         bitmap_off > size || (npages + 7) / 8 > size - bitmap_off) {
-        return fail(s, err, VMS_EFORMAT, at,
+        return vms_stream_fail(s, err, VMS_EFORMAT, at,
                     "mapped-ram regions of block '%s' lie beyond the end "
                     "of the file", b->name);
     }
     if (ram->sink.want_data && npages) {
         size_t blen = (size_t)((npages + 7) / 8);
         if (blen > MAPPED_BITMAP_MAX) {
-            return fail(s, err, VMS_ELIMIT, at, "mapped-ram bitmap too big");
+            return vms_stream_fail(s, err, VMS_ELIMIT, at, "mapped-ram bitmap too big");
         }
         bitmap = malloc(blen);
         run = malloc(MAPPED_RUN);
         if (!bitmap || !run) {
-            e = fail(s, err, VMS_ENOMEM, at, "out of memory");
+            e = vms_stream_fail(s, err, VMS_ENOMEM, at, "out of memory");
             goto out;
         }
         if (pread(fd, bitmap, blen, (off_t)bitmap_off) != (ssize_t)blen) {
-            e = fail(s, err, VMS_EIO, bitmap_off, "cannot read the "
+            e = vms_stream_fail(s, err, VMS_EIO, bitmap_off, "cannot read the "
                      "mapped-ram bitmap");
             goto out;
         }
@@ -279,7 +260,7 @@ static int mapped_ram_block(vms_ram *ram, vms_stream *s, unsigned idx,
             size_t n = (size_t)((q - p) * psize);
             if (pread(fd, run, n, (off_t)(pages_off + p * psize)) !=
                 (ssize_t)n) {
-                e = fail(s, err, VMS_EIO, pages_off + p * psize,
+                e = vms_stream_fail(s, err, VMS_EIO, pages_off + p * psize,
                          "cannot read mapped-ram pages");
                 goto out;
             }
@@ -318,13 +299,13 @@ static int mem_size(vms_ram *ram, vms_stream *s, uint64_t total,
             return e;
         }
         if (length > total) {
-            return fail(s, err, VMS_EFORMAT, at,
+            return vms_stream_fail(s, err, VMS_EFORMAT, at,
                         "RAM block '%s' (0x%" PRIx64 " bytes) exceeds the "
                         "announced total (0x%" PRIx64 " left)",
                         name, length, total);
         }
         if (memchr(name, 0, len) || len == 0) {
-            return fail(s, err, VMS_EFORMAT, at,
+            return vms_stream_fail(s, err, VMS_EFORMAT, at,
                         "RAM block name is empty or contains a NUL byte");
         }
         total -= length;
@@ -335,12 +316,12 @@ static int mem_size(vms_ram *ram, vms_stream *s, uint64_t total,
         b = find_block(ram, name);
         if (b < 0) {
             if (ram->nblocks >= RAM_MAX_BLOCKS) {
-                return fail(s, err, VMS_ELIMIT, at, "too many RAM blocks");
+                return vms_stream_fail(s, err, VMS_ELIMIT, at, "too many RAM blocks");
             }
             struct ram_block *n = realloc(ram->blocks, (ram->nblocks + 1) *
                                           sizeof(*n));
             if (!n) {
-                return fail(s, err, VMS_ENOMEM, at, "out of memory");
+                return vms_stream_fail(s, err, VMS_ENOMEM, at, "out of memory");
             }
             ram->blocks = n;
             b = (int)ram->nblocks++;
@@ -371,7 +352,7 @@ static int inflate_page(vms_ram *ram, vms_stream *s, const uint8_t *src,
     if (!ram->z_ready) {
         memset(&ram->z, 0, sizeof(ram->z));
         if (inflateInit(&ram->z) != Z_OK) {
-            return fail(s, err, VMS_ENOMEM, at, "zlib initialisation failed");
+            return vms_stream_fail(s, err, VMS_ENOMEM, at, "zlib initialisation failed");
         }
         ram->z_ready = true;
     } else {
@@ -383,7 +364,7 @@ static int inflate_page(vms_ram *ram, vms_stream *s, const uint8_t *src,
     ram->z.avail_out = ram->o.page_size;
     zr = inflate(&ram->z, Z_FINISH);
     if (zr != Z_STREAM_END || ram->z.avail_out != 0) {
-        return fail(s, err, VMS_EFORMAT, at,
+        return vms_stream_fail(s, err, VMS_EFORMAT, at,
                     "compressed page does not inflate to one page (zlib %d)",
                     zr);
     }
@@ -398,7 +379,7 @@ int vms_ram_read(vms_ram *ram, vms_stream *s, uint32_t version_id,
     int e;
 
     if (version_id != 4) {
-        return fail(s, err, VMS_EVERSION, vms_stream_offset(s),
+        return vms_stream_fail(s, err, VMS_EVERSION, vms_stream_offset(s),
                     "RAM section version %u (only 4 is known)", version_id);
     }
     for (unsigned n = 0;; n++) {
@@ -459,11 +440,11 @@ int vms_ram_read(vms_ram *ram, vms_stream *s, uint32_t version_id,
                 return e;
             }
             if (enc != XBZRLE_ENCODING) {
-                return fail(s, err, VMS_EFORMAT, at,
+                return vms_stream_fail(s, err, VMS_EFORMAT, at,
                             "XBZRLE page with encoding 0x%02x", enc);
             }
             if (len > ram->o.page_size) {
-                return fail(s, err, VMS_EFORMAT, at,
+                return vms_stream_fail(s, err, VMS_EFORMAT, at,
                             "XBZRLE delta of %u bytes exceeds a page", len);
             }
             if ((e = vms_read_ptr(r, len, &p, err))) {
@@ -481,7 +462,7 @@ int vms_ram_read(vms_ram *ram, vms_stream *s, uint32_t version_id,
                     memset(ram->page, 0, ram->o.page_size);
                 }
                 if (vms_xbzrle_decode(p, len, ram->page, ram->o.page_size)) {
-                    return fail(s, err, VMS_EFORMAT, at,
+                    return vms_stream_fail(s, err, VMS_EFORMAT, at,
                                 "XBZRLE delta overruns the page");
                 }
                 if ((e = ram->sink.page(ram->sink.opaque, (unsigned)ram->cur,
@@ -498,7 +479,7 @@ int vms_ram_read(vms_ram *ram, vms_stream *s, uint32_t version_id,
                 return e;
             }
             if (len > compressBound(ram->o.page_size)) {
-                return fail(s, err, VMS_EFORMAT, at,
+                return vms_stream_fail(s, err, VMS_EFORMAT, at,
                             "compressed page of %u bytes is larger than "
                             "zlib can make of one page", len);
             }
@@ -514,7 +495,7 @@ int vms_ram_read(vms_ram *ram, vms_stream *s, uint32_t version_id,
             }
             flags &= ~(uint64_t)(VMS_RAM_COMPRESS_PAGE | VMS_RAM_CONTINUE);
         } else if (flags & VMS_RAM_HOOK) {
-            return fail(s, err, VMS_EUNSUPPORTED, at,
+            return vms_stream_fail(s, err, VMS_EUNSUPPORTED, at,
                         "RAM hook record (RDMA): meaningless in a stream "
                         "file");
         }
@@ -527,13 +508,13 @@ int vms_ram_read(vms_ram *ram, vms_stream *s, uint32_t version_id,
         if (flags & VMS_RAM_EOS) {
             flags &= ~(uint64_t)VMS_RAM_EOS;
             if (flags) {
-                return fail(s, err, VMS_EFORMAT, at,
+                return vms_stream_fail(s, err, VMS_EFORMAT, at,
                             "unknown RAM flags 0x%" PRIx64, flags);
             }
             return 0;
         }
         if (flags) {
-            return fail(s, err, VMS_EFORMAT, at,
+            return vms_stream_fail(s, err, VMS_EFORMAT, at,
                         "unknown RAM flags 0x%" PRIx64, flags);
         }
     }

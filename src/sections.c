@@ -20,25 +20,6 @@
 #define BLK_ZERO_BLOCK 0x08
 #define BLK_BLOCK_SIZE (1u << 20)
 
-static int fail(vms_stream *s, vms_error *err, int code, uint64_t off,
-                const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-
-static int fail(vms_stream *s, vms_error *err, int code, uint64_t off,
-                const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    vms_error_setv(err, code, fmt, ap);
-    va_end(ap);
-    if (err) {
-        err->has_offset = 1;
-        err->offset = off;
-    }
-    vms_error_set_file(err, vms_stream_name(s));
-    return code;
-}
-
 enum vms_section_kind vms_section_kind(const char *idstr,
                                        uint32_t instance_id)
 {
@@ -70,7 +51,7 @@ int vms_htab_read(vms_stream *s, uint32_t version_id, vms_error *err)
     int e;
 
     if (version_id != 1) {
-        return fail(s, err, VMS_EVERSION, vms_stream_offset(s),
+        return vms_stream_fail(s, err, VMS_EVERSION, vms_stream_offset(s),
                     "spapr/htab version %u (only 1 is known)", version_id);
     }
     if ((e = vms_read_be32(r, &header, err))) {
@@ -105,7 +86,7 @@ int vms_stattr_read(vms_stream *s, uint32_t version_id, vms_error *err)
     int e;
 
     if (version_id != 0) {
-        return fail(s, err, VMS_EVERSION, vms_stream_offset(s),
+        return vms_stream_fail(s, err, VMS_EVERSION, vms_stream_offset(s),
                     "s390-storage_attributes version %u (only 0 is known)",
                     version_id);
     }
@@ -121,7 +102,7 @@ int vms_stattr_read(vms_stream *s, uint32_t version_id, vms_error *err)
             return e;
         }
         if (got < 8) {
-            return fail(s, err, VMS_ETRUNC, at, "unexpected end of input");
+            return vms_stream_fail(s, err, VMS_ETRUNC, at, "unexpected end of input");
         }
         word = vms_get_be64(p);
         flags = (unsigned)(word & 0xfff);
@@ -136,7 +117,7 @@ int vms_stattr_read(vms_stream *s, uint32_t version_id, vms_error *err)
                 return e;
             }
             if (count > STATTR_MAX_COUNT) {
-                return fail(s, err, VMS_EFORMAT, at, "storage attribute "
+                return vms_stream_fail(s, err, VMS_EFORMAT, at, "storage attribute "
                             "count %" PRIu64 " is implausible", count);
             }
             if ((e = vms_read_skip(r, count, err))) {
@@ -149,10 +130,10 @@ int vms_stattr_read(vms_stream *s, uint32_t version_id, vms_error *err)
         case STATTR_EOS:
             return 0;
         case STATTR_ERROR:
-            return fail(s, err, VMS_EFORMAT, at, "the source reported an "
+            return vms_stream_fail(s, err, VMS_EFORMAT, at, "the source reported an "
                         "error in the storage attributes");
         default:
-            return fail(s, err, VMS_EFORMAT, at,
+            return vms_stream_fail(s, err, VMS_EFORMAT, at,
                         "unknown storage attribute flags 0x%x", flags);
         }
     }
@@ -186,7 +167,7 @@ int vms_block_read(vms_stream *s, uint32_t version_id, vms_error *err)
         } else if (flags & BLK_PROGRESS) {
             /* the address holds a percentage: nothing follows */
         } else if (!(flags & BLK_EOS)) {
-            return fail(s, err, VMS_EFORMAT, at,
+            return vms_stream_fail(s, err, VMS_EFORMAT, at,
                         "unknown block migration flags 0x%x", flags);
         }
         if (flags & BLK_EOS) {

@@ -43,11 +43,8 @@ struct vms_stream {
     char name[VMS_ERROR_FILE_MAX];
 };
 
-static int fail(vms_stream *s, vms_error *err, int code, uint64_t off,
-                const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-
-static int fail(vms_stream *s, vms_error *err, int code, uint64_t off,
-                const char *fmt, ...)
+int vms_stream_fail(vms_stream *s, vms_error *err, int code, uint64_t off,
+                    const char *fmt, ...)
 {
     va_list ap;
 
@@ -90,7 +87,7 @@ static int pread_full(vms_stream *s, void *buf, size_t n, uint64_t off,
             continue;
         }
         if (k <= 0) {
-            return fail(s, err, k < 0 ? VMS_EIO : VMS_ETRUNC, off,
+            return vms_stream_fail(s, err, k < 0 ? VMS_EIO : VMS_ETRUNC, off,
                         "read failed: %s", k < 0 ? strerror(errno)
                                                  : "unexpected end");
         }
@@ -128,7 +125,7 @@ static int locate_vmdesc_seekable(vms_stream *s, vms_error *err)
     int e = 0;
 
     if (!buf) {
-        return fail(s, err, VMS_ENOMEM, 0, "out of memory");
+        return vms_stream_fail(s, err, VMS_ENOMEM, 0, "out of memory");
     }
     s->vmdesc_known = true;
     while (end > lo + 6 && end > 8) {
@@ -148,12 +145,12 @@ static int locate_vmdesc_seekable(vms_stream *s, vms_error *err)
                 size_t len = (size_t)(size - p - 5);
                 char *json = malloc(len ? len : 1);
                 if (!json) {
-                    e = fail(s, err, VMS_ENOMEM, p, "out of memory");
+                    e = vms_stream_fail(s, err, VMS_ENOMEM, p, "out of memory");
                     goto out;
                 }
                 e = pread_full(s, json, len, p + 5, err);
                 if (!e && take_vmdesc(s, (uint8_t *)json, len, p)) {
-                    e = fail(s, err, VMS_ENOMEM, p, "out of memory");
+                    e = vms_stream_fail(s, err, VMS_ENOMEM, p, "out of memory");
                 }
                 free(json);
                 goto out;
@@ -188,7 +185,7 @@ vms_stream *vms_stream_open(const char *path, vms_error *err)
         fd = open(path, O_RDONLY | O_CLOEXEC);
     }
     if (fd < 0) {
-        fail(s, err, errno == ENOENT ? VMS_ENOTFOUND : VMS_EIO, 0,
+        vms_stream_fail(s, err, errno == ENOENT ? VMS_ENOTFOUND : VMS_EIO, 0,
              "cannot open: %s", strerror(errno));
         err->has_offset = 0;
         free(s);
@@ -196,7 +193,7 @@ vms_stream *vms_stream_open(const char *path, vms_error *err)
     }
     if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
         close(fd);
-        fail(s, err, VMS_EINVAL, 0, "is a directory");
+        vms_stream_fail(s, err, VMS_EINVAL, 0, "is a directory");
         err->has_offset = 0;
         free(s);
         return NULL;
@@ -219,13 +216,13 @@ vms_stream *vms_stream_open(const char *path, vms_error *err)
         return NULL;
     }
     if (magic != VMS_STREAM_MAGIC) {
-        fail(s, err, VMS_EFORMAT, 0,
+        vms_stream_fail(s, err, VMS_EFORMAT, 0,
              "not a QEMU migration stream (magic 0x%08x)", magic);
         vms_stream_close(s);
         return NULL;
     }
     if (version != VMS_STREAM_VERSION) {
-        fail(s, err, VMS_EVERSION, 4, "unsupported stream version %u",
+        vms_stream_fail(s, err, VMS_EVERSION, 4, "unsupported stream version %u",
              version);
         vms_stream_close(s);
         return NULL;
@@ -302,7 +299,7 @@ int vms_stream_buffer_tail(vms_stream *s, vms_error *err)
     s->tail_base = vms_reader_offset(s->file);
     buf = malloc(cap);
     if (!buf) {
-        return fail(s, err, VMS_ENOMEM, s->tail_base, "out of memory");
+        return vms_stream_fail(s, err, VMS_ENOMEM, s->tail_base, "out of memory");
     }
     for (;;) {
         const uint8_t *p8;
@@ -317,7 +314,7 @@ int vms_stream_buffer_tail(vms_stream *s, vms_error *err)
         }
         if (len + got > VMS_STREAM_TAIL_MAX) {
             free(buf);
-            return fail(s, err, VMS_ELIMIT, s->tail_base,
+            return vms_stream_fail(s, err, VMS_ELIMIT, s->tail_base,
                         "device state after the RAM exceeds %u MiB "
                         "(read the stream from a file instead)",
                         VMS_STREAM_TAIL_MAX >> 20);
@@ -329,7 +326,7 @@ int vms_stream_buffer_tail(vms_stream *s, vms_error *err)
             uint8_t *n = realloc(buf, cap);
             if (!n) {
                 free(buf);
-                return fail(s, err, VMS_ENOMEM, s->tail_base,
+                return vms_stream_fail(s, err, VMS_ENOMEM, s->tail_base,
                             "out of memory");
             }
             buf = n;
@@ -343,7 +340,7 @@ int vms_stream_buffer_tail(vms_stream *s, vms_error *err)
     p = vms_stream_find_vmdesc(buf, len);
     if (p >= 0) {
         if (take_vmdesc(s, buf + p + 5, len - (size_t)p - 5, 0)) {
-            return fail(s, err, VMS_ENOMEM, s->tail_base, "out of memory");
+            return vms_stream_fail(s, err, VMS_ENOMEM, s->tail_base, "out of memory");
         }
         s->vmdesc_off = s->tail_base + (uint64_t)p;
         len = (size_t)p;   /* the records end where the vmdesc starts */
@@ -381,7 +378,7 @@ static int read_config(vms_stream *s, vms_config *cfg, vms_error *err)
         return e;
     }
     if (len > 255) {
-        return fail(s, err, VMS_EFORMAT, vms_stream_offset(s) - 4,
+        return vms_stream_fail(s, err, VMS_EFORMAT, vms_stream_offset(s) - 4,
                     "machine name length %u is implausible", len);
     }
     if ((e = vms_read_bytes(r, cfg->machine, len, err))) {
@@ -413,7 +410,7 @@ static int read_config(vms_stream *s, vms_config *cfg, vms_error *err)
             e = vms_read_be32(r, &cfg->target_page_bits, err);
             if (!e && (cfg->target_page_bits < 9 ||
                        cfg->target_page_bits > 30)) {
-                return fail(s, err, VMS_EFORMAT, vms_stream_offset(s) - 4,
+                return vms_stream_fail(s, err, VMS_EFORMAT, vms_stream_offset(s) - 4,
                             "target page bits %u out of range",
                             cfg->target_page_bits);
             }
@@ -421,7 +418,7 @@ static int read_config(vms_stream *s, vms_config *cfg, vms_error *err)
             uint32_t n;
             e = vms_read_be32(r, &n, err);
             if (!e && n > 1024) {
-                return fail(s, err, VMS_EFORMAT, vms_stream_offset(s) - 4,
+                return vms_stream_fail(s, err, VMS_EFORMAT, vms_stream_offset(s) - 4,
                             "capability count %u is implausible", n);
             }
             for (uint32_t i = 0; !e && i < n; i++) {
@@ -439,7 +436,7 @@ static int read_config(vms_stream *s, vms_config *cfg, vms_error *err)
             e = vms_read_bytes(r, cfg->uuid, 16, err);
             cfg->has_uuid = true;
         } else {
-            return fail(s, err, VMS_EUNSUPPORTED, at,
+            return vms_stream_fail(s, err, VMS_EUNSUPPORTED, at,
                         "unknown configuration subsection '%s'", name);
         }
         if (e) {
@@ -459,7 +456,7 @@ static int next(vms_stream *s, vms_record *rec, vms_config *cfg,
     memset(rec, 0, sizeof(*rec));
     rec->offset = vms_stream_offset(s);
     if (s->ended) {
-        return fail(s, err, VMS_EINVAL, rec->offset, "read past EOF");
+        return vms_stream_fail(s, err, VMS_EINVAL, rec->offset, "read past EOF");
     }
     if ((e = vms_read_u8(r, &t, err))) {
         return e;
@@ -469,13 +466,13 @@ static int next(vms_stream *s, vms_record *rec, vms_config *cfg,
     case VMS_REC_EOF:
         s->ended = true;
         if (s->vmdesc_off && vms_stream_offset(s) != s->vmdesc_off) {
-            return fail(s, err, VMS_EFORMAT, rec->offset,
+            return vms_stream_fail(s, err, VMS_EFORMAT, rec->offset,
                         "EOF record %" PRIu64 " bytes before the "
                         "description (the stream is out of step)",
                         s->vmdesc_off - vms_stream_offset(s));
         }
         if (!s->vmdesc_off && s->cur == s->tail && !vms_reader_at_eof(r)) {
-            return fail(s, err, VMS_EFORMAT, vms_stream_offset(s),
+            return vms_stream_fail(s, err, VMS_EFORMAT, vms_stream_offset(s),
                         "unexpected bytes after EOF");
         }
         return 0;
@@ -487,11 +484,11 @@ static int next(vms_stream *s, vms_record *rec, vms_config *cfg,
             return e;
         }
         if (rec->command != VMS_CMD_SWITCHOVER_START) {
-            return fail(s, err, VMS_EUNSUPPORTED, rec->offset,
+            return vms_stream_fail(s, err, VMS_EUNSUPPORTED, rec->offset,
                         "unknown QEMU_VM_COMMAND 0x%x", rec->command);
         }
         if (rec->command_len != 0) {
-            return fail(s, err, VMS_EFORMAT, rec->offset,
+            return vms_stream_fail(s, err, VMS_EFORMAT, rec->offset,
                         "switchover-start command with length %u",
                         rec->command_len);
         }
@@ -506,7 +503,7 @@ static int next(vms_stream *s, vms_record *rec, vms_config *cfg,
             return e;
         }
         if (memchr(rec->idstr, 0, len)) {
-            return fail(s, err, VMS_EFORMAT, rec->offset + 5,
+            return vms_stream_fail(s, err, VMS_EFORMAT, rec->offset + 5,
                         "section name contains a NUL byte");
         }
         si = find_sec(s, rec->section_id);
@@ -515,12 +512,12 @@ static int next(vms_stream *s, vms_record *rec, vms_config *cfg,
                 size_t c = s->capsecs ? 2 * s->capsecs : 64;
                 void *n;
                 if (c > 1u << 20) {
-                    return fail(s, err, VMS_ELIMIT, rec->offset,
+                    return vms_stream_fail(s, err, VMS_ELIMIT, rec->offset,
                                 "too many sections");
                 }
                 n = realloc(s->secs, c * sizeof(*s->secs));
                 if (!n) {
-                    return fail(s, err, VMS_ENOMEM, rec->offset,
+                    return vms_stream_fail(s, err, VMS_ENOMEM, rec->offset,
                                 "out of memory");
                 }
                 s->secs = n;
@@ -542,7 +539,7 @@ static int next(vms_stream *s, vms_record *rec, vms_config *cfg,
         }
         si = find_sec(s, rec->section_id);
         if (!si) {
-            return fail(s, err, VMS_EFORMAT, rec->offset,
+            return vms_stream_fail(s, err, VMS_EFORMAT, rec->offset,
                         "section %u continued but never started",
                         rec->section_id);
         }
@@ -552,7 +549,7 @@ static int next(vms_stream *s, vms_record *rec, vms_config *cfg,
         return 0;
     }
     default:
-        return fail(s, err, VMS_EFORMAT, rec->offset,
+        return vms_stream_fail(s, err, VMS_EFORMAT, rec->offset,
                     "unknown record type 0x%02x", t);
     }
 }
@@ -584,11 +581,11 @@ int vms_stream_end_section(vms_stream *s, const vms_record *rec,
     if (got >= 1 && p[0] == VMS_REC_FOOTER) {
         uint32_t id;
         if (got < 5) {
-            return fail(s, err, VMS_ETRUNC, at, "truncated section footer");
+            return vms_stream_fail(s, err, VMS_ETRUNC, at, "truncated section footer");
         }
         id = vms_get_be32(p + 1);
         if (id != rec->section_id) {
-            return fail(s, err, VMS_EMISMATCH, at,
+            return vms_stream_fail(s, err, VMS_EMISMATCH, at,
                         "section footer for %u after section %u ('%s'): "
                         "the section was not decoded in step",
                         id, rec->section_id, rec->idstr);
@@ -598,7 +595,7 @@ int vms_stream_end_section(vms_stream *s, const vms_record *rec,
         return 0;
     }
     if (s->footers) {
-        return fail(s, err, VMS_EFORMAT, at,
+        return vms_stream_fail(s, err, VMS_EFORMAT, at,
                     "missing footer after section %u ('%s'): found byte "
                     "0x%02x, the section was not decoded in step",
                     rec->section_id, rec->idstr, got ? p[0] : 0);

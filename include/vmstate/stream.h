@@ -122,4 +122,12 @@ VMS_API int64_t vms_stream_find_vmdesc(const uint8_t *buf, size_t len);
  */
 VMS_API int vms_stream_fd(const vms_stream *s);
 
+/*
+ * Record an error about the stream at input offset off (file name
+ * included) and return code: for decoders of section bodies.
+ */
+VMS_API int vms_stream_fail(vms_stream *s, vms_error *err, int code,
+                            uint64_t off, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
 #endif
