@@ -697,17 +697,17 @@ static int device_section(analyze *a, const vms_record *rec)
             e = raw_section(a, rec, body);
             vms_visitor_free(out);
             out = NULL;
-        } else if (!e && d->user && vms_stream_end_section(a->s, rec,
-                                                           NULL)) {
-            vms_error_clear(a->err);
-            e = raw_section(a, rec, body);
-            vms_visitor_free(out);
-            out = NULL;
-            /* raw_section consumed up to the footer; it is read next */
         } else if (!e && d->user) {
-            /* the footer matched and was consumed: put it back */
-            e = vms_reader_seek(vms_stream_reader(a->s),
-                                vms_stream_offset(a->s) - 5, a->err);
+            /* The walk may have stopped short: the footer must follow. */
+            uint64_t end = vms_stream_offset(a->s);
+            if (vms_stream_end_section(a->s, rec, NULL)) {
+                e = raw_section(a, rec, body);
+                vms_visitor_free(out);
+                out = NULL;
+            } else if (vms_stream_offset(a->s) != end) {
+                /* it did and was consumed: the caller checks it again */
+                e = vms_reader_seek(vms_stream_reader(a->s), end, a->err);
+            }
         }
         if (!e && out) {
             e = vms_walk(out, d, state, 0, a->err);
