@@ -740,6 +740,8 @@ static int section_key(analyze *a, const vms_record *rec)
     return vms_jsonw_key(a->w, key) ? fail(a, VMS_EIO, "cannot write") : 0;
 }
 
+static int part_section(analyze *a, const vms_record *rec);
+
 static int start_section(analyze *a, const vms_record *rec)
 {
     enum vms_section_kind k = vms_section_kind(rec->idstr, rec->instance_id);
@@ -774,6 +776,7 @@ static int start_section(analyze *a, const vms_record *rec)
     case VMS_SECTION_HTAB:
     case VMS_SECTION_STATTR:
     case VMS_SECTION_BLOCK:
+    case VMS_SECTION_DIRTY_BITMAP:
         if (a->w && a->ram_json_open) {
             char key[300], **n;
             snprintf(key, sizeof(key), "%s (%u)", rec->idstr,
@@ -790,16 +793,7 @@ static int start_section(analyze *a, const vms_record *rec)
                     (e = fail(a, VMS_EIO, "cannot write")))) {
             return e;
         }
-        return k == VMS_SECTION_HTAB ? vms_htab_read(a->s, rec->version_id,
-                                                     a->err)
-             : k == VMS_SECTION_STATTR ? vms_stattr_read(a->s,
-                                                         rec->version_id,
-                                                         a->err)
-             : vms_block_read(a->s, rec->version_id, a->err);
-    case VMS_SECTION_DIRTY_BITMAP:
-        return fail(a, VMS_EUNSUPPORTED, "dirty-bitmap sections are not "
-                    "decoded yet: cannot continue past section %u",
-                    rec->section_id);
+        return part_section(a, rec);
     case VMS_SECTION_DEVICE:
         if (rec->type == VMS_REC_SECTION_START) {
             return fail(a, VMS_EUNSUPPORTED, "iterative section '%s' has no "
@@ -824,6 +818,8 @@ static int part_section(analyze *a, const vms_record *rec)
         return vms_stattr_read(a->s, rec->version_id, a->err);
     case VMS_SECTION_BLOCK:
         return vms_block_read(a->s, rec->version_id, a->err);
+    case VMS_SECTION_DIRTY_BITMAP:
+        return vms_dirty_bitmap_read(a->s, rec->version_id, a->err);
     default:
         return fail(a, VMS_EFORMAT, "section %u ('%s') continued but it "
                     "is not iterative", rec->section_id, rec->idstr);

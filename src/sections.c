@@ -19,6 +19,16 @@
 #define BLK_PROGRESS 0x04
 #define BLK_ZERO_BLOCK 0x08
 #define BLK_BLOCK_SIZE (1u << 20)
+#define DBM_EOS 0x01
+#define DBM_ZEROES 0x02
+#define DBM_BITMAP_NAME 0x04
+#define DBM_DEVICE_NAME 0x08
+#define DBM_START 0x10
+#define DBM_COMPLETE 0x20
+#define DBM_BITS 0x40
+#define DBM_EXTRA_FLAGS 0x80
+/* A chunk covers at most a few MiB of bitmap; refuse absurd sizes. */
+#define DBM_MAX_BUF (256u << 20)
 
 enum vms_section_kind vms_section_kind(const char *idstr,
                                        uint32_t instance_id)
@@ -171,6 +181,70 @@ int vms_block_read(vms_stream *s, uint32_t version_id, vms_error *err)
                         "unknown block migration flags 0x%x", flags);
         }
         if (flags & BLK_EOS) {
+            return 0;
+        }
+    }
+}
+
+int vms_dirty_bitmap_read(vms_stream *s, uint32_t version_id, vms_error *err)
+{
+    vms_reader *r = vms_stream_reader(s);
+    int e;
+
+    if (version_id != 1) {
+        return vms_stream_fail(s, err, VMS_EVERSION, vms_stream_offset(s),
+                               "dirty-bitmap version %u (only 1 is known)",
+                               version_id);
+    }
+    for (;;) {
+        uint64_t at = vms_stream_offset(s);
+        char name[256];
+        uint8_t flags, len;
+
+        if ((e = vms_read_u8(r, &flags, err))) {
+            return e;
+        }
+        if (flags & DBM_EXTRA_FLAGS) {
+            /* QEMU defines wider flags but has never sent them. */
+            return vms_stream_fail(s, err, VMS_EUNSUPPORTED, at,
+                                   "dirty-bitmap chunk with extended flags "
+                                   "0x%02x", flags);
+        }
+        if (((flags & DBM_DEVICE_NAME) &&
+             (e = vms_read_str8(r, name, &len, err))) ||
+            ((flags & DBM_BITMAP_NAME) &&
+             (e = vms_read_str8(r, name, &len, err)))) {
+            return e;
+        }
+        if (flags & DBM_START) {
+            uint32_t granularity;
+            uint8_t bflags;
+            if ((e = vms_read_be32(r, &granularity, err)) ||
+                (e = vms_read_u8(r, &bflags, err))) {
+                return e;
+            }
+        } else if (flags & DBM_BITS) {
+            uint64_t start, size = 0;
+            uint32_t nr;
+            if ((e = vms_read_be64(r, &start, err)) ||
+                (e = vms_read_be32(r, &nr, err))) {
+                return e;
+            }
+            if (!(flags & DBM_ZEROES)) {
+                if ((e = vms_read_be64(r, &size, err))) {
+                    return e;
+                }
+                if (size > DBM_MAX_BUF) {
+                    return vms_stream_fail(s, err, VMS_EFORMAT, at,
+                                           "dirty-bitmap chunk of %" PRIu64
+                                           " bytes is implausible", size);
+                }
+                if ((e = vms_read_skip(r, size, err))) {
+                    return e;
+                }
+            }
+        }
+        if (flags & DBM_EOS) {
             return 0;
         }
     }

@@ -1,8 +1,8 @@
 /*
  * libvmstate: decoders of the iterative sections that have no vmdesc
  * entry besides RAM (see ram.h): spapr/htab, s390-storage_attributes and
- * block migration. Each reads one chunk (START/PART/END body) and checks
- * every length against the input; dirty-bitmap is refused explicitly.
+ * block migration, dirty bitmaps. Each reads one chunk (START/PART/END
+ * body) and checks every length against the input.
  */
 #ifndef VMSTATE_SECTIONS_H
 #define VMSTATE_SECTIONS_H
@@ -31,5 +31,8 @@ VMS_API int vms_stattr_read(vms_stream *s, uint32_t version_id,
                             vms_error *err);
 VMS_API int vms_block_read(vms_stream *s, uint32_t version_id,
                            vms_error *err);
+
+VMS_API int vms_dirty_bitmap_read(vms_stream *s, uint32_t version_id,
+                                  vms_error *err);
 
 #endif

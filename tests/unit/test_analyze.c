@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 #include "vmstate/vmstate.h"
 
@@ -161,6 +162,43 @@ static void short_wire_names_field_and_offset(void **state)
     vms_buf_free(&out);
 }
 
+/* A stream with only a dirty-bitmap section, through vms_analyze(). */
+static void dirty_bitmap_section_decodes(void **state)
+{
+    static const uint8_t stream[] = {
+        'Q', 'E', 'V', 'M', 0, 0, 0, 3,
+        0x01, 0, 0, 0, 0, 12, 'd', 'i', 'r', 't', 'y', '-', 'b', 'i', 't',
+        'm', 'a', 'p', 0, 0, 0, 0, 0, 0, 0, 1,
+        0x1c, 2, 'n', '0', 2, 'b', '0', 0, 1, 0, 0, 1,   /* START */
+        0x42, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 128,       /* zero BITS */
+        0x40, 0, 0, 0, 0, 0, 0, 0, 8, 0, 0, 0, 8,         /* BITS */
+        0, 0, 0, 0, 0, 0, 0, 2, 0xff, 0x0f,
+        0x21,                                             /* COMPLETE+EOS */
+        0x7e, 0, 0, 0, 0,
+        0x00,
+    };
+    char path[] = "/tmp/vms-test-dbm-XXXXXX";
+    char outp[] = "/tmp/vms-test-out-XXXXXX";
+    int fd = mkstemp(path), ofd = mkstemp(outp);
+    vms_analyze_opts o = {
+        .version = VMS_ANALYZE_OPTS_VERSION, .file = path, .out_fd = ofd,
+    };
+    char buf[256] = { 0 };
+    vms_error err;
+
+    (void)state;
+    assert_true(fd >= 0 && ofd >= 0);
+    assert_int_equal(write(fd, stream, sizeof(stream)), sizeof(stream));
+    close(fd);
+    vms_error_clear(&err);
+    assert_int_equal(vms_analyze(&o, &err), 0);
+    assert_true(pread(ofd, buf, sizeof(buf) - 1, 0) > 0);
+    assert_string_equal(buf, "{\n    \"dirty-bitmap (0)\": \"\"\n}\n");
+    close(ofd);
+    unlink(path);
+    unlink(outp);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -170,6 +208,7 @@ int main(void)
         cmocka_unit_test(vmdesc_device_prints_python_shapes),
         cmocka_unit_test(absent_subsection_is_not_printed),
         cmocka_unit_test(short_wire_names_field_and_offset),
+        cmocka_unit_test(dirty_bitmap_section_decodes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
