@@ -111,6 +111,13 @@ mkstream q35 "$(MIG q35)" qemu-system-x86_64 -M q35 -m 128 \
     -device qxl-vga
 decodes q35
 
+# Block migration (migrate -b) of a small IDE disk.
+mkstream blk "stop;migrate -b \"exec:cat > $tmp/blk.mig\";WAITMIG;quit" \
+    qemu-system-x86_64 -M pc-i440fx-7.2 -m 64 \
+    -drive "file=$tmp/disk.qcow2,if=ide"
+decodes blk
+check "blk: the block section is decoded" grep -q '"block (' "$tmp/blk.json"
+
 mkstream old "$(MIG old)" qemu-system-x86_64 -M pc-i440fx-2.0 -m 64
 # The same machine with its description turned back on gives the --desc.
 mkstream olddesc "$(MIG olddesc)" qemu-system-x86_64 \
