@@ -242,24 +242,40 @@ typedef struct walk {
     int depth;
 } walk;
 
-/* Append to the path; returns the old length for path_pop. */
-static size_t path_push(walk *w, const char *fmt, const char *name,
-                        uint32_t index)
+/*
+ * Append ".name" (or "[index]" when name is NULL) to the path; returns the
+ * old length for path_pop. Runs for every field of every save and load,
+ * so no snprintf: a long path is cut at the buffer's end.
+ */
+static size_t path_push(walk *w, const char *name, uint32_t index)
 {
     vms_visitor *v = w->v;
-    size_t old = v->path_len;
-    size_t room = sizeof(v->path) - v->path_len;
-    int n;
+    size_t old = v->path_len, room = sizeof(v->path) - 1 - old;
+    char tmp[16], *p = v->path + old;
+    size_t n;
 
     if (name) {
-        n = snprintf(v->path + v->path_len, room, fmt,
-                     v->path_len ? "." : "", name);
+        if (old && room) {
+            *p++ = '.';
+            room--;
+        }
+        n = strlen(name);
     } else {
-        n = snprintf(v->path + v->path_len, room, fmt, index);
+        /* "[index]" built backwards */
+        char *q = tmp + sizeof(tmp);
+        *--q = ']';
+        do {
+            *--q = (char)('0' + index % 10);
+            index /= 10;
+        } while (index);
+        *--q = '[';
+        name = q;
+        n = (size_t)(tmp + sizeof(tmp) - q);
     }
-    if (n > 0) {
-        v->path_len += (size_t)n < room ? (size_t)n : room - 1;
-    }
+    n = n < room ? n : room;
+    memcpy(p, name, n);
+    p[n] = 0;
+    v->path_len = (size_t)(p + n - v->path);
     return old;
 }
 
@@ -274,6 +290,10 @@ static int fail(walk *w, int code)
 {
     if (w->err && !w->err->path[0]) {
         vms_error_set_path(w->err, w->v->path);
+    }
+    if (w->err && !w->err->has_offset && w->v->ops->input_offset) {
+        w->err->has_offset = 1;
+        w->err->offset = w->v->ops->input_offset(w->v);
     }
     return code;
 }
@@ -293,27 +313,53 @@ static int failf(walk *w, int code, const char *fmt, ...)
 static int walk_desc(walk *w, const vms_desc *d, const vms_field *f,
                      void *opaque, int version_id);
 
+static void mark_offset(walk *w, bool known, uint64_t at)
+{
+    if (known) {
+        w->err->has_offset = 1;
+        w->err->offset = at;
+    }
+}
+
 /*
- * An "equal" field is read into a scratch copy and compared: the stream
- * must agree with what the destination already has.
+ * Validated fields are read into a scratch copy and checked against what
+ * the destination already has: "equal" ones must agree, "int32 le" ones
+ * must lie in 0..current (QEMU's VMSTATE_INT32_POSITIVE_LE).
  */
-static int leaf_equal(walk *w, const vms_field *f, void *elem)
+static int leaf_checked(walk *w, const vms_field *f, void *elem)
 {
     uint64_t want = 0, got = 0;
-    uint8_t tmp[8];
+    uint8_t tmp[8], a[8], b[8];
+    bool le = f->type == VMS_TYPE_INT32_LE, known = false;
+    uint64_t at = 0;
     int e;
 
+    /* Errors name the value's first byte, not the one after it. */
+    if (w->err && w->v->ops->input_offset) {
+        at = w->v->ops->input_offset(w->v);
+        known = !w->err->has_offset;
+    }
     memcpy(tmp, elem, f->size);
     e = w->v->ops->leaf(w->v, f, tmp, f->size);
     if (e) {
         return fail(w, e);
     }
+    if (le) {
+        int32_t cur, got32;
+        memcpy(&cur, elem, sizeof(cur));
+        memcpy(&got32, tmp, sizeof(got32));
+        if (got32 < 0 || got32 > cur) {
+            mark_offset(w, known, at);
+            return failf(w, VMS_EFORMAT, "%d is not in 0..%d", got32, cur);
+        }
+        memcpy(elem, tmp, sizeof(got32));
+        return 0;
+    }
     if (memcmp(tmp, elem, f->size) != 0) {
-        uint8_t a[8], b[8];
-        size_t i;
+        mark_offset(w, known, at);
         vms_leaf_to_wire(f, elem, f->size, a);
         vms_leaf_to_wire(f, tmp, f->size, b);
-        for (i = 0; i < f->size; i++) {
+        for (size_t i = 0; i < f->size; i++) {
             want = (want << 8) | a[i];
             got = (got << 8) | b[i];
         }
@@ -346,8 +392,9 @@ static int walk_element(walk *w, const vms_field *f, void *elem)
     } else if (f->type == VMS_TYPE_STRUCT) {
         /* Nested structs always travel in their own current version. */
         return walk_desc(w, f->vmsd, f, elem, f->vmsd->version_id);
-    } else if (v->input && (f->flags & VMS_F_EQUAL)) {
-        return leaf_equal(w, f, elem);
+    } else if (v->input && ((f->flags & VMS_F_EQUAL) ||
+                            f->type == VMS_TYPE_INT32_LE)) {
+        return leaf_checked(w, f, elem);
     } else {
         e = v->ops->leaf(v, f, elem, f->size);
     }
@@ -364,6 +411,10 @@ static int walk_field(walk *w, const vms_field *f, void *opaque)
 
     if (vms_field_count(f, opaque, &n)) {
         return failf(w, VMS_EFORMAT, "negative element count");
+    }
+    /* A count that came from the stream must fit the memory behind it. */
+    if ((f->flags & VMS_F_VARRAY_ANY) && f->num && n > f->num) {
+        return failf(w, VMS_ELIMIT, "%u elements, room for %u", n, f->num);
     }
     if (f->offset == VMS_NO_STORAGE) {
         base = NULL;
@@ -389,7 +440,7 @@ static int walk_field(walk *w, const vms_field *f, void *opaque)
     }
     for (i = 0; i < n; i++) {
         uint8_t *elem = base ? base + (size_t)i * stride : NULL;
-        size_t old = path_push(w, "[%u]", NULL, i);
+        size_t old = path_push(w, NULL, i);
         if (elem && (f->flags & VMS_F_ARRAY_OF_POINTER)) {
             elem = load_ptr(elem);
         }
@@ -421,7 +472,8 @@ static int walk_subsection(walk *w, const vms_desc *sub, void *opaque)
     uint32_t version = (uint32_t)sub->version_id;
     int e;
 
-    if ((e = v->ops->subsection_begin(v, sub, &version))) {
+    if (v->ops->subsection_begin &&
+        (e = v->ops->subsection_begin(v, sub, &version))) {
         return fail(w, e);
     }
     if (version > INT32_MAX) {
@@ -504,7 +556,7 @@ static int walk_desc(walk *w, const vms_desc *d, const vms_field *sf,
     }
     if (!sf) {
         /* Nested structs are already named by their field. */
-        path_push(w, "%s%s", d->name, 0);
+        path_push(w, d->name, 0);
     }
     if (v->input) {
         if (version_id > d->version_id) {
@@ -518,8 +570,12 @@ static int walk_desc(walk *w, const vms_desc *d, const vms_field *sf,
                       "this description loads", d->name, version_id,
                       d->minimum_version_id);
         }
-    } else if (d->pre_save && (e = d->pre_save(opaque, d))) {
+    } else if (!v->input && d->pre_save && (e = d->pre_save(opaque, d))) {
         e = failf(w, e < 0 ? e : VMS_EINVAL, "%s: pre_save failed",
+                  d->name);
+    }
+    if (!e && v->input && d->pre_load && (e = d->pre_load(opaque, d))) {
+        e = failf(w, e < 0 ? e : VMS_EINVAL, "%s: pre_load failed",
                   d->name);
     }
     if (!e && v->ops->begin_desc) {
@@ -532,7 +588,7 @@ static int walk_desc(walk *w, const vms_desc *d, const vms_field *sf,
         if (!vms_field_exists(f, opaque, version_id)) {
             continue;
         }
-        fold = path_push(w, "%s%s", f->name, 0);
+        fold = path_push(w, f->name, 0);
         e = walk_field(w, f, opaque);
         path_pop(w, fold);
     }
@@ -573,4 +629,23 @@ void vms_visitor_free(vms_visitor *v)
     if (v && v->ops->free) {
         v->ops->free(v);
     }
+}
+
+vms_visitor *vms_visitor_alloc(size_t size, const vms_visit_ops *ops,
+                               bool input, vms_error *err)
+{
+    vms_visitor *v = calloc(1, size);
+
+    if (!v) {
+        vms_error_set(err, VMS_ENOMEM, "out of memory");
+        return NULL;
+    }
+    v->ops = ops;
+    v->input = input;
+    return v;
+}
+
+void vms_visitor_free_plain(vms_visitor *v)
+{
+    free(v);
 }

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stddef.h>
 #include <string.h>
+#include <stdbool.h>
 
 static inline uint16_t vms_get_be16(const uint8_t *p)
 {
@@ -48,5 +49,28 @@ static inline void vms_put_be64(uint8_t *p, uint64_t v)
 extern const char vms_hex_digits[16];
 
 #define VMS_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/*
+ * A zeroed visitor of size bytes (a struct whose first member is the
+ * vms_visitor) with its ops and direction set; NULL and err set when out
+ * of memory. vms_visitor_free_plain is the ops->free of such visitors.
+ */
+struct vms_visitor;
+struct vms_visit_ops;
+struct vms_error;
+struct vms_visitor *vms_visitor_alloc(size_t size,
+                                      const struct vms_visit_ops *ops,
+                                      bool input, struct vms_error *err);
+void vms_visitor_free_plain(struct vms_visitor *v);
+
+/*
+ * "key": value pairs for chains of JSON writes: e is the error so far,
+ * nothing is written once it is set.
+ */
+struct vms_jsonw;
+int vms_jsonw_kv_str(struct vms_jsonw *j, int e, const char *key,
+                     const char *value);
+int vms_jsonw_kv_int(struct vms_jsonw *j, int e, const char *key,
+                     int64_t value);
 
 #endif

@@ -434,3 +434,15 @@ int vms_jsonw_free(vms_jsonw *w)
     free(w);
     return e;
 }
+
+int vms_jsonw_kv_str(vms_jsonw *w, int e, const char *key, const char *value)
+{
+    e = e ? e : vms_jsonw_key(w, key);
+    return e ? e : vms_jsonw_string(w, value);
+}
+
+int vms_jsonw_kv_int(vms_jsonw *w, int e, const char *key, int64_t value)
+{
+    e = e ? e : vms_jsonw_key(w, key);
+    return e ? e : vms_jsonw_int(w, value);
+}

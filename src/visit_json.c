@@ -315,14 +315,11 @@ static const vms_visit_ops json_ops = {
 
 vms_visitor *vms_json_state_output_new(vms_jsonw *w, vms_error *err)
 {
-    json_out *o = calloc(1, sizeof(*o));
+    json_out *o = (json_out *)vms_visitor_alloc(sizeof(*o), &json_ops, false,
+                                                err);
 
-    if (!o) {
-        vms_error_set(err, VMS_ENOMEM, "out of memory");
-        return NULL;
+    if (o) {
+        o->w = w;
     }
-    o->v.ops = &json_ops;
-    o->v.input = false;
-    o->w = w;
-    return &o->v;
+    return o ? &o->v : NULL;
 }

@@ -58,14 +58,6 @@ void vms_leaf_to_wire(const vms_field *f, const void *elem, size_t size,
         wire[0] = b ? 1 : 0;
         break;
     }
-    case VMS_TYPE_INT32_LE: {
-        uint32_t x = (uint32_t)load_native(elem, 4);
-        wire[0] = (uint8_t)x;
-        wire[1] = (uint8_t)(x >> 8);
-        wire[2] = (uint8_t)(x >> 16);
-        wire[3] = (uint8_t)(x >> 24);
-        break;
-    }
     case VMS_TYPE_BITMAP:
         for (size_t i = 0; i + 8 <= size; i += 8) {
             put_be(wire + i, 8, load_native((const uint8_t *)elem + i, 8));
@@ -74,7 +66,7 @@ void vms_leaf_to_wire(const vms_field *f, const void *elem, size_t size,
     case VMS_TYPE_INT8: case VMS_TYPE_INT16: case VMS_TYPE_INT32:
     case VMS_TYPE_INT64: case VMS_TYPE_UINT8: case VMS_TYPE_UINT16:
     case VMS_TYPE_UINT32: case VMS_TYPE_UINT64: case VMS_TYPE_FLOAT64:
-    case VMS_TYPE_TIMER:
+    case VMS_TYPE_TIMER: case VMS_TYPE_INT32_LE:
         /* A double's bits travel as a be64, like every 64-bit integer. */
         put_be(wire, size, load_native(elem, size));
         break;
@@ -94,11 +86,6 @@ void vms_leaf_from_wire(const vms_field *f, const uint8_t *wire, size_t size,
         memcpy(elem, &b, sizeof(b));
         break;
     }
-    case VMS_TYPE_INT32_LE:
-        store_native(elem, 4, (uint32_t)wire[0] | (uint32_t)wire[1] << 8 |
-                              (uint32_t)wire[2] << 16 |
-                              (uint32_t)wire[3] << 24);
-        break;
     case VMS_TYPE_BITMAP:
         for (size_t i = 0; i + 8 <= size; i += 8) {
             store_native((uint8_t *)elem + i, 8, get_be(wire + i, 8));
@@ -107,7 +94,7 @@ void vms_leaf_from_wire(const vms_field *f, const uint8_t *wire, size_t size,
     case VMS_TYPE_INT8: case VMS_TYPE_INT16: case VMS_TYPE_INT32:
     case VMS_TYPE_INT64: case VMS_TYPE_UINT8: case VMS_TYPE_UINT16:
     case VMS_TYPE_UINT32: case VMS_TYPE_UINT64: case VMS_TYPE_FLOAT64:
-    case VMS_TYPE_TIMER:
+    case VMS_TYPE_TIMER: case VMS_TYPE_INT32_LE:
         store_native(elem, size, get_be(wire, size));
         break;
     default:
@@ -166,30 +153,22 @@ static int out_sub_begin(vms_visitor *v, const vms_desc *sub,
     return e;
 }
 
-static void wire_free(vms_visitor *v)
-{
-    free(v);
-}
-
 static const vms_visit_ops wire_out_ops = {
     .leaf = out_leaf,
     .null_elem = out_null,
     .subsection_begin = out_sub_begin,
-    .free = wire_free,
+    .free = vms_visitor_free_plain,
 };
 
 vms_visitor *vms_wire_output_new(vms_writer *w, vms_error *err)
 {
-    wire_out *o = calloc(1, sizeof(*o));
+    wire_out *o = (wire_out *)vms_visitor_alloc(sizeof(*o), &wire_out_ops,
+                                                false, err);
 
-    if (!o) {
-        vms_error_set(err, VMS_ENOMEM, "out of memory");
-        return NULL;
+    if (o) {
+        o->w = w;
     }
-    o->v.ops = &wire_out_ops;
-    o->v.input = false;
-    o->w = w;
-    return &o->v;
+    return o ? &o->v : NULL;
 }
 
 /* ---- input ------------------------------------------------------------- */
@@ -279,24 +258,27 @@ static int in_sub_begin(vms_visitor *v, const vms_desc *sub,
     return vms_read_be32(in->r, version_id, v->err);
 }
 
+static uint64_t in_offset(vms_visitor *v)
+{
+    return vms_reader_offset(((wire_in *)v)->r);
+}
+
 static const vms_visit_ops wire_in_ops = {
+    .input_offset = in_offset,
     .leaf = in_leaf,
     .null_elem = in_null,
     .subsection_begin = in_sub_begin,
     .subsection_peek = in_sub_peek,
-    .free = wire_free,
+    .free = vms_visitor_free_plain,
 };
 
 vms_visitor *vms_wire_input_new(vms_reader *r, vms_error *err)
 {
-    wire_in *in = calloc(1, sizeof(*in));
+    wire_in *in = (wire_in *)vms_visitor_alloc(sizeof(*in), &wire_in_ops,
+                                               true, err);
 
-    if (!in) {
-        vms_error_set(err, VMS_ENOMEM, "out of memory");
-        return NULL;
+    if (in) {
+        in->r = r;
     }
-    in->v.ops = &wire_in_ops;
-    in->v.input = true;
-    in->r = r;
-    return &in->v;
+    return in ? &in->v : NULL;
 }

@@ -31,7 +31,9 @@ typedef enum vms_type {
     VMS_TYPE_UINT16,
     VMS_TYPE_UINT32,
     VMS_TYPE_UINT64,
-    VMS_TYPE_INT32_LE,  /* int32_t; little-endian on the wire */
+    VMS_TYPE_INT32_LE,  /* int32_t; be32. QEMU's "int32 le" (VMSTATE_INT32_
+                           POSITIVE_LE): "less or equal", not an endianness:
+                           load accepts 0 <= value <= the value in memory */
     VMS_TYPE_FLOAT64,   /* double; be64 of its IEEE bits */
     VMS_TYPE_TIMER,     /* int64_t expiry in ns, -1 = not armed; be64 */
     VMS_TYPE_BITMAP,    /* uint64_t words; be64 each (size % 8 == 0) */
@@ -56,6 +58,7 @@ enum {
                                          one travels as the nullptr marker */
     VMS_F_EQUAL = 1u << 7,       /* load checks the value equals the one in
                                     memory instead of storing it */
+    VMS_F_DUMP_SIZE = 1u << 8,   /* -dump-vmstate reports dump_size */
 };
 #define VMS_F_VARRAY_ANY (VMS_F_VARRAY_U8 | VMS_F_VARRAY_U16 | \
                           VMS_F_VARRAY_U32 | VMS_F_VARRAY_I32)
@@ -81,13 +84,22 @@ typedef struct vms_field {
        the stride of an array of them. */
     size_t size;
     unsigned flags;          /* VMS_F_* */
-    uint32_t num;            /* VMS_F_ARRAY: element count */
+    uint32_t num;            /* VMS_F_ARRAY: element count; VMS_F_VARRAY_*:
+                                the elements the memory holds (0: not
+                                checked), a count above it is an error */
     size_t num_offset;       /* VMS_F_VARRAY_*: offset of the count */
     int version_id;          /* first version that carries the field */
     /* When set, decides existence instead of version_id. */
     bool (*field_exists)(void *opaque, int version_id);
     const struct vms_desc *vmsd;  /* VMS_TYPE_STRUCT */
     uintptr_t user;          /* free for whoever built the description */
+    /*
+     * With VMS_F_DUMP_SIZE: the "size" -dump-vmstate shows, when QEMU's
+     * field->size is not the wire size of an element (QEMU's sizeof of a
+     * nested struct, 0 for a buffer sized by another field). Only dumps
+     * use it, so a description can match QEMU's dump byte for byte.
+     */
+    size_t dump_size;
 } vms_field;
 
 typedef struct vms_desc {
@@ -102,6 +114,8 @@ typedef struct vms_desc {
     /* Hooks; self lets one function serve many (run-time) descriptions. */
     bool (*needed)(void *opaque, const struct vms_desc *self);
     int (*pre_save)(void *opaque, const struct vms_desc *self);
+    /* Before a load reads the fields (QEMU's pre_load). */
+    int (*pre_load)(void *opaque, const struct vms_desc *self);
     int (*post_load)(void *opaque, int version_id,
                      const struct vms_desc *self);
     uintptr_t user;          /* free for whoever built the description */
@@ -262,7 +276,8 @@ VMS_API int vms_desc_validate(const vms_desc *d, struct vms_error *err);
 /*
  * A variable array of ctype whose element count is the member count_m of
  * the same struct (uint8_t/uint16_t/uint32_t/int32_t, flag says which);
- * member m points to the elements (ctype *).
+ * member m points to the elements (ctype *). Loading trusts the count the
+ * stream sent: set .num to the capacity to bound it.
  */
 #define VMS__VARRAY(s, m, count_m, cflag, ctypecount, vtype, ctype, v)     \
     { .name = #m, .type = (vtype),                                         \

@@ -60,6 +60,12 @@ typedef struct vms_visit_ops {
      * name[] (NUL-terminated), without consuming it; 0 when none does.
      */
     int (*subsection_peek)(vms_visitor *v, char name[256]);
+    /*
+     * Input only, optional: the byte offset of the next input byte, so
+     * that errors the walk finds (versions, unknown subsections, checked
+     * values) name where they are, as the visitor's own errors do.
+     */
+    uint64_t (*input_offset)(vms_visitor *v);
     /* Release the visitor (vms_visitor_free). */
     void (*free)(vms_visitor *v);
 } vms_visit_ops;
@@ -82,7 +88,7 @@ struct vms_visitor {
  * d->minimum_version_id is VMS_EVERSION; fields gated by version_id and
  * field_exists; subsections looked up by name, optional, an unknown one
  * with d's name as prefix is VMS_ENOTFOUND; "equal" fields compared;
- * post_load last). The error's path names the field.
+ * pre_load first, post_load last). The error's path names the field.
  */
 VMS_API int vms_walk(vms_visitor *v, const vms_desc *d, void *opaque,
                      int version_id, vms_error *err);
@@ -96,6 +102,29 @@ VMS_API void vms_visitor_free(vms_visitor *v);
 VMS_API vms_visitor *vms_wire_output_new(vms_writer *w, vms_error *err);
 /* Reads it as vmstate_load_state does. */
 VMS_API vms_visitor *vms_wire_input_new(vms_reader *r, vms_error *err);
+
+/* ---- human trace ------------------------------------------------------ */
+
+/*
+ * One line per value, for people reading state:
+ * "PIIX3.PCIDevice.config(256)(1).[255] = (uint8) 0x0". A nested struct is
+ * named by its description, an array by "field(count)(element size)", an
+ * element by ".[i]"; byte types print as uint8 arrays, bitmaps as uint64
+ * words; integers in hex, bool as true/false, float64 in decimal.
+ */
+VMS_API vms_visitor *vms_trace_output_new(vms_writer *w, vms_error *err);
+
+/* ---- vmdesc (the JSON QEMU appends after EOF) ------------------------- */
+
+/*
+ * Wraps the wire output visitor inner (borrowed), which writes to w, and
+ * writes into j, as QEMU does while saving, the "vmsd_name", "version",
+ * "fields" and "subsections" of the description walked, each field's
+ * "size" being the bytes inner wrote for it. The caller writes the
+ * enclosing device object ("name", "instance_id") around the walk.
+ */
+VMS_API vms_visitor *vms_vmdesc_output_new(vms_visitor *inner, vms_writer *w,
+                                           vms_jsonw *j, vms_error *err);
 
 /*
  * One scalar element between its in-memory and wire forms (f->type not a

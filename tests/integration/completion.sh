@@ -34,7 +34,7 @@ for cmd in $listed; do
         esac
     done
 done
-same "check --format values" "json text " \
+same "check --format values" "github json sarif text " \
     "$(complete_words vmstate check --format '""')"
 touch "$tmp/dump-a.json" "$tmp/dump-b.json"
 same "file arguments complete as files" "dump-a.json dump-b.json " \

@@ -143,7 +143,7 @@ static void fill_dev(dev *d)
     d->in.sub_on = true;
     d->in.extra = 0x77;
     ptr0.a = 0x4321;
-    ptr0.le = -1;
+    ptr0.le = 5;
     d->ptrs[0] = &ptr0;
     d->ptrs[1] = NULL;
     d->bitmap[0] = 0x8000000000000001ull;
@@ -167,10 +167,10 @@ static const uint8_t expected_wire[] = {
     0x02,                                   /* nvar */
     0xaa, 0xaa, 0xbb, 0xbb,                 /* var[2] */
     0, 0,                                   /* unused */
-    0x12, 0x34, 0x04, 0x03, 0x02, 0x01,     /* in.a, in.le (LE) */
+    0x12, 0x34, 0x01, 0x02, 0x03, 0x04,     /* in.a, in.le */
     0x05, 11, 'i', 'n', 'n', 'e', 'r', '/', 'e', 'x', 't', 'r', 'a',
     0, 0, 0, 1, 0x77, 0x01,                 /* inner/extra v1 */
-    0x43, 0x21, 0xff, 0xff, 0xff, 0xff,     /* ptrs[0], no subsection */
+    0x43, 0x21, 0, 0, 0, 5,                 /* ptrs[0], no subsection */
     0x30,                                   /* ptrs[1]: nullptr */
     0x80, 0, 0, 0, 0, 0, 0, 0x01, 0, 0, 0, 0, 0, 0, 0, 0x02, /* bitmap */
     0, 0, 0, 42,                            /* magic */
@@ -239,6 +239,8 @@ static void test_round_trip(void **state)
     e.var = var2;
     e.ptrs[0] = &p0;
     e.magic = 42;
+    e.in.le = INT32_MAX;   /* "int32 le" loads 0..current */
+    p0.le = INT32_MAX;
     post_loads = 0;
     assert_int_equal(load(&e, a.data, a.len, 2, &err), 0);
     assert_int_equal(post_loads, 1);
@@ -248,7 +250,7 @@ static void test_round_trip(void **state)
     assert_int_equal(var2[1], 0xbbbb);
     assert_int_equal(e.in.le, 0x01020304);
     assert_int_equal(e.in.extra, 0x77);
-    assert_int_equal(p0.le, -1);
+    assert_int_equal(p0.le, 5);
     assert_int_equal(e.bitmap[0], 0x8000000000000001ull);
     assert_int_equal(e.subval, 9);
     save(&e, &b);
@@ -276,6 +278,8 @@ static void test_version_gating(void **state)
     e.var = var2;
     e.ptrs[0] = &p0;
     e.magic = 42;
+    e.in.le = INT32_MAX;   /* "int32 le" loads 0..current */
+    p0.le = INT32_MAX;
     e.v2only = 7;
     assert_int_equal(load(&e, a.data, a.len - 4, 1, &err), 0);
     assert_int_equal(e.v2only, 7);   /* kept its default */
@@ -298,6 +302,8 @@ static void test_load_errors(void **state)
     e.var = var2;
     e.ptrs[0] = &p0;
     e.magic = 42;
+    e.in.le = INT32_MAX;   /* "int32 le" loads 0..current */
+    p0.le = INT32_MAX;
 
     assert_int_equal(load(&e, a.data, a.len, 3, &err), VMS_EVERSION);
     assert_non_null(strstr(err.message, "newer"));
@@ -310,6 +316,14 @@ static void test_load_errors(void **state)
     assert_string_equal(err.path, "dev.in.le");
     assert_int_equal(err.offset, 58);
     assert_string_equal(err.file, "dev.bin");
+    vms_error_clear(&err);
+
+    /* "int32 le" above the destination's value */
+    e.in.le = 0x01020303;
+    assert_int_equal(load(&e, a.data, a.len, 2, &err), VMS_EFORMAT);
+    assert_string_equal(err.path, "dev.in.le");
+    assert_non_null(strstr(err.message, "16909060 is not in 0..16909059"));
+    e.in.le = INT32_MAX;
     vms_error_clear(&err);
 
     /* "equal" field that disagrees */
@@ -338,6 +352,53 @@ static void test_load_errors(void **state)
     vms_buf_free(&a);
 }
 
+typedef struct capdev {
+    uint8_t n;
+    uint16_t *p;
+} capdev;
+
+static const vms_desc cap_desc = {
+    .name = "cap",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    VMS_FIELDS(
+        VMS_UINT8(n, capdev),
+        { .name = "p", .type = VMS_TYPE_UINT16, .size = 2,
+          .offset = offsetof(capdev, p), .num_offset = offsetof(capdev, n),
+          .flags = VMS_F_POINTER | VMS_F_VARRAY_U8, .num = 4 },
+    ),
+};
+
+/* A variable array's count comes from the stream: bounded by .num. */
+static void test_varray_capacity(void **state)
+{
+    static const uint8_t ok4[] = { 4, 0, 1, 0, 2, 0, 3, 0, 4 };
+    static const uint8_t over[] = { 5, 0, 1, 0, 2, 0, 3, 0, 4, 0, 5 };
+    uint16_t *mem = calloc(4, sizeof(uint16_t));
+    vms_error err = { 0 };
+    capdev d = { 0, mem };
+    vms_reader *r;
+    vms_visitor *v;
+
+    (void)state;
+    r = vms_reader_mem(ok4, sizeof(ok4), "cap.bin", &err);
+    v = vms_wire_input_new(r, &err);
+    assert_int_equal(vms_walk(v, &cap_desc, &d, 1, &err), 0);
+    assert_int_equal(mem[3], 4);
+    vms_visitor_free(v);
+    vms_reader_close(r);
+
+    r = vms_reader_mem(over, sizeof(over), "cap.bin", &err);
+    v = vms_wire_input_new(r, &err);
+    assert_int_equal(vms_walk(v, &cap_desc, &d, 1, &err), VMS_ELIMIT);
+    assert_string_equal(err.path, "cap.p");
+    assert_int_equal(err.offset, 1);
+    assert_non_null(strstr(err.message, "5 elements, room for 4"));
+    vms_visitor_free(v);
+    vms_reader_close(r);
+    free(mem);
+}
+
 static void test_type_names(void **state)
 {
     (void)state;
@@ -357,6 +418,7 @@ int main(void)
         cmocka_unit_test(test_version_gating),
         cmocka_unit_test(test_load_errors),
         cmocka_unit_test(test_type_names),
+        cmocka_unit_test(test_varray_capacity),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Benchmark of `vmstate check` on the largest real dump pair: QEMU 7.2's
+# aarch64 virt-7.2 against virt-7.1 (~1.9 MB each), next to the floor any
+# python checker pays (json.load of both files), measured in the same run.
+# Target: our median <= 1/5 of python's; peak RSS <= 3x the two files.
+# Usage: bench/check.sh [BUILD_DIR] [RUNS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${1:-build}
+runs=${2:-100}
+vmstate=$PWD/$build/tools/vmstate
+[ -x "$vmstate" ] || { echo "build first: bash scripts/build.sh $build" >&2; exit 1; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+for m in virt-7.2 virt-7.1; do
+    qemu-system-aarch64 -M "$m" -nodefaults -display none \
+        -dump-vmstate "$tmp/$m.json"
+done
+src=$tmp/virt-7.2.json dest=$tmp/virt-7.1.json
+ours="$vmstate check -s $src -d $dest"
+py="/usr/bin/python3 -c 'import json,sys;[json.load(open(f)) for f in sys.argv[1:]]' $src $dest"
+if command -v hyperfine >/dev/null; then
+    hyperfine -N -w 5 -r "$runs" --export-json "$tmp/h.json" "$ours" "$py" \
+        >/dev/null
+else
+    # A plain loop: one wall-clock time per run, in seconds.
+    python3 - "$runs" "$ours" "$py" >"$tmp/h.json" <<'PY'
+import json, shlex, subprocess, sys, time
+runs, cmds = int(sys.argv[1]), sys.argv[2:]
+res = []
+for c in cmds:
+    t = []
+    for _ in range(runs):
+        a = time.perf_counter()
+        subprocess.run(shlex.split(c), stdout=subprocess.DEVNULL)
+        t.append(time.perf_counter() - a)
+    res.append({"command": c, "times": t})
+json.dump({"results": res}, sys.stdout)
+PY
+fi
+rss() { /usr/bin/time -v "$@" 2>&1 >/dev/null | awk '/Maximum resident/ {print $6}'; }
+rss_ours=$(rss $vmstate check -s "$src" -d "$dest")
+bytes=$(( $(stat -c %s "$src") + $(stat -c %s "$dest") ))
+python3 - "$tmp/h.json" "$rss_ours" "$bytes" "$runs" <<'PY'
+import json, statistics, sys
+h = json.load(open(sys.argv[1]))["results"]
+rss, size, runs = int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+ours, py = (statistics.median(r["times"]) * 1000 for r in h)
+print(f"dumps: aarch64 virt-7.2 vs virt-7.1 (QEMU 7.2), {size} bytes, "
+      f"{runs} runs each")
+print(f"vmstate check          median {ours:7.2f} ms")
+print(f"python3 json.load x2   median {py:7.2f} ms")
+print(f"ratio                  {py / ours:7.2f}x  (target >= 5x: "
+      f"{'met' if py / ours >= 5 else 'NOT met'})")
+print(f"peak RSS               {rss} KB = {rss * 1024 / size:.2f}x the two "
+      f"files (target <= 3x: {'met' if rss * 1024 <= 3 * size else 'NOT met'})")
+PY
