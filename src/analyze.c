@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,6 +83,7 @@ typedef struct analyze {
     uint64_t run_addr;
     size_t run_len;
     uint8_t *run;
+    struct writer *wr;
     /* progress */
     struct timespec t0, last;
     bool tty;
@@ -235,29 +237,151 @@ static void progress_end(analyze *a)
 
 /* ---- RAM --------------------------------------------------------------- */
 
+/*
+ * -x writes from a second thread, so that writing the RAM files (the page
+ * cache's cost, dd's speed) overlaps with reading and decoding the stream:
+ * the decoder fills one run buffer while the thread writes the other.
+ */
+struct writer {
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    bool busy, quit;
+    int fd;
+    uint8_t *buf;
+    size_t len;
+    uint64_t off;
+    int err;                   /* errno of the first failed write */
+    char fname[256];
+};
+
+static void *writer_main(void *opaque)
+{
+    struct writer *wr = opaque;
+
+    pthread_mutex_lock(&wr->lock);
+    for (;;) {
+        while (!wr->busy && !wr->quit) {
+            pthread_cond_wait(&wr->cond, &wr->lock);
+        }
+        if (!wr->busy) {
+            break;
+        }
+        pthread_mutex_unlock(&wr->lock);
+        for (size_t done = 0; done < wr->len && !wr->err;) {
+            ssize_t k = pwrite(wr->fd, wr->buf + done, wr->len - done,
+                               (off_t)(wr->off + done));
+            if (k < 0 && errno == EINTR) {
+                continue;
+            }
+            if (k <= 0) {
+                wr->err = k < 0 ? errno : ENOSPC;
+                break;
+            }
+            done += (size_t)k;
+        }
+        pthread_mutex_lock(&wr->lock);
+        wr->busy = false;
+        pthread_cond_broadcast(&wr->cond);
+    }
+    pthread_mutex_unlock(&wr->lock);
+    return NULL;
+}
+
+static int writer_start(analyze *a)
+{
+    struct writer *wr = calloc(1, sizeof(*wr));
+
+    if (!wr || !(wr->buf = malloc(RUN_MAX))) {
+        free(wr);
+        return fail(a, VMS_ENOMEM, "out of memory");
+    }
+    pthread_mutex_init(&wr->lock, NULL);
+    pthread_cond_init(&wr->cond, NULL);
+    if (pthread_create(&wr->thread, NULL, writer_main, wr) != 0) {
+        pthread_mutex_destroy(&wr->lock);
+        pthread_cond_destroy(&wr->cond);
+        free(wr->buf);
+        free(wr);
+        return fail(a, VMS_ENOMEM, "cannot start the writer thread");
+    }
+    a->wr = wr;
+    return 0;
+}
+
+/* Wait until the thread has written everything handed to it. */
+static int writer_wait(analyze *a)
+{
+    struct writer *wr = a->wr;
+    int e;
+
+    if (!wr) {
+        return 0;
+    }
+    pthread_mutex_lock(&wr->lock);
+    while (wr->busy) {
+        pthread_cond_wait(&wr->cond, &wr->lock);
+    }
+    e = wr->err;
+    pthread_mutex_unlock(&wr->lock);
+    if (e) {
+        vms_error_set_file(a->err, wr->fname);
+        return vms_error_set(a->err, VMS_EIO, "write failed: %s",
+                             strerror(e));
+    }
+    return 0;
+}
+
+static void writer_stop(analyze *a)
+{
+    struct writer *wr = a->wr;
+
+    if (!wr) {
+        return;
+    }
+    pthread_mutex_lock(&wr->lock);
+    wr->quit = true;
+    pthread_cond_broadcast(&wr->cond);
+    pthread_mutex_unlock(&wr->lock);
+    pthread_join(wr->thread, NULL);
+    pthread_mutex_destroy(&wr->lock);
+    pthread_cond_destroy(&wr->cond);
+    free(wr->buf);
+    free(wr);
+    a->wr = NULL;
+}
+
+/* Hand the current run to the writer thread; fill the other buffer next. */
 static int run_flush(analyze *a)
 {
     struct xblock *b;
-    size_t off = 0;
+    struct writer *wr;
+    uint8_t *t;
+    int e;
 
     if (!a->run_len) {
         return 0;
     }
-    b = &a->blocks[a->run_block];
-    while (off < a->run_len) {
-        ssize_t k = pwrite(b->out.fd, a->run + off, a->run_len - off,
-                           (off_t)(a->run_addr + off));
-        if (k < 0 && errno == EINTR) {
-            continue;
-        }
-        if (k <= 0) {
-            vms_error_set_file(a->err, b->fname);
-            a->run_len = 0;
-            return vms_error_set(a->err, VMS_EIO, "write failed: %s",
-                                 strerror(errno));
-        }
-        off += (size_t)k;
+    if (!a->wr && (e = writer_start(a))) {
+        return e;
     }
+    if ((e = writer_wait(a))) {
+        a->run_len = 0;
+        return e;
+    }
+    wr = a->wr;
+    b = &a->blocks[a->run_block];
+    pthread_mutex_lock(&wr->lock);
+    t = wr->buf;
+    wr->buf = a->run;
+    a->run = t;
+    wr->fd = b->out.fd;
+    wr->off = a->run_addr;
+    wr->len = a->run_len;
+    snprintf(wr->fname, sizeof(wr->fname), "%s", b->fname);
+    wr->busy = true;
+    pthread_cond_broadcast(&wr->cond);
+    pthread_mutex_unlock(&wr->lock);
     a->run_len = 0;
     return 0;
 }
@@ -499,6 +623,10 @@ static int ram_old_page(void *opaque, unsigned idx, uint64_t addr,
             addr < a->run_addr + a->run_len) {
             memcpy(buf, a->run + (addr - a->run_addr), n);
         } else if ((b->written[pg / 8] >> (pg % 8)) & 1) {
+            int e = writer_wait(a);
+            if (e) {
+                return e;
+            }
             if (pread(b->out.fd, buf, n, (off_t)addr) != (ssize_t)n) {
                 vms_error_set_file(a->err, b->fname);
                 return vms_error_set(a->err, VMS_EIO, "read back failed");
@@ -575,6 +703,10 @@ static int ram_section(analyze *a, const vms_record *rec)
 static int commit_blocks(analyze *a)
 {
     int e = run_flush(a);
+
+    if (!e) {
+        e = writer_wait(a);
+    }
 
     for (unsigned i = 0; !e && i < a->nblocks; i++) {
         if (a->blocks[i].open) {
@@ -985,6 +1117,10 @@ int vms_analyze(const vms_analyze_opts *opts, vms_error *err)
     clock_gettime(CLOCK_MONOTONIC, &a.t0);
     a.last = a.t0;
     e = run(&a);
+    if (!e) {
+        e = writer_wait(&a);
+    }
+    writer_stop(&a);
     progress_end(&a);
     if (e) {
         /* Never leave a half-written file behind. */
