@@ -2,11 +2,12 @@
 # Subcommands and options are listed here once; tests/integration check
 # them against "vmstate help" so that the two cannot drift apart.
 
-_vmstate_commands="check demo help"
+_vmstate_commands="analyze check demo help"
 
 _vmstate_options() {
     case $1 in
         check) echo "-s --src -d --dest -r --reverse --format -h --help" ;;
+        analyze) echo "-f --file -d --dump -m --memory -x --extract -C --directory --desc --progress -h --help" ;;
         demo) echo "--version --stream --dump --ram --seed --force -h --help" ;;
         help) echo "$_vmstate_commands" ;;
         *) echo "-h --help -V --version" ;;
@@ -19,6 +20,7 @@ _vmstate_values() {
         check:--format) echo "text json github sarif" ;;
         demo:--version) echo "1 2" ;;
         demo:--ram|demo:--seed) echo "" ;;
+        analyze:-d|analyze:--dump) echo "state desc" ;;
     esac
 }
 

@@ -19,6 +19,12 @@ int vms_error_setv(vms_error *err, int code, const char *fmt, va_list ap)
     if (err) {
         err->code = code;
         vsnprintf(err->message, sizeof(err->message), fmt, ap);
+        /* Messages quote input (names, JSON): keep them on one line. */
+        for (char *c = err->message; *c; c++) {
+            if ((unsigned char)*c < 0x20 || *c == 0x7f) {
+                *c = '?';
+            }
+        }
     }
     return code;
 }

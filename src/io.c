@@ -101,12 +101,19 @@ vms_reader *vms_reader_open(const char *path, vms_error *err)
 vms_reader *vms_reader_mem(const void *buf, size_t len, const char *name,
                            vms_error *err)
 {
+    return vms_reader_mem_at(buf, len, 0, name, err);
+}
+
+vms_reader *vms_reader_mem_at(const void *buf, size_t len, uint64_t base,
+                              const char *name, vms_error *err)
+{
     vms_reader *r = reader_new(name, err);
 
     if (r) {
         r->mem = buf;
         r->fill = len;
-        r->size = (int64_t)len;
+        r->base = base;
+        r->size = (int64_t)(base + len);
         r->eof = true;
     }
     return r;
@@ -195,7 +202,10 @@ int vms_reader_seek(vms_reader *r, uint64_t offset, vms_error *err)
         return fail_at(r, err, VMS_ETRUNC, "seek past the end of input");
     }
     if (r->fd < 0) {
-        r->pos = (size_t)offset;
+        if (offset < r->base) {
+            return fail_at(r, err, VMS_EINVAL, "seek before the buffer");
+        }
+        r->pos = (size_t)(offset - r->base);
         return 0;
     }
     if (offset >= r->base && offset <= r->base + r->fill) {
@@ -579,7 +589,7 @@ int vms_outfile_open(vms_outfile *o, int dirfd, const char *name,
         snprintf(o->tmp, sizeof(o->tmp), ".%s.%ld.%u.tmp", name,
                  (long)getpid(), i);
         o->fd = openat(dirfd, o->tmp,
-                       O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                       O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
                        0644);
         if (o->fd >= 0 || errno != EEXIST) {
             break;

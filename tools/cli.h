@@ -30,6 +30,8 @@ void cli_errorf(const char *prog, const char *fmt, ...)
 int cmd_check(int argc, char **argv, const char *prog);
 void cmd_check_usage(FILE *out, const char *prog);
 /* @DECLS@ */
+int cmd_analyze(int argc, char **argv, const char *prog);
+void cmd_analyze_usage(FILE *out, const char *prog);
 int cmd_demo(int argc, char **argv, const char *prog);
 void cmd_demo_usage(FILE *out, const char *prog);
 

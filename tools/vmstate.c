@@ -13,6 +13,8 @@ static const cli_command commands[] = {
     { "check", "static migration-compatibility check of two "
       "-dump-vmstate files", cmd_check, cmd_check_usage },
     /* @COMMANDS@ one line per subcommand */
+    { "analyze", "decode a migration stream (analyze-migration.py)",
+      cmd_analyze, cmd_analyze_usage },
     { "demo", "write the example VMM's stream and -dump-vmstate",
       cmd_demo, cmd_demo_usage },
     { NULL, NULL, NULL, NULL },
@@ -25,6 +27,8 @@ static const struct {
 } aliases[] = {
     { "vmstate-static-checker", "check" },
     /* @ALIASES@ */
+    { "analyze-migration", "analyze" },
+    { "analyze-migration.py", "analyze" },
     { NULL, NULL },
 };
 

@@ -29,6 +29,13 @@ VMS_API vms_reader *vms_reader_fd(int fd, const char *name, vms_error *err);
 /* Reads len bytes at buf (not copied: buf must outlive the reader). */
 VMS_API vms_reader *vms_reader_mem(const void *buf, size_t len,
                                    const char *name, vms_error *err);
+/*
+ * As vms_reader_mem, for bytes that sat at offset base of a larger input
+ * (a buffered tail of a pipe): offsets and errors name the input's offsets.
+ */
+VMS_API vms_reader *vms_reader_mem_at(const void *buf, size_t len,
+                                      uint64_t base, const char *name,
+                                      vms_error *err);
 VMS_API void vms_reader_close(vms_reader *r);
 
 VMS_API const char *vms_reader_name(const vms_reader *r);

@@ -135,6 +135,17 @@ VMS_API void vms_leaf_to_wire(const vms_field *f, const void *elem,
                               size_t size, uint8_t *wire);
 VMS_API void vms_leaf_from_wire(const vms_field *f, const uint8_t *wire,
                                 size_t size, void *elem);
+/* ---- JSON state (analyze-migration.py's "-d state" shapes) ----------- */
+
+/*
+ * Writes each walked description as one JSON value through w: integers as
+ * "0x%0Nx" strings (" (-N)" for negative signed ones), bools, nested
+ * objects, repeated names merged into lists, other types as hex bytes of
+ * their wire form, subsections under their names. Leaves are rendered by
+ * their type name (vms_field_type_name) exactly as python's reader table.
+ */
+VMS_API vms_visitor *vms_json_state_output_new(vms_jsonw *w, vms_error *err);
+
 /* True for types stored in memory exactly as on the wire (bytes). */
 VMS_API bool vms_type_is_bytes(vms_type t);
 

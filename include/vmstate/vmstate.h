@@ -14,6 +14,11 @@
 #include "dump.h"
 #include "check.h"
 #include "vm.h"
+#include "stream.h"
+#include "ram.h"
+#include "sections.h"
+#include "vmdesc.h"
+#include "analyze.h"
 /* @HEADERS@ -- one include per concept header, added as they land */
 
 #endif

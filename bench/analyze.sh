@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# bench/analyze.sh [BUILDDIR]: vmstate analyze on a real ~1.08 GB stream (a
+# 2 GiB guest holding a 1 GiB random blob), made here with QEMU 7.2, read
+# from the page cache. Prints times as ratios to cat (and to dd for -x,
+# which writes the same amount), the -m output rate and peak RSS.
+# Targets: state <= 2x cat, -x <= 3x, -m >= 200 MB/s, state RSS <= 16 MB.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-$here/build}
+V=$build/tools/vmstate
+HMP=${VMS_SHARED:-$here/../shared}/testdata/streams/hmp.py
+[ -x "$V" ] || { echo "bench: build first ($V missing)" >&2; exit 1; }
+[ -f "$HMP" ] || { echo "bench: $HMP missing" >&2; exit 1; }
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/vms-bench.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+F=$tmp/big.mig
+
+echo "making the stream (2 GiB guest, 1 GiB random blob)..." >&2
+head -c 1G /dev/urandom >"$tmp/blob"
+qemu-system-x86_64 -accel tcg -nodefaults -display none -M pc-i440fx-7.2 \
+    -m 2048 -device "loader,file=$tmp/blob,addr=0x10000000,force-raw=on" \
+    -monitor "unix:$tmp/sock,server=on,wait=off" >/dev/null 2>&1 &
+qpid=$!
+python3 "$HMP" "$tmp/sock" SLEEP:2 stop "migrate \"exec:cat > $F\"" WAITMIG \
+    quit >/dev/null
+wait $qpid || true
+rm -f "$tmp/blob"
+size=$(stat -c %s "$F")
+echo "stream: $size bytes" >&2
+
+# t CMD...: wall seconds of the command (stdout discarded), best of 2.
+t() {
+    local best=
+    for _ in 1 2; do
+        local s e
+        s=$(date +%s.%N)
+        "$@" >/dev/null
+        e=$(date +%s.%N)
+        best=$(echo "$s $e $best" | awk '{d = $2 - $1; if ($3 == "" || d < $3) print d; else print $3}')
+    done
+    echo "$best"
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
+
+cat "$F" >/dev/null
+tcat=$(t cat "$F")
+tstate=$(t "$V" analyze -f "$F")
+rss=$( { /usr/bin/time -f %M "$V" analyze -f "$F" >/dev/null; } 2>&1 | tail -1)
+mkdir "$tmp/x"
+tdd=$(t dd if="$F" of="$tmp/x/dd.out" bs=1M status=none)
+rm -f "$tmp/x/dd.out"
+tx=$(t "$V" analyze -x -C "$tmp/x" -f "$F")
+rm -rf "$tmp/x"
+s=$(date +%s.%N)
+mbytes=$("$V" analyze -m -f "$F" | wc -c)
+e=$(date +%s.%N)
+tm=$(echo "$s $e" | awk '{print $2 - $1}')
+
+printf 'cat                %6.3f s\n' "$tcat"
+printf 'dd bs=1M           %6.3f s\n' "$tdd"
+printf 'analyze (state)    %6.3f s  %s x cat   (target <= 2)\n' "$tstate" "$(ratio "$tstate" "$tcat")"
+printf 'analyze -x         %6.3f s  %s x cat, %s x dd   (target <= 3)\n' "$tx" "$(ratio "$tx" "$tcat")" "$(ratio "$tx" "$tdd")"
+printf 'analyze -m         %6.3f s  %d bytes, %.0f MB/s   (target >= 200)\n' "$tm" "$mbytes" "$(awk -v b="$mbytes" -v t="$tm" 'BEGIN {print b / t / 1e6}')"
+printf 'peak RSS (state)   %d KB   (target <= 16384)\n' "$rss"

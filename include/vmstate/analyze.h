@@ -1,0 +1,39 @@
+/*
+ * libvmstate: "vmstate analyze", QEMU's analyze-migration.py as a library
+ * call: a migration stream to JSON (state or description), with the RAM
+ * contents (-m) or extracted into files (-x).
+ */
+#ifndef VMSTATE_ANALYZE_H
+#define VMSTATE_ANALYZE_H
+
+#include <stdbool.h>
+#include "common.h"
+#include "error.h"
+
+enum vms_analyze_mode {
+    VMS_ANALYZE_STATE = 0,    /* -d state: one JSON object, every section */
+    VMS_ANALYZE_DESC,         /* -d desc: the stream's vmdesc */
+    VMS_ANALYZE_EXTRACT,      /* -x: desc.json, RAM block files, state.json */
+};
+
+typedef struct vms_analyze_opts {
+    int version;              /* VMS_ANALYZE_OPTS_VERSION */
+    const char *file;         /* "-" = standard input */
+    enum vms_analyze_mode mode;
+    bool memory;              /* -m: RAM pages in the state output */
+    const char *outdir;       /* -x: directory (NULL = ".") */
+    const char *desc_file;    /* --desc: a vmdesc for streams without one */
+    bool progress;            /* a progress bar on stderr (if a TTY) */
+    int out_fd;               /* JSON and -x file names go here (stdout) */
+} vms_analyze_opts;
+#define VMS_ANALYZE_OPTS_VERSION 1
+
+/*
+ * Run the analysis. Output files are complete or absent. On error, err
+ * names the input and the offset, and the output on out_fd may stop short
+ * (python's tool prints nothing then; callers writing to a file should
+ * write to a temporary one).
+ */
+VMS_API int vms_analyze(const vms_analyze_opts *o, vms_error *err);
+
+#endif

@@ -1,0 +1,133 @@
+/*
+ * libvmstate: QEMU migration stream container reader.
+ *
+ * An event reader: vms_stream_next() returns one record header at a time
+ * (configuration, section START/PART/END/FULL, command, EOF); the caller
+ * reads the section body from vms_stream_reader() with whatever decoder the
+ * section needs, then calls vms_stream_end_section() to check the footer.
+ * The JSON description QEMU appends after EOF (vmdesc) is located without
+ * guessing: on a seekable input from the end, where a 0x06 byte and a be32
+ * length match the remaining size exactly after an EOF byte; on a pipe, by
+ * buffering the (small) device-section tail when the caller asks.
+ */
+#ifndef VMSTATE_STREAM_H
+#define VMSTATE_STREAM_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <stdbool.h>
+#include "common.h"
+#include "error.h"
+#include "io.h"
+
+#define VMS_STREAM_MAGIC 0x5145564du
+
+enum vms_record_type {
+    VMS_REC_EOF = 0x00,
+    VMS_REC_SECTION_START = 0x01,
+    VMS_REC_SECTION_PART = 0x02,
+    VMS_REC_SECTION_END = 0x03,
+    VMS_REC_SECTION_FULL = 0x04,
+    VMS_REC_SUBSECTION = 0x05,
+    VMS_REC_VMDESC = 0x06,
+    VMS_REC_CONFIGURATION = 0x07,
+    VMS_REC_COMMAND = 0x08,
+    VMS_REC_FOOTER = 0x7e,
+};
+
+/* QEMU_VM_COMMAND values that may appear in a precopy file. */
+#define VMS_CMD_SWITCHOVER_START 0x0b
+
+typedef struct vms_record {
+    int type;                 /* enum vms_record_type */
+    uint64_t offset;          /* of the type byte */
+    uint32_t section_id;      /* sections */
+    char idstr[256];          /* START/FULL; PART/END: from the START */
+    uint32_t instance_id;     /* START/FULL; PART/END: from the START */
+    uint32_t version_id;      /* START/FULL; PART/END: from the START */
+    uint16_t command;         /* COMMAND */
+    uint16_t command_len;     /* COMMAND: its data is skipped */
+} vms_record;
+
+/* The configuration record, decoded without a description. */
+typedef struct vms_config {
+    char machine[256];
+    uint32_t target_page_bits;    /* 0 when absent */
+    uint32_t ncaps;
+    char caps[32][64];            /* capability names (first 32) */
+    bool has_uuid;
+    uint8_t uuid[16];
+} vms_config;
+
+typedef struct vms_stream vms_stream;
+
+/*
+ * Open path ("-" = standard input), check magic and version, and on a
+ * seekable input locate the vmdesc. Returns NULL with err filled.
+ */
+VMS_API vms_stream *vms_stream_open(const char *path, vms_error *err);
+VMS_API void vms_stream_close(vms_stream *s);
+
+/* The reader positioned at the current record's body. */
+VMS_API vms_reader *vms_stream_reader(vms_stream *s);
+/* Offset in the input of the next byte (also while reading a buffered tail). */
+VMS_API uint64_t vms_stream_offset(vms_stream *s);
+VMS_API bool vms_stream_seekable(const vms_stream *s);
+/* The input's file name as given, for messages. */
+VMS_API const char *vms_stream_name(const vms_stream *s);
+
+/*
+ * The vmdesc JSON text (not NUL-terminated unless said: it is), or NULL
+ * when the stream has none or it is not known yet (pipe before
+ * vms_stream_buffer_tail()).
+ */
+VMS_API const char *vms_stream_vmdesc(const vms_stream *s, size_t *len);
+/* Offset of the vmdesc record (0x06 byte), 0 when none. */
+VMS_API uint64_t vms_stream_vmdesc_offset(const vms_stream *s);
+
+/*
+ * Read the next record header. Section records leave the reader at the
+ * section body. The configuration record is decoded into cfg when cfg is
+ * not NULL (skipped otherwise). After EOF, checks that nothing but the
+ * vmdesc follows.
+ */
+VMS_API int vms_stream_next(vms_stream *s, vms_record *rec, vms_config *cfg,
+                            vms_error *err);
+
+/*
+ * After a section body: consume and check the footer (0x7e + section id).
+ * Footers are optional only in streams that never carry one (old machine
+ * types); once seen, every section must have its own.
+ */
+VMS_API int vms_stream_end_section(vms_stream *s, const vms_record *rec,
+                                   vms_error *err);
+
+/*
+ * Pipes: read everything left (at most VMS_STREAM_TAIL_MAX bytes) into
+ * memory, locate the vmdesc in it, and continue from memory. A no-op on
+ * seekable inputs.
+ */
+#define VMS_STREAM_TAIL_MAX (256u << 20)
+VMS_API int vms_stream_buffer_tail(vms_stream *s, vms_error *err);
+
+/*
+ * Locate a vmdesc record at the end of the len bytes at buf: returns the
+ * index of its 0x06 byte, or -1. Exposed for tests.
+ */
+VMS_API int64_t vms_stream_find_vmdesc(const uint8_t *buf, size_t len);
+
+/*
+ * The stream's file descriptor and size (seekable inputs only, else -1),
+ * for decoders of pages stored at fixed offsets (mapped-ram).
+ */
+VMS_API int vms_stream_fd(const vms_stream *s);
+
+/*
+ * Record an error about the stream at input offset off (file name
+ * included) and return code: for decoders of section bodies.
+ */
+VMS_API int vms_stream_fail(vms_stream *s, vms_error *err, int code,
+                            uint64_t off, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+#endif

@@ -1,0 +1,1163 @@
+/*
+ * libvmstate: analyze a migration stream (QEMU's analyze-migration.py).
+ *
+ * One forward pass. Iterative sections (RAM, htab, storage attributes,
+ * block) are decoded as they pass, so gigabytes of RAM flow through in
+ * constant memory; device sections need the vmdesc, which QEMU writes
+ * after EOF: a seekable input has it located before the pass, a pipe
+ * buffers its (small) device-section tail when the first device section
+ * comes. Device sections go through the one walk: the wire input visitor
+ * loads them into a flat state, the JSON visitor prints that state.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include "vmstate/analyze.h"
+#include "vmstate/stream.h"
+#include "vmstate/ram.h"
+#include "vmstate/sections.h"
+#include "vmstate/vmdesc.h"
+#include "vmstate/visitor.h"
+#include "vmstate/json.h"
+#include "vmstate/io.h"
+#include "internal.h"
+
+/* State output is held back up to this size, so that an error prints none. */
+#define HOLD_MAX (8u << 20)
+/* -x: consecutive pages are gathered into one write of up to this size. */
+#define RUN_MAX (1u << 20)
+/* -m: pages kept for XBZRLE deltas, at most this many bytes. */
+#define CACHE_MAX (256u << 20)
+
+struct xblock {
+    vms_outfile out;
+    bool open;
+    char fname[256];
+    uint64_t length;
+    uint8_t *written;          /* a bit per page: data was written there */
+    uint8_t **cache;           /* -m: page copies for XBZRLE */
+    uint64_t npages;
+};
+
+typedef struct analyze {
+    const vms_analyze_opts *o;
+    vms_error *err;
+    vms_stream *s;
+    vms_vmdesc *vd;
+    bool vd_from_stream;
+    vms_config cfg;
+    bool have_cfg;
+    uint32_t page_size;
+    /* output */
+    vms_jsonw *w;
+    int out_fd;                /* where w's text finally goes */
+    vms_buf hold;
+    bool holding;
+    int sink_err;
+    int dirfd;
+    vms_outfile state_out;
+    bool state_open;
+    bool desc_written;
+    /* RAM */
+    vms_ram *ram;
+    uint32_t ram_id;
+    bool ram_seen;
+    bool ram_json_open;        /* -m: "memory" object is being written */
+    bool ram_json_done;
+    char **pending;            /* keys of "" sections waiting for RAM */
+    size_t npending;
+    struct xblock *blocks;
+    unsigned nblocks;
+    uint64_t cache_bytes;
+    bool cache_full;
+    /* -x page run */
+    int run_block;
+    uint64_t run_addr;
+    size_t run_len;
+    uint8_t *run;
+    struct writer *wr;
+    /* progress */
+    struct timespec t0, last;
+    bool tty;
+} analyze;
+
+static int fail(analyze *a, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int fail(analyze *a, int code, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vms_error_setv(a->err, code, fmt, ap);
+    va_end(ap);
+    if (a->err && a->s) {
+        a->err->has_offset = 1;
+        a->err->offset = vms_stream_offset(a->s);
+        vms_error_set_file(a->err, vms_stream_name(a->s));
+    }
+    return code;
+}
+
+/* ---- output ------------------------------------------------------------ */
+
+static int out_sink(void *opaque, const void *buf, size_t len)
+{
+    analyze *a = opaque;
+    int e;
+
+    if (a->holding) {
+        if (a->hold.len + len <= HOLD_MAX) {
+            return vms_sink_buf(&a->hold, buf, len);
+        }
+        /* Too big to hold back: from here on it streams. */
+        a->holding = false;
+        if (a->hold.len &&
+            (e = vms_sink_fd((void *)(intptr_t)a->out_fd, a->hold.data,
+                             a->hold.len))) {
+            return a->sink_err = e;
+        }
+        vms_buf_free(&a->hold);
+        memset(&a->hold, 0, sizeof(a->hold));
+    }
+    e = vms_sink_fd((void *)(intptr_t)a->out_fd, buf, len);
+    return e ? (a->sink_err = e) : 0;
+}
+
+static int release_output(analyze *a)
+{
+    int e = vms_jsonw_flush(a->w);
+
+    if (!e && a->holding && a->hold.len) {
+        e = vms_sink_fd((void *)(intptr_t)a->out_fd, a->hold.data,
+                        a->hold.len);
+    }
+    a->holding = false;
+    if (e) {
+        return vms_error_set(a->err, VMS_EIO, "cannot write the output: %s",
+                             strerror(errno));
+    }
+    return 0;
+}
+
+/* -x prints each file name as it is made, as python does. */
+static int say_file(analyze *a, const char *name)
+{
+    char line[300];
+    int n = snprintf(line, sizeof(line), "%s\n", name);
+
+    return vms_sink_fd((void *)(intptr_t)a->o->out_fd, line, (size_t)n);
+}
+
+static int write_desc_file(analyze *a)
+{
+    vms_outfile of;
+    vms_jsonw *w;
+    int e;
+
+    if (!a->vd || a->desc_written) {
+        return 0;
+    }
+    if ((e = vms_outfile_open(&of, a->dirfd, "desc.json", VMS_OUT_FORCE,
+                              a->err))) {
+        return e;
+    }
+    w = vms_jsonw_new(vms_sink_fd, (void *)(intptr_t)of.fd,
+                      VMS_JSONW_PRETTY, 4);
+    e = w ? vms_vmdesc_write(a->vd, w) : VMS_ENOMEM;
+    if (vms_jsonw_free(w) && !e) {
+        e = VMS_EIO;
+    }
+    if (e) {
+        vms_outfile_abort(&of);
+        return vms_error_set(a->err, e, "cannot write desc.json");
+    }
+    if ((e = vms_outfile_commit(&of, VMS_OUT_FORCE, a->err))) {
+        return e;
+    }
+    a->desc_written = true;
+    say_file(a, "desc.json");
+    return 0;
+}
+
+/* ---- progress ---------------------------------------------------------- */
+
+static double secs(const struct timespec *a, const struct timespec *b)
+{
+    return (double)(b->tv_sec - a->tv_sec) +
+           (double)(b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
+static void tick(void *opaque)
+{
+    analyze *a = opaque;
+    struct timespec now;
+    uint64_t done;
+    int64_t total;
+    double t, rate;
+
+    if (!a->tty) {
+        return;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (secs(&a->last, &now) < 0.2) {
+        return;
+    }
+    a->last = now;
+    done = vms_stream_offset(a->s);
+    total = vms_stream_seekable(a->s) ? (int64_t)vms_stream_vmdesc_offset(
+                                            a->s) : -1;
+    t = secs(&a->t0, &now);
+    rate = t > 0 ? (double)done / t : 0;
+    if (total > 0) {
+        double eta = rate > 0 ? ((double)total - (double)done) / rate : 0;
+        fprintf(stderr, "\r%8.1f / %.1f MB  %7.1f MB/s  ETA %4.0f s ",
+                (double)done / 1e6, (double)total / 1e6, rate / 1e6,
+                eta < 0 ? 0 : eta);
+    } else {
+        fprintf(stderr, "\r%8.1f MB  %7.1f MB/s ", (double)done / 1e6,
+                rate / 1e6);
+    }
+}
+
+static void progress_end(analyze *a)
+{
+    if (a->tty) {
+        fprintf(stderr, "\r%60s\r", "");
+    }
+}
+
+/* ---- RAM --------------------------------------------------------------- */
+
+/*
+ * -x writes from a second thread, so that writing the RAM files (the page
+ * cache's cost, dd's speed) overlaps with reading and decoding the stream:
+ * the decoder fills one run buffer while the thread writes the other.
+ */
+struct writer {
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    bool busy, quit;
+    int fd;
+    uint8_t *buf;
+    size_t len;
+    uint64_t off;
+    int err;                   /* errno of the first failed write */
+    char fname[256];
+};
+
+static void *writer_main(void *opaque)
+{
+    struct writer *wr = opaque;
+
+    pthread_mutex_lock(&wr->lock);
+    for (;;) {
+        while (!wr->busy && !wr->quit) {
+            pthread_cond_wait(&wr->cond, &wr->lock);
+        }
+        if (!wr->busy) {
+            break;
+        }
+        pthread_mutex_unlock(&wr->lock);
+        for (size_t done = 0; done < wr->len && !wr->err;) {
+            ssize_t k = pwrite(wr->fd, wr->buf + done, wr->len - done,
+                               (off_t)(wr->off + done));
+            if (k < 0 && errno == EINTR) {
+                continue;
+            }
+            if (k <= 0) {
+                wr->err = k < 0 ? errno : ENOSPC;
+                break;
+            }
+            done += (size_t)k;
+        }
+        pthread_mutex_lock(&wr->lock);
+        wr->busy = false;
+        pthread_cond_broadcast(&wr->cond);
+    }
+    pthread_mutex_unlock(&wr->lock);
+    return NULL;
+}
+
+static int writer_start(analyze *a)
+{
+    struct writer *wr = calloc(1, sizeof(*wr));
+
+    if (!wr || !(wr->buf = malloc(RUN_MAX))) {
+        free(wr);
+        return fail(a, VMS_ENOMEM, "out of memory");
+    }
+    pthread_mutex_init(&wr->lock, NULL);
+    pthread_cond_init(&wr->cond, NULL);
+    if (pthread_create(&wr->thread, NULL, writer_main, wr) != 0) {
+        pthread_mutex_destroy(&wr->lock);
+        pthread_cond_destroy(&wr->cond);
+        free(wr->buf);
+        free(wr);
+        return fail(a, VMS_ENOMEM, "cannot start the writer thread");
+    }
+    a->wr = wr;
+    return 0;
+}
+
+/* Wait until the thread has written everything handed to it. */
+static int writer_wait(analyze *a)
+{
+    struct writer *wr = a->wr;
+    int e;
+
+    if (!wr) {
+        return 0;
+    }
+    pthread_mutex_lock(&wr->lock);
+    while (wr->busy) {
+        pthread_cond_wait(&wr->cond, &wr->lock);
+    }
+    e = wr->err;
+    pthread_mutex_unlock(&wr->lock);
+    if (e) {
+        vms_error_set_file(a->err, wr->fname);
+        return vms_error_set(a->err, VMS_EIO, "write failed: %s",
+                             strerror(e));
+    }
+    return 0;
+}
+
+static void writer_stop(analyze *a)
+{
+    struct writer *wr = a->wr;
+
+    if (!wr) {
+        return;
+    }
+    pthread_mutex_lock(&wr->lock);
+    wr->quit = true;
+    pthread_cond_broadcast(&wr->cond);
+    pthread_mutex_unlock(&wr->lock);
+    pthread_join(wr->thread, NULL);
+    pthread_mutex_destroy(&wr->lock);
+    pthread_cond_destroy(&wr->cond);
+    free(wr->buf);
+    free(wr);
+    a->wr = NULL;
+}
+
+/* Hand the current run to the writer thread; fill the other buffer next. */
+static int run_flush(analyze *a)
+{
+    struct xblock *b;
+    struct writer *wr;
+    uint8_t *t;
+    int e;
+
+    if (!a->run_len) {
+        return 0;
+    }
+    if (!a->wr && (e = writer_start(a))) {
+        return e;
+    }
+    if ((e = writer_wait(a))) {
+        a->run_len = 0;
+        return e;
+    }
+    wr = a->wr;
+    b = &a->blocks[a->run_block];
+    pthread_mutex_lock(&wr->lock);
+    t = wr->buf;
+    wr->buf = a->run;
+    a->run = t;
+    wr->fd = b->out.fd;
+    wr->off = a->run_addr;
+    wr->len = a->run_len;
+    snprintf(wr->fname, sizeof(wr->fname), "%s", b->fname);
+    wr->busy = true;
+    pthread_cond_broadcast(&wr->cond);
+    pthread_mutex_unlock(&wr->lock);
+    a->run_len = 0;
+    return 0;
+}
+
+static int ram_block(void *opaque, unsigned idx, const char *name,
+                     uint64_t length, vms_error *err)
+{
+    analyze *a = opaque;
+    struct xblock *b;
+    int e;
+
+    (void)err;
+    if (idx >= a->nblocks) {
+        struct xblock *n = realloc(a->blocks, (idx + 1) * sizeof(*n));
+        if (!n) {
+            return fail(a, VMS_ENOMEM, "out of memory");
+        }
+        memset(n + a->nblocks, 0, (idx + 1 - a->nblocks) * sizeof(*n));
+        a->blocks = n;
+        a->nblocks = idx + 1;
+    }
+    b = &a->blocks[idx];
+    if (b->open || b->cache) {
+        return 0;   /* announced again by a later MEM_SIZE */
+    }
+    b->length = length;
+    b->npages = (length + a->page_size - 1) / a->page_size;
+    if (a->o->mode == VMS_ANALYZE_EXTRACT) {
+        vms_safe_filename(name, strlen(name), b->fname, sizeof(b->fname));
+        if (strcmp(b->fname, "desc.json") == 0 ||
+            strcmp(b->fname, "state.json") == 0) {
+            b->fname[0] = '_';
+        }
+        if ((e = vms_outfile_open(&b->out, a->dirfd, b->fname,
+                                  VMS_OUT_FORCE, a->err))) {
+            return e;
+        }
+        b->open = true;
+        if (ftruncate(b->out.fd, (off_t)length) != 0) {
+            vms_error_set_file(a->err, b->fname);
+            return vms_error_set(a->err, VMS_EIO, "cannot size: %s",
+                                 strerror(errno));
+        }
+        b->written = calloc(b->npages / 8 + 1, 1);
+        if (!b->written) {
+            return fail(a, VMS_ENOMEM, "out of memory");
+        }
+        say_file(a, b->fname);
+    } else if (a->o->memory) {
+        b->cache = calloc(b->npages ? b->npages : 1, sizeof(*b->cache));
+        if (!b->cache) {
+            return fail(a, VMS_ENOMEM, "out of memory");
+        }
+    }
+    return 0;
+}
+
+static int ram_json_begin(analyze *a)
+{
+    int e;
+
+    if (a->ram_json_open || a->ram_json_done) {
+        return 0;
+    }
+    e = vms_jsonw_key(a->w, "section sizes");
+    if (!e) {
+        e = vms_jsonw_begin_object(a->w);
+    }
+    for (unsigned i = 0; !e && i < vms_ram_nblocks(a->ram); i++) {
+        char v[24];
+        e = vms_jsonw_key(a->w, vms_ram_block_name(a->ram, i));
+        if (!e) {
+            snprintf(v, sizeof(v), "0x%016" PRIx64,
+                     i < a->nblocks ? a->blocks[i].length : 0);
+            e = vms_jsonw_string(a->w, v);
+        }
+    }
+    if (!e) {
+        e = vms_jsonw_end_object(a->w);
+    }
+    if (!e && a->o->memory) {
+        e = vms_jsonw_key(a->w, "memory");
+        if (!e) {
+            e = vms_jsonw_begin_object(a->w);
+        }
+        a->ram_json_open = true;
+    } else if (!e) {
+        a->ram_json_done = true;
+        e = vms_jsonw_end_object(a->w);
+    }
+    return e ? fail(a, VMS_EIO, "cannot write the output") : 0;
+}
+
+/* Sections whose value is "" and that started while -m held RAM open. */
+static int flush_pending(analyze *a)
+{
+    int e = 0;
+
+    for (size_t i = 0; !e && i < a->npending; i++) {
+        e = vms_jsonw_key(a->w, a->pending[i]);
+        if (!e) {
+            e = vms_jsonw_string(a->w, "");
+        }
+        free(a->pending[i]);
+        a->pending[i] = NULL;
+    }
+    a->npending = 0;
+    return e;
+}
+
+static int ram_json_end(analyze *a)
+{
+    int e = 0;
+
+    if (!a->w || !a->ram_seen || a->ram_json_done) {
+        return 0;
+    }
+    if (!a->ram_json_open && (e = ram_json_begin(a))) {
+        return e;
+    }
+    if (a->ram_json_open) {
+        e = vms_jsonw_end_object(a->w);
+        if (!e) {
+            e = vms_jsonw_end_object(a->w);
+        }
+        a->ram_json_open = false;
+        a->ram_json_done = true;
+    }
+    if (!e) {
+        e = flush_pending(a);
+    }
+    return e ? fail(a, VMS_EIO, "cannot write the output") : 0;
+}
+
+static int ram_page(void *opaque, unsigned idx, uint64_t addr,
+                    const uint8_t *data, uint8_t fill, vms_error *err)
+{
+    analyze *a = opaque;
+    struct xblock *b = &a->blocks[idx];
+    uint64_t pg = addr / a->page_size;
+    size_t ps = a->page_size;
+    int e;
+
+    (void)err;
+    if (a->o->mode == VMS_ANALYZE_EXTRACT) {
+        bool was = (b->written[pg / 8] >> (pg % 8)) & 1;
+        size_t n = addr + ps > b->length ? (size_t)(b->length - addr) : ps;
+
+        if (!b->open) {
+            return fail(a, VMS_EUNSUPPORTED, "RAM page after the end of "
+                        "the RAM section (postcopy?) cannot be extracted");
+        }
+        if (!data && fill == 0 && !was) {
+            return 0;   /* stays a hole */
+        }
+        if (a->run_len && ((int)idx != a->run_block ||
+                           a->run_addr + a->run_len != addr ||
+                           a->run_len + ps > RUN_MAX)) {
+            if ((e = run_flush(a))) {
+                return e;
+            }
+        }
+        if (!a->run_len) {
+            a->run_block = (int)idx;
+            a->run_addr = addr;
+        }
+        if (data) {
+            memcpy(a->run + a->run_len, data, n);
+        } else {
+            memset(a->run + a->run_len, fill, n);
+        }
+        a->run_len += n;
+        b->written[pg / 8] |= (uint8_t)(1u << (pg % 8));
+        return 0;
+    }
+    if (!a->o->memory) {
+        return 0;
+    }
+    if (a->ram_json_done) {
+        return fail(a, VMS_EUNSUPPORTED, "RAM pages after the device state "
+                    "(postcopy?): -m cannot print them in order");
+    }
+    if ((e = ram_json_begin(a))) {
+        return e;
+    }
+    {
+        char key[300];
+        snprintf(key, sizeof(key), "%s (0x%016" PRIx64 ")",
+                 vms_ram_block_name(a->ram, idx), addr);
+        e = vms_jsonw_key(a->w, key);
+        if (!e) {
+            e = data ? vms_jsonw_hex_bytes(a->w, data, ps)
+                     : vms_jsonw_string(a->w, "Filled with 0x00");
+        }
+        if (e) {
+            return fail(a, VMS_EIO, "cannot write the output");
+        }
+    }
+    if (b->cache && pg < b->npages) {
+        if (!data && fill == 0) {
+            if (b->cache[pg]) {
+                free(b->cache[pg]);
+                b->cache[pg] = NULL;
+                a->cache_bytes -= ps;
+            }
+        } else {
+            if (!b->cache[pg]) {
+                if (a->cache_bytes + ps > CACHE_MAX ||
+                    !(b->cache[pg] = malloc(ps))) {
+                    a->cache_full = true;
+                    return 0;
+                }
+                a->cache_bytes += ps;
+            }
+            if (data) {
+                memcpy(b->cache[pg], data, ps);
+            } else {
+                memset(b->cache[pg], fill, ps);
+            }
+        }
+    }
+    tick(a);
+    return 0;
+}
+
+static int ram_old_page(void *opaque, unsigned idx, uint64_t addr,
+                        uint8_t *buf, vms_error *err)
+{
+    analyze *a = opaque;
+    struct xblock *b = &a->blocks[idx];
+    uint64_t pg = addr / a->page_size;
+    size_t ps = a->page_size;
+
+    (void)err;
+    memset(buf, 0, ps);
+    if (a->o->mode == VMS_ANALYZE_EXTRACT) {
+        size_t n = addr + ps > b->length ? (size_t)(b->length - addr) : ps;
+        if ((int)idx == a->run_block && addr >= a->run_addr &&
+            addr < a->run_addr + a->run_len) {
+            memcpy(buf, a->run + (addr - a->run_addr), n);
+        } else if ((b->written[pg / 8] >> (pg % 8)) & 1) {
+            int e = writer_wait(a);
+            if (e) {
+                return e;
+            }
+            if (pread(b->out.fd, buf, n, (off_t)addr) != (ssize_t)n) {
+                vms_error_set_file(a->err, b->fname);
+                return vms_error_set(a->err, VMS_EIO, "read back failed");
+            }
+        }
+        return 0;
+    }
+    if (b->cache && pg < b->npages && b->cache[pg]) {
+        memcpy(buf, b->cache[pg], ps);
+    } else if (a->cache_full) {
+        return fail(a, VMS_ELIMIT, "XBZRLE page needs more than %u MiB of "
+                    "earlier pages: use -x", CACHE_MAX >> 20);
+    }
+    return 0;
+}
+
+static bool has_cap(const analyze *a, const char *cap)
+{
+    for (uint32_t i = 0; i < a->cfg.ncaps; i++) {
+        if (strcmp(a->cfg.caps[i], cap) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static int commit_blocks(analyze *a);
+
+static int ram_section(analyze *a, const vms_record *rec)
+{
+    int e;
+
+    if (!a->ram) {
+        vms_ram_opts ro = {
+            .page_size = a->page_size,
+            .ignore_shared = has_cap(a, "x-ignore-shared"),
+            .mapped_ram = has_cap(a, "mapped-ram"),
+        };
+        vms_ram_sink sink = {
+            .opaque = a,
+            .want_data = a->o->memory || a->o->mode == VMS_ANALYZE_EXTRACT,
+            .block = ram_block,
+            .page = ram_page,
+            .old_page = ram_old_page,
+            .tick = tick,
+        };
+        if (!(a->ram = vms_ram_new(&ro, &sink, a->err))) {
+            return fail(a, a->err ? a->err->code : VMS_ENOMEM, "%s",
+                        a->err ? a->err->message : "out of memory");
+        }
+        a->ram_id = rec->section_id;
+    }
+    if (rec->section_id != a->ram_id) {
+        return fail(a, VMS_EFORMAT, "a second RAM section (id %u)",
+                    rec->section_id);
+    }
+    if ((e = vms_ram_read(a->ram, a->s, rec->version_id, a->err))) {
+        return e;
+    }
+    if (a->o->mode == VMS_ANALYZE_EXTRACT) {
+        /*
+         * The RAM is complete at its END: commit the files now, so that
+         * they stay even if a later device section cannot be decoded.
+         */
+        return rec->type == VMS_REC_SECTION_END ? commit_blocks(a)
+                                                : run_flush(a);
+    }
+    if (a->w && !a->o->memory) {
+        return ram_json_begin(a);
+    }
+    return 0;
+}
+
+static int commit_blocks(analyze *a)
+{
+    int e = run_flush(a);
+
+    if (!e) {
+        e = writer_wait(a);
+    }
+
+    for (unsigned i = 0; !e && i < a->nblocks; i++) {
+        if (a->blocks[i].open) {
+            a->blocks[i].open = false;
+            e = vms_outfile_commit(&a->blocks[i].out, VMS_OUT_FORCE, a->err);
+        }
+    }
+    return e;
+}
+
+/* ---- device sections --------------------------------------------------- */
+
+static int need_desc(analyze *a, const vms_record *rec)
+{
+    const char *text;
+    size_t len;
+    int e;
+
+    if (a->vd) {
+        return 0;
+    }
+    if (!vms_stream_seekable(a->s) &&
+        (e = vms_stream_buffer_tail(a->s, a->err))) {
+        return e;
+    }
+    text = vms_stream_vmdesc(a->s, &len);
+    if (!text) {
+        return fail(a, VMS_ENOTFOUND,
+                    "section '%s' needs the stream's JSON description, and "
+                    "this stream has none (old machine type or "
+                    "suppress-vmdesc): pass --desc FILE with the '-d desc' "
+                    "output of a stream from the same QEMU and machine%s",
+                    rec->idstr, a->o->mode == VMS_ANALYZE_EXTRACT
+                    ? " (the RAM blocks were extracted)" : "");
+    }
+    if ((e = vms_vmdesc_parse(text, len, vms_stream_name(a->s), &a->vd,
+                              a->err))) {
+        if (a->err) {
+            a->err->has_offset = 1;
+            a->err->offset = vms_stream_vmdesc_offset(a->s) + 5;
+        }
+        return e;
+    }
+    a->vd_from_stream = true;
+    return 0;
+}
+
+/*
+ * The section's bytes as one hex string, up to its footer: for the one
+ * known case where QEMU's own description does not cover its data (see
+ * vms_vmdesc_device). The footer (0x7e, section id, then a record type)
+ * bounds it, so nothing is guessed about the rest of the stream.
+ */
+static int raw_section(analyze *a, const vms_record *rec, uint64_t body)
+{
+    vms_reader *r = vms_stream_reader(a->s);
+    const uint8_t *p;
+    size_t got, n;
+    int e;
+
+    if ((e = vms_reader_seek(r, body, a->err)) ||
+        (e = vms_read_peek(r, VMS_READER_WINDOW, &p, &got, a->err))) {
+        return e;
+    }
+    for (n = 0; n + 5 < got; n++) {
+        if (p[n] == VMS_REC_FOOTER && vms_get_be32(p + n + 1) ==
+            rec->section_id && p[n + 5] <= VMS_REC_COMMAND) {
+            break;
+        }
+    }
+    if (n + 5 >= got) {
+        return fail(a, VMS_EFORMAT, "section '%s' does not match its "
+                    "description and no footer bounds it", rec->idstr);
+    }
+    fprintf(stderr, "vmstate analyze: %s: offset 0x%" PRIx64 ": warning: "
+            "'%s' holds more than QEMU's description says (a non-NULL "
+            "element folded into NULL markers): printed as raw bytes\n",
+            vms_stream_name(a->s), body, rec->idstr);
+    if (a->w && vms_jsonw_hex_bytes(a->w, p, n)) {
+        return fail(a, VMS_EIO, "cannot write the output");
+    }
+    return vms_read_skip(r, n, a->err);
+}
+
+static int device_section(analyze *a, const vms_record *rec)
+{
+    const vms_desc *d;
+    size_t size;
+    uint64_t body;
+    uint8_t *state;
+    vms_visitor *in, *out;
+    int e;
+
+    if ((e = need_desc(a, rec))) {
+        return e;
+    }
+    if ((e = vms_vmdesc_device(a->vd, rec->idstr, rec->instance_id, &d,
+                               &size, a->err))) {
+        if (a->err) {
+            a->err->has_offset = 1;
+            a->err->offset = rec->offset;
+            vms_error_set_file(a->err, vms_stream_name(a->s));
+        }
+        return e;
+    }
+    if (rec->version_id > INT32_MAX) {
+        return fail(a, VMS_EVERSION, "section '%s' version %u", rec->idstr,
+                    rec->version_id);
+    }
+    body = vms_stream_offset(a->s);
+    state = calloc(1, size ? size : 1);
+    in = vms_wire_input_new(vms_stream_reader(a->s), a->err);
+    out = a->w ? vms_json_state_output_new(a->w, a->err) : NULL;
+    if (!state || !in || (a->w && !out)) {
+        e = fail(a, VMS_ENOMEM, "out of memory");
+    } else {
+        e = vms_walk(in, d, state, (int)rec->version_id, a->err);
+        if (e && d->user) {
+            vms_error_clear(a->err);
+            e = raw_section(a, rec, body);
+            vms_visitor_free(out);
+            out = NULL;
+        } else if (!e && d->user) {
+            /* The walk may have stopped short: the footer must follow. */
+            uint64_t end = vms_stream_offset(a->s);
+            if (vms_stream_end_section(a->s, rec, NULL)) {
+                e = raw_section(a, rec, body);
+                vms_visitor_free(out);
+                out = NULL;
+            } else if (vms_stream_offset(a->s) != end) {
+                /* it did and was consumed: the caller checks it again */
+                e = vms_reader_seek(vms_stream_reader(a->s), end, a->err);
+            }
+        }
+        if (!e && out) {
+            e = vms_walk(out, d, state, 0, a->err);
+        }
+    }
+    if (e && a->err && !a->err->has_offset) {
+        /* Version refusals know no offset: name the section's start. */
+        a->err->has_offset = 1;
+        a->err->offset = rec->offset;
+    }
+    if (e && a->err && !a->err->file[0]) {
+        vms_error_set_file(a->err, vms_stream_name(a->s));
+    }
+    vms_visitor_free(in);
+    vms_visitor_free(out);
+    free(state);
+    return e;
+}
+
+/* ---- the pass ---------------------------------------------------------- */
+
+static int section_key(analyze *a, const vms_record *rec)
+{
+    char key[300];
+
+    if (!a->w) {
+        return 0;
+    }
+    snprintf(key, sizeof(key), "%s (%u)", rec->idstr, rec->section_id);
+    return vms_jsonw_key(a->w, key) ? fail(a, VMS_EIO, "cannot write") : 0;
+}
+
+static int part_section(analyze *a, const vms_record *rec);
+
+static int start_section(analyze *a, const vms_record *rec)
+{
+    enum vms_section_kind k = vms_section_kind(rec->idstr, rec->instance_id);
+    const vms_desc *d;
+    size_t sz;
+    int e;
+
+    /* A description entry wins over a built-in decoder, as in python. */
+    if (a->vd && k != VMS_SECTION_DEVICE &&
+        vms_vmdesc_device(a->vd, rec->idstr, rec->instance_id, &d, &sz,
+                          NULL) == 0) {
+        k = VMS_SECTION_DEVICE;
+    }
+    /*
+     * -m streams the RAM pages inside the RAM's object: sections whose
+     * value is "" wait for it to close, a device section closes it.
+     */
+    if (a->ram_json_open && k == VMS_SECTION_DEVICE && (e = ram_json_end(a))) {
+        return e;
+    }
+    switch (k) {
+    case VMS_SECTION_RAM:
+        if (!a->ram_seen) {
+            a->ram_seen = true;
+            if ((e = section_key(a, rec)) ||
+                (a->w && vms_jsonw_begin_object(a->w) &&
+                 (e = fail(a, VMS_EIO, "cannot write")))) {
+                return e;
+            }
+        }
+        return ram_section(a, rec);
+    case VMS_SECTION_HTAB:
+    case VMS_SECTION_STATTR:
+    case VMS_SECTION_BLOCK:
+    case VMS_SECTION_DIRTY_BITMAP:
+        if (a->w && a->ram_json_open) {
+            char key[300], **n;
+            snprintf(key, sizeof(key), "%s (%u)", rec->idstr,
+                     rec->section_id);
+            n = realloc(a->pending, (a->npending + 1) * sizeof(*n));
+            if (!n || !(n[a->npending] = strdup(key))) {
+                a->pending = n ? n : a->pending;
+                return fail(a, VMS_ENOMEM, "out of memory");
+            }
+            a->pending = n;
+            a->npending++;
+        } else if ((e = section_key(a, rec)) ||
+                   (a->w && vms_jsonw_string(a->w, "") &&
+                    (e = fail(a, VMS_EIO, "cannot write")))) {
+            return e;
+        }
+        return part_section(a, rec);
+    case VMS_SECTION_DEVICE:
+        if (rec->type == VMS_REC_SECTION_START) {
+            return fail(a, VMS_EUNSUPPORTED, "iterative section '%s' has no "
+                        "decoder", rec->idstr);
+        }
+        if ((e = need_desc(a, rec)) || (e = section_key(a, rec))) {
+            return e;
+        }
+        return device_section(a, rec);
+    }
+    return 0;
+}
+
+static int part_section(analyze *a, const vms_record *rec)
+{
+    switch (vms_section_kind(rec->idstr, rec->instance_id)) {
+    case VMS_SECTION_RAM:
+        return ram_section(a, rec);
+    case VMS_SECTION_HTAB:
+        return vms_htab_read(a->s, rec->version_id, a->err);
+    case VMS_SECTION_STATTR:
+        return vms_stattr_read(a->s, rec->version_id, a->err);
+    case VMS_SECTION_BLOCK:
+        return vms_block_read(a->s, rec->version_id, a->err);
+    case VMS_SECTION_DIRTY_BITMAP:
+        return vms_dirty_bitmap_read(a->s, rec->version_id, a->err);
+    default:
+        return fail(a, VMS_EFORMAT, "section %u ('%s') continued but it "
+                    "is not iterative", rec->section_id, rec->idstr);
+    }
+}
+
+static int pass(analyze *a)
+{
+    vms_record rec;
+    int e;
+
+    for (;;) {
+        tick(a);
+        if ((e = vms_stream_next(a->s, &rec, &a->cfg, a->err))) {
+            return e;
+        }
+        switch (rec.type) {
+        case VMS_REC_EOF:
+            return ram_json_end(a);
+        case VMS_REC_CONFIGURATION:
+            a->have_cfg = true;
+            if (a->cfg.target_page_bits && !a->vd) {
+                a->page_size = 1u << a->cfg.target_page_bits;
+            }
+            continue;
+        case VMS_REC_COMMAND:
+            continue;
+        case VMS_REC_SECTION_START:
+        case VMS_REC_SECTION_FULL:
+            e = start_section(a, &rec);
+            break;
+        default:
+            e = part_section(a, &rec);
+            break;
+        }
+        if (e || (e = vms_stream_end_section(a->s, &rec, a->err))) {
+            return e;
+        }
+    }
+}
+
+static int open_outdir(analyze *a)
+{
+    const char *dir = a->o->outdir ? a->o->outdir : ".";
+
+    a->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (a->dirfd < 0) {
+        vms_error_set_file(a->err, dir);
+        return vms_error_set(a->err, VMS_EIO, "cannot open directory: %s",
+                             strerror(errno));
+    }
+    return 0;
+}
+
+static int run(analyze *a)
+{
+    const vms_analyze_opts *o = a->o;
+    const char *text;
+    size_t len;
+    int e;
+
+    if (!(a->s = vms_stream_open(o->file, a->err))) {
+        return a->err ? a->err->code : VMS_EIO;
+    }
+    if (o->desc_file) {
+        if ((e = vms_vmdesc_load_file(o->desc_file, &a->vd, a->err))) {
+            return e;
+        }
+    } else if ((text = vms_stream_vmdesc(a->s, &len))) {
+        if ((e = vms_vmdesc_parse(text, len, o->file, &a->vd, a->err))) {
+            if (a->err) {
+                a->err->has_offset = 1;
+                a->err->offset = vms_stream_vmdesc_offset(a->s) + 5;
+                vms_error_set_file(a->err, o->file);
+            }
+            return e;
+        }
+        a->vd_from_stream = true;
+    }
+    a->page_size = a->vd && vms_vmdesc_page_size(a->vd)
+                       ? vms_vmdesc_page_size(a->vd) : 4096;
+
+    if (o->mode == VMS_ANALYZE_DESC) {
+        if (!a->vd && !vms_stream_seekable(a->s) && (e = pass(a))) {
+            return e;
+        }
+        if (!a->vd) {
+            return fail(a, VMS_ENOTFOUND, "the stream has no JSON "
+                        "description (old machine type or suppress-vmdesc)");
+        }
+        a->w = vms_jsonw_new(out_sink, a, VMS_JSONW_PRETTY, 4);
+        if (!a->w) {
+            return fail(a, VMS_ENOMEM, "out of memory");
+        }
+        if (vms_vmdesc_write(a->vd, a->w) || vms_jsonw_text(a->w, "\n", 1)) {
+            return fail(a, VMS_EIO, "cannot write the output");
+        }
+        return release_output(a);
+    }
+    if (o->mode == VMS_ANALYZE_EXTRACT) {
+        if ((e = open_outdir(a)) || (e = write_desc_file(a))) {
+            return e;
+        }
+        if ((e = vms_outfile_open(&a->state_out, a->dirfd, "state.json",
+                                  VMS_OUT_FORCE, a->err))) {
+            return e;
+        }
+        a->state_open = true;
+        a->out_fd = a->state_out.fd;
+        a->run = malloc(RUN_MAX);
+        if (!a->run) {
+            return fail(a, VMS_ENOMEM, "out of memory");
+        }
+    }
+    a->w = vms_jsonw_new(out_sink, a, VMS_JSONW_PRETTY, 4);
+    if (!a->w || vms_jsonw_begin_object(a->w)) {
+        return fail(a, VMS_ENOMEM, "out of memory");
+    }
+    if ((e = pass(a))) {
+        return e;
+    }
+    if (vms_jsonw_end_object(a->w) ||
+        (o->mode != VMS_ANALYZE_EXTRACT && vms_jsonw_text(a->w, "\n", 1))) {
+        return fail(a, VMS_EIO, "cannot write the output");
+    }
+    if ((e = release_output(a))) {
+        return e;
+    }
+    if (o->mode == VMS_ANALYZE_EXTRACT) {
+        if ((e = commit_blocks(a)) || (e = write_desc_file(a))) {
+            return e;
+        }
+        a->state_open = false;
+        if ((e = vms_outfile_commit(&a->state_out, VMS_OUT_FORCE, a->err))) {
+            return e;
+        }
+        say_file(a, "state.json");
+    }
+    return 0;
+}
+
+int vms_analyze(const vms_analyze_opts *opts, vms_error *err)
+{
+    vms_analyze_opts copy;
+    const vms_analyze_opts *o = &copy;
+    analyze a;
+    int e;
+
+    memset(&a, 0, sizeof(a));
+    if (!opts || opts->version != VMS_ANALYZE_OPTS_VERSION || !opts->file) {
+        return vms_error_set(err, VMS_EINVAL, "bad options");
+    }
+    copy = *opts;
+    /* python's -x ignores -m: the pages go to the files instead */
+    copy.memory = copy.memory && copy.mode == VMS_ANALYZE_STATE;
+    a.o = o;
+    a.err = err;
+    a.dirfd = -1;
+    a.run_block = -1;
+    a.out_fd = o->out_fd;
+    a.holding = true;
+    a.tty = o->progress && isatty(2);
+    clock_gettime(CLOCK_MONOTONIC, &a.t0);
+    a.last = a.t0;
+    e = run(&a);
+    if (!e) {
+        e = writer_wait(&a);
+    }
+    writer_stop(&a);
+    progress_end(&a);
+    if (e) {
+        /* Never leave a half-written file behind. */
+        for (unsigned i = 0; i < a.nblocks; i++) {
+            if (a.blocks[i].open) {
+                vms_outfile_abort(&a.blocks[i].out);
+            }
+        }
+        if (a.state_open) {
+            vms_outfile_abort(&a.state_out);
+        }
+        if (a.err && !a.err->code) {
+            a.err->code = e;
+        }
+    }
+    vms_jsonw_free(a.w);
+    vms_buf_free(&a.hold);
+    for (unsigned i = 0; i < a.nblocks; i++) {
+        free(a.blocks[i].written);
+        if (a.blocks[i].cache) {
+            for (uint64_t p = 0; p < a.blocks[i].npages; p++) {
+                free(a.blocks[i].cache[p]);
+            }
+            free(a.blocks[i].cache);
+        }
+    }
+    free(a.blocks);
+    for (size_t i = 0; i < a.npending; i++) {
+        free(a.pending[i]);
+    }
+    free(a.pending);
+    free(a.run);
+    vms_ram_free(a.ram);
+    vms_vmdesc_free(a.vd);
+    vms_stream_close(a.s);
+    if (a.dirfd >= 0) {
+        close(a.dirfd);
+    }
+    return e;
+}

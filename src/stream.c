@@ -1,0 +1,604 @@
+/*
+ * libvmstate: QEMU migration stream container reader.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include "vmstate/stream.h"
+#include "vmstate/version.h"
+#include "internal.h"
+
+/* A vmdesc larger than this is not a description but hostile input. */
+#define VMDESC_MAX (64u << 20)
+/* Backward scan window for the vmdesc header on seekable inputs. */
+#define SCAN_CHUNK (1u << 20)
+
+struct vms_stream {
+    vms_reader *file;       /* the input */
+    vms_reader *tail;       /* pipes: the buffered tail, once read */
+    vms_reader *cur;        /* file or tail */
+    uint64_t tail_base;     /* input offset of tail[0] */
+    uint8_t *tail_buf;
+    int fd;                 /* seekable inputs: for pread; else -1 */
+    int64_t size;           /* -1 for pipes */
+    char *vmdesc;           /* NUL-terminated */
+    size_t vmdesc_len;
+    uint64_t vmdesc_off;    /* 0: none */
+    bool vmdesc_known;      /* the search was done */
+    bool footers;           /* a footer has been seen */
+    bool ended;             /* EOF record read */
+    /* idstr/instance/version of every started section, for PART/END. */
+    struct sec_info {
+        uint32_t id;
+        uint32_t instance_id, version_id;
+        char idstr[256];
+    } *secs;
+    size_t nsecs, capsecs;
+    char name[VMS_ERROR_FILE_MAX];
+};
+
+int vms_stream_fail(vms_stream *s, vms_error *err, int code, uint64_t off,
+                    const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vms_error_setv(err, code, fmt, ap);
+    va_end(ap);
+    if (err) {
+        err->has_offset = 1;
+        err->offset = off;
+    }
+    vms_error_set_file(err, s->name);
+    return code;
+}
+
+int64_t vms_stream_find_vmdesc(const uint8_t *buf, size_t len)
+{
+    size_t p;
+
+    /* The JSON runs to the very end: its length fixes where 0x06 must be. */
+    for (p = len >= 5 ? len - 5 : 0; len >= 6 && p >= 1; p--) {
+        if (buf[p] == VMS_REC_VMDESC && buf[p - 1] == VMS_REC_EOF &&
+            vms_get_be32(buf + p + 1) == len - p - 5) {
+            return (int64_t)p;
+        }
+        if (len - p - 5 > VMDESC_MAX) {
+            break;
+        }
+    }
+    return -1;
+}
+
+static int pread_full(vms_stream *s, void *buf, size_t n, uint64_t off,
+                      vms_error *err)
+{
+    uint8_t *d = buf;
+
+    while (n) {
+        ssize_t k = pread(s->fd, d, n, (off_t)off);
+        if (k < 0 && errno == EINTR) {
+            continue;
+        }
+        if (k <= 0) {
+            return vms_stream_fail(s, err, k < 0 ? VMS_EIO : VMS_ETRUNC, off,
+                        "read failed: %s", k < 0 ? strerror(errno)
+                                                 : "unexpected end");
+        }
+        d += k;
+        n -= (size_t)k;
+        off += (uint64_t)k;
+    }
+    return 0;
+}
+
+static int take_vmdesc(vms_stream *s, const uint8_t *json, size_t len,
+                       uint64_t off)
+{
+    s->vmdesc = malloc(len + 1);
+    if (!s->vmdesc) {
+        return VMS_ENOMEM;
+    }
+    memcpy(s->vmdesc, json, len);
+    s->vmdesc[len] = 0;
+    s->vmdesc_len = len;
+    s->vmdesc_off = off;
+    return 0;
+}
+
+/*
+ * Scan backwards in windows (constant memory): the header must sit where
+ * its length says, and right after the EOF byte.
+ */
+static int locate_vmdesc_seekable(vms_stream *s, vms_error *err)
+{
+    uint64_t size = (uint64_t)s->size;
+    uint64_t lo = size > VMDESC_MAX + 6 ? size - VMDESC_MAX - 6 : 0;
+    uint8_t *buf = malloc(SCAN_CHUNK + 8);
+    uint64_t end = size;
+    int e = 0;
+
+    if (!buf) {
+        return vms_stream_fail(s, err, VMS_ENOMEM, 0, "out of memory");
+    }
+    s->vmdesc_known = true;
+    while (end > lo + 6 && end > 8) {
+        uint64_t start = end > SCAN_CHUNK + lo ? end - SCAN_CHUNK : lo;
+        size_t n = (size_t)(end - start);
+        size_t extra = size - end < 5 ? (size_t)(size - end) : 5;
+
+        e = pread_full(s, buf, n + extra, start, err);
+        if (e) {
+            break;
+        }
+        for (size_t i = n; i-- > 1;) {
+            uint64_t p = start + i;
+            if (buf[i] == VMS_REC_VMDESC && buf[i - 1] == VMS_REC_EOF &&
+                p + 5 <= size && i + 5 <= n + extra &&
+                vms_get_be32(buf + i + 1) == size - p - 5) {
+                size_t len = (size_t)(size - p - 5);
+                char *json = malloc(len ? len : 1);
+                if (!json) {
+                    e = vms_stream_fail(s, err, VMS_ENOMEM, p, "out of memory");
+                    goto out;
+                }
+                e = pread_full(s, json, len, p + 5, err);
+                if (!e && take_vmdesc(s, (uint8_t *)json, len, p)) {
+                    e = vms_stream_fail(s, err, VMS_ENOMEM, p, "out of memory");
+                }
+                free(json);
+                goto out;
+            }
+        }
+        /* Keep one byte of overlap so that the EOF byte is seen. */
+        end = start + 1;
+        if (start == lo) {
+            break;
+        }
+    }
+out:
+    free(buf);
+    return e;
+}
+
+vms_stream *vms_stream_open(const char *path, vms_error *err)
+{
+    vms_stream *s = calloc(1, sizeof(*s));
+    uint32_t magic, version;
+    struct stat st;
+    int fd;
+
+    if (!s) {
+        vms_error_set(err, VMS_ENOMEM, "out of memory");
+        return NULL;
+    }
+    snprintf(s->name, sizeof(s->name), "%s", path);
+    if (strcmp(path, "-") == 0) {
+        fd = dup(0);
+    } else {
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+    }
+    if (fd < 0) {
+        vms_stream_fail(s, err, errno == ENOENT ? VMS_ENOTFOUND : VMS_EIO, 0,
+             "cannot open: %s", strerror(errno));
+        err->has_offset = 0;
+        free(s);
+        return NULL;
+    }
+    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+        close(fd);
+        vms_stream_fail(s, err, VMS_EINVAL, 0, "is a directory");
+        err->has_offset = 0;
+        free(s);
+        return NULL;
+    }
+    s->fd = fd;
+    s->size = -1;
+    s->file = vms_reader_fd(fd, path, err);
+    if (!s->file) {
+        close(fd);
+        free(s);
+        return NULL;
+    }
+    s->cur = s->file;
+    if (vms_reader_size(s->file) >= 0 && lseek(fd, 0, SEEK_CUR) == 0) {
+        s->size = vms_reader_size(s->file);
+    }
+    if (vms_read_be32(s->file, &magic, err) ||
+        vms_read_be32(s->file, &version, err)) {
+        vms_stream_close(s);
+        return NULL;
+    }
+    if (magic != VMS_STREAM_MAGIC) {
+        vms_stream_fail(s, err, VMS_EFORMAT, 0,
+             "not a QEMU migration stream (magic 0x%08x)", magic);
+        vms_stream_close(s);
+        return NULL;
+    }
+    if (version != VMS_STREAM_VERSION) {
+        vms_stream_fail(s, err, VMS_EVERSION, 4, "unsupported stream version %u",
+             version);
+        vms_stream_close(s);
+        return NULL;
+    }
+    if (s->size >= 0 && locate_vmdesc_seekable(s, err)) {
+        vms_stream_close(s);
+        return NULL;
+    }
+    return s;
+}
+
+void vms_stream_close(vms_stream *s)
+{
+    if (s) {
+        vms_reader_close(s->file);
+        vms_reader_close(s->tail);
+        if (s->fd >= 0) {
+            close(s->fd);
+        }
+        free(s->tail_buf);
+        free(s->vmdesc);
+        free(s->secs);
+        free(s);
+    }
+}
+
+vms_reader *vms_stream_reader(vms_stream *s)
+{
+    return s->cur;
+}
+
+uint64_t vms_stream_offset(vms_stream *s)
+{
+    return vms_reader_offset(s->cur);
+}
+
+bool vms_stream_seekable(const vms_stream *s)
+{
+    return s->size >= 0;
+}
+
+const char *vms_stream_name(const vms_stream *s)
+{
+    return s->name;
+}
+
+int vms_stream_fd(const vms_stream *s)
+{
+    return s->size >= 0 ? s->fd : -1;
+}
+
+const char *vms_stream_vmdesc(const vms_stream *s, size_t *len)
+{
+    if (len) {
+        *len = s->vmdesc_len;
+    }
+    return s->vmdesc;
+}
+
+uint64_t vms_stream_vmdesc_offset(const vms_stream *s)
+{
+    return s->vmdesc_off;
+}
+
+int vms_stream_buffer_tail(vms_stream *s, vms_error *err)
+{
+    size_t len = 0, cap = 1u << 20;
+    uint8_t *buf;
+    int64_t p;
+
+    if (s->size >= 0 || s->tail) {
+        return 0;
+    }
+    s->tail_base = vms_reader_offset(s->file);
+    buf = malloc(cap);
+    if (!buf) {
+        return vms_stream_fail(s, err, VMS_ENOMEM, s->tail_base, "out of memory");
+    }
+    for (;;) {
+        const uint8_t *p8;
+        size_t got;
+        int e = vms_read_peek(s->file, VMS_READER_WINDOW, &p8, &got, err);
+        if (e) {
+            free(buf);
+            return e;
+        }
+        if (!got) {
+            break;
+        }
+        if (len + got > VMS_STREAM_TAIL_MAX) {
+            free(buf);
+            return vms_stream_fail(s, err, VMS_ELIMIT, s->tail_base,
+                        "device state after the RAM exceeds %u MiB "
+                        "(read the stream from a file instead)",
+                        VMS_STREAM_TAIL_MAX >> 20);
+        }
+        if (len + got > cap) {
+            while (cap < len + got) {
+                cap *= 2;
+            }
+            uint8_t *n = realloc(buf, cap);
+            if (!n) {
+                free(buf);
+                return vms_stream_fail(s, err, VMS_ENOMEM, s->tail_base,
+                            "out of memory");
+            }
+            buf = n;
+        }
+        memcpy(buf + len, p8, got);
+        len += got;
+        vms_read_skip(s->file, got, NULL);
+    }
+    s->tail_buf = buf;
+    s->vmdesc_known = true;
+    p = vms_stream_find_vmdesc(buf, len);
+    if (p >= 0) {
+        if (take_vmdesc(s, buf + p + 5, len - (size_t)p - 5, 0)) {
+            return vms_stream_fail(s, err, VMS_ENOMEM, s->tail_base, "out of memory");
+        }
+        s->vmdesc_off = s->tail_base + (uint64_t)p;
+        len = (size_t)p;   /* the records end where the vmdesc starts */
+    }
+    s->tail = vms_reader_mem_at(buf, len, s->tail_base, s->name, err);
+    if (!s->tail) {
+        return VMS_ENOMEM;
+    }
+    s->cur = s->tail;
+    return 0;
+}
+
+static struct sec_info *find_sec(vms_stream *s, uint32_t id)
+{
+    for (size_t i = 0; i < s->nsecs; i++) {
+        if (s->secs[i].id == id) {
+            return &s->secs[i];
+        }
+    }
+    return NULL;
+}
+
+static int read_config(vms_stream *s, vms_config *cfg, vms_error *err)
+{
+    vms_reader *r = s->cur;
+    vms_config dummy;
+    uint32_t len;
+    int e;
+
+    if (!cfg) {
+        cfg = &dummy;
+    }
+    memset(cfg, 0, sizeof(*cfg));
+    if ((e = vms_read_be32(r, &len, err))) {
+        return e;
+    }
+    if (len > 255) {
+        return vms_stream_fail(s, err, VMS_EFORMAT, vms_stream_offset(s) - 4,
+                    "machine name length %u is implausible", len);
+    }
+    if ((e = vms_read_bytes(r, cfg->machine, len, err))) {
+        return e;
+    }
+    cfg->machine[len] = 0;
+    /* Subsections, each introduced by 0x05, until something else comes. */
+    for (;;) {
+        const uint8_t *p;
+        size_t got;
+        char name[256];
+        uint8_t nlen;
+        uint32_t ver;
+        uint64_t at;
+
+        if ((e = vms_read_peek(r, 1, &p, &got, err))) {
+            return e;
+        }
+        if (got == 0 || p[0] != VMS_REC_SUBSECTION) {
+            return 0;
+        }
+        at = vms_stream_offset(s);
+        vms_read_skip(r, 1, NULL);
+        if ((e = vms_read_str8(r, name, &nlen, err)) ||
+            (e = vms_read_be32(r, &ver, err))) {
+            return e;
+        }
+        if (strcmp(name, "configuration/target-page-bits") == 0) {
+            e = vms_read_be32(r, &cfg->target_page_bits, err);
+            if (!e && (cfg->target_page_bits < 9 ||
+                       cfg->target_page_bits > 30)) {
+                return vms_stream_fail(s, err, VMS_EFORMAT, vms_stream_offset(s) - 4,
+                            "target page bits %u out of range",
+                            cfg->target_page_bits);
+            }
+        } else if (strcmp(name, "configuration/capabilities") == 0) {
+            uint32_t n;
+            e = vms_read_be32(r, &n, err);
+            if (!e && n > 1024) {
+                return vms_stream_fail(s, err, VMS_EFORMAT, vms_stream_offset(s) - 4,
+                            "capability count %u is implausible", n);
+            }
+            for (uint32_t i = 0; !e && i < n; i++) {
+                char cap[256];
+                uint8_t cl;
+                e = vms_read_str8(r, cap, &cl, err);
+                if (!e && i < VMS_ARRAY_SIZE(cfg->caps)) {
+                    snprintf(cfg->caps[i], sizeof(cfg->caps[i]), "%.63s",
+                             cap);
+                }
+            }
+            cfg->ncaps = n < VMS_ARRAY_SIZE(cfg->caps)
+                             ? n : (uint32_t)VMS_ARRAY_SIZE(cfg->caps);
+        } else if (strcmp(name, "configuration/uuid") == 0) {
+            e = vms_read_bytes(r, cfg->uuid, 16, err);
+            cfg->has_uuid = true;
+        } else {
+            return vms_stream_fail(s, err, VMS_EUNSUPPORTED, at,
+                        "unknown configuration subsection '%s'", name);
+        }
+        if (e) {
+            return e;
+        }
+    }
+}
+
+static int next(vms_stream *s, vms_record *rec, vms_config *cfg,
+                vms_error *err)
+{
+    vms_reader *r = s->cur;
+    uint8_t t;
+    uint8_t len;
+    int e;
+
+    memset(rec, 0, sizeof(*rec));
+    rec->offset = vms_stream_offset(s);
+    if (s->ended) {
+        return vms_stream_fail(s, err, VMS_EINVAL, rec->offset, "read past EOF");
+    }
+    if ((e = vms_read_u8(r, &t, err))) {
+        return e;
+    }
+    rec->type = t;
+    switch (t) {
+    case VMS_REC_EOF:
+        s->ended = true;
+        if (s->vmdesc_off && vms_stream_offset(s) != s->vmdesc_off) {
+            return vms_stream_fail(s, err, VMS_EFORMAT, rec->offset,
+                        "EOF record %" PRIu64 " bytes before the "
+                        "description (the stream is out of step)",
+                        s->vmdesc_off - vms_stream_offset(s));
+        }
+        if (!s->vmdesc_off && s->cur == s->tail && !vms_reader_at_eof(r)) {
+            return vms_stream_fail(s, err, VMS_EFORMAT, vms_stream_offset(s),
+                        "unexpected bytes after EOF");
+        }
+        return 0;
+    case VMS_REC_CONFIGURATION:
+        return read_config(s, cfg, err);
+    case VMS_REC_COMMAND:
+        if ((e = vms_read_be16(r, &rec->command, err)) ||
+            (e = vms_read_be16(r, &rec->command_len, err))) {
+            return e;
+        }
+        if (rec->command != VMS_CMD_SWITCHOVER_START) {
+            return vms_stream_fail(s, err, VMS_EUNSUPPORTED, rec->offset,
+                        "unknown QEMU_VM_COMMAND 0x%x", rec->command);
+        }
+        if (rec->command_len != 0) {
+            return vms_stream_fail(s, err, VMS_EFORMAT, rec->offset,
+                        "switchover-start command with length %u",
+                        rec->command_len);
+        }
+        return 0;
+    case VMS_REC_SECTION_START:
+    case VMS_REC_SECTION_FULL: {
+        struct sec_info *si;
+        if ((e = vms_read_be32(r, &rec->section_id, err)) ||
+            (e = vms_read_str8(r, rec->idstr, &len, err)) ||
+            (e = vms_read_be32(r, &rec->instance_id, err)) ||
+            (e = vms_read_be32(r, &rec->version_id, err))) {
+            return e;
+        }
+        if (memchr(rec->idstr, 0, len)) {
+            return vms_stream_fail(s, err, VMS_EFORMAT, rec->offset + 5,
+                        "section name contains a NUL byte");
+        }
+        si = find_sec(s, rec->section_id);
+        if (!si) {
+            if (s->nsecs == s->capsecs) {
+                size_t c = s->capsecs ? 2 * s->capsecs : 64;
+                void *n;
+                if (c > 1u << 20) {
+                    return vms_stream_fail(s, err, VMS_ELIMIT, rec->offset,
+                                "too many sections");
+                }
+                n = realloc(s->secs, c * sizeof(*s->secs));
+                if (!n) {
+                    return vms_stream_fail(s, err, VMS_ENOMEM, rec->offset,
+                                "out of memory");
+                }
+                s->secs = n;
+                s->capsecs = c;
+            }
+            si = &s->secs[s->nsecs++];
+        }
+        si->id = rec->section_id;
+        si->instance_id = rec->instance_id;
+        si->version_id = rec->version_id;
+        memcpy(si->idstr, rec->idstr, sizeof(si->idstr));
+        return 0;
+    }
+    case VMS_REC_SECTION_PART:
+    case VMS_REC_SECTION_END: {
+        struct sec_info *si;
+        if ((e = vms_read_be32(r, &rec->section_id, err))) {
+            return e;
+        }
+        si = find_sec(s, rec->section_id);
+        if (!si) {
+            return vms_stream_fail(s, err, VMS_EFORMAT, rec->offset,
+                        "section %u continued but never started",
+                        rec->section_id);
+        }
+        memcpy(rec->idstr, si->idstr, sizeof(rec->idstr));
+        rec->instance_id = si->instance_id;
+        rec->version_id = si->version_id;
+        return 0;
+    }
+    default:
+        return vms_stream_fail(s, err, VMS_EFORMAT, rec->offset,
+                    "unknown record type 0x%02x", t);
+    }
+}
+
+int vms_stream_next(vms_stream *s, vms_record *rec, vms_config *cfg,
+                    vms_error *err)
+{
+    int e = next(s, rec, cfg, err);
+
+    if (e && err && !err->has_offset) {
+        err->has_offset = 1;
+        err->offset = rec->offset;
+    }
+    return e;
+}
+
+int vms_stream_end_section(vms_stream *s, const vms_record *rec,
+                           vms_error *err)
+{
+    const uint8_t *p;
+    size_t got;
+    uint64_t at = vms_stream_offset(s);
+    int e;
+
+    e = vms_read_peek(s->cur, 5, &p, &got, err);
+    if (e) {
+        return e;
+    }
+    if (got >= 1 && p[0] == VMS_REC_FOOTER) {
+        uint32_t id;
+        if (got < 5) {
+            return vms_stream_fail(s, err, VMS_ETRUNC, at, "truncated section footer");
+        }
+        id = vms_get_be32(p + 1);
+        if (id != rec->section_id) {
+            return vms_stream_fail(s, err, VMS_EMISMATCH, at,
+                        "section footer for %u after section %u ('%s'): "
+                        "the section was not decoded in step",
+                        id, rec->section_id, rec->idstr);
+        }
+        vms_read_skip(s->cur, 5, NULL);
+        s->footers = true;
+        return 0;
+    }
+    if (s->footers) {
+        return vms_stream_fail(s, err, VMS_EFORMAT, at,
+                    "missing footer after section %u ('%s'): found byte "
+                    "0x%02x, the section was not decoded in step",
+                    rec->section_id, rec->idstr, got ? p[0] : 0);
+    }
+    return 0;
+}

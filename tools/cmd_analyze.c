@@ -1,0 +1,120 @@
+/*
+ * vmstate analyze: options only; the work is vms_analyze().
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include "cli.h"
+#include "vmstate/analyze.h"
+
+void cmd_analyze_usage(FILE *out, const char *prog)
+{
+    fprintf(out,
+            "usage: %s [-f|--file] STREAM [-d|--dump state|desc] "
+            "[-m|--memory]\n"
+            "       [-x|--extract [-C DIR]] [--desc DESC.json] "
+            "[--progress]\n"
+            "\n"
+            "Decode a QEMU migration stream (a file, or - for standard "
+            "input) to JSON,\nas QEMU's scripts/analyze-migration.py does.\n"
+            "\n"
+            "  -f, --file STREAM   the stream (also accepted as the operand)\n"
+            "  -d, --dump WHAT     state (default): every section; desc: the "
+            "stream's\n"
+            "                      JSON description\n"
+            "  -m, --memory        add the RAM pages to the state\n"
+            "  -x, --extract       write desc.json, one file per RAM block "
+            "and\n"
+            "                      state.json, printing each name\n"
+            "  -C, --directory DIR where -x writes (default: .)\n"
+            "      --desc FILE     description for a stream that has none "
+            "('-d desc'\n"
+            "                      output of a stream from the same QEMU "
+            "and machine)\n"
+            "      --progress      progress bar on stderr when it is a "
+            "terminal\n"
+            "  -h, --help          this text\n", prog);
+}
+
+int cmd_analyze(int argc, char **argv, const char *prog)
+{
+    static const struct option longopts[] = {
+        { "file", required_argument, NULL, 'f' },
+        { "dump", required_argument, NULL, 'd' },
+        { "memory", no_argument, NULL, 'm' },
+        { "extract", no_argument, NULL, 'x' },
+        { "directory", required_argument, NULL, 'C' },
+        { "desc", required_argument, NULL, 'D' },
+        { "progress", no_argument, NULL, 'P' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    vms_analyze_opts o = {
+        .version = VMS_ANALYZE_OPTS_VERSION,
+        .mode = VMS_ANALYZE_STATE,
+        .out_fd = 1,
+    };
+    bool extract = false;
+    vms_error err;
+    int c;
+
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "f:d:mxC:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'f':
+            o.file = optarg;
+            break;
+        case 'd':
+            if (strcmp(optarg, "state") == 0) {
+                o.mode = VMS_ANALYZE_STATE;
+            } else if (strcmp(optarg, "desc") == 0) {
+                o.mode = VMS_ANALYZE_DESC;
+            } else {
+                cli_errorf(prog, "-d takes state or desc, not '%s'", optarg);
+                return CLI_EXIT_USAGE;
+            }
+            break;
+        case 'm':
+            o.memory = true;
+            break;
+        case 'x':
+            extract = true;
+            break;
+        case 'C':
+            o.outdir = optarg;
+            break;
+        case 'D':
+            o.desc_file = optarg;
+            break;
+        case 'P':
+            o.progress = true;
+            break;
+        case 'h':
+            cmd_analyze_usage(stdout, prog);
+            return 0;
+        default:
+            cli_errorf(prog, "unknown option '%s' (see --help)",
+                       argv[optind - 1]);
+            return CLI_EXIT_USAGE;
+        }
+    }
+    if (!o.file && optind < argc) {
+        o.file = argv[optind++];
+    }
+    if (!o.file || optind < argc) {
+        cmd_analyze_usage(stderr, prog);
+        return CLI_EXIT_USAGE;
+    }
+    if (extract) {
+        o.mode = VMS_ANALYZE_EXTRACT;
+    }
+    vms_error_clear(&err);
+    if (vms_analyze(&o, &err)) {
+        fflush(stdout);
+        cli_error(prog, &err);
+        return 1;
+    }
+    return 0;
+}
