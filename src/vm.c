@@ -9,28 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include "vmstate/vm.h"
+#include "vmstate/stream.h"
+#include "vmstate/ram.h"
 #include "vmstate/visitor.h"
 #include "vmstate/version.h"
 #include "internal.h"
 
-/* Record types (QEMU_VM_*) and RAM flags (RAM_SAVE_FLAG_*). */
-enum {
-    REC_EOF = 0x00,
-    REC_SECTION_START = 0x01,
-    REC_SECTION_END = 0x03,
-    REC_SECTION_FULL = 0x04,
-    REC_VMDESCRIPTION = 0x06,
-    REC_CONFIGURATION = 0x07,
-    REC_FOOTER = 0x7e,
-};
-enum {
-    RAM_ZERO = 0x002,
-    RAM_MEM_SIZE = 0x004,
-    RAM_PAGE = 0x008,
-    RAM_EOS = 0x010,
-    RAM_CONTINUE = 0x020,
-};
-#define STREAM_MAGIC 0x5145564du        /* "QEVM" */
 #define RAM_IDSTR "ram"
 #define RAM_VERSION 4
 /* The highest RAM flag QEMU defines is 0x200: pages must be larger. */
@@ -227,7 +211,7 @@ static int put_section_header(vms_writer *w, uint8_t type, uint32_t id,
 
 static int put_footer(vms_writer *w, uint32_t id, vms_error *err)
 {
-    int e = vms_write_u8(w, REC_FOOTER, err);
+    int e = vms_write_u8(w, VMS_REC_FOOTER, err);
 
     return e ? e : vms_write_be32(w, id, err);
 }
@@ -248,10 +232,10 @@ static int save_ram_pages(vms_vm *vm, vms_writer *w, vms_error *err)
         for (uint64_t off = 0; !e && off < r->length; off += ps) {
             const uint8_t *p = r->host + off;
             bool zero = uniform(p, ps);
-            uint64_t hdr = off | (zero ? RAM_ZERO : RAM_PAGE);
+            uint64_t hdr = off | (zero ? VMS_RAM_ZERO : VMS_RAM_PAGE);
             /* The first record of a block names it, later ones continue. */
             if (off) {
-                hdr |= RAM_CONTINUE;
+                hdr |= VMS_RAM_CONTINUE;
             }
             e = vms_write_be64(w, hdr, err);
             if (!e && !off) {
@@ -279,20 +263,20 @@ static int save_ram(vms_vm *vm, vms_writer *w, uint32_t id, vms_error *err)
     for (size_t b = 0; b < vm->n_ram; b++) {
         total += vm->ram[b].length;
     }
-    e = put_section_header(w, REC_SECTION_START, id, RAM_IDSTR, 0,
+    e = put_section_header(w, VMS_REC_SECTION_START, id, RAM_IDSTR, 0,
                            RAM_VERSION, err);
-    e = e ? e : vms_write_be64(w, total | RAM_MEM_SIZE, err);
+    e = e ? e : vms_write_be64(w, total | VMS_RAM_MEM_SIZE, err);
     for (size_t b = 0; !e && b < vm->n_ram; b++) {
         const vm_ram *r = &vm->ram[b];
         e = vms_write_str8(w, r->name, strlen(r->name), err);
         e = e ? e : vms_write_be64(w, r->length, err);
     }
-    e = e ? e : vms_write_be64(w, RAM_EOS, err);
+    e = e ? e : vms_write_be64(w, VMS_RAM_EOS, err);
     e = e ? e : put_footer(w, id, err);
-    e = e ? e : vms_write_u8(w, REC_SECTION_END, err);
+    e = e ? e : vms_write_u8(w, VMS_REC_SECTION_END, err);
     e = e ? e : vms_write_be32(w, id, err);
     e = e ? e : save_ram_pages(vm, w, err);
-    e = e ? e : vms_write_be64(w, RAM_EOS, err);
+    e = e ? e : vms_write_be64(w, VMS_RAM_EOS, err);
     return e ? e : put_footer(w, id, err);
 }
 
@@ -303,7 +287,7 @@ static int save_device(vm_section *s, uint32_t id, vms_writer *w,
     vms_visitor *wire = NULL, *v = NULL;
     int e;
 
-    e = put_section_header(w, REC_SECTION_FULL, id, s->idstr,
+    e = put_section_header(w, VMS_REC_SECTION_FULL, id, s->idstr,
                            s->instance_id, (uint32_t)s->d->version_id, err);
     if (e) {
         return e;
@@ -362,11 +346,11 @@ int vms_vm_save(vms_vm *vm, vms_writer *w, unsigned flags, vms_error *err)
             goto out;
         }
     }
-    e = vms_write_be32(w, STREAM_MAGIC, err);
+    e = vms_write_be32(w, VMS_STREAM_MAGIC, err);
     e = e ? e : vms_write_be32(w, VMS_STREAM_VERSION, err);
     if (!e && !(flags & VMS_SAVE_NO_CONFIGURATION)) {
         /* QEMU's "configuration" vmstate: be32 length, the name. */
-        e = vms_write_u8(w, REC_CONFIGURATION, err);
+        e = vms_write_u8(w, VMS_REC_CONFIGURATION, err);
         e = e ? e : vms_write_be32(w, (uint32_t)strlen(vm->machine), err);
         e = e ? e : vms_write_bytes(w, vm->machine, strlen(vm->machine),
                                     err);
@@ -377,7 +361,7 @@ int vms_vm_save(vms_vm *vm, vms_writer *w, unsigned flags, vms_error *err)
     for (size_t i = 0; !e && i < vm->n_sec; i++) {
         e = save_device(&vm->sec[i], id++, w, j, err);
     }
-    e = e ? e : vms_write_u8(w, REC_EOF, err);
+    e = e ? e : vms_write_u8(w, VMS_REC_EOF, err);
     if (!e && j) {
         e = vms_jsonw_end_array(j);
         e = e ? e : vms_jsonw_end_object(j);
@@ -387,7 +371,7 @@ int vms_vm_save(vms_vm *vm, vms_writer *w, unsigned flags, vms_error *err)
         } else if (desc.len > UINT32_MAX) {
             e = vms_error_set(err, VMS_ELIMIT, "vmdesc over 4 GiB");
         }
-        e = e ? e : vms_write_u8(w, REC_VMDESCRIPTION, err);
+        e = e ? e : vms_write_u8(w, VMS_REC_VMDESC, err);
         e = e ? e : vms_write_be32(w, (uint32_t)desc.len, err);
         e = e ? e : vms_write_bytes(w, desc.data, desc.len, err);
     }
