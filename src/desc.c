@@ -64,6 +64,27 @@ const char *vms_field_type_name(const vms_field *f)
     return type_names[f->type];
 }
 
+const char *vms_field_vmdesc_name(const vms_desc *d, const vms_field *f,
+                                  char *buf, size_t len)
+{
+    unsigned same = 0, before = 0;
+
+    if (f->flags & VMS_F_VMDESC_NAME) {
+        return f->name;
+    }
+    for (size_t i = 0; d && i < d->n_fields; i++) {
+        if (strcmp(d->fields[i].name, f->name) == 0) {
+            before += &d->fields[i] < f;
+            same++;
+        }
+    }
+    if (same < 2) {
+        return f->name;
+    }
+    snprintf(buf, len, "%s[%u]", f->name, before);
+    return buf;
+}
+
 size_t vms_type_fixed_size(vms_type t)
 {
     switch (t) {

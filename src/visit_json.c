@@ -23,7 +23,8 @@ typedef struct jnode {
     bool is_signed;
     uint8_t isize;
     uint64_t ival;
-    const char *key;            /* points into the description */
+    const char *key;            /* into the description, or own_key */
+    char *own_key;              /* a vmdesc-made name ("unused[1]") */
     const char *str;            /* J_STR: static text */
     uint8_t *bytes;             /* J_HEX */
     size_t n;
@@ -37,6 +38,7 @@ typedef struct json_out {
     vms_jsonw *w;
     jnode *root;
     jnode *stack[JSON_MAX_DEPTH];
+    const vms_desc *descs[JSON_MAX_DEPTH];  /* the description at each */
     int depth;
     bool sub_pending;           /* subsection_begin made the object */
 } json_out;
@@ -65,6 +67,7 @@ static void node_free(jnode *n)
         jnode *next = n->next;
         node_free(n->child);
         free(n->bytes);
+        free(n->own_key);
         free(n);
         n = next;
     }
@@ -134,7 +137,7 @@ static jnode *new_node(json_out *o, enum jkind kind)
     return n;
 }
 
-static int push_obj(json_out *o, const char *key)
+static int push_obj(json_out *o, const char *key, const vms_desc *d)
 {
     jnode *n;
     int e;
@@ -151,8 +154,29 @@ static int push_obj(json_out *o, const char *key)
         free(n);
         return vms_error_set(o->v.err, e, "out of memory");
     }
+    o->descs[o->depth] = d;
     o->stack[o->depth++] = n;
     return 0;
+}
+
+/*
+ * The key of field f of the current description: its vmdesc name, so
+ * that the state of a C-described device reads as the analyzer prints the
+ * stream it saves. *own receives a copy when the name is made up.
+ */
+static const char *field_key(json_out *o, const vms_field *f, char **own)
+{
+    char buf[300];
+    const char *k = vms_field_vmdesc_name(o->depth ? o->descs[o->depth - 1]
+                                                   : NULL, f, buf,
+                                          sizeof(buf));
+
+    *own = NULL;
+    if (k == buf) {
+        *own = strdup(buf);
+        k = *own ? *own : f->name;
+    }
+    return k;
 }
 
 static int write_node(vms_jsonw *w, const jnode *n)
@@ -198,7 +222,20 @@ static int j_begin_desc(vms_visitor *v, const vms_desc *d, const vms_field *f,
         o->sub_pending = false;
         return 0;
     }
-    return push_obj(o, f ? f->name : NULL);
+    if (f) {
+        char *own;
+        const char *key = field_key(o, f, &own);
+        int e = push_obj(o, key, d);
+        if (own) {
+            if (e) {
+                free(own);
+            } else {
+                o->stack[o->depth - 1]->own_key = own;
+            }
+        }
+        return e;
+    }
+    return push_obj(o, NULL, d);
 }
 
 static int j_end_desc(vms_visitor *v, const vms_desc *d, const vms_field *f)
@@ -259,7 +296,7 @@ static int j_leaf(vms_visitor *v, const vms_field *f, void *elem, size_t size)
         free(n->bytes);
         n->bytes = NULL;
     }
-    if ((e = add(o, f->name, n))) {
+    if ((e = add(o, field_key(o, f, &n->own_key), n))) {
         node_free(n);
         return vms_error_set(v->err, e, "out of memory");
     }
@@ -276,8 +313,8 @@ static int j_null(vms_visitor *v, const vms_field *f)
         return VMS_ENOMEM;
     }
     n->str = "nullptr";
-    if ((e = add(o, f->name, n))) {
-        free(n);
+    if ((e = add(o, field_key(o, f, &n->own_key), n))) {
+        node_free(n);
         return vms_error_set(v->err, e, "out of memory");
     }
     return 0;
@@ -287,7 +324,7 @@ static int j_sub_begin(vms_visitor *v, const vms_desc *sub,
                        uint32_t *version_id)
 {
     json_out *o = (json_out *)v;
-    int e = push_obj(o, sub->name);
+    int e = push_obj(o, sub->name, sub);
 
     (void)version_id;
     if (!e) {

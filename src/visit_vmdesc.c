@@ -110,7 +110,7 @@ static int entry_begin(vd_out *o, const vms_field *f, bool *quiet)
     vd_frame *arr = array_of(o, f);
     uint32_t n = arr ? arr->n : 1, idx = arr ? arr->idx++ : 0;
     const vms_desc *d = cur_desc(o);
-    unsigned same = 0, before = 0;
+    char name[300];
     vms_jsonw *j = o->j;
     int e;
 
@@ -118,21 +118,10 @@ static int entry_begin(vd_out *o, const vms_field *f, bool *quiet)
     if (*quiet) {
         return 0;
     }
-    for (size_t i = 0; d && i < d->n_fields; i++) {
-        if (strcmp(d->fields[i].name, f->name) == 0) {
-            before += &d->fields[i] < f;
-            same++;
-        }
-    }
     e = vms_jsonw_begin_object(j);
     e = e ? e : vms_jsonw_key(j, "name");
-    if (!e && same > 1) {
-        char name[300];
-        snprintf(name, sizeof(name), "%s[%u]", f->name, before);
-        e = vms_jsonw_string(j, name);
-    } else if (!e) {
-        e = vms_jsonw_string(j, f->name);
-    }
+    e = e ? e : vms_jsonw_string(j, vms_field_vmdesc_name(d, f, name,
+                                                          sizeof(name)));
     if (!e && n > 1) {
         bool fold = arr->compress;
         e = vms_jsonw_key(j, fold ? "array_len" : "index");

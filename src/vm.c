@@ -7,6 +7,7 @@
  * in the vmdesc visitor.
  */
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include "vmstate/vm.h"
 #include "vmstate/stream.h"
@@ -30,7 +31,7 @@ typedef struct vm_section {
 
 typedef struct vm_ram {
     char *name;
-    const uint8_t *host;
+    uint8_t *host;             /* written by vms_vm_load */
     uint64_t length;
 } vm_ram;
 
@@ -440,6 +441,232 @@ int vms_vm_load_section(vms_vm *vm, const char *idstr, uint32_t instance_id,
     }
     vms_buf_free(&snap);
     return e;
+}
+
+/* ---- whole streams ------------------------------------------------------ */
+
+/* The stream numbers RAM blocks in MEM_SIZE order; ours are by name. */
+typedef struct ram_load {
+    vms_vm *vm;
+    vm_ram **by_idx;
+    unsigned n;
+} ram_load;
+
+static vm_ram *ram_at(ram_load *l, unsigned idx, uint64_t addr,
+                      vms_error *err)
+{
+    vm_ram *b = idx < l->n ? l->by_idx[idx] : NULL;
+
+    if (!b) {
+        vms_error_set(err, VMS_EFORMAT, "page of an unannounced RAM block");
+        return NULL;
+    }
+    if (addr > b->length || b->length - addr < l->vm->page_size) {
+        vms_error_set(err, VMS_EFORMAT, "RAM block \"%s\": page at 0x%llx "
+                      "is past its 0x%llx bytes", b->name,
+                      (unsigned long long)addr,
+                      (unsigned long long)b->length);
+        return NULL;
+    }
+    return b;
+}
+
+static int ram_block(void *opaque, unsigned idx, const char *name,
+                     uint64_t length, vms_error *err)
+{
+    ram_load *l = opaque;
+    vm_ram *b = NULL;
+
+    for (size_t i = 0; i < l->vm->n_ram; i++) {
+        if (strcmp(l->vm->ram[i].name, name) == 0) {
+            b = &l->vm->ram[i];
+        }
+    }
+    if (!b) {
+        return vms_error_set(err, VMS_ENOTFOUND,
+                             "RAM block \"%s\" is not in this VM", name);
+    }
+    if (b->length != length) {
+        return vms_error_set(err, VMS_EMISMATCH, "RAM block \"%s\": the "
+                             "stream has 0x%llx bytes, this VM 0x%llx", name,
+                             (unsigned long long)length,
+                             (unsigned long long)b->length);
+    }
+    if (idx >= l->n) {
+        vm_ram **p = realloc(l->by_idx, (idx + 1) * sizeof(*p));
+        if (!p) {
+            return vms_error_set(err, VMS_ENOMEM, "out of memory");
+        }
+        memset(p + l->n, 0, (idx + 1 - l->n) * sizeof(*p));
+        l->by_idx = p;
+        l->n = idx + 1;
+    }
+    l->by_idx[idx] = b;
+    return 0;
+}
+
+static int ram_page(void *opaque, unsigned idx, uint64_t addr,
+                    const uint8_t *data, uint8_t fill, vms_error *err)
+{
+    ram_load *l = opaque;
+    vm_ram *b = ram_at(l, idx, addr, err);
+
+    if (!b) {
+        return err ? err->code : VMS_EFORMAT;
+    }
+    if (data) {
+        memcpy(b->host + addr, data, l->vm->page_size);
+    } else {
+        memset(b->host + addr, fill, l->vm->page_size);
+    }
+    return 0;
+}
+
+static int ram_old_page(void *opaque, unsigned idx, uint64_t addr,
+                        uint8_t *buf, vms_error *err)
+{
+    ram_load *l = opaque;
+    vm_ram *b = ram_at(l, idx, addr, err);
+
+    if (!b) {
+        return err ? err->code : VMS_EFORMAT;
+    }
+    memcpy(buf, b->host + addr, l->vm->page_size);
+    return 0;
+}
+
+static int load_records(vms_vm *vm, vms_stream *s, vms_ram *ram,
+                        vms_error *err)
+{
+    for (;;) {
+        vms_record rec;
+        vms_config cfg;
+        int e = vms_stream_next(s, &rec, &cfg, err);
+
+        if (e) {
+            return e;
+        }
+        switch (rec.type) {
+        case VMS_REC_EOF:
+            return 0;
+        case VMS_REC_COMMAND:
+            continue;
+        case VMS_REC_CONFIGURATION:
+            /* QEMU refuses another machine type, and so do we. */
+            if (strcmp(cfg.machine, vm->machine) != 0) {
+                return vms_stream_fail(s, err, VMS_EMISMATCH, rec.offset,
+                                       "machine type is \"%s\", this VM's "
+                                       "is \"%s\"", cfg.machine,
+                                       vm->machine);
+            }
+            if (cfg.target_page_bits &&
+                (cfg.target_page_bits > 31 ||
+                 (1u << cfg.target_page_bits) != vm->page_size)) {
+                return vms_stream_fail(s, err, VMS_EMISMATCH, rec.offset,
+                                       "target page bits %u do not match "
+                                       "this VM's page size %u",
+                                       cfg.target_page_bits, vm->page_size);
+            }
+            continue;
+        default:
+            break;
+        }
+        if (strcmp(rec.idstr, "ram") == 0) {
+            e = vms_ram_read(ram, s, rec.version_id, err);
+        } else if (rec.type == VMS_REC_SECTION_FULL ||
+                   rec.type == VMS_REC_SECTION_START) {
+            e = vms_vm_load_section(vm, rec.idstr, rec.instance_id,
+                                    (int)rec.version_id,
+                                    vms_stream_reader(s), err);
+            if (e && err && !err->has_offset) {
+                char msg[sizeof(err->message)];
+                memcpy(msg, err->message, sizeof(msg));
+                vms_stream_fail(s, err, e, rec.offset, "%s", msg);
+            }
+        } else {
+            e = vms_stream_fail(s, err, VMS_EUNSUPPORTED, rec.offset,
+                                "iterative section \"%s\" is not one this "
+                                "VM saves", rec.idstr);
+        }
+        if (!e) {
+            e = vms_stream_end_section(s, &rec, err);
+        }
+        if (e) {
+            return e;
+        }
+    }
+}
+
+int vms_vm_load(vms_vm *vm, const char *path, vms_error *err)
+{
+    ram_load l = { .vm = vm };
+    vms_ram_opts o = { .page_size = vm->page_size };
+    vms_ram_sink sink = {
+        .opaque = &l, .want_data = true, .block = ram_block,
+        .page = ram_page, .old_page = ram_old_page,
+    };
+    vms_stream *s = vms_stream_open(path, err);
+    vms_ram *ram;
+    int e;
+
+    if (!s) {
+        return err ? err->code : VMS_EIO;
+    }
+    ram = vms_ram_new(&o, &sink, err);
+    e = ram ? load_records(vm, s, ram, err) : (err ? err->code : VMS_ENOMEM);
+    vms_ram_free(ram);
+    vms_stream_close(s);
+    free(l.by_idx);
+    return e;
+}
+
+int vms_vm_write_state_json(vms_vm *vm, vms_jsonw *w, vms_error *err)
+{
+    uint32_t id = 1;
+    char key[300];
+    int e = vms_jsonw_begin_object(w);
+
+    /* Keys, ids and the RAM entry as vms_vm_save numbers its sections. */
+    if (!e && vm->n_ram) {
+        e = vms_jsonw_key(w, "ram (1)");
+        e = e ? e : vms_jsonw_begin_object(w);
+        e = e ? e : vms_jsonw_key(w, "section sizes");
+        e = e ? e : vms_jsonw_begin_object(w);
+        for (size_t i = 0; !e && i < vm->n_ram; i++) {
+            char v[24];
+            snprintf(v, sizeof(v), "0x%016llx",
+                     (unsigned long long)vm->ram[i].length);
+            e = vms_jsonw_key(w, vm->ram[i].name);
+            e = e ? e : vms_jsonw_string(w, v);
+        }
+        e = e ? e : vms_jsonw_end_object(w);
+        e = e ? e : vms_jsonw_end_object(w);
+        id++;
+    }
+    if (e) {
+        return vms_error_set(err, e, "writing the state JSON failed");
+    }
+    for (size_t i = 0; i < vm->n_sec; i++, id++) {
+        vm_section *sec = &vm->sec[i];
+        vms_visitor *v;
+
+        snprintf(key, sizeof(key), "%s (%u)", sec->idstr, id);
+        if ((e = vms_jsonw_key(w, key))) {
+            return vms_error_set(err, e, "writing the state JSON failed");
+        }
+        v = vms_json_state_output_new(w, err);
+        if (!v) {
+            return err ? err->code : VMS_ENOMEM;
+        }
+        e = vms_walk(v, sec->d, sec->opaque, sec->d->version_id, err);
+        vms_visitor_free(v);
+        if (e) {
+            return e;
+        }
+    }
+    e = vms_jsonw_end_object(w);
+    e = e ? e : vms_jsonw_text(w, "\n", 1);
+    return e ? vms_error_set(err, e, "writing the state JSON failed") : 0;
 }
 
 /* ---- -dump-vmstate ----------------------------------------------------- */

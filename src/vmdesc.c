@@ -323,6 +323,7 @@ static int build(builder *b, const json_t *o, size_t base, int depth,
         const char *type;
 
         f->name = str_or(jf, "name", NULL);
+        f->flags = VMS_F_VMDESC_NAME;
         type = str_or(jf, "type", NULL);
         if (!f->name || !type) {
             return bad(b, "field without name or type", NULL);
@@ -332,7 +333,7 @@ static int build(builder *b, const json_t *o, size_t base, int depth,
                 return bad(b, "bad array_len of field", f->name);
             }
             num = num ? num : 1;    /* python reads one element of [0] */
-            f->flags = VMS_F_ARRAY;
+            f->flags |= VMS_F_ARRAY;
             f->num = (uint32_t)num;
         }
         if (strcmp(type, "struct") == 0 &&

@@ -18,7 +18,6 @@ t() {  # t NAME COMMAND...
         sed 's/^/# /' "$tmp/out" | head -20
     fi
 }
-echo "1..9"
 t "release 1 writes stream and dump" \
     "$VMSTATE" demo --version 1 --stream "$tmp/v1.mig" --dump "$tmp/v1.json"
 t "release 2 writes stream and dump" \
@@ -48,4 +47,17 @@ t "bad --version is a usage error" sh -c \
     "'$VMSTATE' demo --version 3 --stream '$tmp/x'; test \$? -eq 2"
 t "no output file left behind on error" sh -c \
     "! ls -a '$tmp' | grep -q tmp"
+# The engine's JSON-state visitor and the analyzer, which rebuilds the
+# descriptions from the stream's vmdesc, must print the same state.
+for args in "--version 1" "--version 2" "--version 1 --seed 5 --ram 2" \
+            "--version 2 --seed 11 --ram 2"; do
+    t "analyze -d state of the stream equals the engine's state ($args)" \
+        sh -c "'$VMSTATE' demo $args --force --stream '$tmp/s.mig' \
+                   --state '$tmp/engine.json' &&
+               '$VMSTATE' analyze -f '$tmp/s.mig' > '$tmp/analyze.json' &&
+               cmp '$tmp/engine.json' '$tmp/analyze.json'"
+done
+t "the engine's state JSON names repeated fields as the vmdesc does" \
+    grep -q '"unused\[1\]"' "$tmp/engine.json"
+echo "1..$n"
 exit $((fails > 0))

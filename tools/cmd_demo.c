@@ -15,7 +15,7 @@
 static void demo_usage(FILE *out, const char *prog)
 {
     fprintf(out,
-            "usage: %s [--version 1|2] [--stream FILE] [--dump FILE]\n"
+            "usage: %s [--version 1|2] [--stream FILE] [--dump FILE] [--state FILE]\n"
             "       [--ram MIB] [--seed N] [--force]\n"
             "\n"
             "Write the example VMM's devices (two i8259, mc146818rtc,\n"
@@ -26,6 +26,8 @@ static void demo_usage(FILE *out, const char *prog)
             "  --version N  device descriptions of release 1 or 2 (1)\n"
             "  --stream F   write the stream to F\n"
             "  --dump F     write the -dump-vmstate JSON to F\n"
+            "  --state F    write the state as 'vmstate analyze -d state'\n"
+            "               prints the stream (the JSON-state visitor)\n"
             "  --ram MIB    carry a \"pc.ram\" block of MIB MiB (none)\n"
             "  --seed N     random device state from seed N, PCI config\n"
             "               included (QEMU refuses it); without it, a known\n"
@@ -108,19 +110,40 @@ static int write_dump(vms_vm *vm, const char *path, unsigned oflags,
     return out_commit(&o, e, oflags, err);
 }
 
+static int write_state(vms_vm *vm, const char *path, unsigned oflags,
+                       vms_error *err)
+{
+    vms_outfile o;
+    vms_jsonw *j;
+    int e = out_open(&o, path, oflags, err);
+
+    if (e) {
+        return e;
+    }
+    j = vms_jsonw_new(vms_sink_fd, (void *)(intptr_t)o.fd, VMS_JSONW_PRETTY,
+                      4);
+    e = j ? vms_vm_write_state_json(vm, j, err)
+          : vms_error_set(err, VMS_ENOMEM, "out of memory");
+    if (vms_jsonw_free(j) && !e) {
+        e = vms_error_set(err, VMS_EIO, "%s: write failed", path);
+    }
+    return out_commit(&o, e, oflags, err);
+}
+
 int cmd_demo(int argc, char **argv, const char *prog)
 {
     static const struct option opts[] = {
         { "version", required_argument, NULL, 'v' },
         { "stream", required_argument, NULL, 's' },
         { "dump", required_argument, NULL, 'd' },
+        { "state", required_argument, NULL, 'j' },
         { "ram", required_argument, NULL, 'r' },
         { "seed", required_argument, NULL, 'S' },
         { "force", no_argument, NULL, 'f' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    const char *stream = NULL, *dump = NULL;
+    const char *stream = NULL, *dump = NULL, *state = NULL;
     unsigned long long ram_mib = 0, seed = 0;
     unsigned oflags = 0;
     vms_error err = { 0 };
@@ -141,6 +164,7 @@ int cmd_demo(int argc, char **argv, const char *prog)
             break;
         case 's': stream = optarg; break;
         case 'd': dump = optarg; break;
+        case 'j': state = optarg; break;
         case 'r':
             ram_mib = strtoull(optarg, &end, 10);
             if (*end || ram_mib > 65536) {
@@ -160,7 +184,7 @@ int cmd_demo(int argc, char **argv, const char *prog)
         default: demo_usage(stderr, prog); return CLI_EXIT_USAGE;
         }
     }
-    if (optind != argc || (!stream && !dump)) {
+    if (optind != argc || (!stream && !dump && !state)) {
         demo_usage(stderr, prog);
         return CLI_EXIT_USAGE;
     }
@@ -176,7 +200,8 @@ int cmd_demo(int argc, char **argv, const char *prog)
     if (!(vm = vms_vm_new("pc-i440fx-7.2", 4096, &err)) ||
         (e = ex_pc_register(&pc, vm, EX_DEV_ALL, &err)) ||
         (stream && (e = write_stream(vm, stream, oflags, &err))) ||
-        (dump && (e = write_dump(vm, dump, oflags, &err)))) {
+        (dump && (e = write_dump(vm, dump, oflags, &err))) ||
+        (state && (e = write_state(vm, state, oflags, &err)))) {
         cli_error(prog, &err);
         e = 1;
     }

@@ -59,6 +59,8 @@ enum {
     VMS_F_EQUAL = 1u << 7,       /* load checks the value equals the one in
                                     memory instead of storing it */
     VMS_F_DUMP_SIZE = 1u << 8,   /* -dump-vmstate reports dump_size */
+    VMS_F_VMDESC_NAME = 1u << 9, /* name is already as a vmdesc gives it
+                                    (descriptions built from a vmdesc) */
 };
 #define VMS_F_VARRAY_ANY (VMS_F_VARRAY_U8 | VMS_F_VARRAY_U16 | \
                           VMS_F_VARRAY_U32 | VMS_F_VARRAY_I32)
@@ -123,6 +125,16 @@ typedef struct vms_desc {
 
 /* "uint32", "int32 equal", "struct", or field->type_name when set. */
 VMS_API const char *vms_field_type_name(const vms_field *f);
+
+/*
+ * The field's name in a vmdesc, and so in the JSON state: QEMU makes a
+ * name that occurs more than once in d's fields unique as "name[n]", n
+ * counting the same-named fields before f (not for VMS_F_VMDESC_NAME
+ * fields, named by a vmdesc already). Returns f->name or buf.
+ */
+VMS_API const char *vms_field_vmdesc_name(const vms_desc *d,
+                                          const vms_field *f, char *buf,
+                                          size_t len);
 
 /* Fixed wire size of one element of a scalar type, 0 for sized types. */
 VMS_API size_t vms_type_fixed_size(vms_type t);

@@ -82,6 +82,28 @@ VMS_API int vms_vm_load_section(vms_vm *vm, const char *idstr,
                                 vms_reader *r, vms_error *err);
 
 /*
+ * Load a whole stream (path, "-" = standard input) as QEMU's incoming
+ * migration does: the configuration's machine type (and target page size)
+ * must be this VM's, RAM blocks are matched by name and length and their
+ * pages (ZERO, PAGE, XBZRLE, compressed) written into the blocks' memory,
+ * every device section goes through vms_vm_load_section, footers are
+ * checked. Streams of any QEMU container version this library reads are
+ * accepted; sections the VM does not have are VMS_ENOTFOUND. On error, err
+ * names the file, offset and field; devices loaded before it keep their
+ * new state (as in QEMU, a failed incoming migration is not resumed).
+ */
+VMS_API int vms_vm_load(vms_vm *vm, const char *path, vms_error *err);
+
+/*
+ * The VM's state as "vmstate analyze -d state" (and QEMU's
+ * analyze-migration.py) prints the stream vms_vm_save writes: the same
+ * keys "idstr (section_id)", the RAM section's block sizes, each device
+ * through the JSON-state visitor, python's layout when w is
+ * VMS_JSONW_PRETTY with indent 4.
+ */
+VMS_API int vms_vm_write_state_json(vms_vm *vm, vms_jsonw *w, vms_error *err);
+
+/*
  * Write every registered description as QEMU's -dump-vmstate JSON (one
  * entry per type_name, in registration order, after "vmschkmachine"),
  * byte for byte in QEMU's layout, to sink.
