@@ -39,18 +39,25 @@ int vms_error_set(vms_error *err, int code, const char *fmt, ...)
     return code;
 }
 
+int vms_error_setv_at(vms_error *err, int code, uint64_t offset,
+                      const char *fmt, va_list ap)
+{
+    vms_error_setv(err, code, fmt, ap);
+    if (err) {
+        err->has_offset = 1;
+        err->offset = offset;
+    }
+    return code;
+}
+
 int vms_error_set_at(vms_error *err, int code, uint64_t offset,
                      const char *fmt, ...)
 {
     va_list ap;
 
     va_start(ap, fmt);
-    vms_error_setv(err, code, fmt, ap);
+    vms_error_setv_at(err, code, offset, fmt, ap);
     va_end(ap);
-    if (err) {
-        err->has_offset = 1;
-        err->offset = offset;
-    }
     return code;
 }
 

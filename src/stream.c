@@ -49,12 +49,8 @@ int vms_stream_fail(vms_stream *s, vms_error *err, int code, uint64_t off,
     va_list ap;
 
     va_start(ap, fmt);
-    vms_error_setv(err, code, fmt, ap);
+    vms_error_setv_at(err, code, off, fmt, ap);
     va_end(ap);
-    if (err) {
-        err->has_offset = 1;
-        err->offset = off;
-    }
     vms_error_set_file(err, s->name);
     return code;
 }

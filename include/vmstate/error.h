@@ -45,6 +45,8 @@ VMS_API int vms_error_setv(vms_error *err, int code, const char *fmt,
 VMS_API int vms_error_set_at(vms_error *err, int code, uint64_t offset,
                              const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+VMS_API int vms_error_setv_at(vms_error *err, int code, uint64_t offset,
+                              const char *fmt, va_list ap);
 
 /* Name the input the error is about (kept if already set). */
 VMS_API void vms_error_set_file(vms_error *err, const char *file);
