@@ -11,6 +11,7 @@
 4. QEMU refuses the release-2 stream, naming the newer i8254.
 Everything SKIPs visibly when QEMU is absent.
 """
+import collections
 import json
 import os
 import re
@@ -152,7 +153,7 @@ def run(args):
 
 
 def main():
-    tests = 1 + len(SECTIONS) + 2 * len(DUMP_KEYS) + 1 + 4 + 1
+    tests = 1 + len(SECTIONS) + 2 * len(DUMP_KEYS) + 1 + 2 + 4 + 1
     print("1..%d" % tests)
     if not QEMU or os.environ.get("VMS_QEMU_TESTS", "1") != "1":
         for i in range(tests):
@@ -224,6 +225,27 @@ def body(tmp):
                "dump entry %s equals ../shared's" % key)
     ok(ed.get("vmschkmachine") == qd.get("vmschkmachine"),
        "vmschkmachine equals QEMU's")
+
+    # --- vmstate check: QEMU's dump restricted to the engine's sections
+    if not (os.path.exists(qdump) and os.path.exists(edump)):
+        ok(False, "vmstate check engine -> QEMU reports nothing", "no dumps")
+        ok(False, "vmstate check QEMU -> engine reports nothing", "no dumps")
+    else:
+        with open(qdump) as f:
+            full = json.load(f, object_pairs_hook=collections.OrderedDict)
+        with open(edump) as f:
+            keys = list(json.load(f, object_pairs_hook=collections.OrderedDict))
+        cut = os.path.join(tmp, "qemu-cut.json")
+        with open(cut, "w") as f:
+            json.dump(collections.OrderedDict(
+                (k, full[k]) for k in keys if k in full), f, indent=2)
+        for a, b, what in ((edump, cut, "engine -> QEMU"),
+                           (cut, edump, "QEMU -> engine")):
+            r = subprocess.run([VMSTATE, "check", "-s", a, "-d", b],
+                               capture_output=True, text=True)
+            ok(r.returncode == 0 and r.stdout == "",
+               "vmstate check %s reports nothing" % what,
+               "rc %d:\n%s%s" % (r.returncode, r.stdout, r.stderr))
 
     # --- QEMU loads the engine's stream
     p, sock = qemu(tmp, ["-S", "-incoming", "exec:cat %s" % estream], "dst")
