@@ -8,7 +8,7 @@ packages=(
     meson ninja-build pkg-config gcc clang libclang-rt-14-dev
     libjansson-dev libyajl-dev zlib1g-dev
     # tests
-    libcmocka-dev python3 binutils openssl libtasn1-bin git man-db groff-base
+    libcmocka-dev python3 binutils openssl libtasn1-bin git man-db groff-base tmux
     # packaging (tests build the .deb in CI's full mode)
     dpkg-dev debhelper fakeroot lintian
     # the peer and test oracle: Debian's QEMU 7.2
