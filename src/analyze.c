@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -84,9 +83,6 @@ typedef struct analyze {
     size_t run_len;
     uint8_t *run;
     struct writer *wr;
-    /* progress */
-    struct timespec t0, last;
-    bool tty;
 } analyze;
 
 static int fail(analyze *a, int code, const char *fmt, ...)
@@ -154,6 +150,9 @@ static int say_file(analyze *a, const char *name)
     char line[300];
     int n = snprintf(line, sizeof(line), "%s\n", name);
 
+    if (a->o->out_fd < 0) {
+        return 0;
+    }
     return vms_sink_fd((void *)(intptr_t)a->o->out_fd, line, (size_t)n);
 }
 
@@ -190,48 +189,15 @@ static int write_desc_file(analyze *a)
 
 /* ---- progress ---------------------------------------------------------- */
 
-static double secs(const struct timespec *a, const struct timespec *b)
-{
-    return (double)(b->tv_sec - a->tv_sec) +
-           (double)(b->tv_nsec - a->tv_nsec) / 1e9;
-}
-
 static void tick(void *opaque)
 {
     analyze *a = opaque;
-    struct timespec now;
-    uint64_t done;
-    int64_t total;
-    double t, rate;
 
-    if (!a->tty) {
-        return;
-    }
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    if (secs(&a->last, &now) < 0.2) {
-        return;
-    }
-    a->last = now;
-    done = vms_stream_offset(a->s);
-    total = vms_stream_seekable(a->s) ? (int64_t)vms_stream_vmdesc_offset(
-                                            a->s) : -1;
-    t = secs(&a->t0, &now);
-    rate = t > 0 ? (double)done / t : 0;
-    if (total > 0) {
-        double eta = rate > 0 ? ((double)total - (double)done) / rate : 0;
-        fprintf(stderr, "\r%8.1f / %.1f MB  %7.1f MB/s  ETA %4.0f s ",
-                (double)done / 1e6, (double)total / 1e6, rate / 1e6,
-                eta < 0 ? 0 : eta);
-    } else {
-        fprintf(stderr, "\r%8.1f MB  %7.1f MB/s ", (double)done / 1e6,
-                rate / 1e6);
-    }
-}
+    if (a->o->progress) {
+        int64_t size = vms_reader_size(vms_stream_reader(a->s));
+        uint64_t total = size > 0 ? (uint64_t)size : 0;
 
-static void progress_end(analyze *a)
-{
-    if (a->tty) {
-        fprintf(stderr, "\r%60s\r", "");
+        a->o->progress(a->o->progress_opaque, vms_stream_offset(a->s), total);
     }
 }
 
@@ -1113,15 +1079,11 @@ int vms_analyze(const vms_analyze_opts *opts, vms_error *err)
     a.run_block = -1;
     a.out_fd = o->out_fd;
     a.holding = true;
-    a.tty = o->progress && isatty(2);
-    clock_gettime(CLOCK_MONOTONIC, &a.t0);
-    a.last = a.t0;
     e = run(&a);
     if (!e) {
         e = writer_wait(&a);
     }
     writer_stop(&a);
-    progress_end(&a);
     if (e) {
         /* Never leave a half-written file behind. */
         for (unsigned i = 0; i < a.nblocks; i++) {

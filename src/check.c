@@ -776,6 +776,26 @@ int vms_check_report_write_text(const vms_check_report *r, FILE *out)
     return fflush(out) == 0 ? 0 : VMS_EIO;
 }
 
+int vms_check_report_write_color(const vms_check_report *r, FILE *out)
+{
+    for (size_t i = 0; i < r->n_findings; i++) {
+        const vms_finding *f = &r->findings[i];
+
+        /*
+         * The uncounted section-level version message has no newline: QEMU
+         * prints the next finding on the same line, so that line keeps the
+         * colour of the finding that ends it.
+         */
+        if (fputs(f->counted || f->kind != VMS_FINDING_MACHINE_TYPE
+                      ? "\033[31m" : "\033[33m", out) == EOF ||
+            vms_finding_write_text(f, out) ||
+            fputs("\033[0m", out) == EOF) {
+            return VMS_EIO;
+        }
+    }
+    return fflush(out) == 0 ? 0 : VMS_EIO;
+}
+
 static void json_str_or_null(vms_jsonw *w, const char *key, const char *s)
 {
     vms_jsonw_key(w, key);

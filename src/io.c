@@ -565,6 +565,7 @@ int vms_outfile_open(vms_outfile *o, int dirfd, const char *name,
 
     o->fd = -1;
     o->dirfd = dirfd;
+    o->own_dirfd = -1;
     o->tmp[0] = 0;
     if (!single_component(name)) {
         vms_error_set_file(err, name);
@@ -604,6 +605,50 @@ int vms_outfile_open(vms_outfile *o, int dirfd, const char *name,
     return 0;
 }
 
+int vms_outfile_create(vms_outfile *o, const char *path, unsigned flags,
+                       vms_error *err)
+{
+    const char *slash = strrchr(path, '/');
+    char dir[4096];
+    int dirfd, e;
+
+    o->fd = -1;
+    o->own_dirfd = -1;
+    o->tmp[0] = 0;
+    if (!slash) {
+        return vms_outfile_open(o, AT_FDCWD, path, flags, err);
+    }
+    if ((size_t)(slash - path) >= sizeof(dir)) {
+        vms_error_set_file(err, path);
+        return vms_error_set(err, VMS_ELIMIT, "path too long");
+    }
+    /* "/x" lives in "/", not in "". */
+    snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path),
+             path);
+    dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dirfd < 0) {
+        vms_error_set_file(err, path);
+        return vms_error_set(err, VMS_EIO, "cannot open its directory: %s",
+                             strerror(errno));
+    }
+    e = vms_outfile_open(o, dirfd, slash + 1, flags, err);
+    if (e) {
+        vms_error_set_file(err, path);
+        close(dirfd);
+        return e;
+    }
+    o->own_dirfd = dirfd;
+    return 0;
+}
+
+static void release_dir(vms_outfile *o)
+{
+    if (o->own_dirfd >= 0) {
+        close(o->own_dirfd);
+        o->own_dirfd = -1;
+    }
+}
+
 int vms_outfile_commit(vms_outfile *o, unsigned flags, vms_error *err)
 {
     int e = 0;
@@ -637,6 +682,7 @@ int vms_outfile_commit(vms_outfile *o, unsigned flags, vms_error *err)
         unlinkat(o->dirfd, o->tmp, 0);
     }
     o->tmp[0] = 0;
+    release_dir(o);
     return e;
 }
 
@@ -650,4 +696,5 @@ void vms_outfile_abort(vms_outfile *o)
         unlinkat(o->dirfd, o->tmp, 0);
         o->tmp[0] = 0;
     }
+    release_dir(o);
 }

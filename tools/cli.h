@@ -7,7 +7,10 @@
 #ifndef VMSTATE_CLI_H
 #define VMSTATE_CLI_H
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 #include "vmstate/vmstate.h"
 
 /* Exit statuses for usage and input errors, shared by all subcommands. */
@@ -25,6 +28,31 @@ void cli_error(const char *prog, const vms_error *err);
 /* Print "PROG: message" to stderr, one line. */
 void cli_errorf(const char *prog, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/*
+ * Terminal manners (tools/term.c). Colour only when fd is a terminal, TERM
+ * is not "dumb" and NO_COLOR is unset or empty.
+ */
+bool cli_color(int fd);
+#define CLI_RED "\033[31m"
+#define CLI_YELLOW "\033[33m"
+#define CLI_GREEN "\033[32m"
+#define CLI_RESET "\033[0m"
+
+/*
+ * A progress bar on stderr, drawn only when wanted (--progress, not
+ * --quiet) and stderr is a terminal, at most every 0.2 s, erased at the
+ * end. cli_progress_update is a vms_progress_fn; pass the cli_progress as
+ * its opaque.
+ */
+typedef struct cli_progress {
+    bool on, drawn;
+    const char *label;
+    struct timespec t0, last;
+} cli_progress;
+void cli_progress_init(cli_progress *p, bool wanted, const char *label);
+void cli_progress_update(void *opaque, uint64_t done, uint64_t total);
+void cli_progress_end(cli_progress *p);
 
 /* Subcommands (tools/cmd_<name>.c). */
 int cmd_check(int argc, char **argv, const char *prog);

@@ -14,7 +14,7 @@ void cmd_analyze_usage(FILE *out, const char *prog)
             "usage: %s [-f|--file] STREAM [-d|--dump state|desc] "
             "[-m|--memory]\n"
             "       [-x|--extract [-C DIR]] [--desc DESC.json] "
-            "[--progress]\n"
+            "[--progress] [-q]\n"
             "\n"
             "Decode a QEMU migration stream (a file, or - for standard "
             "input) to JSON,\nas QEMU's scripts/analyze-migration.py does.\n"
@@ -34,7 +34,19 @@ void cmd_analyze_usage(FILE *out, const char *prog)
             "and machine)\n"
             "      --progress      progress bar on stderr when it is a "
             "terminal\n"
-            "  -h, --help          this text\n", prog);
+            "  -q, --quiet         no progress bar, and with -x no file "
+            "names\n"
+            "  -h, --help          this text\n"
+            "\n"
+            "Examples:\n"
+            "  %s guest.mig > state.json\n"
+            "  %s -d desc guest.mig\n"
+            "  %s -x -C ram/ --progress guest.mig\n"
+            "  ssh host cat guest.mig | %s -\n"
+            "\n"
+            "Exit status: 0, or 1 with one line on stderr naming the file "
+            "and byte\noffset when the stream cannot be decoded; 2 = bad "
+            "usage.\n", prog, prog, prog, prog, prog);
 }
 
 int cmd_analyze(int argc, char **argv, const char *prog)
@@ -47,6 +59,7 @@ int cmd_analyze(int argc, char **argv, const char *prog)
         { "directory", required_argument, NULL, 'C' },
         { "desc", required_argument, NULL, 'D' },
         { "progress", no_argument, NULL, 'P' },
+        { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -55,13 +68,14 @@ int cmd_analyze(int argc, char **argv, const char *prog)
         .mode = VMS_ANALYZE_STATE,
         .out_fd = 1,
     };
-    bool extract = false;
+    bool extract = false, progress = false, quiet = false;
+    cli_progress bar;
     vms_error err;
-    int c;
+    int c, e;
 
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "f:d:mxC:h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "f:d:mxC:qh", longopts, NULL)) != -1) {
         switch (c) {
         case 'f':
             o.file = optarg;
@@ -89,7 +103,10 @@ int cmd_analyze(int argc, char **argv, const char *prog)
             o.desc_file = optarg;
             break;
         case 'P':
-            o.progress = true;
+            progress = true;
+            break;
+        case 'q':
+            quiet = true;
             break;
         case 'h':
             cmd_analyze_usage(stdout, prog);
@@ -109,9 +126,17 @@ int cmd_analyze(int argc, char **argv, const char *prog)
     }
     if (extract) {
         o.mode = VMS_ANALYZE_EXTRACT;
+        if (quiet) {
+            o.out_fd = -1;
+        }
     }
+    cli_progress_init(&bar, progress && !quiet, "analyze");
+    o.progress = cli_progress_update;
+    o.progress_opaque = &bar;
     vms_error_clear(&err);
-    if (vms_analyze(&o, &err)) {
+    e = vms_analyze(&o, &err);
+    cli_progress_end(&bar);
+    if (e) {
         fflush(stdout);
         cli_error(prog, &err);
         return 1;

@@ -16,7 +16,7 @@
 void cmd_check_usage(FILE *out, const char *prog)
 {
     fprintf(out,
-"usage: %s -s SRC.json -d DEST.json [-r] [--format FMT]\n"
+"usage: %s -s SRC.json -d DEST.json [-r] [--format FMT] [-q]\n"
 "\n"
 "Check whether a machine described by SRC (QEMU -dump-vmstate output) can\n"
 "migrate to one described by DEST, as QEMU's vmstate-static-checker.py\n"
@@ -27,7 +27,9 @@ void cmd_check_usage(FILE *out, const char *prog)
 "  -r, --reverse       swap SRC and DEST (check the way back)\n"
 "      --format FMT    text (default, QEMU's lines), json (one document),\n"
 "                      github (Actions annotations: ::error ...::) or\n"
-"                      sarif (a SARIF 2.1.0 log)\n"
+"                      sarif (a SARIF 2.1.0 log); text is coloured on a\n"
+"                      terminal unless NO_COLOR is set\n"
+"  -q, --quiet         print no findings: the exit status tells\n"
 "  -h, --help          this text\n"
 "\n"
 "Exit status: the number of errors found, capped at 255 (the machine-type\n"
@@ -35,8 +37,14 @@ void cmd_check_usage(FILE *out, const char *prog)
 "one line on stderr is an input error (missing or unreadable file, not\n"
 "JSON, not a dump); with --format json it prints a document with an\n"
 "\"error\" key instead of \"findings\" (github and sarif print nothing).\n"
-"2 = bad usage.\n",
-            prog);
+"2 = bad usage.\n"
+"\n"
+"Examples:\n"
+"  qemu-system-x86_64 -M pc-q35-7.2 -dump-vmstate new.json   (on each QEMU)\n"
+"  %s -s old.json -d new.json\n"
+"  %s -s old.json -d new.json --reverse --format github\n"
+"  %s -q -s old.json -d new.json || echo \"migration would break\"\n",
+            prog, prog, prog, prog);
 }
 
 enum format { FORMAT_TEXT, FORMAT_JSON, FORMAT_GITHUB, FORMAT_SARIF };
@@ -69,6 +77,7 @@ int cmd_check(int argc, char **argv, const char *prog)
         { "dest", required_argument, NULL, 'd' },
         { "reverse", no_argument, NULL, 'r' },
         { "format", required_argument, NULL, 'F' },
+        { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -76,16 +85,18 @@ int cmd_check(int argc, char **argv, const char *prog)
     const char *src = NULL, *dest = NULL;
     vms_check_report *report;
     enum format format = FORMAT_TEXT;
+    bool quiet = false;
     vms_error err;
     int c, r;
 
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":s:d:rh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":s:d:rqh", longopts, NULL)) != -1) {
         switch (c) {
         case 's': src = optarg; break;
         case 'd': dest = optarg; break;
         case 'r': opts.reverse = true; break;
+        case 'q': quiet = true; break;
         case 'h':
             cmd_check_usage(stdout, prog);
             return 0;
@@ -126,9 +137,12 @@ int cmd_check(int argc, char **argv, const char *prog)
     }
     r = vms_check_files(src, dest, &opts, &report, &err);
     if (r) {
-        return input_error(prog, format == FORMAT_JSON, src, dest, &err);
+        return input_error(prog, format == FORMAT_JSON && !quiet, src, dest,
+                           &err);
     }
-    if (format == FORMAT_JSON || format == FORMAT_SARIF) {
+    if (quiet) {
+        r = 0;
+    } else if (format == FORMAT_JSON || format == FORMAT_SARIF) {
         vms_jsonw *w = stdout_json();
 
         r = !w ? VMS_ENOMEM
@@ -137,6 +151,8 @@ int cmd_check(int argc, char **argv, const char *prog)
         r = vms_jsonw_free(w) ? VMS_EIO : r;
     } else if (format == FORMAT_GITHUB) {
         r = vms_check_report_write_github(report, stdout);
+    } else if (cli_color(1)) {
+        r = vms_check_report_write_color(report, stdout);
     } else {
         r = vms_check_report_write_text(report, stdout);
     }

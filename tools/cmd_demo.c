@@ -3,9 +3,7 @@
  * of its PC devices and their -dump-vmstate, so a newcomer sees
  * libvmstate at work and can feed both to QEMU or to the other commands.
  */
-#include <fcntl.h>
 #include <getopt.h>
-#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -36,44 +34,13 @@ static void demo_usage(FILE *out, const char *prog)
             "  -h, --help   this text\n", prog);
 }
 
-/* An output file anywhere: vms_outfile wants a directory and a name. */
-static int out_open(vms_outfile *o, const char *path, unsigned flags,
-                    vms_error *err)
-{
-    char *d = strdup(path), *b = strdup(path);
-    int dirfd = -1, e;
-
-    if (!d || !b) {
-        free(d);
-        free(b);
-        return vms_error_set(err, VMS_ENOMEM, "out of memory");
-    }
-    dirfd = open(dirname(d), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dirfd < 0) {
-        vms_error_set_file(err, path);
-        e = vms_error_set(err, VMS_EIO, "cannot open its directory");
-    } else {
-        e = vms_outfile_open(o, dirfd, basename(b), flags, err);
-    }
-    if (e && dirfd >= 0) {
-        close(dirfd);
-    }
-    free(d);
-    free(b);
-    return e;
-}
-
 static int out_commit(vms_outfile *o, int e, unsigned flags, vms_error *err)
 {
-    int dirfd = o->dirfd;
-
     if (e) {
         vms_outfile_abort(o);
-    } else {
-        e = vms_outfile_commit(o, flags, err);
+        return e;
     }
-    close(dirfd);
-    return e;
+    return vms_outfile_commit(o, flags, err);
 }
 
 static int write_stream(vms_vm *vm, const char *path, unsigned oflags,
@@ -81,7 +48,7 @@ static int write_stream(vms_vm *vm, const char *path, unsigned oflags,
 {
     vms_outfile o;
     vms_writer *w;
-    int e = out_open(&o, path, oflags, err);
+    int e = vms_outfile_create(&o, path, oflags, err);
 
     if (e) {
         return e;
@@ -101,7 +68,7 @@ static int write_dump(vms_vm *vm, const char *path, unsigned oflags,
                       vms_error *err)
 {
     vms_outfile o;
-    int e = out_open(&o, path, oflags, err);
+    int e = vms_outfile_create(&o, path, oflags, err);
 
     if (e) {
         return e;
@@ -115,7 +82,7 @@ static int write_state(vms_vm *vm, const char *path, unsigned oflags,
 {
     vms_outfile o;
     vms_jsonw *j;
-    int e = out_open(&o, path, oflags, err);
+    int e = vms_outfile_create(&o, path, oflags, err);
 
     if (e) {
         return e;

@@ -23,8 +23,10 @@ typedef struct vms_analyze_opts {
     bool memory;              /* -m: RAM pages in the state output */
     const char *outdir;       /* -x: directory (NULL = ".") */
     const char *desc_file;    /* --desc: a vmdesc for streams without one */
-    bool progress;            /* a progress bar on stderr (if a TTY) */
-    int out_fd;               /* JSON and -x file names go here (stdout) */
+    vms_progress_fn progress; /* optional: input bytes read so far */
+    void *progress_opaque;
+    int out_fd;               /* JSON and -x file names go here (stdout);
+                                 -x only: -1 prints no names */
 } vms_analyze_opts;
 #define VMS_ANALYZE_OPTS_VERSION 1
 

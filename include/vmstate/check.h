@@ -108,6 +108,13 @@ VMS_API void vms_check_report_free(vms_check_report *report);
 VMS_API int vms_check_report_write_text(const vms_check_report *report,
                                         FILE *out);
 /*
+ * The same lines for a person at a terminal: errors in red, the
+ * machine-type warning in yellow (ANSI escapes; the bytes between them
+ * are QEMU's). Returns 0 or VMS_EIO.
+ */
+VMS_API int vms_check_report_write_color(const vms_check_report *report,
+                                         FILE *out);
+/*
  * The JSON document {"src", "dest", "errors", "findings": [{"kind",
  * "counted", "section", "description", "field", "src", "dest",
  * "message"}]}, absent values as null. Returns the writer's status.

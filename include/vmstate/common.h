@@ -30,4 +30,15 @@ enum vms_code {
     VMS_EMISMATCH = -11, /* an "equal" field or footer did not match */
 };
 
+#include <stdint.h>
+
+/*
+ * Long operations (analyze, unpack, pack, diff) report how far they are:
+ * done and total in input bytes, total 0 when unknown (a pipe). Called
+ * often (every few thousand records): the callee rate-limits its drawing.
+ * Drawing is the caller's business, never the library's: a library does
+ * not know whether its stderr is a terminal someone watches.
+ */
+typedef void (*vms_progress_fn)(void *opaque, uint64_t done, uint64_t total);
+
 #endif

@@ -100,6 +100,7 @@ enum {
 typedef struct vms_outfile {
     int fd;
     int dirfd;
+    int own_dirfd;       /* vms_outfile_create: closed by commit/abort */
     char name[256];      /* final name inside dirfd */
     char tmp[280];       /* temporary name inside dirfd */
 } vms_outfile;
@@ -112,6 +113,13 @@ typedef struct vms_outfile {
  */
 VMS_API int vms_outfile_open(vms_outfile *o, int dirfd, const char *name,
                              unsigned flags, vms_error *err);
+/*
+ * The same for a path the user gave (an OUT operand): its directory is
+ * opened here and closed by commit or abort. The last component is the
+ * name, and must not be "." or "..".
+ */
+VMS_API int vms_outfile_create(vms_outfile *o, const char *path,
+                               unsigned flags, vms_error *err);
 /* fsync-free rename into place; the outfile is closed either way. */
 VMS_API int vms_outfile_commit(vms_outfile *o, unsigned flags,
                                vms_error *err);
