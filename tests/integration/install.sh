@@ -17,9 +17,14 @@ pc=$(find "$root" -name libvmstate.pc | head -1)
 libdir=$(dirname "$(dirname "$pc")")
 cflags_libs=$(PKG_CONFIG_PATH=$(dirname "$pc") pkg-config \
     --define-variable=prefix="$root" --cflags --libs libvmstate)
+san=()
+case ${VMS_SANITIZE:-none} in
+    none|"") ;;
+    *) san=(-fsanitize="$VMS_SANITIZE") ;;
+esac
 if check "examples/hello.c builds against the installed pkg-config libvmstate" \
-        cc -Wall -Wextra -Werror -o "$tmp/hello" "$VMS_SRCDIR/examples/hello.c" \
-        $cflags_libs; then
+        "${VMS_CC:-cc}" "${san[@]}" -Wall -Wextra -Werror -o "$tmp/hello" \
+        "$VMS_SRCDIR/examples/hello.c" $cflags_libs; then
     LD_LIBRARY_PATH=$libdir "$tmp/hello" "$tmp/hello.mig" >"$tmp/hello.out" 2>&1
     same "hello runs" 0 $?
     check "hello's analysis shows its device" grep -q '"count": "0x0000002a"' \
@@ -62,9 +67,14 @@ pc=$(find "$root" -name libvmstate.pc | head -1)
 libdir=$(dirname "$(dirname "$pc")")
 cflags_libs=$(PKG_CONFIG_PATH=$(dirname "$pc") pkg-config \
     --define-variable=prefix="$root" --cflags --libs libvmstate)
+san=()
+case ${VMS_SANITIZE:-none} in
+    none|"") ;;
+    *) san=(-fsanitize="$VMS_SANITIZE") ;;
+esac
 if check "examples/hello.c builds against the installed pkg-config libvmstate" \
-        cc -Wall -Wextra -Werror -o "$tmp/hello" "$VMS_SRCDIR/examples/hello.c" \
-        $cflags_libs; then
+        "${VMS_CC:-cc}" "${san[@]}" -Wall -Wextra -Werror -o "$tmp/hello" \
+        "$VMS_SRCDIR/examples/hello.c" $cflags_libs; then
     LD_LIBRARY_PATH=$libdir "$tmp/hello" "$tmp/hello.mig" >"$tmp/hello.out" 2>&1
     same "hello runs" 0 $?
     check "hello's analysis shows its device" grep -q '"count": "0x0000002a"' \
