@@ -960,6 +960,13 @@ static yajl_status feed_squeezed(yajl_handle h, const unsigned char *p,
             n += k;
             p += k;
             if (nl) {
+                /* Indents are long runs: skip them a word at a time. */
+                uint64_t w;
+
+                while (end - p >= 8 &&
+                       (memcpy(&w, p, 8), w == 0x2020202020202020ull)) {
+                    p += 8;
+                }
                 while (p < end && *p == ' ') {
                     p++;
                 }
