@@ -73,4 +73,21 @@ int vms_jsonw_kv_str(struct vms_jsonw *j, int e, const char *key,
 int vms_jsonw_kv_int(struct vms_jsonw *j, int e, const char *key,
                      int64_t value);
 
+/*
+ * Stream passes (analyze.c) shared by analyze, diff and verify. A stream's
+ * vmdesc, parsed into *vd on first need (a pipe buffers its tail then);
+ * hint ends the "has none" message. And one device section decoded by the
+ * one walk and written as its JSON state value through w (NULL: decode
+ * only), exactly as analyze prints it.
+ */
+struct vms_stream;
+struct vms_vmdesc;
+struct vms_record;
+int vms__stream_need_vmdesc(struct vms_stream *s, struct vms_vmdesc **vd,
+                            const char *idstr, const char *hint,
+                            struct vms_error *err);
+int vms__device_json(struct vms_stream *s, struct vms_vmdesc *vd,
+                     const struct vms_record *rec, struct vms_jsonw *w,
+                     struct vms_error *err);
+
 #endif
