@@ -738,9 +738,10 @@ int vms__stream_need_vmdesc(vms_stream *s, vms_vmdesc **vd,
         return vms_stream_fail(s, err, VMS_ENOTFOUND, vms_stream_offset(s),
                     "section '%s' needs the stream's JSON description, and "
                     "this stream has none (old machine type or "
-                    "suppress-vmdesc): pass --desc FILE with the '-d desc' "
-                    "output of a stream from the same QEMU and machine%s",
-                    idstr, hint ? hint : "");
+                    "suppress-vmdesc)%s%s", idstr,
+                    hint ? ": pass --desc FILE with the '-d desc' output of "
+                    "a stream from the same QEMU and machine" : "",
+                    hint ? hint : "");
     }
     if ((e = vms_vmdesc_parse(text, len, vms_stream_name(s), vd, err))) {
         if (err) {

@@ -76,7 +76,8 @@ int vms_jsonw_kv_int(struct vms_jsonw *j, int e, const char *key,
 /*
  * Stream passes (analyze.c) shared by analyze, diff and verify. A stream's
  * vmdesc, parsed into *vd on first need (a pipe buffers its tail then);
- * hint ends the "has none" message. And one device section decoded by the
+ * hint (NULL: no --desc advice) ends the "has none" message. And one
+ * device section decoded by the
  * one walk and written as its JSON state value through w (NULL: decode
  * only), exactly as analyze prints it.
  */

@@ -1,0 +1,3 @@
+#ifndef VMSTATE_VERIFY_H
+#define VMSTATE_VERIFY_H
+#endif
