@@ -91,4 +91,17 @@ int vms__device_json(struct vms_stream *s, struct vms_vmdesc *vd,
                      const struct vms_record *rec, struct vms_jsonw *w,
                      struct vms_error *err);
 
+/*
+ * check.c, shared with verify: QEMU checker's rename tables (field names
+ * s and d of description key match; the other name of a renamed section,
+ * "" when none), and a finding appended to a report with every string
+ * copied (counted ones add to r->errors, capped at 255).
+ */
+struct vms_check_report;
+struct vms_finding;
+bool vms__check_names_match(const char *key, const char *s, const char *d);
+const char *vms__check_section_rename(const char *sec);
+int vms__check_report_add(struct vms_check_report *r,
+                          const struct vms_finding *f);
+
 #endif
