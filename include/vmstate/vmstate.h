@@ -20,6 +20,7 @@
 #include "vmdesc.h"
 #include "analyze.h"
 #include "diff.h"
+#include "verify.h"
 /* @HEADERS@ -- one include per concept header, added as they land */
 
 #endif
