@@ -460,7 +460,17 @@ static int device_section(verifier *v, const vms_record *rec, bool *last)
         d = NULL;
     }
     check_section(v, rec, d);
-    /* Decoding proves the description covers the bytes, and moves on. */
+    /*
+     * Decoding proves the description covers the bytes, and moves on. The
+     * bytes are as the vmdesc describes them, whatever version the header
+     * claims (a header edited after the fact is the finding above).
+     */
+    if (d && d->version_id != INT32_MAX &&
+        (int64_t)rec->version_id != d->version_id) {
+        vms_record copy = *rec;
+        copy.version_id = (uint32_t)d->version_id;
+        return vms__device_json(v->s, v->vd, &copy, NULL, v->err);
+    }
     e = vms__device_json(v->s, v->vd, rec, NULL, v->err);
     return e;
 }

@@ -45,3 +45,22 @@ build_dirty_guest() {
     gcc -m32 -c "$k.S" -o "$tmp/k.o" 2>/dev/null &&
         ld -m elf_i386 -T "$k.ld" -o "$tmp/dirty.elf" "$tmp/k.o" 2>/dev/null
 }
+
+# loads NAME MIG QEMU ARGS...: QEMU, started paused (-S) with
+# -incoming "exec:cat MIG" and ARGS, has loaded the stream 2 s later
+# ("info status" answers; a failed load makes QEMU exit). Its messages
+# are in $tmp/NAME.load.log.
+loads() {
+    local name=$1 mig=$2 bin=$3
+    shift 3
+    local sock=$tmp/$name.lsock
+    "$bin" $BASE -S -monitor "unix:$sock,server=on,wait=off" \
+        -incoming "exec:cat $mig" "$@" >"$tmp/$name.load.log" 2>&1 &
+    local pid=$!
+    pids="$pids $pid"
+    timeout 60 python3 "$HMP" "$sock" SLEEP:2 "info status" "info migrate" \
+        quit >"$tmp/$name.load.hmp" 2>&1
+    wait "$pid" 2>/dev/null
+    ! grep -q "load of migration failed" "$tmp/$name.load.log" &&
+        grep -q "VM status: paused" "$tmp/$name.load.hmp"
+}
