@@ -757,7 +757,9 @@ static void block_diff(report *r, const struct block *a, const struct block *b)
     uint64_t n = 0, np = a->npages < b->npages ? a->npages : b->npages;
     unsigned first = r->o->first ? r->o->first : 8, shown = 0;
     bool pages = r->o->ram == VMS_DIFF_RAM_PAGES;
-    bool cmp = r->o->ram != VMS_DIFF_RAM_NONE && a->hash && b->hash;
+    /* Pages of different sizes (two targets) have nothing to compare. */
+    bool cmp = r->o->ram != VMS_DIFF_RAM_NONE && a->hash && b->hash &&
+               r->a->page_size == r->b->page_size;
     char v[24];
 
     if (r->w) {
@@ -777,6 +779,13 @@ static void block_diff(report *r, const struct block *a, const struct block *b)
     }
     if (a->length != b->length) {
         r->differ = true;
+    }
+    if (r->a->page_size != r->b->page_size) {
+        r->differ = true;
+        if (!r->w) {
+            text(r, "ram: %s: page size %u != %u\n", a->name,
+                 r->a->page_size, r->b->page_size);
+        }
     }
     for (uint64_t p = 0; cmp && p < np && !r->e; p++) {
         uint64_t ha = a->hash[p], hb = b->hash[p];

@@ -43,6 +43,14 @@ check "7.2 vs 10.0: RAM pages differ (firmware)" \
 check "10.0 vs 7.2: the same differences, sides swapped" \
     grep -qx 'only in B: hpet.num_timers = "0x03"' "$tmp/rev"
 
+"$V" diff "$S/aarch64-virt-a57.mig" "$D72" >"$tmp/arch" 2>/dev/null
+check "aarch64 vs x86_64: a section only A has is listed" \
+    grep -qx "only in A: section 'pl011' instance 0 version 2" "$tmp/arch"
+check "aarch64 vs x86_64: a section only B has is listed" \
+    grep -qx "only in B: section '0000:00:02.0/e1000' instance 0 version 2" "$tmp/arch"
+check "aarch64 vs x86_64: a version difference is listed" \
+    grep -qx "version: cpu: 22 != 12" "$tmp/arch"
+
 # Values are analyze's: the RTC base of both, as analyze prints them.
 a=$("$V" analyze "$D72" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(json.dumps([v for k, v in d.items() if k.startswith("mc146818rtc ")][0]["base_rtc"]))')
 b=$("$V" analyze "$D10" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(json.dumps([v for k, v in d.items() if k.startswith("mc146818rtc ")][0]["base_rtc"]))')
