@@ -97,4 +97,24 @@ same "no vmdesc: said so, 0 findings, exit 0" \
     "$rc:$(cat "$tmp/out" "$tmp/err")"
 check "... and QEMU 7.2 loads it" loads old "$tmp/old.mig" \
     qemu-system-x86_64 -M pc-i440fx-2.0 -m 64
+# Found by the section headers alone: hpet's version raised.
+python3 - "$tmp/old.mig" "$tmp/oldver.mig" <<'PY'
+import sys
+b = bytearray(open(sys.argv[1], "rb").read())
+i = b.find(b"\x04hpet\x00\x00\x00\x00\x00\x00\x00\x02")
+assert i > 0, "no hpet section header"
+b[i + 12] = 3
+open(sys.argv[2], "wb").write(b)
+PY
+"$V" verify "$tmp/oldver.mig" --dest "$tmp/d20.json" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check "no vmdesc, hpet version 3: found from the headers, exit 1" \
+    bash -c "[ $rc = 1 ] && grep -qx 'Section \"hpet\": version 3 is newer than DEST.s \"hpet\" (version_id 2)' '$tmp/out'"
+if loads oldver "$tmp/oldver.mig" qemu-system-x86_64 -M pc-i440fx-2.0 -m 64
+then
+    not_ok "... and QEMU 7.2 refuses it"
+else
+    check "... and QEMU 7.2 refuses it for that reason" grep -q \
+        "unsupported version 3 for 'hpet' v2" "$tmp/oldver.load.log"
+fi
 done_testing
