@@ -26,6 +26,8 @@
 #define CACHE_MAX (256u << 20)
 /* More target pages than this in one block is not a guest we can index. */
 #define MAX_PAGES (1ull << 32)
+/* Real streams have a few hundred sections; matching them is quadratic. */
+#define MAX_SECTIONS 65536
 
 /* Where a page's current content can be found again (struct page.src). */
 enum { SRC_ZERO = 0, SRC_FILE = 1, SRC_FILL = 2, SRC_CACHE = 3 };
@@ -56,6 +58,7 @@ struct side {
     vms_config cfg;
     uint32_t page_size;
     uint64_t zero_hash;        /* page_hash of a zero page */
+    uint64_t fill_hashes[256]; /* of pages of one byte value, 0: not yet */
     vms_ram *ram;
     uint32_t ram_id;
     struct section *secs;
@@ -103,18 +106,17 @@ static uint64_t page_hash(const uint8_t *p, size_t n)
 static uint64_t fill_hash(struct side *sd, uint8_t fill)
 {
     uint8_t *p;
-    uint64_t h;
 
-    if (fill == 0) {
-        return 0;
+    if (fill == 0 || sd->fill_hashes[fill]) {
+        return fill ? sd->fill_hashes[fill] : 0;
     }
     if (!(p = malloc(sd->page_size))) {
-        return 1;   /* differs from any real hash only by chance: rare path */
+        return 0;
     }
     memset(p, fill, sd->page_size);
-    h = page_hash(p, sd->page_size);
+    sd->fill_hashes[fill] = page_hash(p, sd->page_size);
     free(p);
-    return h;
+    return sd->fill_hashes[fill];
 }
 
 /* ---- one stream ---------------------------------------------------------- */
@@ -239,7 +241,10 @@ static int ram_page(void *opaque, unsigned idx, uint64_t addr,
     }
     if (!data) {
         slot_free(sd, &b->src[pg]);
-        b->hash[pg] = fill ? fill_hash(sd, fill) : 0;
+        b->hash[pg] = fill_hash(sd, fill);
+        if (fill && !b->hash[pg]) {
+            return side_fail(sd, VMS_ENOMEM, "out of memory");
+        }
         b->src[pg] = (uint64_t)fill << 2 | SRC_FILL;
         return 0;
     }
@@ -386,11 +391,18 @@ static int start_section(struct side *sd, const vms_record *rec)
                           NULL) == 0) {
         k = VMS_SECTION_DEVICE;
     }
-    n = realloc(sd->secs, (sd->nsecs + 1) * sizeof(*n));
-    if (!n) {
-        return side_fail(sd, VMS_ENOMEM, "out of memory");
+    if (sd->nsecs >= MAX_SECTIONS) {
+        return side_fail(sd, VMS_ELIMIT, "more than %u sections",
+                         MAX_SECTIONS);
     }
-    sd->secs = n;
+    /* Doubling at powers of two keeps the appends linear. */
+    if ((sd->nsecs & (sd->nsecs - 1)) == 0) {
+        n = realloc(sd->secs, (sd->nsecs ? 2 * sd->nsecs : 64) * sizeof(*n));
+        if (!n) {
+            return side_fail(sd, VMS_ENOMEM, "out of memory");
+        }
+        sd->secs = n;
+    }
     sec = &sd->secs[sd->nsecs++];
     memset(sec, 0, sizeof(*sec));
     snprintf(sec->idstr, sizeof(sec->idstr), "%s", rec->idstr);
