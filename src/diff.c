@@ -558,14 +558,27 @@ static void json_raw_value(report *r, const char *key, const json_t *v)
     free(s);
 }
 
+/*
+ * A subsection is an object under its own name, which QEMU makes
+ * "parent/name": the only '/' a field name never has.
+ */
+static bool is_subsection(const char *path, const json_t *v)
+{
+    const char *dot = strrchr(path, '.');
+
+    return json_is_object(v) && dot && strchr(dot, '/');
+}
+
 /* A field (or subsection) whose values differ; a or b NULL: absent. */
 static void field_diff(report *r, const char *path, const json_t *a,
                        const json_t *b)
 {
+    bool sub = (!a || !b) && is_subsection(path, a ? a : b);
+
     r->differ = true;
     if (r->w) {
         vms_jsonw_begin_object(r->w);
-        vms_jsonw_kv_str(r->w, 0, "kind", "field");
+        vms_jsonw_kv_str(r->w, 0, "kind", sub ? "subsection" : "field");
         vms_jsonw_kv_str(r->w, 0, "path", path);
         json_raw_value(r, "a", a);
         json_raw_value(r, "b", b);
@@ -576,9 +589,11 @@ static void field_diff(report *r, const char *path, const json_t *a,
     if ((a && !sa) || (b && !sb)) {
         r->e = VMS_ENOMEM;
     } else if (!a) {
-        text(r, "only in B: %s = %s\n", path, sb);
+        text(r, "only in B: %s%s = %s\n", sub ? "subsection " : "", path,
+             sb);
     } else if (!b) {
-        text(r, "only in A: %s = %s\n", path, sa);
+        text(r, "only in A: %s%s = %s\n", sub ? "subsection " : "", path,
+             sa);
     } else {
         text(r, "%s: %s != %s\n", path, sa, sb);
     }

@@ -52,7 +52,8 @@ typedef struct vms_diff_opts {
  *   only in A: section 'IDSTR' instance N version V
  *   version: PATH: VA != VB
  *   PATH: VALUE_A != VALUE_B
- *   only in A: PATH = VALUE          (a field or subsection B lacks)
+ *   only in A: PATH = VALUE          (a field B lacks)
+ *   only in A: subsection PATH = VALUE
  *   ram: BLOCK: N pages differ (of M); first: 0xADDR ...
  *   ram: BLOCK: 0xADDR               (--ram pages, one line per page)
  *   ram: BLOCK: length 0xLA != 0xLB / only in A: ram block 'BLOCK'

@@ -191,7 +191,8 @@ static void diff_finds_what_changed(void **state)
                               sizeof(out)), 1);
     assert_string_equal(out,
         "0000:00:03.0/dev.r[1]: \"0x0001\" != \"0x0002\"\n"
-        "only in B: 0000:00:03.0/dev.dev/extra = {\"extra\":\"0x00000055\"}\n"
+        "only in B: subsection 0000:00:03.0/dev.dev/extra = "
+        "{\"extra\":\"0x00000055\"}\n"
         "ram: pc.ram: 2 pages differ (of 16); first: 0x5000 0xb000\n");
     assert_int_equal(run_diff(a.path, b.path, VMS_DIFF_RAM_PAGES, out,
                               sizeof(out)), 1);
