@@ -165,7 +165,11 @@ static void compare_field(verifier *v, const char *sec, const vms_field *sf,
             df->desc ? "a struct" : "a value");
     } else if (sf->type_name && strcmp(sf->type_name, "nullptr") == 0) {
         /* a NULL element's marker: its size is not the element's */
-    } else if (df->size > 0 && (uint64_t)df->size != sf->size) {
+    } else if (df->size > 0 && (uint64_t)df->size != sf->size &&
+               /* the same bytes cut otherwise: 5 x 1 as an unused 5 */
+               (uint64_t)df->size * (df->has_num && df->num > 0
+                                     ? (uint64_t)df->num : 1) !=
+               (uint64_t)sf->size * (sf->flags & VMS_F_ARRAY ? sf->num : 1)) {
         add(v, VMS_FINDING_SIZE, true, sec, dd->name, sf->name,
             "Section \"%s\" Description \"%s\": field \"%s\" is %zu bytes "
             "in the stream, DEST reads %" PRId64 " (\"%s\")", sec, dd->name,
@@ -173,6 +177,26 @@ static void compare_field(verifier *v, const char *sec, const vms_field *sf,
     }
 }
 
+/* Does a stream field after index i carry DEST's field t by name? */
+static bool named_later(const vms_desc *sd, size_t i,
+                        const vms_dump_desc *dd, const vms_dump_field *t)
+{
+    for (size_t j = i + 1; j < sd->n_fields; j++) {
+        if (same_field(dd, t, &sd->fields[j])) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * Pair the fields sent with the fields DEST reads. Names do not travel,
+ * but they keep the two lists aligned where the stream omits fields (an
+ * empty variable array, a field whose existence is tested): a stream
+ * field goes with the next DEST field of its name; one DEST does not
+ * name (renamed, or new) with the next field DEST reads that no later
+ * stream field names.
+ */
 static void compare_fields(verifier *v, const char *sec, const vms_desc *sd,
                            const vms_dump_desc *dd, int64_t version,
                            int depth)
@@ -189,32 +213,47 @@ static void compare_fields(verifier *v, const char *sec, const vms_desc *sd,
             strcmp(sd->fields[i - 1].name, sf->name) == 0) {
             continue;
         }
-        while (df && (!dest_reads(df, version) ||
-                      (df->field_exists && !same_field(dd, df, sf)))) {
-            df = df->next;
+        for (t = df; t; t = t->next) {
+            if (dest_reads(t, version) && same_field(dd, t, sf)) {
+                break;
+            }
         }
-        if (!df) {
+        if (!t) {
+            /*
+             * Renamed: the last field DEST reads before the next one a
+             * later stream field names (the anchor); at the end, the
+             * first one DEST still reads.
+             */
+            const vms_dump_field *last = NULL, *first = NULL;
+
+            for (t = df; t; t = t->next) {
+                if (!dest_reads(t, version)) {
+                    continue;
+                }
+                if (named_later(sd, i, dd, t)) {
+                    break;
+                }
+                last = t;
+                first = first ? first : t;
+            }
+            if (t && !last) {
+                add(v, VMS_FINDING_FIELD_MISMATCH, true, sec, dd->name,
+                    sf->name, "Section \"%s\" Description \"%s\": the "
+                    "stream sends field \"%s\" where DEST reads \"%s\"",
+                    sec, dd->name, sf->name, t->name);
+                return;
+            }
+            t = t ? last : first;
+        }
+        if (!t) {
             add(v, VMS_FINDING_NO_MORE_FIELDS, true, sec, dd->name, sf->name,
                 "Section \"%s\" Description \"%s\": the stream sends field "
                 "\"%s\" after the last field DEST reads", sec, dd->name,
                 sf->name);
             return;
         }
-        /*
-         * Names do not travel, but they keep the two lists aligned where
-         * the stream omits a field (an empty variable array, a field whose
-         * existence is tested): skip to a later field of the same name.
-         */
-        if (!same_field(dd, df, sf)) {
-            for (t = df->next; t; t = t->next) {
-                if (dest_reads(t, version) && same_field(dd, t, sf)) {
-                    df = t;
-                    break;
-                }
-            }
-        }
-        compare_field(v, sec, sf, dd, df, depth);
-        df = df->next;
+        compare_field(v, sec, sf, dd, t, depth);
+        df = t->next;
     }
     /*
      * What DEST still reads is missing, except structs: an empty variable

@@ -48,6 +48,26 @@ else
     ok "10.0 stream: # SKIP not in shared test data"
 fi
 
+# A 7.2 stream with an am53c974 SCSI card and an e1000e, against QEMU
+# 10.0's dump of the same machine type: esp's description gained a
+# "drq_state" field that is read unconditionally (no version or test), so
+# 10.0 reads a byte a 7.2 stream does not send. e1000e's renames and
+# unused bytes cover the same wire bytes and are not findings.
+D10=$VMS_SHARED/testdata/checker/qemu10.0-x86_64-pc-i440fx-7.2.json
+SCSI="-device am53c974 -netdev user,id=n1 -device e1000e,netdev=n1"
+if [ -f "$D10" ] && mkstream scsi "$(MIG scsi)" $PC $SCSI; then
+    verify "$tmp/scsi.mig"
+    same "am53c974 + e1000e stream vs 7.2's dump: 0 findings" "0:" \
+        "$rc:$(cat "$tmp/out" "$tmp/err")"
+    check "... and QEMU 7.2 loads it" loads scsi "$tmp/scsi.mig" $PC $SCSI
+    "$V" verify "$tmp/scsi.mig" --dest "$D10" >"$tmp/out" 2>"$tmp/err"
+    same "... vs 10.0's dump of pc-i440fx-7.2: esp's new field" \
+        '1:Section "0000:00:02.0/pciespscsi" Description "esp": DEST reads field "drq_state" that the stream does not send' \
+        "$?:$(cat "$tmp/out" "$tmp/err")"
+else
+    ok "am53c974 stream: # SKIP no 10.0 dump in shared data or no stream"
+fi
+
 # The 7.2 stream edited: hpet's section version 2 -> 3; e1000's subsection
 # "e1000/mit_state" renamed (in the data and in the vmdesc alike).
 python3 - "$tmp/pc.mig" "$tmp/ver.mig" "$tmp/sub.mig" <<'PY'

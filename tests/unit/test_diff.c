@@ -73,6 +73,21 @@ static const vms_desc no_sub = {
                VMS_UINT8_V(flag, dev, 2)),
 };
 
+/* A release that renamed the counter (names do not travel). */
+typedef struct dev_renamed {
+    uint32_t count;
+    uint16_t r[2];
+    uint8_t flag;
+} dev_renamed;
+
+static const vms_desc dev_rename = {
+    .name = "dev", .version_id = 2, .minimum_version_id = 1,
+    VMS_FIELDS(VMS_UINT32(count, dev_renamed),
+               VMS_UINT16_ARRAY(r, dev_renamed, 2),
+               VMS_UINT8_V(flag, dev_renamed, 2)),
+    VMS_SUBSECTIONS(&sub_desc),
+};
+
 typedef struct side {
     dev d;
     uint8_t *ram;
@@ -230,8 +245,9 @@ static int run_verify(side *a, side *b, char *kinds, size_t len)
 
 static void verify_finds_what_would_not_load(void **state)
 {
-    side a, same, old, narrow;
+    side a, same, old, narrow, renamed;
     dev16 d16 = { 0 };
+    dev_renamed dr = { 0 };
     char kinds[256];
 
     (void)state;
@@ -239,7 +255,9 @@ static void verify_finds_what_would_not_load(void **state)
     side_init(&same, &dev_v2, NULL);
     side_init(&old, &dev_v1, NULL);
     side_init(&narrow, &dev_narrow, &d16);
+    side_init(&renamed, &dev_rename, &dr);
     side_save(&a);
+    assert_int_equal(run_verify(&a, &renamed, kinds, sizeof(kinds)), 0);
     assert_int_equal(run_verify(&a, &same, kinds, sizeof(kinds)), 0);
     assert_string_equal(kinds, "");
     assert_int_equal(run_verify(&a, &old, kinds, sizeof(kinds)), 1);
@@ -262,6 +280,7 @@ static void verify_finds_what_would_not_load(void **state)
     side_free(&same);
     side_free(&old);
     side_free(&narrow);
+    side_free(&renamed);
 }
 
 static void verify_finds_unknown_subsection(void **state)
