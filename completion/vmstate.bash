@@ -2,13 +2,15 @@
 # Subcommands and options are listed here once; tests/integration check
 # them against "vmstate help" so that the two cannot drift apart.
 
-_vmstate_commands="analyze check demo help"
+_vmstate_commands="analyze check demo diff verify help"
 
 _vmstate_options() {
     case $1 in
         check) echo "-s --src -d --dest -r --reverse --format -q --quiet -h --help" ;;
         analyze) echo "-f --file -d --dump -m --memory -x --extract -C --directory --desc --progress -q --quiet -h --help" ;;
         demo) echo "--version --stream --dump --state --ram --seed --force -h --help" ;;
+        diff) echo "--format --ram -h --help" ;;
+        verify) echo "-d --dest --format -v --verbose -h --help" ;;
         help) echo "$_vmstate_commands" ;;
         *) echo "-h --help -V --version" ;;
     esac
@@ -21,6 +23,9 @@ _vmstate_values() {
         demo:--version) echo "1 2" ;;
         demo:--ram|demo:--seed) echo "" ;;
         analyze:-d|analyze:--dump) echo "state desc" ;;
+        diff:--format) echo "text json" ;;
+        diff:--ram) echo "summary pages none" ;;
+        verify:--format) echo "text json github sarif" ;;
     esac
 }
 

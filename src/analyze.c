@@ -685,39 +685,55 @@ static int commit_blocks(analyze *a)
 
 /* ---- device sections --------------------------------------------------- */
 
-static int need_desc(analyze *a, const vms_record *rec)
+int vms__stream_need_vmdesc(vms_stream *s, vms_vmdesc **vd,
+                            const char *idstr, const char *hint,
+                            vms_error *err)
 {
     const char *text;
     size_t len;
     int e;
 
-    if (a->vd) {
+    if (*vd) {
         return 0;
     }
-    if (!vms_stream_seekable(a->s) &&
-        (e = vms_stream_buffer_tail(a->s, a->err))) {
+    if (!vms_stream_seekable(s) && (e = vms_stream_buffer_tail(s, err))) {
         return e;
     }
-    text = vms_stream_vmdesc(a->s, &len);
+    text = vms_stream_vmdesc(s, &len);
     if (!text) {
-        return fail(a, VMS_ENOTFOUND,
+        return vms_stream_fail(s, err, VMS_ENOTFOUND, vms_stream_offset(s),
                     "section '%s' needs the stream's JSON description, and "
                     "this stream has none (old machine type or "
-                    "suppress-vmdesc): pass --desc FILE with the '-d desc' "
-                    "output of a stream from the same QEMU and machine%s",
-                    rec->idstr, a->o->mode == VMS_ANALYZE_EXTRACT
-                    ? " (the RAM blocks were extracted)" : "");
+                    "suppress-vmdesc)%s%s", idstr,
+                    hint ? ": pass --desc FILE with the '-d desc' output of "
+                    "a stream from the same QEMU and machine" : "",
+                    hint ? hint : "");
     }
-    if ((e = vms_vmdesc_parse(text, len, vms_stream_name(a->s), &a->vd,
-                              a->err))) {
-        if (a->err) {
-            a->err->has_offset = 1;
-            a->err->offset = vms_stream_vmdesc_offset(a->s) + 5;
+    if ((e = vms_vmdesc_parse(text, len, vms_stream_name(s), vd, err))) {
+        if (err) {
+            err->has_offset = 1;
+            err->offset = vms_stream_vmdesc_offset(s) + 5;
         }
         return e;
     }
-    a->vd_from_stream = true;
     return 0;
+}
+
+static int need_desc(analyze *a, const vms_record *rec)
+{
+    int e;
+
+    if (a->vd) {
+        return 0;
+    }
+    e = vms__stream_need_vmdesc(a->s, &a->vd, rec->idstr,
+                                a->o->mode == VMS_ANALYZE_EXTRACT
+                                ? " (the RAM blocks were extracted)" : "",
+                                a->err);
+    if (!e) {
+        a->vd_from_stream = true;
+    }
+    return e;
 }
 
 /*
@@ -726,15 +742,16 @@ static int need_desc(analyze *a, const vms_record *rec)
  * vms_vmdesc_device). The footer (0x7e, section id, then a record type)
  * bounds it, so nothing is guessed about the rest of the stream.
  */
-static int raw_section(analyze *a, const vms_record *rec, uint64_t body)
+static int raw_section(vms_stream *s, const vms_record *rec, uint64_t body,
+                       vms_jsonw *w, vms_error *err)
 {
-    vms_reader *r = vms_stream_reader(a->s);
+    vms_reader *r = vms_stream_reader(s);
     const uint8_t *p;
     size_t got, n;
     int e;
 
-    if ((e = vms_reader_seek(r, body, a->err)) ||
-        (e = vms_read_peek(r, VMS_READER_WINDOW, &p, &got, a->err))) {
+    if ((e = vms_reader_seek(r, body, err)) ||
+        (e = vms_read_peek(r, VMS_READER_WINDOW, &p, &got, err))) {
         return e;
     }
     for (n = 0; n + 5 < got; n++) {
@@ -744,20 +761,24 @@ static int raw_section(analyze *a, const vms_record *rec, uint64_t body)
         }
     }
     if (n + 5 >= got) {
-        return fail(a, VMS_EFORMAT, "section '%s' does not match its "
-                    "description and no footer bounds it", rec->idstr);
+        return vms_stream_fail(s, err, VMS_EFORMAT, vms_stream_offset(s),
+                               "section '%s' does not match its "
+                               "description and no footer bounds it",
+                               rec->idstr);
     }
-    fprintf(stderr, "vmstate analyze: %s: offset 0x%" PRIx64 ": warning: "
+    fprintf(stderr, "vmstate: %s: offset 0x%" PRIx64 ": warning: "
             "'%s' holds more than QEMU's description says (a non-NULL "
             "element folded into NULL markers): printed as raw bytes\n",
-            vms_stream_name(a->s), body, rec->idstr);
-    if (a->w && vms_jsonw_hex_bytes(a->w, p, n)) {
-        return fail(a, VMS_EIO, "cannot write the output");
+            vms_stream_name(s), body, rec->idstr);
+    if (w && vms_jsonw_hex_bytes(w, p, n)) {
+        return vms_stream_fail(s, err, VMS_EIO, vms_stream_offset(s),
+                               "cannot write the output");
     }
-    return vms_read_skip(r, n, a->err);
+    return vms_read_skip(r, n, err);
 }
 
-static int device_section(analyze *a, const vms_record *rec)
+int vms__device_json(vms_stream *s, vms_vmdesc *vd, const vms_record *rec,
+                     vms_jsonw *w, vms_error *err)
 {
     const vms_desc *d;
     size_t size;
@@ -766,63 +787,68 @@ static int device_section(analyze *a, const vms_record *rec)
     vms_visitor *in, *out;
     int e;
 
-    if ((e = need_desc(a, rec))) {
-        return e;
-    }
-    if ((e = vms_vmdesc_device(a->vd, rec->idstr, rec->instance_id, &d,
-                               &size, a->err))) {
-        if (a->err) {
-            a->err->has_offset = 1;
-            a->err->offset = rec->offset;
-            vms_error_set_file(a->err, vms_stream_name(a->s));
+    if ((e = vms_vmdesc_device(vd, rec->idstr, rec->instance_id, &d,
+                               &size, err))) {
+        if (err) {
+            err->has_offset = 1;
+            err->offset = rec->offset;
+            vms_error_set_file(err, vms_stream_name(s));
         }
         return e;
     }
     if (rec->version_id > INT32_MAX) {
-        return fail(a, VMS_EVERSION, "section '%s' version %u", rec->idstr,
-                    rec->version_id);
+        return vms_stream_fail(s, err, VMS_EVERSION, rec->offset,
+                               "section '%s' version %u", rec->idstr,
+                               rec->version_id);
     }
-    body = vms_stream_offset(a->s);
+    body = vms_stream_offset(s);
     state = calloc(1, size ? size : 1);
-    in = vms_wire_input_new(vms_stream_reader(a->s), a->err);
-    out = a->w ? vms_json_state_output_new(a->w, a->err) : NULL;
-    if (!state || !in || (a->w && !out)) {
-        e = fail(a, VMS_ENOMEM, "out of memory");
+    in = vms_wire_input_new(vms_stream_reader(s), err);
+    out = w ? vms_json_state_output_new(w, err) : NULL;
+    if (!state || !in || (w && !out)) {
+        e = vms_stream_fail(s, err, VMS_ENOMEM, body, "out of memory");
     } else {
-        e = vms_walk(in, d, state, (int)rec->version_id, a->err);
+        e = vms_walk(in, d, state, (int)rec->version_id, err);
         if (e && d->user) {
-            vms_error_clear(a->err);
-            e = raw_section(a, rec, body);
+            vms_error_clear(err);
+            e = raw_section(s, rec, body, w, err);
             vms_visitor_free(out);
             out = NULL;
         } else if (!e && d->user) {
             /* The walk may have stopped short: the footer must follow. */
-            uint64_t end = vms_stream_offset(a->s);
-            if (vms_stream_end_section(a->s, rec, NULL)) {
-                e = raw_section(a, rec, body);
+            uint64_t end = vms_stream_offset(s);
+            if (vms_stream_end_section(s, rec, NULL)) {
+                e = raw_section(s, rec, body, w, err);
                 vms_visitor_free(out);
                 out = NULL;
-            } else if (vms_stream_offset(a->s) != end) {
+            } else if (vms_stream_offset(s) != end) {
                 /* it did and was consumed: the caller checks it again */
-                e = vms_reader_seek(vms_stream_reader(a->s), end, a->err);
+                e = vms_reader_seek(vms_stream_reader(s), end, err);
             }
         }
         if (!e && out) {
-            e = vms_walk(out, d, state, 0, a->err);
+            e = vms_walk(out, d, state, 0, err);
         }
     }
-    if (e && a->err && !a->err->has_offset) {
+    if (e && err && !err->has_offset) {
         /* Version refusals know no offset: name the section's start. */
-        a->err->has_offset = 1;
-        a->err->offset = rec->offset;
+        err->has_offset = 1;
+        err->offset = rec->offset;
     }
-    if (e && a->err && !a->err->file[0]) {
-        vms_error_set_file(a->err, vms_stream_name(a->s));
+    if (e && err && !err->file[0]) {
+        vms_error_set_file(err, vms_stream_name(s));
     }
     vms_visitor_free(in);
     vms_visitor_free(out);
     free(state);
     return e;
+}
+
+static int device_section(analyze *a, const vms_record *rec)
+{
+    int e = need_desc(a, rec);
+
+    return e ? e : vms__device_json(a->s, a->vd, rec, a->w, a->err);
 }
 
 /* ---- the pass ---------------------------------------------------------- */
@@ -907,21 +933,12 @@ static int start_section(analyze *a, const vms_record *rec)
 
 static int part_section(analyze *a, const vms_record *rec)
 {
-    switch (vms_section_kind(rec->idstr, rec->instance_id)) {
-    case VMS_SECTION_RAM:
+    enum vms_section_kind k = vms_section_kind(rec->idstr, rec->instance_id);
+
+    if (k == VMS_SECTION_RAM) {
         return ram_section(a, rec);
-    case VMS_SECTION_HTAB:
-        return vms_htab_read(a->s, rec->version_id, a->err);
-    case VMS_SECTION_STATTR:
-        return vms_stattr_read(a->s, rec->version_id, a->err);
-    case VMS_SECTION_BLOCK:
-        return vms_block_read(a->s, rec->version_id, a->err);
-    case VMS_SECTION_DIRTY_BITMAP:
-        return vms_dirty_bitmap_read(a->s, rec->version_id, a->err);
-    default:
-        return fail(a, VMS_EFORMAT, "section %u ('%s') continued but it "
-                    "is not iterative", rec->section_id, rec->idstr);
     }
+    return vms_section_read(a->s, rec, k, a->err);
 }
 
 static int pass(analyze *a)

@@ -96,7 +96,7 @@ static bool in_list(const char *const *names, const char *s)
     return false;
 }
 
-static bool names_match(const char *key, const char *s, const char *d)
+bool vms__check_names_match(const char *key, const char *s, const char *d)
 {
     if (strcmp(s, d) == 0) {
         return true;
@@ -110,7 +110,7 @@ static bool names_match(const char *key, const char *s, const char *d)
     return false;
 }
 
-static const char *changed_section_name(const char *sec)
+const char *vms__check_section_rename(const char *sec)
 {
     for (size_t i = 0; i < VMS_ARRAY_SIZE(section_renames); i++) {
         if (strcmp(section_renames[i][0], sec) == 0) {
@@ -138,6 +138,8 @@ static const char *const kind_names[] = {
     [VMS_FINDING_SUBSECTION_MISSING] = "subsection_missing",
     [VMS_FINDING_DESCRIPTION_MISSING] = "description_missing",
     [VMS_FINDING_MACHINE_TYPE] = "machine_type",
+    [VMS_FINDING_NO_VMDESC] = "no_vmdesc",
+    [VMS_FINDING_NOT_IN_DUMP] = "not_in_dump",
 };
 
 /* What each kind means, for SARIF rules and --help-like listings. */
@@ -165,6 +167,10 @@ static const char *const kind_summaries[] = {
         "description in the destination",
     [VMS_FINDING_MACHINE_TYPE] = "The two dumps are of different machine "
         "types",
+    [VMS_FINDING_NO_VMDESC] = "The stream carries no JSON description: "
+        "only section names and versions were verified",
+    [VMS_FINDING_NOT_IN_DUMP] = "The section is registered outside any "
+        "device class, so no -dump-vmstate shows it: not verified",
 };
 
 const char *vms_finding_kind_summary(enum vms_finding_kind kind)
@@ -341,7 +347,7 @@ static bool exists_in_substruct(const vms_dump_field *fld, const char *item)
     if (!fld->desc || !fld->desc->has_fields || !fld->desc->fields) {
         return false;
     }
-    return names_match(fld->desc->name, fld->desc->fields->name, item);
+    return vms__check_names_match(fld->desc->name, fld->desc->fields->name, item);
 }
 
 static __int128 size_total(const vms_dump_field *f)
@@ -442,7 +448,7 @@ static void check_fields(walker *w, const vms_dump_field *src_fields,
             continue;
         }
 
-        if (!names_match(desc, s_item->name, d_item->name)) {
+        if (!vms__check_names_match(desc, s_item->name, d_item->name)) {
             if (exists_in_substruct(d_item, s_item->name)) {
                 if (d_n == VMS_ARRAY_SIZE(d_stack)) {
                     break;
@@ -531,7 +537,7 @@ static void check_descriptions(walker *w, const vms_dump_desc *s,
 
     check_version(w, s->version_id, d->version_id, d->has_minimum_version_id,
                   d->minimum_version_id, sec, s->name, NULL);
-    if (!names_match(sec, s->name, d->name)) {
+    if (!vms__check_names_match(sec, s->name, d->name)) {
         finding_init(&f, VMS_FINDING_DESCRIPTION_RENAMED, sec, s->name,
                      NULL);
         f.src = s->name;
@@ -570,7 +576,7 @@ int vms_check_dumps(const vms_dump *src, const vms_dump *dest,
 
         if (!d) {
             /* Either the section was renamed or dest lacks it. */
-            d = vms_dump_find(dest, changed_section_name(s->key));
+            d = vms_dump_find(dest, vms__check_section_rename(s->key));
             if (!d) {
                 finding_init(&f, VMS_FINDING_SECTION_MISSING, s->key, NULL,
                              NULL);
@@ -618,63 +624,72 @@ int vms_check_dumps(const vms_dump *src, const vms_dump *dest,
 
 /* ---- reports ---- */
 
-typedef struct collector {
-    vms_check_report *r;
-    size_t cap, n_strings, cap_strings;
-} collector;
-
-static const char *keep(collector *c, const char *s)
+/* A copy of s owned by the report (NULL stays NULL). */
+static const char *keep(vms_check_report *r, const char *s, int *e)
 {
-    char *copy;
+    size_t n = 0;
+    char **a, *copy;
 
     if (!s) {
         return NULL;
     }
-    if (c->n_strings == c->cap_strings) {
-        size_t n = c->cap_strings ? c->cap_strings * 2 : 64;
-        char **a = realloc(c->r->strings, (n + 1) * sizeof(*a));
-
+    while (r->strings && r->strings[n]) {
+        n++;
+    }
+    /* Doubling at powers of two: strings[] is NULL-terminated. */
+    if ((n & (n + 1)) == 0 || !r->strings) {
+        a = realloc(r->strings, (2 * n + 2) * sizeof(*a));
         if (!a) {
+            *e = VMS_ENOMEM;
             return NULL;
         }
-        c->r->strings = a;
-        c->cap_strings = n;
+        r->strings = a;
     }
     copy = strdup(s);
-    if (copy) {
-        c->r->strings[c->n_strings++] = copy;
-        c->r->strings[c->n_strings] = NULL;
+    if (!copy) {
+        *e = VMS_ENOMEM;
+        return NULL;
     }
+    r->strings[n] = copy;
+    r->strings[n + 1] = NULL;
     return copy;
 }
 
-static int collect(void *opaque, const vms_finding *f)
+int vms__check_report_add(vms_check_report *r, const vms_finding *f)
 {
-    collector *c = opaque;
-    vms_check_report *r = c->r;
-    vms_finding *nf;
+    vms_finding *nf, *a;
+    int e = 0;
 
-    if (r->n_findings == c->cap) {
-        size_t n = c->cap ? c->cap * 2 : 32;
-        vms_finding *a = realloc(r->findings, n * sizeof(*a));
-
+    /* Doubling at powers of two keeps the appends linear. */
+    if ((r->n_findings & (r->n_findings - 1)) == 0) {
+        a = realloc(r->findings, (r->n_findings ? 2 * r->n_findings : 16) *
+                                     sizeof(*a));
         if (!a) {
             return VMS_ENOMEM;
         }
         r->findings = a;
-        c->cap = n;
     }
     nf = &r->findings[r->n_findings];
     *nf = *f;
-    /* section/description/field point into the dumps, which we own. */
-    nf->message = keep(c, f->message);
-    nf->src = f->src_is_number ? keep(c, f->src) : f->src;
-    nf->dest = f->dest_is_number ? keep(c, f->dest) : f->dest;
-    if (!nf->message || (f->src && !nf->src) || (f->dest && !nf->dest)) {
-        return VMS_ENOMEM;
+    nf->section = keep(r, f->section, &e);
+    nf->description = keep(r, f->description, &e);
+    nf->field = keep(r, f->field, &e);
+    nf->src = keep(r, f->src, &e);
+    nf->dest = keep(r, f->dest, &e);
+    nf->message = keep(r, f->message, &e);
+    if (e) {
+        return e;
     }
     r->n_findings++;
+    if (f->counted && r->errors < 255) {
+        r->errors++;
+    }
     return 0;
+}
+
+static int collect(void *opaque, const vms_finding *f)
+{
+    return vms__check_report_add(opaque, f);
 }
 
 void vms_check_report_free(vms_check_report *r)
@@ -713,7 +728,6 @@ int vms_check_files(const char *src_path, const char *dest_path,
 {
     load_job jobs[2] = { { .path = src_path }, { .path = dest_path } };
     vms_check_report *r;
-    collector c = { 0 };
     pthread_t t;
     bool threaded;
     int code;
@@ -755,8 +769,8 @@ int vms_check_files(const char *src_path, const char *dest_path,
     }
     r->src_file = vms_dump_file(r->src);
     r->dest_file = vms_dump_file(r->dest);
-    c.r = r;
-    code = vms_check_dumps(r->src, r->dest, collect, &c, &r->errors, err);
+    r->tool = "vmstate check";
+    code = vms_check_dumps(r->src, r->dest, collect, r, &r->errors, err);
     if (code) {
         vms_check_report_free(r);
         return code == VMS_ENOMEM ? code
@@ -906,7 +920,8 @@ int vms_check_report_write_github(const vms_check_report *r, FILE *out)
         const vms_finding *f = &r->findings[i];
         char title[128];
 
-        snprintf(title, sizeof(title), "vmstate check (%s)",
+        snprintf(title, sizeof(title), "%s (%s)",
+                 r->tool ? r->tool : "vmstate check",
                  vms_finding_kind_name(f->kind));
         if (fprintf(out, "::%s file=", f->counted ? "error" : "warning") < 0 ||
             github_escape(out, r->dest_file ? r->dest_file : "", true) ||
@@ -945,7 +960,7 @@ int vms_check_report_write_sarif(const vms_check_report *r, vms_jsonw *w)
     vms_jsonw_key(w, "driver");
     vms_jsonw_begin_object(w);
     vms_jsonw_key(w, "name");
-    vms_jsonw_string(w, "vmstate check");
+    vms_jsonw_string(w, r->tool ? r->tool : "vmstate check");
     vms_jsonw_key(w, "version");
     vms_jsonw_string(w, vms_version());
     vms_jsonw_key(w, "rules");

@@ -73,4 +73,35 @@ int vms_jsonw_kv_str(struct vms_jsonw *j, int e, const char *key,
 int vms_jsonw_kv_int(struct vms_jsonw *j, int e, const char *key,
                      int64_t value);
 
+/*
+ * Stream passes (analyze.c) shared by analyze, diff and verify. A stream's
+ * vmdesc, parsed into *vd on first need (a pipe buffers its tail then);
+ * hint (NULL: no --desc advice) ends the "has none" message. And one
+ * device section decoded by the
+ * one walk and written as its JSON state value through w (NULL: decode
+ * only), exactly as analyze prints it.
+ */
+struct vms_stream;
+struct vms_vmdesc;
+struct vms_record;
+int vms__stream_need_vmdesc(struct vms_stream *s, struct vms_vmdesc **vd,
+                            const char *idstr, const char *hint,
+                            struct vms_error *err);
+int vms__device_json(struct vms_stream *s, struct vms_vmdesc *vd,
+                     const struct vms_record *rec, struct vms_jsonw *w,
+                     struct vms_error *err);
+
+/*
+ * check.c, shared with verify: QEMU checker's rename tables (field names
+ * s and d of description key match; the other name of a renamed section,
+ * "" when none), and a finding appended to a report with every string
+ * copied (counted ones add to r->errors, capped at 255).
+ */
+struct vms_check_report;
+struct vms_finding;
+bool vms__check_names_match(const char *key, const char *s, const char *d);
+const char *vms__check_section_rename(const char *sec);
+int vms__check_report_add(struct vms_check_report *r,
+                          const struct vms_finding *f);
+
 #endif

@@ -36,6 +36,7 @@ struct vms_ram {
     uint8_t *zbuf;
     z_stream z;
     bool z_ready;
+    uint64_t data_off;       /* see vms_ram_page_offset */
 };
 
 vms_ram *vms_ram_new(const vms_ram_opts *opts, const vms_ram_sink *sink,
@@ -243,6 +244,7 @@ static int mapped_ram_block(vms_ram *ram, vms_stream *s, unsigned idx,
         }
         for (uint64_t p = 0; p < npages;) {
             if (!((bitmap[p / 8] >> (p % 8)) & 1)) {
+                ram->data_off = 0;
                 e = ram->sink.page(ram->sink.opaque, idx, p * psize, NULL, 0,
                                    err);
                 if (e) {
@@ -265,6 +267,7 @@ static int mapped_ram_block(vms_ram *ram, vms_stream *s, unsigned idx,
                 goto out;
             }
             for (uint64_t i = p; i < q; i++) {
+                ram->data_off = pages_off + i * psize;
                 e = ram->sink.page(ram->sink.opaque, idx, i * psize,
                                    run + (i - p) * psize, 0, err);
                 if (e) {
@@ -387,6 +390,8 @@ int vms_ram_read(vms_ram *ram, vms_stream *s, uint32_t version_id,
         uint64_t word, addr, flags;
         const uint8_t *p;
 
+        ram->data_off = 0;
+
         if (ram->sink.tick && (n & 4095) == 4095) {
             ram->sink.tick(ram->sink.opaque);
         }
@@ -421,6 +426,7 @@ int vms_ram_read(vms_ram *ram, vms_stream *s, uint32_t version_id,
                 return e;
             }
             if (ram->sink.want_data) {
+                ram->data_off = vms_stream_offset(s);
                 if ((e = vms_read_ptr(r, ram->o.page_size, &p, err)) ||
                     (e = ram->sink.page(ram->sink.opaque, (unsigned)ram->cur,
                                         addr, p, 0, err))) {
@@ -518,4 +524,9 @@ int vms_ram_read(vms_ram *ram, vms_stream *s, uint32_t version_id,
                         "unknown RAM flags 0x%" PRIx64, flags);
         }
     }
+}
+
+uint64_t vms_ram_page_offset(const vms_ram *ram)
+{
+    return ram->data_off;
 }

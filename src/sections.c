@@ -249,3 +249,22 @@ int vms_dirty_bitmap_read(vms_stream *s, uint32_t version_id, vms_error *err)
         }
     }
 }
+
+int vms_section_read(vms_stream *s, const vms_record *rec,
+                     enum vms_section_kind kind, vms_error *err)
+{
+    switch (kind) {
+    case VMS_SECTION_HTAB:
+        return vms_htab_read(s, rec->version_id, err);
+    case VMS_SECTION_STATTR:
+        return vms_stattr_read(s, rec->version_id, err);
+    case VMS_SECTION_BLOCK:
+        return vms_block_read(s, rec->version_id, err);
+    case VMS_SECTION_DIRTY_BITMAP:
+        return vms_dirty_bitmap_read(s, rec->version_id, err);
+    default:
+        return vms_stream_fail(s, err, VMS_EFORMAT, vms_stream_offset(s),
+                               "section %u ('%s') continued but it is not "
+                               "iterative", rec->section_id, rec->idstr);
+    }
+}

@@ -62,5 +62,9 @@ int cmd_analyze(int argc, char **argv, const char *prog);
 void cmd_analyze_usage(FILE *out, const char *prog);
 int cmd_demo(int argc, char **argv, const char *prog);
 void cmd_demo_usage(FILE *out, const char *prog);
+int cmd_diff(int argc, char **argv, const char *prog);
+void cmd_diff_usage(FILE *out, const char *prog);
+int cmd_verify(int argc, char **argv, const char *prog);
+void cmd_verify_usage(FILE *out, const char *prog);
 
 #endif

@@ -17,6 +17,10 @@ static const cli_command commands[] = {
       cmd_analyze, cmd_analyze_usage },
     { "demo", "write the example VMM's stream and -dump-vmstate",
       cmd_demo, cmd_demo_usage },
+    { "diff", "what differs between two migration streams",
+      cmd_diff, cmd_diff_usage },
+    { "verify", "will a migration stream load on a destination QEMU?",
+      cmd_verify, cmd_verify_usage },
     { NULL, NULL, NULL, NULL },
 };
 

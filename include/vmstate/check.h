@@ -31,6 +31,9 @@ enum vms_finding_kind {
     VMS_FINDING_SUBSECTION_MISSING,  /* "subsection_missing" */
     VMS_FINDING_DESCRIPTION_MISSING, /* "description_missing" */
     VMS_FINDING_MACHINE_TYPE,        /* "machine_type" */
+    /* vmstate verify (verify.h) only: */
+    VMS_FINDING_NO_VMDESC,           /* "no_vmdesc" */
+    VMS_FINDING_NOT_IN_DUMP,         /* "not_in_dump" */
 };
 
 /*
@@ -86,6 +89,7 @@ typedef struct vms_check_options {
 
 /* Every finding of one check, with the dumps it points into. */
 typedef struct vms_check_report {
+    const char *tool;            /* "vmstate check" or "vmstate verify" */
     const char *src_file;        /* the side used as src (after reverse) */
     const char *dest_file;
     int errors;                  /* capped at 255, as the exit status */
@@ -123,13 +127,13 @@ VMS_API int vms_check_report_write_json(const vms_check_report *report,
                                         vms_jsonw *w);
 /*
  * GitHub Actions workflow commands, one per finding in the text order:
- * "::error file=DEST,title=vmstate check (KIND)::MESSAGE" (warning for the
+ * "::error file=DEST,title=TOOL (KIND)::MESSAGE" (warning for the
  * findings QEMU does not count). Returns 0 or VMS_EIO.
  */
 VMS_API int vms_check_report_write_github(const vms_check_report *report,
                                           FILE *out);
 /*
- * A SARIF 2.1.0 log: one run of the "vmstate check" driver with a rule per
+ * A SARIF 2.1.0 log: one run of the report's tool as driver with a rule per
  * finding kind, a result per finding (ruleId, level error/warning,
  * message.text, the destination dump as location and
  * section.description.field as logical location).

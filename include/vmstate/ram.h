@@ -75,4 +75,12 @@ VMS_API int vms_xbzrle_decode(const uint8_t *src, size_t slen, uint8_t *page,
 VMS_API unsigned vms_ram_nblocks(const vms_ram *ram);
 VMS_API const char *vms_ram_block_name(const vms_ram *ram, unsigned idx);
 
+/*
+ * During a sink's page() call: the input offset of the page's bytes when
+ * the input holds them as they are (PAGE records, mapped-ram regions), so
+ * that a sink can read them again later instead of keeping a copy; 0 when
+ * the page was decoded (XBZRLE, zlib) or is a fill.
+ */
+VMS_API uint64_t vms_ram_page_offset(const vms_ram *ram);
+
 #endif

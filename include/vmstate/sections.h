@@ -35,4 +35,13 @@ VMS_API int vms_block_read(vms_stream *s, uint32_t version_id,
 VMS_API int vms_dirty_bitmap_read(vms_stream *s, uint32_t version_id,
                                   vms_error *err);
 
+/*
+ * Read one chunk of the non-RAM iterative section rec with the decoder of
+ * kind (HTAB, STATTR, BLOCK or DIRTY_BITMAP): the dispatch every stream
+ * pass needs. Any other kind is VMS_EFORMAT ("continued but it is not
+ * iterative").
+ */
+VMS_API int vms_section_read(vms_stream *s, const vms_record *rec,
+                             enum vms_section_kind kind, vms_error *err);
+
 #endif

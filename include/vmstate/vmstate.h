@@ -19,6 +19,8 @@
 #include "sections.h"
 #include "vmdesc.h"
 #include "analyze.h"
+#include "diff.h"
+#include "verify.h"
 /* @HEADERS@ -- one include per concept header, added as they land */
 
 #endif

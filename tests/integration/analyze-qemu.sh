@@ -5,39 +5,8 @@
 # comes back byte for byte from -x, for plain, compress and XBZRLE streams.
 . "$(dirname "$0")/tap.sh"
 set -u
-[ "${VMS_QEMU_TESTS:-1}" = 1 ] || skip_all "QEMU tests disabled"
-command -v qemu-system-x86_64 >/dev/null || skip_all "qemu-system-x86_64 missing"
-HMP=${VMS_SHARED:-}/testdata/streams/hmp.py
-[ -f "$HMP" ] || skip_all "no hmp.py in shared test data (set VMS_SHARED)"
-V=$VMSTATE
-tmp=$(mktemp -d)
-pids=
-cleanup() {
-    for p in $pids; do kill "$p" 2>/dev/null; done
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/qemu-streams.sh"
 head -c 1048576 /dev/urandom >"$tmp/blob"
-BASE="-accel tcg -nodefaults -display none"
-
-# mkstream NAME SETUP_CMDS QEMU ARGS...: run the guest briefly, migrate to
-# $tmp/NAME.mig with the HMP commands in SETUP_CMDS (";"-separated) first.
-mkstream() {
-    local name=$1 setup=$2 bin=$3
-    shift 3
-    local sock=$tmp/$name.sock
-    "$bin" $BASE -monitor "unix:$sock,server=on,wait=off" "$@" \
-        >"$tmp/$name.qemu.log" 2>&1 &
-    local pid=$!
-    pids="$pids $pid"
-    local cmds=()
-    IFS=';' read -r -a cmds <<<"$setup"
-    timeout 120 python3 "$HMP" "$sock" SLEEP:1.5 "${cmds[@]}" \
-        >"$tmp/$name.hmp.log" 2>&1
-    wait "$pid" 2>/dev/null
-    [ -s "$tmp/$name.mig" ]
-}
-MIG() { echo "stop;migrate \"exec:cat > $tmp/$1.mig\";WAITMIG;quit"; }
 
 # decodes NAME: -d state exits 0 with valid JSON, and -x works.
 decodes() {
@@ -165,9 +134,7 @@ if command -v qemu-system-s390x >/dev/null; then
 fi
 
 # XBZRLE: a guest that keeps dirtying two words per page of 16..18 MiB.
-K=$VMS_SHARED/testdata/streams/xbzrle-dirty-kernel
-if gcc -m32 -c "$K.S" -o "$tmp/k.o" 2>/dev/null &&
-   ld -m elf_i386 -T "$K.ld" -o "$tmp/dirty.elf" "$tmp/k.o" 2>/dev/null; then
+if build_dirty_guest; then
     mkstream xbzrle "migrate_set_capability xbzrle on;migrate_set_parameter xbzrle-cache-size 64M;migrate_set_parameter max-bandwidth 4M;migrate_set_parameter downtime-limit 1;migrate -d \"exec:cat > $tmp/xbzrle.mig\";SLEEP:2.5;migrate_set_parameter downtime-limit 2000;migrate_set_parameter max-bandwidth 4G;WAITMIG;quit" \
         qemu-system-x86_64 -M pc-i440fx-7.2 -m 512 -kernel "$tmp/dirty.elf" $LOADER
     decodes xbzrle

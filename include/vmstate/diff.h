@@ -1,0 +1,66 @@
+/*
+ * libvmstate: "vmstate diff", what differs between two migration streams.
+ *
+ * Each stream is read once, both at the same time. Device sections are
+ * decoded by the one walk and rendered exactly as "vmstate analyze" prints
+ * them, then compared value by value; sections are matched by (idstr,
+ * instance_id). RAM is compared by final page content: a page may be sent
+ * several times, in any order, as a plain page, a fill (zero) page, an
+ * XBZRLE delta or a zlib page, and only what the destination would hold at
+ * the end counts. Memory stays constant in the size of the streams: per
+ * page a 64-bit hash of its final content and where to find it again (16
+ * bytes per target page; pages rebuilt from XBZRLE deltas are kept, up to
+ * 256 MiB).
+ */
+#ifndef VMSTATE_DIFF_H
+#define VMSTATE_DIFF_H
+
+#include <stdbool.h>
+#include "common.h"
+#include "error.h"
+
+enum vms_diff_format {
+    VMS_DIFF_TEXT = 0,        /* one line per difference */
+    VMS_DIFF_JSON,            /* one document */
+};
+
+enum vms_diff_ram {
+    VMS_DIFF_RAM_SUMMARY = 0, /* per block: count and the first addresses */
+    VMS_DIFF_RAM_PAGES,       /* every differing page, streamed */
+    VMS_DIFF_RAM_NONE,        /* pages not compared (blocks still are) */
+};
+
+typedef struct vms_diff_opts {
+    int version;              /* VMS_DIFF_OPTS_VERSION */
+    const char *a, *b;        /* the streams; one of them may be "-" */
+    enum vms_diff_format format;
+    enum vms_diff_ram ram;
+    unsigned first;           /* summary: addresses shown per block; 0 = 8 */
+    int out_fd;               /* where the report goes */
+} vms_diff_opts;
+#define VMS_DIFF_OPTS_VERSION 1
+
+/*
+ * Compare the two streams. Returns 0 when they hold the same state
+ * (nothing printed in text format), 1 when they differ (the report
+ * printed), or a negative VMS_E* with err naming the file and offset;
+ * nothing is printed then, since both streams are read completely before
+ * the report starts.
+ *
+ * Text lines, in this order: per section of A in stream order, then the
+ * sections only B has, then RAM:
+ *   only in A: section 'IDSTR' instance N version V
+ *   version: PATH: VA != VB
+ *   PATH: VALUE_A != VALUE_B
+ *   only in A: PATH = VALUE          (a field B lacks)
+ *   only in A: subsection PATH = VALUE
+ *   ram: BLOCK: N pages differ (of M); first: 0xADDR ...
+ *   ram: BLOCK: 0xADDR               (--ram pages, one line per page)
+ *   ram: BLOCK: length 0xLA != 0xLB / only in A: ram block 'BLOCK'
+ * PATH is "section.field[index].sub", the section named by its idstr,
+ * with "@N" appended for instance N != 0. Values are JSON, as analyze
+ * prints them.
+ */
+VMS_API int vms_diff(const vms_diff_opts *o, vms_error *err);
+
+#endif

@@ -1,0 +1,67 @@
+/*
+ * libvmstate: "vmstate verify", will this stream load on that destination?
+ *
+ * The static checker (check.h) compares two descriptions of everything a
+ * machine might send; a stream carries only what was sent: its sections
+ * with their versions, and (in its vmdesc) the subsections and fields
+ * actually written. verify checks exactly that against the destination
+ * QEMU's -dump-vmstate, as QEMU's loader would:
+ *
+ *  - the configuration's machine type must be the dump's (QEMU refuses
+ *    "Machine type received is ... and local is ...");
+ *  - each device section must name a device the destination has
+ *    ("Unknown savevm section"), with a version in its
+ *    [minimum_version_id, version_id] ("unsupported version" / "too old");
+ *  - each subsection sent must be known ("Subsection ... not found"), its
+ *    version in range, recursively;
+ *  - the fields sent and the fields the destination reads must agree in
+ *    number and size, in order (names do not travel on the wire).
+ *
+ * Mapping a section to a dump entry: the dump's keys are device type
+ * names ("isa-pit") and each holds its description's name ("i8254"); the
+ * stream's idstr is "[bus path/]name" ("0000:00:02.0/e1000") and its
+ * vmdesc gives the description name (vmsd_name) of each section. So the
+ * section's vmsd_name (without a vmdesc: the idstr after its last '/') is
+ * looked up among the dump's Description names, then among its keys, then
+ * under the other name of QEMU's checker section-rename table ("ICH9
+ * LPC"/"ICH9-LPC", "e1000-82540em"/"e1000"). Instances ("dma" 0 and 1,
+ * "cpu" per CPU) share their type's entry. Sections that QEMU registers
+ * outside any device class (timer, cpu, ram, globalstate, ...: see
+ * vms_verify_unlisted) are in no dump and are not findings.
+ *
+ * Findings use the checker's shapes (vms_finding, vms_check_report and its
+ * text/JSON/GitHub/SARIF writers); counted ones are load failures.
+ */
+#ifndef VMSTATE_VERIFY_H
+#define VMSTATE_VERIFY_H
+
+#include <stdbool.h>
+#include "common.h"
+#include "error.h"
+#include "check.h"
+
+typedef struct vms_verify_opts {
+    int version;              /* VMS_VERIFY_OPTS_VERSION */
+    const char *stream;       /* "-" = standard input */
+    const char *dest;         /* the destination's -dump-vmstate */
+    bool verbose;             /* also list the sections no dump can show
+                                 (uncounted "not_in_dump" findings) */
+} vms_verify_opts;
+#define VMS_VERIFY_OPTS_VERSION 1
+
+/*
+ * Verify. On an input error (stream or dump unreadable, not what it
+ * claims) returns its VMS_E* with err naming the file and byte offset or
+ * line; *out is NULL. Otherwise *out holds the findings in stream order:
+ * src_file is the stream, dest_file and dest the dump, errors the counted
+ * findings capped at 255. Without a vmdesc, an uncounted "no_vmdesc"
+ * finding comes first and only section names and versions are verified.
+ */
+VMS_API int vms_verify(const vms_verify_opts *o, vms_check_report **out,
+                       vms_error *err);
+
+/* Whether a section's description name is one QEMU registers outside any
+   device class, so that no -dump-vmstate can show it. */
+VMS_API bool vms_verify_unlisted(const char *vmsd_name);
+
+#endif

@@ -1,0 +1,977 @@
+/*
+ * libvmstate: diff of two migration streams (see diff.h).
+ *
+ * One reader per stream, in two threads: each collects its sections (with
+ * device state as analyze's JSON, parsed back into a small jansson tree)
+ * and, per RAM page, a hash of the final content. The report is written
+ * afterwards, so an input error prints nothing.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <jansson.h>
+#include "vmstate/diff.h"
+#include "vmstate/stream.h"
+#include "vmstate/ram.h"
+#include "vmstate/sections.h"
+#include "vmstate/vmdesc.h"
+#include "vmstate/json.h"
+#include "internal.h"
+
+/* Pages rebuilt from XBZRLE deltas (or zlib) kept for later deltas. */
+#define CACHE_MAX (256u << 20)
+/* More target pages than this in one block is not a guest we can index. */
+#define MAX_PAGES (1ull << 32)
+/* Real streams have a few hundred sections; matching them is quadratic. */
+#define MAX_SECTIONS 65536
+
+/* Where a page's current content can be found again (struct page.src). */
+enum { SRC_ZERO = 0, SRC_FILE = 1, SRC_FILL = 2, SRC_CACHE = 3 };
+#define SRC_LOST (~(uint64_t)0)
+
+struct block {
+    char name[256];
+    uint64_t length;
+    uint64_t npages;
+    uint64_t *hash;            /* 0: never sent (zero on the destination) */
+    uint64_t *src;             /* value << 2 | SRC_* */
+};
+
+struct section {
+    char idstr[256];
+    uint32_t instance_id;
+    uint32_t version_id;
+    enum vms_section_kind kind;
+    json_t *state;             /* device sections */
+    bool matched;
+};
+
+struct side {
+    const char *path;
+    bool want_pages;
+    vms_stream *s;
+    vms_vmdesc *vd;
+    vms_config cfg;
+    uint32_t page_size;
+    uint64_t zero_hash;        /* page_hash of a zero page */
+    uint64_t fill_hashes[256]; /* of pages of one byte value, 0: not yet */
+    vms_ram *ram;
+    uint32_t ram_id;
+    struct section *secs;
+    size_t nsecs;
+    struct block *blocks;
+    unsigned nblocks;
+    uint8_t **cache;           /* slots of decoded pages */
+    size_t ncache, capcache;
+    size_t *free_slots;
+    size_t nfree;
+    vms_error err;
+    int rc;
+};
+
+/* ---- page hashes -------------------------------------------------------- */
+
+static inline uint64_t rotl(uint64_t x, int r)
+{
+    return (x << r) | (x >> (64 - r));
+}
+
+/*
+ * Two multiply-rotate lanes over 16-byte steps: several GB/s, so the hash
+ * costs less than reading the page. Never 0 (that means "never sent").
+ */
+static uint64_t page_hash(const uint8_t *p, size_t n)
+{
+    uint64_t h1 = 0x9e3779b97f4a7c15ull, h2 = 0xc2b2ae3d27d4eb4full;
+
+    for (size_t i = 0; i + 16 <= n; i += 16) {
+        uint64_t a, b;
+        memcpy(&a, p + i, 8);
+        memcpy(&b, p + i + 8, 8);
+        h1 = rotl((h1 ^ a) * 0x87c37b91114253d5ull, 31);
+        h2 = rotl((h2 ^ b) * 0x4cf5ad432745937full, 33);
+    }
+    h1 ^= rotl(h2, 17) ^ n;
+    h1 ^= h1 >> 33;
+    h1 *= 0xff51afd7ed558ccdull;
+    h1 ^= h1 >> 33;
+    return h1 | 1;
+}
+
+/* The hash of a page of fill bytes; a zero page is 0, as never sent. */
+static uint64_t fill_hash(struct side *sd, uint8_t fill)
+{
+    uint8_t *p;
+
+    if (fill == 0 || sd->fill_hashes[fill]) {
+        return fill ? sd->fill_hashes[fill] : 0;
+    }
+    if (!(p = malloc(sd->page_size))) {
+        return 0;
+    }
+    memset(p, fill, sd->page_size);
+    sd->fill_hashes[fill] = page_hash(p, sd->page_size);
+    free(p);
+    return sd->fill_hashes[fill];
+}
+
+/* ---- one stream ---------------------------------------------------------- */
+
+static int side_fail(struct side *sd, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int side_fail(struct side *sd, int code, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vms_error_setv_at(&sd->err, code, vms_stream_offset(sd->s), fmt, ap);
+    va_end(ap);
+    vms_error_set_file(&sd->err, vms_stream_name(sd->s));
+    return code;
+}
+
+static void slot_free(struct side *sd, uint64_t *src)
+{
+    if ((*src & 3) == SRC_CACHE && *src != SRC_LOST) {
+        sd->free_slots[sd->nfree++] = (size_t)(*src >> 2);
+    }
+    *src = SRC_ZERO;
+}
+
+static int ram_block(void *opaque, unsigned idx, const char *name,
+                     uint64_t length, vms_error *err)
+{
+    struct side *sd = opaque;
+    struct block *b;
+
+    (void)err;
+    if (idx >= sd->nblocks) {
+        struct block *n = realloc(sd->blocks, (idx + 1) * sizeof(*n));
+        if (!n) {
+            return side_fail(sd, VMS_ENOMEM, "out of memory");
+        }
+        memset(n + sd->nblocks, 0, (idx + 1 - sd->nblocks) * sizeof(*n));
+        sd->blocks = n;
+        sd->nblocks = idx + 1;
+    }
+    b = &sd->blocks[idx];
+    if (b->name[0]) {
+        return 0;   /* announced again by a later MEM_SIZE */
+    }
+    snprintf(b->name, sizeof(b->name), "%s", name);
+    b->length = length;
+    b->npages = (length + sd->page_size - 1) / sd->page_size;
+    if (!sd->want_pages) {
+        return 0;
+    }
+    if (b->npages > MAX_PAGES) {
+        return side_fail(sd, VMS_ELIMIT, "RAM block '%s' of 0x%" PRIx64
+                         " bytes is too big to index", name, length);
+    }
+    b->hash = calloc(b->npages ? b->npages : 1, sizeof(*b->hash));
+    b->src = calloc(b->npages ? b->npages : 1, sizeof(*b->src));
+    if (!b->hash || !b->src) {
+        return side_fail(sd, VMS_ENOMEM, "out of memory indexing RAM block "
+                         "'%s' (0x%" PRIx64 " bytes)", name, length);
+    }
+    return 0;
+}
+
+/* A decoded page: into a cache slot while the cache has room. */
+static void keep_decoded(struct side *sd, uint64_t *src, const uint8_t *data)
+{
+    size_t ps = sd->page_size, slot;
+
+    if ((*src & 3) == SRC_CACHE && *src != SRC_LOST) {
+        memcpy(sd->cache[*src >> 2], data, ps);
+        return;
+    }
+    if (sd->nfree) {
+        slot = sd->free_slots[--sd->nfree];
+    } else {
+        if ((sd->ncache + 1) * ps > CACHE_MAX) {
+            *src = SRC_LOST;
+            return;
+        }
+        if (sd->ncache == sd->capcache) {
+            size_t c = sd->capcache ? 2 * sd->capcache : 256;
+            uint8_t **n = realloc(sd->cache, c * sizeof(*n));
+            size_t *f = realloc(sd->free_slots, c * sizeof(*f));
+            if (n) {
+                sd->cache = n;
+            }
+            if (f) {
+                sd->free_slots = f;
+            }
+            if (!n || !f) {
+                *src = SRC_LOST;
+                return;
+            }
+            sd->capcache = c;
+        }
+        if (!(sd->cache[sd->ncache] = malloc(ps))) {
+            *src = SRC_LOST;
+            return;
+        }
+        slot = sd->ncache++;
+    }
+    memcpy(sd->cache[slot], data, ps);
+    *src = (uint64_t)slot << 2 | SRC_CACHE;
+}
+
+static int ram_page(void *opaque, unsigned idx, uint64_t addr,
+                    const uint8_t *data, uint8_t fill, vms_error *err)
+{
+    struct side *sd = opaque;
+    struct block *b = idx < sd->nblocks ? &sd->blocks[idx] : NULL;
+    uint64_t pg = addr / sd->page_size, off;
+
+    (void)err;
+    if (!sd->want_pages) {
+        return 0;   /* fill pages come even without want_data */
+    }
+    if (!b || !b->hash || pg >= b->npages) {
+        return side_fail(sd, VMS_EFORMAT, "RAM page 0x%" PRIx64 " outside "
+                         "its block", addr);
+    }
+    if (!data) {
+        slot_free(sd, &b->src[pg]);
+        b->hash[pg] = fill_hash(sd, fill);
+        if (fill && !b->hash[pg]) {
+            return side_fail(sd, VMS_ENOMEM, "out of memory");
+        }
+        b->src[pg] = (uint64_t)fill << 2 | SRC_FILL;
+        return 0;
+    }
+    b->hash[pg] = page_hash(data, sd->page_size);
+    if (b->hash[pg] == sd->zero_hash) {
+        b->hash[pg] = 0;
+    }
+    off = vms_ram_page_offset(sd->ram);
+    if (off) {
+        slot_free(sd, &b->src[pg]);
+        b->src[pg] = off << 2 | SRC_FILE;
+    } else {
+        keep_decoded(sd, &b->src[pg], data);
+    }
+    return 0;
+}
+
+static int ram_old_page(void *opaque, unsigned idx, uint64_t addr,
+                        uint8_t *buf, vms_error *err)
+{
+    struct side *sd = opaque;
+    struct block *b = idx < sd->nblocks ? &sd->blocks[idx] : NULL;
+    uint64_t pg = addr / sd->page_size, src;
+    size_t ps = sd->page_size;
+    int fd;
+
+    (void)err;
+    if (!b || !b->src || pg >= b->npages) {
+        return side_fail(sd, VMS_EFORMAT, "XBZRLE page 0x%" PRIx64
+                         " outside its block", addr);
+    }
+    src = b->src[pg];
+    if (src == SRC_LOST) {
+        return side_fail(sd, VMS_ELIMIT, "XBZRLE page needs more than %u MiB "
+                         "of earlier decoded pages", CACHE_MAX >> 20);
+    }
+    switch (src & 3) {
+    case SRC_ZERO:
+        memset(buf, 0, ps);
+        return 0;
+    case SRC_FILL:
+        memset(buf, (int)(src >> 2), ps);
+        return 0;
+    case SRC_CACHE:
+        memcpy(buf, sd->cache[src >> 2], ps);
+        return 0;
+    }
+    fd = vms_stream_fd(sd->s);
+    if (fd < 0) {
+        return side_fail(sd, VMS_EUNSUPPORTED, "an XBZRLE page refers to an "
+                         "earlier page: diff needs a file, not a pipe");
+    }
+    if (pread(fd, buf, ps, (off_t)(src >> 2)) != (ssize_t)ps) {
+        return side_fail(sd, VMS_EIO, "cannot read back the page at offset "
+                         "0x%" PRIx64 ": %s", src >> 2, strerror(errno));
+    }
+    return 0;
+}
+
+static bool has_cap(const vms_config *cfg, const char *cap)
+{
+    for (uint32_t i = 0; i < cfg->ncaps && i < 32; i++) {
+        if (strcmp(cfg->caps[i], cap) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static int ram_section(struct side *sd, const vms_record *rec)
+{
+    if (!sd->ram) {
+        uint8_t *zero = calloc(1, sd->page_size);
+        if (!zero) {
+            return side_fail(sd, VMS_ENOMEM, "out of memory");
+        }
+        sd->zero_hash = page_hash(zero, sd->page_size);
+        free(zero);
+        vms_ram_opts ro = {
+            .page_size = sd->page_size,
+            .ignore_shared = has_cap(&sd->cfg, "x-ignore-shared"),
+            .mapped_ram = has_cap(&sd->cfg, "mapped-ram"),
+        };
+        vms_ram_sink sink = {
+            .opaque = sd,
+            .want_data = sd->want_pages,
+            .block = ram_block,
+            .page = ram_page,
+            .old_page = ram_old_page,
+        };
+        if (!(sd->ram = vms_ram_new(&ro, &sink, &sd->err))) {
+            return side_fail(sd, sd->err.code ? sd->err.code : VMS_ENOMEM,
+                             "%s", sd->err.message);
+        }
+        sd->ram_id = rec->section_id;
+    }
+    if (rec->section_id != sd->ram_id) {
+        return side_fail(sd, VMS_EFORMAT, "a second RAM section (id %u)",
+                         rec->section_id);
+    }
+    return vms_ram_read(sd->ram, sd->s, rec->version_id, &sd->err);
+}
+
+static int device_state(struct side *sd, const vms_record *rec, json_t **out)
+{
+    vms_buf buf = { 0 };
+    vms_jsonw *w;
+    json_error_t je;
+    int e;
+
+    if ((e = vms__stream_need_vmdesc(sd->s, &sd->vd, rec->idstr, NULL,
+                                     &sd->err))) {
+        return e;
+    }
+    if (!(w = vms_jsonw_new(vms_sink_buf, &buf, VMS_JSONW_COMPACT, 0))) {
+        return side_fail(sd, VMS_ENOMEM, "out of memory");
+    }
+    e = vms__device_json(sd->s, sd->vd, rec, w, &sd->err);
+    if (vms_jsonw_free(w) && !e) {
+        e = side_fail(sd, VMS_ENOMEM, "out of memory");
+    }
+    if (!e) {
+        /* Our own writer's output: a failure here is memory, not input. */
+        *out = json_loadb(buf.data, buf.len, JSON_DECODE_ANY, &je);
+        if (!*out) {
+            e = side_fail(sd, VMS_ENOMEM, "section '%s': %s", rec->idstr,
+                          je.text);
+        }
+    }
+    vms_buf_free(&buf);
+    return e;
+}
+
+static int start_section(struct side *sd, const vms_record *rec)
+{
+    enum vms_section_kind k = vms_section_kind(rec->idstr, rec->instance_id);
+    struct section *n, *sec;
+    const vms_desc *d;
+    size_t sz;
+
+    /* A description entry wins over a built-in decoder, as in analyze. */
+    if (sd->vd && k != VMS_SECTION_DEVICE &&
+        vms_vmdesc_device(sd->vd, rec->idstr, rec->instance_id, &d, &sz,
+                          NULL) == 0) {
+        k = VMS_SECTION_DEVICE;
+    }
+    if (sd->nsecs >= MAX_SECTIONS) {
+        return side_fail(sd, VMS_ELIMIT, "more than %u sections",
+                         MAX_SECTIONS);
+    }
+    /* Doubling at powers of two keeps the appends linear. */
+    if ((sd->nsecs & (sd->nsecs - 1)) == 0) {
+        n = realloc(sd->secs, (sd->nsecs ? 2 * sd->nsecs : 64) * sizeof(*n));
+        if (!n) {
+            return side_fail(sd, VMS_ENOMEM, "out of memory");
+        }
+        sd->secs = n;
+    }
+    sec = &sd->secs[sd->nsecs++];
+    memset(sec, 0, sizeof(*sec));
+    snprintf(sec->idstr, sizeof(sec->idstr), "%s", rec->idstr);
+    sec->instance_id = rec->instance_id;
+    sec->version_id = rec->version_id;
+    sec->kind = k;
+    switch (k) {
+    case VMS_SECTION_RAM:
+        return ram_section(sd, rec);
+    case VMS_SECTION_DEVICE:
+        if (rec->type == VMS_REC_SECTION_START) {
+            return side_fail(sd, VMS_EUNSUPPORTED, "iterative section '%s' "
+                             "has no decoder", rec->idstr);
+        }
+        return device_state(sd, rec, &sec->state);
+    default:
+        return vms_section_read(sd->s, rec, k, &sd->err);
+    }
+}
+
+static int side_pass(struct side *sd)
+{
+    const char *text;
+    vms_record rec;
+    size_t len;
+    int e;
+
+    if (!(sd->s = vms_stream_open(sd->path, &sd->err))) {
+        return sd->err.code ? sd->err.code : VMS_EIO;
+    }
+    if ((text = vms_stream_vmdesc(sd->s, &len)) &&
+        (e = vms_vmdesc_parse(text, len, sd->path, &sd->vd, &sd->err))) {
+        sd->err.has_offset = 1;
+        sd->err.offset = vms_stream_vmdesc_offset(sd->s) + 5;
+        vms_error_set_file(&sd->err, sd->path);
+        return e;
+    }
+    sd->page_size = sd->vd && vms_vmdesc_page_size(sd->vd)
+                        ? vms_vmdesc_page_size(sd->vd) : 4096;
+    for (;;) {
+        if ((e = vms_stream_next(sd->s, &rec, &sd->cfg, &sd->err))) {
+            return e;
+        }
+        switch (rec.type) {
+        case VMS_REC_EOF:
+            return 0;
+        case VMS_REC_CONFIGURATION:
+            if (sd->cfg.target_page_bits && !sd->vd &&
+                sd->cfg.target_page_bits >= 9 &&
+                sd->cfg.target_page_bits <= 20) {
+                sd->page_size = 1u << sd->cfg.target_page_bits;
+            }
+            continue;
+        case VMS_REC_COMMAND:
+            continue;
+        case VMS_REC_SECTION_START:
+        case VMS_REC_SECTION_FULL:
+            e = start_section(sd, &rec);
+            break;
+        default:
+            e = vms_section_kind(rec.idstr, rec.instance_id) ==
+                VMS_SECTION_RAM ? ram_section(sd, &rec)
+                : vms_section_read(sd->s, &rec,
+                                   vms_section_kind(rec.idstr,
+                                                    rec.instance_id),
+                                   &sd->err);
+            break;
+        }
+        if (e || (e = vms_stream_end_section(sd->s, &rec, &sd->err))) {
+            return e;
+        }
+    }
+}
+
+static void *side_thread(void *opaque)
+{
+    struct side *sd = opaque;
+
+    sd->rc = side_pass(sd);
+    if (sd->rc && !sd->err.code) {
+        sd->err.code = sd->rc;
+    }
+    return NULL;
+}
+
+static void side_free(struct side *sd)
+{
+    for (size_t i = 0; i < sd->nsecs; i++) {
+        json_decref(sd->secs[i].state);
+    }
+    free(sd->secs);
+    for (unsigned i = 0; i < sd->nblocks; i++) {
+        free(sd->blocks[i].hash);
+        free(sd->blocks[i].src);
+    }
+    free(sd->blocks);
+    for (size_t i = 0; i < sd->ncache; i++) {
+        free(sd->cache[i]);
+    }
+    free(sd->cache);
+    free(sd->free_slots);
+    vms_ram_free(sd->ram);
+    vms_vmdesc_free(sd->vd);
+    vms_stream_close(sd->s);
+}
+
+/* ---- the report ---------------------------------------------------------- */
+
+typedef struct report {
+    const vms_diff_opts *o;
+    struct side *a, *b;
+    vms_jsonw *w;             /* JSON */
+    FILE *out;                /* text */
+    bool differ;
+    int e;
+} report;
+
+/* A value as analyze prints it (JSON); caller frees. */
+static char *render(const json_t *v)
+{
+    return json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+}
+
+static void text(report *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void text(report *r, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    if (vfprintf(r->out, fmt, ap) < 0) {
+        r->e = VMS_EIO;
+    }
+    va_end(ap);
+}
+
+static void json_raw_value(report *r, const char *key, const json_t *v)
+{
+    char *s;
+
+    vms_jsonw_key(r->w, key);
+    if (!v) {
+        vms_jsonw_null(r->w);
+        return;
+    }
+    if (!(s = render(v))) {
+        r->e = VMS_ENOMEM;
+        vms_jsonw_null(r->w);
+        return;
+    }
+    vms_jsonw_raw(r->w, s, strlen(s));
+    free(s);
+}
+
+/*
+ * A subsection is an object under its own name, which QEMU makes
+ * "parent/name": the only '/' a field name never has.
+ */
+static bool is_subsection(const char *path, const json_t *v)
+{
+    const char *dot = strrchr(path, '.');
+
+    return json_is_object(v) && dot && strchr(dot, '/');
+}
+
+/* A field (or subsection) whose values differ; a or b NULL: absent. */
+static void field_diff(report *r, const char *path, const json_t *a,
+                       const json_t *b)
+{
+    bool sub = (!a || !b) && is_subsection(path, a ? a : b);
+
+    r->differ = true;
+    if (r->w) {
+        vms_jsonw_begin_object(r->w);
+        vms_jsonw_kv_str(r->w, 0, "kind", sub ? "subsection" : "field");
+        vms_jsonw_kv_str(r->w, 0, "path", path);
+        json_raw_value(r, "a", a);
+        json_raw_value(r, "b", b);
+        vms_jsonw_end_object(r->w);
+        return;
+    }
+    char *sa = a ? render(a) : NULL, *sb = b ? render(b) : NULL;
+    if ((a && !sa) || (b && !sb)) {
+        r->e = VMS_ENOMEM;
+    } else if (!a) {
+        text(r, "only in B: %s%s = %s\n", sub ? "subsection " : "", path,
+             sb);
+    } else if (!b) {
+        text(r, "only in A: %s%s = %s\n", sub ? "subsection " : "", path,
+             sa);
+    } else {
+        text(r, "%s: %s != %s\n", path, sa, sb);
+    }
+    free(sa);
+    free(sb);
+}
+
+#define PATH_MAX_LEN 4096
+
+static void tree_diff(report *r, char *path, size_t len, const json_t *a,
+                      const json_t *b, int depth)
+{
+    if (r->e) {
+        return;
+    }
+    if (depth > 200 || len > PATH_MAX_LEN - 300) {
+        /* analyze's trees are far shallower: compare whole */
+        if (!json_equal(a, b)) {
+            field_diff(r, path, a, b);
+        }
+        return;
+    }
+    if (json_is_object(a) && json_is_object(b)) {
+        const char *key;
+        json_t *va;
+
+        json_object_foreach((json_t *)a, key, va) {
+            json_t *vb = json_object_get(b, key);
+            int n = snprintf(path + len, PATH_MAX_LEN - len, ".%s", key);
+            size_t nl = n < 0 ? len : len + (size_t)n;
+            if (nl >= PATH_MAX_LEN) {
+                nl = PATH_MAX_LEN - 1;
+            }
+            if (vb) {
+                tree_diff(r, path, nl, va, vb, depth + 1);
+            } else {
+                field_diff(r, path, va, NULL);
+            }
+            path[len] = '\0';
+        }
+        json_object_foreach((json_t *)b, key, va) {
+            if (!json_object_get(a, key)) {
+                snprintf(path + len, PATH_MAX_LEN - len, ".%s", key);
+                field_diff(r, path, NULL, va);
+                path[len] = '\0';
+            }
+        }
+        return;
+    }
+    if (json_is_array(a) && json_is_array(b)) {
+        size_t na = json_array_size(a), nb = json_array_size(b);
+
+        for (size_t i = 0; i < na || i < nb; i++) {
+            int n = snprintf(path + len, PATH_MAX_LEN - len, "[%zu]", i);
+            size_t nl = n < 0 ? len : len + (size_t)n;
+            if (nl >= PATH_MAX_LEN) {
+                nl = PATH_MAX_LEN - 1;
+            }
+            if (i < na && i < nb) {
+                tree_diff(r, path, nl, json_array_get(a, i),
+                          json_array_get(b, i), depth + 1);
+            } else {
+                field_diff(r, path, i < na ? json_array_get(a, i) : NULL,
+                           i < nb ? json_array_get(b, i) : NULL);
+            }
+            path[len] = '\0';
+        }
+        return;
+    }
+    if (!json_equal(a, b)) {
+        field_diff(r, path, a, b);
+    }
+}
+
+static size_t section_name(const struct section *s, char *buf, size_t len)
+{
+    int n = s->instance_id
+        ? snprintf(buf, len, "%s@%" PRIu32, s->idstr, s->instance_id)
+        : snprintf(buf, len, "%s", s->idstr);
+
+    return n < 0 ? 0 : (size_t)n >= len ? len - 1 : (size_t)n;
+}
+
+static struct section *find_section(struct side *sd, const struct section *s)
+{
+    for (size_t i = 0; i < sd->nsecs; i++) {
+        struct section *t = &sd->secs[i];
+        if (!t->matched && t->instance_id == s->instance_id &&
+            strcmp(t->idstr, s->idstr) == 0) {
+            return t;
+        }
+    }
+    return NULL;
+}
+
+static void section_only(report *r, const struct section *s, const char *side)
+{
+    r->differ = true;
+    if (r->w) {
+        vms_jsonw_begin_object(r->w);
+        vms_jsonw_kv_str(r->w, 0, "kind", "section");
+        vms_jsonw_kv_str(r->w, 0, "section", s->idstr);
+        vms_jsonw_kv_int(r->w, 0, "instance_id", s->instance_id);
+        vms_jsonw_kv_str(r->w, 0, "only_in", side);
+        vms_jsonw_kv_int(r->w, 0, "version", s->version_id);
+        vms_jsonw_end_object(r->w);
+    } else {
+        text(r, "only in %s: section '%s' instance %" PRIu32 " version %"
+             PRIu32 "\n", side[0] == 'a' ? "A" : "B", s->idstr,
+             s->instance_id, s->version_id);
+    }
+}
+
+static void sections_diff(report *r)
+{
+    char path[PATH_MAX_LEN];
+
+    for (size_t i = 0; i < r->a->nsecs && !r->e; i++) {
+        struct section *sa = &r->a->secs[i], *sb;
+        size_t len;
+
+        if (sa->matched) {
+            continue;   /* a START already matched; PARTs add nothing */
+        }
+        sb = find_section(r->b, sa);
+        sa->matched = true;
+        if (!sb) {
+            section_only(r, sa, "a");
+            continue;
+        }
+        sb->matched = true;
+        len = section_name(sa, path, sizeof(path));
+        if (sa->version_id != sb->version_id) {
+            r->differ = true;
+            if (r->w) {
+                vms_jsonw_begin_object(r->w);
+                vms_jsonw_kv_str(r->w, 0, "kind", "version");
+                vms_jsonw_kv_str(r->w, 0, "path", path);
+                vms_jsonw_kv_int(r->w, 0, "a", sa->version_id);
+                vms_jsonw_kv_int(r->w, 0, "b", sb->version_id);
+                vms_jsonw_end_object(r->w);
+            } else {
+                text(r, "version: %s: %" PRIu32 " != %" PRIu32 "\n", path,
+                     sa->version_id, sb->version_id);
+            }
+        }
+        if (sa->state && sb->state) {
+            tree_diff(r, path, len, sa->state, sb->state, 0);
+        }
+    }
+    for (size_t i = 0; i < r->b->nsecs && !r->e; i++) {
+        if (!r->b->secs[i].matched) {
+            r->b->secs[i].matched = true;
+            section_only(r, &r->b->secs[i], "b");
+        }
+    }
+}
+
+static struct block *find_block(struct side *sd, const char *name)
+{
+    for (unsigned i = 0; i < sd->nblocks; i++) {
+        if (strcmp(sd->blocks[i].name, name) == 0) {
+            return &sd->blocks[i];
+        }
+    }
+    return NULL;
+}
+
+static void block_only(report *r, const struct block *b, const char *side)
+{
+    r->differ = true;
+    if (r->w) {
+        char v[24];
+        vms_jsonw_begin_object(r->w);
+        vms_jsonw_kv_str(r->w, 0, "block", b->name);
+        vms_jsonw_kv_str(r->w, 0, "only_in", side);
+        snprintf(v, sizeof(v), "0x%016" PRIx64, b->length);
+        vms_jsonw_kv_str(r->w, 0, "length", v);
+        vms_jsonw_end_object(r->w);
+    } else {
+        text(r, "only in %s: ram block '%s' (0x%" PRIx64 " bytes)\n",
+             side[0] == 'a' ? "A" : "B", b->name, b->length);
+    }
+}
+
+static void block_diff(report *r, const struct block *a, const struct block *b)
+{
+    uint64_t n = 0, np = a->npages < b->npages ? a->npages : b->npages;
+    unsigned first = r->o->first ? r->o->first : 8, shown = 0;
+    bool pages = r->o->ram == VMS_DIFF_RAM_PAGES;
+    /* Pages of different sizes (two targets) have nothing to compare. */
+    bool cmp = r->o->ram != VMS_DIFF_RAM_NONE && a->hash && b->hash &&
+               r->a->page_size == r->b->page_size;
+    char v[24];
+
+    if (r->w) {
+        vms_jsonw_begin_object(r->w);
+        vms_jsonw_kv_str(r->w, 0, "block", a->name);
+        snprintf(v, sizeof(v), "0x%016" PRIx64, a->length);
+        vms_jsonw_kv_str(r->w, 0, "length_a", v);
+        snprintf(v, sizeof(v), "0x%016" PRIx64, b->length);
+        vms_jsonw_kv_str(r->w, 0, "length_b", v);
+        if (cmp) {
+            vms_jsonw_key(r->w, pages ? "pages" : "first");
+            vms_jsonw_begin_array(r->w);
+        }
+    } else if (a->length != b->length) {
+        text(r, "ram: %s: length 0x%" PRIx64 " != 0x%" PRIx64 "\n", a->name,
+             a->length, b->length);
+    }
+    if (a->length != b->length) {
+        r->differ = true;
+    }
+    if (r->a->page_size != r->b->page_size) {
+        r->differ = true;
+        if (!r->w) {
+            text(r, "ram: %s: page size %u != %u\n", a->name,
+                 r->a->page_size, r->b->page_size);
+        }
+    }
+    for (uint64_t p = 0; cmp && p < np && !r->e; p++) {
+        uint64_t ha = a->hash[p], hb = b->hash[p];
+
+        if (ha == hb) {
+            continue;
+        }
+        n++;
+        if (!pages && shown >= first) {
+            continue;
+        }
+        shown++;
+        snprintf(v, sizeof(v), "0x%" PRIx64, p * r->a->page_size);
+        if (r->w) {
+            vms_jsonw_string(r->w, v);
+        } else if (pages) {
+            text(r, "ram: %s: %s\n", a->name, v);
+        }
+    }
+    if (n) {
+        r->differ = true;
+    }
+    if (r->w) {
+        if (cmp) {
+            vms_jsonw_end_array(r->w);
+            vms_jsonw_key(r->w, "differing_pages");
+            vms_jsonw_uint(r->w, n);
+        }
+        vms_jsonw_end_object(r->w);
+    } else if (n && !pages) {
+        text(r, "ram: %s: %" PRIu64 " pages differ (of %" PRIu64 "); first:",
+             a->name, n, np);
+        shown = 0;
+        for (uint64_t p = 0; p < np && shown < first; p++) {
+            if (a->hash[p] != b->hash[p]) {
+                text(r, " 0x%" PRIx64, p * r->a->page_size);
+                shown++;
+            }
+        }
+        text(r, "\n");
+    }
+}
+
+static void ram_diff(report *r)
+{
+    for (unsigned i = 0; i < r->a->nblocks && !r->e; i++) {
+        struct block *a = &r->a->blocks[i];
+        struct block *b = a->name[0] ? find_block(r->b, a->name) : NULL;
+
+        if (!a->name[0]) {
+            continue;
+        }
+        if (b) {
+            block_diff(r, a, b);
+        } else {
+            block_only(r, a, "a");
+        }
+    }
+    for (unsigned i = 0; i < r->b->nblocks && !r->e; i++) {
+        struct block *b = &r->b->blocks[i];
+        if (b->name[0] && !find_block(r->a, b->name)) {
+            block_only(r, b, "b");
+        }
+    }
+}
+
+static int write_report(report *r)
+{
+    const vms_diff_opts *o = r->o;
+    int e;
+
+    if (o->format == VMS_DIFF_JSON) {
+        r->w = vms_jsonw_new(vms_sink_fd, (void *)(intptr_t)o->out_fd,
+                             VMS_JSONW_PRETTY, 4);
+        if (!r->w) {
+            return VMS_ENOMEM;
+        }
+        vms_jsonw_begin_object(r->w);
+        vms_jsonw_kv_str(r->w, 0, "a", o->a);
+        vms_jsonw_kv_str(r->w, 0, "b", o->b);
+        vms_jsonw_key(r->w, "differences");
+        vms_jsonw_begin_array(r->w);
+        sections_diff(r);
+        vms_jsonw_end_array(r->w);
+        vms_jsonw_key(r->w, "ram");
+        vms_jsonw_begin_array(r->w);
+        ram_diff(r);
+        vms_jsonw_end_array(r->w);
+        vms_jsonw_key(r->w, "equal");
+        vms_jsonw_bool(r->w, !r->differ);
+        vms_jsonw_end_object(r->w);
+        e = vms_jsonw_text(r->w, "\n", 1);
+        if (vms_jsonw_free(r->w) && !e) {
+            e = VMS_EIO;
+        }
+        return r->e ? r->e : e;
+    }
+    int fd = dup(o->out_fd);
+    if (fd < 0 || !(r->out = fdopen(fd, "w"))) {
+        if (fd >= 0) {
+            close(fd);
+        }
+        return VMS_EIO;
+    }
+    sections_diff(r);
+    ram_diff(r);
+    if (fclose(r->out) != 0 && !r->e) {
+        r->e = VMS_EIO;
+    }
+    return r->e;
+}
+
+int vms_diff(const vms_diff_opts *o, vms_error *err)
+{
+    struct side a = { 0 }, b = { 0 };
+    report r = { 0 };
+    pthread_t t;
+    bool threaded;
+    int e;
+
+    vms_error_clear(err);
+    if (!o || o->version != VMS_DIFF_OPTS_VERSION || !o->a || !o->b) {
+        return vms_error_set(err, VMS_EINVAL, "bad options");
+    }
+    if (strcmp(o->a, "-") == 0 && strcmp(o->b, "-") == 0) {
+        return vms_error_set(err, VMS_EINVAL, "only one of the streams can "
+                             "be standard input");
+    }
+    a.path = o->a;
+    b.path = o->b;
+    a.want_pages = b.want_pages = o->ram != VMS_DIFF_RAM_NONE;
+    /* jansson seeds its hash on first use: do it before the threads. */
+    json_object_seed(0);
+    /* The two passes are independent: on two cores they cost one. */
+    threaded = pthread_create(&t, NULL, side_thread, &b) == 0;
+    side_thread(&a);
+    if (threaded) {
+        pthread_join(t, NULL);
+    } else {
+        side_thread(&b);
+    }
+    if (a.rc || b.rc) {
+        if (err) {
+            *err = a.rc ? a.err : b.err;
+        }
+        e = a.rc ? a.rc : b.rc;
+    } else {
+        r.o = o;
+        r.a = &a;
+        r.b = &b;
+        e = write_report(&r);
+        if (e) {
+            vms_error_set(err, e, "cannot write the report: %s",
+                          strerror(errno));
+        } else {
+            e = r.differ ? 1 : 0;
+        }
+    }
+    side_free(&a);
+    side_free(&b);
+    return e;
+}

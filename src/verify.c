@@ -1,0 +1,610 @@
+/*
+ * libvmstate: verify a stream against a destination's -dump-vmstate (see
+ * verify.h). One pass over the stream: RAM and the other iterative
+ * sections are skipped by their decoders, device sections are decoded by
+ * the one walk (which also proves the vmdesc describes them) and checked
+ * against the dump entry their description name maps to.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "vmstate/verify.h"
+#include "vmstate/stream.h"
+#include "vmstate/ram.h"
+#include "vmstate/sections.h"
+#include "vmstate/vmdesc.h"
+#include "internal.h"
+
+/* Nested descriptions deeper than this are not followed (QEMU's are < 10). */
+#define MAX_DEPTH 64
+
+typedef struct verifier {
+    const vms_verify_opts *o;
+    vms_check_report *r;
+    const vms_dump *dump;
+    vms_stream *s;
+    vms_vmdesc *vd;
+    vms_config cfg;
+    vms_ram *ram;
+    vms_error *err;
+    bool vd_known;             /* looked for (a pipe: at its first device) */
+    int e;                     /* VMS_ENOMEM while adding findings */
+} verifier;
+
+/*
+ * Registered with vmstate_register() or as iterative handlers, not by a
+ * device class: -dump-vmstate lists none of them.
+ */
+static const char *const unlisted[] = {
+    "timer", "slirp", "cpu_common", "cpu", "apic", "PCIBUS", "ide",
+    "i2c_bus", "acpi_build", "globalstate", "ram", "block", "dirty-bitmap",
+    "spapr/htab", "s390-storage_attributes", "s390-skeys", "configuration",
+    "spapr", "spapr_option_vector", "tpm-emulator",
+};
+
+bool vms_verify_unlisted(const char *vmsd_name)
+{
+    for (size_t i = 0; i < VMS_ARRAY_SIZE(unlisted); i++) {
+        if (strcmp(unlisted[i], vmsd_name) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void add(verifier *v, enum vms_finding_kind kind, bool counted,
+                const char *sec, const char *desc, const char *field,
+                const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+
+static void add(verifier *v, enum vms_finding_kind kind, bool counted,
+                const char *sec, const char *desc, const char *field,
+                const char *fmt, ...)
+{
+    vms_finding f = { .kind = kind, .counted = counted, .section = sec,
+                      .description = desc, .field = field };
+    char msg[1024];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    f.message = msg;
+    if (!v->e) {
+        v->e = vms__check_report_add(v->r, &f);
+    }
+}
+
+/* ---- mapping a section to the dump ------------------------------------- */
+
+static const vms_dump_section *by_desc_name(const vms_dump *dump,
+                                            const char *name)
+{
+    for (const vms_dump_section *s = vms_dump_sections(dump); s;
+         s = s->next) {
+        if (s->desc && s->desc->name && strcmp(s->desc->name, name) == 0) {
+            return s;
+        }
+    }
+    return NULL;
+}
+
+static const vms_dump_section *lookup(const vms_dump *dump, const char *vmsd)
+{
+    const vms_dump_section *s;
+    const char *alt;
+
+    if ((s = by_desc_name(dump, vmsd)) || (s = vms_dump_find(dump, vmsd))) {
+        return s;
+    }
+    alt = vms__check_section_rename(vmsd);
+    if (*alt && ((s = by_desc_name(dump, alt)) ||
+                 (s = vms_dump_find(dump, alt)))) {
+        return s;
+    }
+    return NULL;
+}
+
+/* ---- descriptions -------------------------------------------------------- */
+
+/*
+ * A vmdesc names the n-th of several same-named fields "name[n]" (QEMU
+ * counts them over the whole description); a dump keeps "name".
+ */
+static bool same_field(const vms_dump_desc *dd, const vms_dump_field *df,
+                       const vms_field *sf)
+{
+    const char *open = strrchr(sf->name, '[');
+    size_t n = open ? (size_t)(open - sf->name) : 0;
+    unsigned long idx, seen = 0;
+    char *end;
+
+    if (strcmp(df->name, sf->name) == 0 ||
+        vms__check_names_match(dd->name, sf->name, df->name)) {
+        return true;
+    }
+    if (!open || strlen(df->name) != n || strncmp(df->name, sf->name, n) ||
+        open[1] < '0' || open[1] > '9') {
+        return false;
+    }
+    idx = strtoul(open + 1, &end, 10);
+    if (strcmp(end, "]") != 0) {
+        return false;
+    }
+    for (const vms_dump_field *t = dd->fields; t && t != df; t = t->next) {
+        seen += strcmp(t->name, df->name) == 0;
+    }
+    return seen == idx;
+}
+
+/* Does the destination read df when loading version? */
+static bool dest_reads(const vms_dump_field *df, int64_t version)
+{
+    return df->version_id <= version;
+}
+
+static void compare_desc(verifier *v, const char *sec, const vms_desc *sd,
+                         const vms_dump_desc *dd, int64_t version, int depth);
+
+static void compare_field(verifier *v, const char *sec, const vms_field *sf,
+                          const vms_dump_desc *dd, const vms_dump_field *df,
+                          int depth)
+{
+    bool s_struct = sf->type == VMS_TYPE_STRUCT;
+
+    if (s_struct && df->desc) {
+        /* QEMU loads a nested struct at its own (the dest's) version. */
+        compare_desc(v, sec, sf->vmsd, df->desc, df->desc->version_id,
+                     depth + 1);
+    } else if (s_struct != (df->desc != NULL)) {
+        add(v, VMS_FINDING_SIZE, true, sec, dd->name, sf->name,
+            "Section \"%s\" Description \"%s\": field \"%s\" is %s in the "
+            "stream, DEST reads \"%s\" as %s", sec, dd->name, sf->name,
+            s_struct ? "a struct" : "a value", df->name,
+            df->desc ? "a struct" : "a value");
+    } else if (sf->type_name && strcmp(sf->type_name, "nullptr") == 0) {
+        /* a NULL element's marker: its size is not the element's */
+    } else if (df->size > 0 && (uint64_t)df->size != sf->size &&
+               /* the same bytes cut otherwise: 5 x 1 as an unused 5 */
+               (uint64_t)df->size * (df->has_num && df->num > 0
+                                     ? (uint64_t)df->num : 1) !=
+               (uint64_t)sf->size * (sf->flags & VMS_F_ARRAY ? sf->num : 1)) {
+        add(v, VMS_FINDING_SIZE, true, sec, dd->name, sf->name,
+            "Section \"%s\" Description \"%s\": field \"%s\" is %zu bytes "
+            "in the stream, DEST reads %" PRId64 " (\"%s\")", sec, dd->name,
+            sf->name, sf->size, df->size, df->name);
+    }
+}
+
+/* Does a stream field after index i carry DEST's field t by name? */
+static bool named_later(const vms_desc *sd, size_t i,
+                        const vms_dump_desc *dd, const vms_dump_field *t)
+{
+    for (size_t j = i + 1; j < sd->n_fields; j++) {
+        if (same_field(dd, t, &sd->fields[j])) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * Pair the fields sent with the fields DEST reads. Names do not travel,
+ * but they keep the two lists aligned where the stream omits fields (an
+ * empty variable array, a field whose existence is tested): a stream
+ * field goes with the next DEST field of its name; one DEST does not
+ * name (renamed, or new) with the next field DEST reads that no later
+ * stream field names.
+ */
+static void compare_fields(verifier *v, const char *sec, const vms_desc *sd,
+                           const vms_dump_desc *dd, int64_t version,
+                           int depth)
+{
+    const vms_dump_field *df = dd->fields;
+
+    for (size_t i = 0; i < sd->n_fields && !v->e; i++) {
+        const vms_field *sf = &sd->fields[i];
+        const vms_dump_field *t;
+
+        /* QEMU's vmdesc repeats a struct array's field per element. */
+        if (i && sf->type == VMS_TYPE_STRUCT &&
+            sd->fields[i - 1].type == VMS_TYPE_STRUCT &&
+            strcmp(sd->fields[i - 1].name, sf->name) == 0) {
+            continue;
+        }
+        for (t = df; t; t = t->next) {
+            if (dest_reads(t, version) && same_field(dd, t, sf)) {
+                break;
+            }
+        }
+        if (!t) {
+            /*
+             * Renamed: the last field DEST reads before the next one a
+             * later stream field names (the anchor); at the end, the
+             * first one DEST still reads.
+             */
+            const vms_dump_field *last = NULL, *first = NULL;
+
+            for (t = df; t; t = t->next) {
+                if (!dest_reads(t, version)) {
+                    continue;
+                }
+                if (named_later(sd, i, dd, t)) {
+                    break;
+                }
+                last = t;
+                first = first ? first : t;
+            }
+            if (t && !last) {
+                add(v, VMS_FINDING_FIELD_MISMATCH, true, sec, dd->name,
+                    sf->name, "Section \"%s\" Description \"%s\": the "
+                    "stream sends field \"%s\" where DEST reads \"%s\"",
+                    sec, dd->name, sf->name, t->name);
+                return;
+            }
+            t = t ? last : first;
+        }
+        if (!t) {
+            add(v, VMS_FINDING_NO_MORE_FIELDS, true, sec, dd->name, sf->name,
+                "Section \"%s\" Description \"%s\": the stream sends field "
+                "\"%s\" after the last field DEST reads", sec, dd->name,
+                sf->name);
+            return;
+        }
+        compare_field(v, sec, sf, dd, t, depth);
+        df = t->next;
+    }
+    /*
+     * What DEST still reads is missing, except structs: an empty variable
+     * array of structs leaves no trace in a vmdesc (nor on the wire).
+     */
+    for (; df && !v->e; df = df->next) {
+        if (dest_reads(df, version) && !df->field_exists && df->size > 0 &&
+            !df->desc) {
+            add(v, VMS_FINDING_FIELD_MISMATCH, true, sec, dd->name, df->name,
+                "Section \"%s\" Description \"%s\": DEST reads field \"%s\" "
+                "that the stream does not send", sec, dd->name, df->name);
+        }
+    }
+}
+
+static void compare_desc(verifier *v, const char *sec, const vms_desc *sd,
+                         const vms_dump_desc *dd, int64_t version, int depth)
+{
+    if (depth > MAX_DEPTH || v->e) {
+        return;
+    }
+    compare_fields(v, sec, sd, dd, version, depth);
+    for (size_t i = 0; i < sd->n_subsections && !v->e; i++) {
+        const vms_desc *sub = sd->subsections[i];
+        const vms_dump_desc *ds;
+
+        for (ds = dd->subsections; ds; ds = ds->next) {
+            if (ds->name && strcmp(ds->name, sub->name) == 0) {
+                break;
+            }
+        }
+        if (!ds) {
+            add(v, VMS_FINDING_SUBSECTION_MISSING, true, sec, dd->name,
+                sub->name, "Section \"%s\" Description \"%s\": subsection "
+                "\"%s\" is unknown to DEST", sec, dd->name, sub->name);
+        } else if (sub->version_id > ds->version_id) {
+            add(v, VMS_FINDING_VERSION, true, sec, sub->name, NULL,
+                "Section \"%s\" Description \"%s\": subsection version %d "
+                "is newer than DEST's %" PRId64, sec, sub->name,
+                sub->version_id, ds->version_id);
+        } else if (ds->has_minimum_version_id &&
+                   sub->version_id < ds->minimum_version_id) {
+            add(v, VMS_FINDING_MIN_VERSION, true, sec, sub->name, NULL,
+                "Section \"%s\" Description \"%s\": subsection version %d "
+                "is older than DEST's minimum %" PRId64, sec, sub->name,
+                sub->version_id, ds->minimum_version_id);
+        } else {
+            compare_desc(v, sec, sub, ds, sub->version_id, depth + 1);
+        }
+    }
+}
+
+/* ---- sections ------------------------------------------------------------ */
+
+static const char *base_name(const char *idstr)
+{
+    const char *slash = strrchr(idstr, '/');
+
+    return slash && slash[1] ? slash + 1 : idstr;
+}
+
+static void check_section(verifier *v, const vms_record *rec,
+                          const vms_desc *d)
+{
+    const char *vmsd = d ? d->name : base_name(rec->idstr);
+    const vms_dump_section *ds;
+    char sec[300];
+
+    if (rec->instance_id) {
+        snprintf(sec, sizeof(sec), "%s@%" PRIu32, rec->idstr,
+                 rec->instance_id);
+    } else {
+        snprintf(sec, sizeof(sec), "%s", rec->idstr);
+    }
+    if (d && d->version_id == INT32_MAX) {
+        d = NULL;   /* old-style entry: no description of its own */
+    }
+    ds = lookup(v->dump, vmsd);
+    if (!ds) {
+        if (!vms_verify_unlisted(vmsd) && !vms_verify_unlisted(rec->idstr)) {
+            add(v, VMS_FINDING_SECTION_MISSING, true, sec, vmsd, NULL,
+                "Section \"%s\": device type \"%s\" is unknown to DEST",
+                sec, vmsd);
+        } else if (v->o->verbose) {
+            add(v, VMS_FINDING_NOT_IN_DUMP, false, sec, vmsd, NULL,
+                "Section \"%s\": \"%s\" is in no -dump-vmstate, not "
+                "verified", sec, vmsd);
+        }
+        return;
+    }
+    if ((int64_t)rec->version_id > ds->version_id) {
+        add(v, VMS_FINDING_VERSION, true, sec, vmsd, NULL,
+            "Section \"%s\": version %" PRIu32 " is newer than DEST's \"%s\" "
+            "(version_id %" PRId64 ")", sec, rec->version_id, ds->key,
+            ds->version_id);
+        return;
+    }
+    if (ds->desc && ds->desc->has_minimum_version_id &&
+        (int64_t)rec->version_id < ds->desc->minimum_version_id) {
+        add(v, VMS_FINDING_MIN_VERSION, true, sec, vmsd, NULL,
+            "Section \"%s\": version %" PRIu32 " is older than DEST's \"%s\" "
+            "accepts (minimum_version_id %" PRId64 ")", sec, rec->version_id,
+            ds->key, ds->desc->minimum_version_id);
+        return;
+    }
+    if (d && ds->desc) {
+        compare_desc(v, sec, d, ds->desc, rec->version_id, 0);
+    }
+}
+
+/*
+ * Without a vmdesc a device section's length is unknown: find the next
+ * section header after it. Sections go out in the order of their ids, so
+ * the next FULL record has a higher id, a printable idstr and small
+ * instance and version numbers; a footer (0x7e + this id) before it, when
+ * the stream has footers, confirms it. At the end, EOF is the last byte.
+ */
+static int skip_unknown_body(verifier *v, const vms_record *rec, bool *last)
+{
+    vms_reader *r = vms_stream_reader(v->s);
+    uint64_t at = vms_stream_offset(v->s);
+    int64_t size = vms_reader_size(r);
+    const uint8_t *p;
+    size_t got;
+    int e;
+
+    *last = false;
+    if ((e = vms_read_peek(r, VMS_READER_WINDOW, &p, &got, v->err))) {
+        return e;
+    }
+    for (size_t i = 0; i + 14 < got; i++) {
+        uint32_t id;
+        uint8_t len;
+        size_t k;
+
+        if (p[i] != VMS_REC_SECTION_FULL) {
+            continue;
+        }
+        id = vms_get_be32(p + i + 1);
+        len = p[i + 5];
+        if (id <= rec->section_id || id > rec->section_id + 4096 || !len ||
+            i + 6 + len + 8 > got) {
+            continue;
+        }
+        for (k = 0; k < len && p[i + 6 + k] > 0x20 && p[i + 6 + k] < 0x7f;
+             k++) {
+        }
+        if (k < len || vms_get_be32(p + i + 6 + len) > 0xffff ||
+            vms_get_be32(p + i + 10 + len) > 0xffff) {
+            continue;
+        }
+        if (i >= 5 && p[i - 5] == VMS_REC_FOOTER &&
+            vms_get_be32(p + i - 4) == rec->section_id) {
+            i -= 5;   /* the footer is the caller's to check */
+        }
+        return vms_read_skip(r, i, v->err);
+    }
+    if (size >= 0 && (uint64_t)size - at == got && got && !p[got - 1]) {
+        *last = true;
+        return vms_read_skip(r, got - 1, v->err);
+    }
+    return vms_stream_fail(v->s, v->err, VMS_EUNSUPPORTED, at,
+                           "section '%s' cannot be skipped without the "
+                           "stream's JSON description", rec->idstr);
+}
+
+static bool has_cap(const vms_config *cfg, const char *cap)
+{
+    for (uint32_t i = 0; i < cfg->ncaps && i < 32; i++) {
+        if (strcmp(cfg->caps[i], cap) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static int ram_chunk(verifier *v, const vms_record *rec)
+{
+    if (!v->ram) {
+        vms_ram_opts ro = {
+            .page_size = v->vd && vms_vmdesc_page_size(v->vd)
+                             ? vms_vmdesc_page_size(v->vd) : 4096,
+            .ignore_shared = has_cap(&v->cfg, "x-ignore-shared"),
+            .mapped_ram = has_cap(&v->cfg, "mapped-ram"),
+        };
+        vms_ram_sink sink = { 0 };
+
+        if (!v->vd && v->cfg.target_page_bits >= 9 &&
+            v->cfg.target_page_bits <= 20) {
+            ro.page_size = 1u << v->cfg.target_page_bits;
+        }
+        if (!(v->ram = vms_ram_new(&ro, &sink, v->err))) {
+            return v->err && v->err->code ? v->err->code : VMS_ENOMEM;
+        }
+    }
+    return vms_ram_read(v->ram, v->s, rec->version_id, v->err);
+}
+
+/* The vmdesc, or a no_vmdesc finding; a pipe buffers its tail first. */
+static int find_vmdesc(verifier *v)
+{
+    const char *text;
+    size_t len;
+    int e;
+
+    v->vd_known = true;
+    if (!vms_stream_seekable(v->s) &&
+        (e = vms_stream_buffer_tail(v->s, v->err))) {
+        return e;
+    }
+    if (!(text = vms_stream_vmdesc(v->s, &len))) {
+        add(v, VMS_FINDING_NO_VMDESC, false, NULL, NULL, NULL,
+            "The stream has no JSON description (old machine type or "
+            "suppress-vmdesc): only section names and versions verified");
+        return 0;
+    }
+    if ((e = vms_vmdesc_parse(text, len, vms_stream_name(v->s), &v->vd,
+                              v->err))) {
+        if (v->err) {
+            v->err->has_offset = 1;
+            v->err->offset = vms_stream_vmdesc_offset(v->s) + 5;
+        }
+    }
+    return e;
+}
+
+static int device_section(verifier *v, const vms_record *rec, bool *last)
+{
+    const vms_desc *d = NULL;
+    size_t sz;
+    int e;
+
+    *last = false;
+    if (!v->vd_known && (e = find_vmdesc(v))) {
+        return e;
+    }
+    if (!v->vd) {
+        check_section(v, rec, NULL);
+        return skip_unknown_body(v, rec, last);
+    }
+    if (vms_vmdesc_device(v->vd, rec->idstr, rec->instance_id, &d, &sz,
+                          NULL)) {
+        d = NULL;
+    }
+    check_section(v, rec, d);
+    /*
+     * Decoding proves the description covers the bytes, and moves on. The
+     * bytes are as the vmdesc describes them, whatever version the header
+     * claims (a header edited after the fact is the finding above).
+     */
+    if (d && d->version_id != INT32_MAX &&
+        (int64_t)rec->version_id != d->version_id) {
+        vms_record copy = *rec;
+        copy.version_id = (uint32_t)d->version_id;
+        return vms__device_json(v->s, v->vd, &copy, NULL, v->err);
+    }
+    e = vms__device_json(v->s, v->vd, rec, NULL, v->err);
+    return e;
+}
+
+static int pass(verifier *v)
+{
+    const char *machine = vms_dump_machine(v->dump);
+    vms_record rec;
+    bool last;
+    int e;
+
+    for (;;) {
+        enum vms_section_kind k;
+
+        if ((e = vms_stream_next(v->s, &rec, &v->cfg, v->err))) {
+            return e;
+        }
+        switch (rec.type) {
+        case VMS_REC_EOF:
+            return 0;
+        case VMS_REC_CONFIGURATION:
+            if (machine && strcmp(v->cfg.machine, machine) != 0) {
+                add(v, VMS_FINDING_MACHINE_TYPE, true, NULL, NULL, NULL,
+                    "Machine type \"%s\" in the stream, DEST is \"%s\"",
+                    v->cfg.machine, machine);
+            }
+            continue;
+        case VMS_REC_COMMAND:
+            continue;
+        default:
+            break;
+        }
+        k = vms_section_kind(rec.idstr, rec.instance_id);
+        if (k == VMS_SECTION_DEVICE && v->vd && rec.type !=
+            VMS_REC_SECTION_FULL) {
+            e = vms_stream_fail(v->s, v->err, VMS_EUNSUPPORTED, rec.offset,
+                                "iterative section '%s' has no decoder",
+                                rec.idstr);
+        } else if (k == VMS_SECTION_RAM) {
+            e = ram_chunk(v, &rec);
+        } else if (k != VMS_SECTION_DEVICE) {
+            e = vms_section_read(v->s, &rec, k, v->err);
+        } else if ((e = device_section(v, &rec, &last)) == 0 && last) {
+            return 0;   /* without a vmdesc: EOF is the last byte */
+        }
+        if (e || v->e || (e = vms_stream_end_section(v->s, &rec, v->err))) {
+            return e ? e : v->e;
+        }
+    }
+}
+
+int vms_verify(const vms_verify_opts *o, vms_check_report **out,
+               vms_error *err)
+{
+    verifier v = { .o = o, .err = err };
+    vms_dump *dump = NULL;
+    int e;
+
+    *out = NULL;
+    vms_error_clear(err);
+    if (!o || o->version != VMS_VERIFY_OPTS_VERSION || !o->stream ||
+        !o->dest) {
+        return vms_error_set(err, VMS_EINVAL, "bad options");
+    }
+    if ((e = vms_dump_load(o->dest, &dump, err))) {
+        return e;
+    }
+    if (!(v.r = calloc(1, sizeof(*v.r)))) {
+        vms_dump_free(dump);
+        return vms_error_set(err, VMS_ENOMEM, "out of memory");
+    }
+    v.r->dest = dump;
+    v.dump = dump;
+    v.r->tool = "vmstate verify";
+    v.r->src_file = o->stream;
+    v.r->dest_file = vms_dump_file(dump);
+    if (!(v.s = vms_stream_open(o->stream, err))) {
+        e = err && err->code ? err->code : VMS_EIO;
+        goto out;
+    }
+    if (vms_stream_seekable(v.s) && (e = find_vmdesc(&v))) {
+        goto out;
+    }
+    e = pass(&v);
+out:
+    if (!e && v.e) {
+        e = vms_error_set(err, v.e, "out of memory");
+    }
+    vms_ram_free(v.ram);
+    vms_vmdesc_free(v.vd);
+    vms_stream_close(v.s);
+    if (e) {
+        vms_check_report_free(v.r);
+        return e;
+    }
+    *out = v.r;
+    return 0;
+}

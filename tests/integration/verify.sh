@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# vmstate verify on the real streams and dumps in ../shared: QEMU 7.2's
+# stream passes against QEMU 7.2's and 10.0's dumps of its machine type,
+# QEMU 10.0's stream is refused by 7.2's dump for its machine type; the
+# checker's output formats; input errors exit 255 with one line.
+. "$(dirname "$0")/tap.sh"
+set -u
+T=${VMS_SHARED:-}/testdata
+[ -d "$T/checker" ] || skip_all "no shared test data at $T (set VMS_SHARED)"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+V=$VMSTATE
+S72=$T/streams/x86_64-pc-i440fx-devices.mig
+S10=$T/streams/qemu10.0-x86_64-pc-i440fx-devices.mig
+D72=$T/checker/qemu7.2-x86_64-pc-i440fx-7.2.json
+D10=$T/checker/qemu10.0-x86_64-pc-i440fx-7.2.json
+
+run() {
+    "$V" verify "$@" >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+}
+
+run "$S72" --dest "$D72"
+same "7.2 stream vs 7.2 dump: 0 findings" "0:" "$rc:$(cat "$tmp/out" "$tmp/err")"
+run "$S72" -d "$D10"
+same "7.2 stream vs 10.0 dump of pc-i440fx-7.2: 0 findings" "0:" "$rc:$(cat "$tmp/out" "$tmp/err")"
+run "$S10" --dest "$D72"
+same "10.0 stream (pc-i440fx-10.0) vs 7.2 dump: the machine type" \
+    '1:Machine type "pc-i440fx-10.0" in the stream, DEST is "pc-i440fx-7.2"' \
+    "$rc:$(cat "$tmp/out" "$tmp/err")"
+run - --dest "$D72" <"$S10"
+same "from a pipe: the same" \
+    '1:Machine type "pc-i440fx-10.0" in the stream, DEST is "pc-i440fx-7.2"' \
+    "$rc:$(cat "$tmp/out" "$tmp/err")"
+
+run -v "$S72" --dest "$D72"
+check "-v: sections no dump shows are warnings, exit still 0" \
+    bash -c "[ $rc = 0 ] && grep -qx 'Section \"timer\": \"timer\" is in no -dump-vmstate, not verified' '$tmp/out'"
+run "$T/streams/x86_64-pc-i440fx-2.0-old.mig" --dest "$D72"
+same "no vmdesc: said so, the headers checked" \
+    "0:The stream has no JSON description (old machine type or suppress-vmdesc): only section names and versions verified" \
+    "$rc:$(cat "$tmp/out" "$tmp/err")"
+run "$T/streams/aarch64-virt-a57.mig" --dest "$D72"
+check "an aarch64 stream vs an x86 dump: devices unknown to DEST" \
+    grep -qx 'Section "pl011": device type "pl011" is unknown to DEST' "$tmp/out"
+
+run --format json "$S10" --dest "$D72"
+check "--format json: the checker's document" \
+    python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["errors"]==1 and d["findings"][0]["kind"]=="machine_type" and d["dest"]==sys.argv[2]' "$tmp/out" "$D72"
+run --format sarif "$S10" --dest "$D72"
+check "--format sarif: driver vmstate verify, one error result" \
+    python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["runs"][0]; assert r["tool"]["driver"]["name"]=="vmstate verify" and [x["level"] for x in r["results"]]==["error"]' "$tmp/out"
+run --format github "$S10" --dest "$D72"
+check "--format github: one ::error annotation" \
+    grep -qx '::error file=.*,title=vmstate verify (machine_type)::Machine type "pc-i440fx-10.0" in the stream, DEST is "pc-i440fx-7.2"' "$tmp/out"
+
+# Input errors: 255, one line on stderr naming the file, nothing on stdout.
+bad() {
+    local what=$1 want=$2
+    shift 2
+    run "$@"
+    if [ "$rc" = "$want" ] && ! [ -s "$tmp/out" ] &&
+       [ "$(wc -l <"$tmp/err")" = 1 ]; then
+        ok "$what: exit $want, one line on stderr"
+    else
+        not_ok "$what: exit $want, one line on stderr (rc $rc)"
+        sed 's/^/# /' "$tmp/err" "$tmp/out" | head -3
+    fi
+}
+head -c 1000000 "$S72" >"$tmp/trunc.mig"
+bad "truncated stream" 255 "$tmp/trunc.mig" --dest "$D72"
+check "... naming the file and offset" grep -q 'trunc.mig: offset 0x' "$tmp/err"
+bad "missing stream" 255 "$tmp/none.mig" --dest "$D72"
+bad "missing dump" 255 "$S72" --dest "$tmp/none.json"
+bad "a stream as the dump" 255 "$S72" --dest "$S72"
+bad "no --dest" 2 "$S72"
+bad "bad --format" 2 --format xml "$S72" --dest "$D72"
+done_testing
