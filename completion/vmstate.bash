@@ -9,7 +9,7 @@ _vmstate_options() {
         check) echo "-s --src -d --dest -r --reverse --format -q --quiet -h --help" ;;
         analyze) echo "-f --file -d --dump -m --memory -x --extract -C --directory --desc --progress -q --quiet -h --help" ;;
         demo) echo "--version --stream --dump --state --ram --seed --force -h --help" ;;
-        diff) echo "--format --ram -h --help" ;;
+        diff) echo "--format --ram --progress -q --quiet -h --help" ;;
         verify) echo "-d --dest --format -v --verbose -h --help" ;;
         help) echo "$_vmstate_commands" ;;
         *) echo "-h --help -V --version" ;;

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +72,11 @@ struct side {
     size_t nfree;
     vms_error err;
     int rc;
+    /* progress: both sides publish, the side that reports adds them up */
+    const vms_diff_opts *o;
+    struct side *peer;
+    bool reporter;
+    _Atomic uint64_t done, size;
 };
 
 /* ---- page hashes -------------------------------------------------------- */
@@ -314,6 +320,25 @@ static bool has_cap(const vms_config *cfg, const char *cap)
     return false;
 }
 
+static void side_tick(void *opaque)
+{
+    struct side *sd = opaque;
+    uint64_t sa, sb;
+
+    atomic_store_explicit(&sd->done, vms_stream_offset(sd->s),
+                          memory_order_relaxed);
+    if (!sd->reporter || !sd->o->progress) {
+        return;
+    }
+    sa = atomic_load_explicit(&sd->size, memory_order_relaxed);
+    sb = atomic_load_explicit(&sd->peer->size, memory_order_relaxed);
+    sd->o->progress(sd->o->progress_opaque,
+                    atomic_load_explicit(&sd->done, memory_order_relaxed) +
+                    atomic_load_explicit(&sd->peer->done,
+                                         memory_order_relaxed),
+                    sa && sb ? sa + sb : 0);
+}
+
 static int ram_section(struct side *sd, const vms_record *rec)
 {
     if (!sd->ram) {
@@ -334,6 +359,7 @@ static int ram_section(struct side *sd, const vms_record *rec)
             .block = ram_block,
             .page = ram_page,
             .old_page = ram_old_page,
+            .tick = side_tick,
         };
         if (!(sd->ram = vms_ram_new(&ro, &sink, &sd->err))) {
             return side_fail(sd, sd->err.code ? sd->err.code : VMS_ENOMEM,
@@ -433,6 +459,11 @@ static int side_pass(struct side *sd)
     if (!(sd->s = vms_stream_open(sd->path, &sd->err))) {
         return sd->err.code ? sd->err.code : VMS_EIO;
     }
+    {
+        int64_t size = vms_reader_size(vms_stream_reader(sd->s));
+
+        atomic_store(&sd->size, size > 0 ? (uint64_t)size : 0);
+    }
     if ((text = vms_stream_vmdesc(sd->s, &len)) &&
         (e = vms_vmdesc_parse(text, len, sd->path, &sd->vd, &sd->err))) {
         sd->err.has_offset = 1;
@@ -446,8 +477,10 @@ static int side_pass(struct side *sd)
         if ((e = vms_stream_next(sd->s, &rec, &sd->cfg, &sd->err))) {
             return e;
         }
+        side_tick(sd);
         switch (rec.type) {
         case VMS_REC_EOF:
+            atomic_store(&sd->done, vms_stream_offset(sd->s));
             return 0;
         case VMS_REC_CONFIGURATION:
             if (sd->cfg.target_page_bits && !sd->vd &&
@@ -944,6 +977,11 @@ int vms_diff(const vms_diff_opts *o, vms_error *err)
     a.path = o->a;
     b.path = o->b;
     a.want_pages = b.want_pages = o->ram != VMS_DIFF_RAM_NONE;
+    a.o = b.o = o;
+    a.peer = &b;
+    b.peer = &a;
+    /* This thread's side reports: the callback never runs concurrently. */
+    a.reporter = true;
     /* jansson seeds its hash on first use: do it before the threads. */
     json_object_seed(0);
     /* The two passes are independent: on two cores they cost one. */

@@ -1,7 +1,9 @@
 /*
  * vmstate diff: options only; the work is vms_diff().
  */
+#include <fcntl.h>
 #include <getopt.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <string.h>
 #include "cli.h"
@@ -14,6 +16,7 @@ void cmd_diff_usage(FILE *out, const char *prog)
 {
     fprintf(out,
 "usage: %s A.mig B.mig [--format text|json] [--ram summary|pages|none]\n"
+"       [--progress] [-q]\n"
 "\n"
 "Show what differs between two QEMU migration streams: device sections\n"
 "matched by (idstr, instance id), each differing field with its two\n"
@@ -32,15 +35,18 @@ void cmd_diff_usage(FILE *out, const char *prog)
 "                     pages and the first 8 addresses; pages: every\n"
 "                     differing page, one per line; none: do not compare\n"
 "                     page contents (faster; blocks are still compared)\n"
+"      --progress     progress bar on stderr when it is a terminal\n"
+"  -q, --quiet        print nothing: the exit status tells (as cmp -s)\n"
 "  -h, --help         this text\n"
 "\n"
-"Example:\n"
+"Examples:\n"
 "  %s before.mig after.mig --ram pages\n"
+"  %s -q a.mig b.mig && echo same\n"
 "\n"
 "Exit status: 0 = the same state (nothing printed in text format),\n"
 "1 = different, 2 = error (one line on stderr naming the file and byte\n"
 "offset, nothing on stdout) or bad usage.\n",
-            prog, prog);
+            prog, prog, prog);
 }
 
 int cmd_diff(int argc, char **argv, const char *prog)
@@ -48,20 +54,30 @@ int cmd_diff(int argc, char **argv, const char *prog)
     static const struct option longopts[] = {
         { "format", required_argument, NULL, 'F' },
         { "ram", required_argument, NULL, 'R' },
+        { "progress", no_argument, NULL, 'P' },
+        { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     vms_diff_opts o = { .version = VMS_DIFF_OPTS_VERSION, .out_fd = 1 };
+    bool progress = false, quiet = false;
+    cli_progress bar;
     vms_error err;
     int c, r;
 
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":qh", longopts, NULL)) != -1) {
         switch (c) {
         case 'h':
             cmd_diff_usage(stdout, prog);
             return 0;
+        case 'P':
+            progress = true;
+            break;
+        case 'q':
+            quiet = true;
+            break;
         case 'F':
             if (strcmp(optarg, "text") == 0) {
                 o.format = VMS_DIFF_TEXT;
@@ -102,7 +118,18 @@ int cmd_diff(int argc, char **argv, const char *prog)
     }
     o.a = argv[optind];
     o.b = argv[optind + 1];
+    if (quiet && (o.out_fd = open("/dev/null", O_WRONLY | O_CLOEXEC)) < 0) {
+        cli_errorf(prog, "cannot open /dev/null");
+        return DIFF_EXIT_ERROR;
+    }
+    cli_progress_init(&bar, progress && !quiet, "diff");
+    o.progress = cli_progress_update;
+    o.progress_opaque = &bar;
     r = vms_diff(&o, &err);
+    cli_progress_end(&bar);
+    if (quiet) {
+        close(o.out_fd);
+    }
     if (r < 0) {
         cli_error(prog, &err);
         return DIFF_EXIT_ERROR;

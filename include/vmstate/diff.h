@@ -37,6 +37,8 @@ typedef struct vms_diff_opts {
     enum vms_diff_ram ram;
     unsigned first;           /* summary: addresses shown per block; 0 = 8 */
     int out_fd;               /* where the report goes */
+    vms_progress_fn progress; /* optional: bytes of both streams read */
+    void *progress_opaque;    /* (called from the calling thread only) */
 } vms_diff_opts;
 #define VMS_DIFF_OPTS_VERSION 1
 

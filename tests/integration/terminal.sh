@@ -74,6 +74,17 @@ else
     ok "# SKIP colour tests: ../shared/testdata is absent"
 fi
 
+# diff: the same bar, over both streams.
+"$VMSTATE" demo --ram 64 --seed 4 --stream "$tmp/t.mig" || exit 1
+in_tty "$tmp/slow.sh | ${env[*]} $VMSTATE diff --progress - $tmp/t.mig >/dev/null" "$tmp/d.log"
+check "diff --progress draws on a terminal" grep -q $'\rdiff .*MB/s' "$tmp/d.log"
+"$tmp/slow.sh" | "$VMSTATE" diff --progress - "$tmp/t.mig" >/dev/null 2>"$tmp/d.err"
+same "and prints nothing through a pipe" "" "$(cat "$tmp/d.err")"
+out=$("$VMSTATE" diff -q "$tmp/s.mig" "$tmp/t.mig" 2>&1)
+rc=$?
+same "diff --quiet prints nothing" "" "$out"
+same "diff --quiet exits 1 for different streams" 1 "$rc"
+
 mkdir "$tmp/x"
 out=$("$VMSTATE" analyze -x -q -C "$tmp/x" "$tmp/s.mig")
 same "analyze -x --quiet lists no files" "" "$out"
