@@ -764,22 +764,13 @@ static int raw_section(analyze *a, const vms_record *rec, uint64_t body)
 {
     vms_reader *r = vms_stream_reader(a->s);
     const uint8_t *p;
-    size_t got, n;
+    size_t n;
     int e;
 
     if ((e = vms_reader_seek(r, body, a->err)) ||
-        (e = vms_read_peek(r, VMS_READER_WINDOW, &p, &got, a->err))) {
+        (e = vms_stream_body_to_footer(a->s, rec, &n, a->err)) ||
+        (e = vms_read_ptr(r, n, &p, a->err))) {
         return e;
-    }
-    for (n = 0; n + 5 < got; n++) {
-        if (p[n] == VMS_REC_FOOTER && vms_get_be32(p + n + 1) ==
-            rec->section_id && p[n + 5] <= VMS_REC_COMMAND) {
-            break;
-        }
-    }
-    if (n + 5 >= got) {
-        return fail(a, VMS_EFORMAT, "section '%s' does not match its "
-                    "description and no footer bounds it", rec->idstr);
     }
     fprintf(stderr, "vmstate analyze: %s: offset 0x%" PRIx64 ": warning: "
             "'%s' holds more than QEMU's description says (a non-NULL "
@@ -788,7 +779,7 @@ static int raw_section(analyze *a, const vms_record *rec, uint64_t body)
     if (a->w && vms_jsonw_hex_bytes(a->w, p, n)) {
         return fail(a, VMS_EIO, "cannot write the output");
     }
-    return vms_read_skip(r, n, a->err);
+    return 0;
 }
 
 static int device_section(analyze *a, const vms_record *rec)

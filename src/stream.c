@@ -598,3 +598,26 @@ int vms_stream_end_section(vms_stream *s, const vms_record *rec,
     }
     return 0;
 }
+
+int vms_stream_body_to_footer(vms_stream *s, const vms_record *rec,
+                              size_t *len, vms_error *err)
+{
+    uint64_t at = vms_stream_offset(s);
+    const uint8_t *p;
+    size_t got, n;
+    int e;
+
+    if ((e = vms_read_peek(s->cur, VMS_READER_WINDOW, &p, &got, err))) {
+        return e;
+    }
+    for (n = 0; n + 5 < got; n++) {
+        if (p[n] == VMS_REC_FOOTER && vms_get_be32(p + n + 1) ==
+            rec->section_id && p[n + 5] <= VMS_REC_COMMAND) {
+            *len = n;
+            return 0;
+        }
+    }
+    return vms_stream_fail(s, err, VMS_EFORMAT, at, "section '%s' does not "
+                           "match its description and no footer bounds it",
+                           rec->idstr);
+}

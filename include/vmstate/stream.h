@@ -103,6 +103,15 @@ VMS_API int vms_stream_end_section(vms_stream *s, const vms_record *rec,
                                    vms_error *err);
 
 /*
+ * For a section body that no decoder covers: *len receives the bytes from
+ * the reader's position up to the section's footer (0x7e, the section id,
+ * then a record type byte), found within VMS_READER_WINDOW bytes; nothing
+ * is consumed. VMS_EFORMAT when no footer bounds it there.
+ */
+VMS_API int vms_stream_body_to_footer(vms_stream *s, const vms_record *rec,
+                                      size_t *len, vms_error *err);
+
+/*
  * Pipes: read everything left (at most VMS_STREAM_TAIL_MAX bytes) into
  * memory, locate the vmdesc in it, and continue from memory. A no-op on
  * seekable inputs.
