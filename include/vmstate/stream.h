@@ -132,6 +132,13 @@ VMS_API int64_t vms_stream_find_vmdesc(const uint8_t *buf, size_t len);
 VMS_API int vms_stream_fd(const vms_stream *s);
 
 /*
+ * Copy len input bytes at offset off (seekable inputs) to w, in large
+ * reads, without moving the reader.
+ */
+VMS_API int vms_stream_copy(vms_stream *s, uint64_t off, uint64_t len,
+                            vms_writer *w, vms_error *err);
+
+/*
  * Record an error about the stream at input offset off (file name
  * included) and return code: for decoders of section bodies.
  */
