@@ -40,6 +40,7 @@ typedef struct reader {
     uint32_t ram_id;
     uint32_t page_size;
     vms_config cfg;
+    bool footers;              /* a section had one */
 } reader;
 
 static bool has_cap(const vms_config *c, const char *cap)
@@ -266,12 +267,15 @@ static int section(reader *r, const vms_record *rec, vms_unpack_item *it,
     if (it->body == VMS_BODY_DEVICE) {
         return 0;
     }
-    /* Undecoded: its footer bounds it, or nothing does. */
+    /*
+     * Undecoded: its footer bounds it; in a stream without footers
+     * nothing does, and the rest of the input is kept whole.
+     */
     {
-        vms_error scratch = { 0 };
         size_t n;
-        if (vms_stream_body_to_footer(r->s, rec, &n, &scratch) == 0) {
-            return vms_read_skip(vms_stream_reader(r->s), n, r->err);
+        if (r->footers || r->vd) {
+            e = vms_stream_body_to_footer(r->s, rec, &n, r->err);
+            return e ? e : vms_read_skip(vms_stream_reader(r->s), n, r->err);
         }
     }
     it->body = VMS_BODY_TAIL;
@@ -303,9 +307,21 @@ int vms_unpack_read(vms_stream *s, const vms_unpack_ops *ops, vms_error *err)
         }
         it.body_off = it.rec.offset + 1;
         switch (it.rec.type) {
-        case VMS_REC_EOF:
+        case VMS_REC_EOF: {
+            /* Bytes the model would not keep make the stream not unpack. */
+            uint64_t end = vms_stream_offset(s);
+            int64_t size = vms_reader_size(vms_stream_reader(s));
             it.vmdesc = vms_stream_vmdesc(s, &it.vmdesc_len);
+            if (it.vmdesc) {
+                end = vms_stream_vmdesc_offset(s) + 5 + it.vmdesc_len;
+            }
+            if (size >= 0 && (uint64_t)size != end) {
+                e = rfail(&r, VMS_EFORMAT, end, "%" PRIu64 " bytes after "
+                          "the EOF record are not a JSON description "
+                          "(truncated?)", (uint64_t)size - end);
+            }
             break;
+        }
         case VMS_REC_CONFIGURATION:
             if (r.cfg.target_page_bits && !r.vd) {
                 r.page_size = 1u << r.cfg.target_page_bits;
@@ -329,6 +345,7 @@ int vms_unpack_read(vms_stream *s, const vms_unpack_ops *ops, vms_error *err)
             it.body_len = before - it.body_off;
             e = e ? e : vms_stream_end_section(s, &it.rec, err);
             it.footer = vms_stream_offset(s) != before;
+            r.footers |= it.footer;
             break;
         }
         if (it.rec.type == VMS_REC_CONFIGURATION ||
