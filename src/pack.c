@@ -183,7 +183,7 @@ static int device_body(reader *r, const vms_record *rec, vms_unpack_item *it,
                               &scratch)) &&
         !(e = vms_writer_flush(wa, &scratch))) {
         ok = orig.len == again.len &&
-             memcmp(orig.data, again.data, orig.len) == 0;
+             (!orig.len || memcmp(orig.data, again.data, orig.len) == 0);
     }
     vms_visitor_free(out);
     if (wo) {
@@ -1429,7 +1429,9 @@ static int p_vmdesc(packer *p)
         unmap_file(&f);
         return vms_error_set(p->err, VMS_ENOMEM, "out of memory");
     }
-    memcpy(p->vmdesc, f.map, (size_t)f.size);
+    if (f.size) {
+        memcpy(p->vmdesc, f.map, (size_t)f.size);
+    }
     p->vmdesc[f.size] = 0;
     p->vmdesc_len = (size_t)f.size;
     e = vms_vmdesc_parse(p->vmdesc, p->vmdesc_len, f.name, &p->vd, p->err);
@@ -1437,9 +1439,17 @@ static int p_vmdesc(packer *p)
     return e;
 }
 
+/* len bytes at off of f (checked by the caller); empty files have no map. */
+static const uint8_t *at(const pfile *f, uint64_t off, uint64_t len)
+{
+    static const uint8_t none[1];
+
+    return len ? f->map + off : none;
+}
+
 static int p_copy(packer *p, const pfile *f, uint64_t off, uint64_t len)
 {
-    return vms_write_bytes(p->w, f->map + off, (size_t)len, p->err);
+    return vms_write_bytes(p->w, at(f, off, len), (size_t)len, p->err);
 }
 
 /*
@@ -1542,7 +1552,7 @@ static int p_ram(packer *p, uint64_t first, uint64_t n)
                                          PRIu64 ": a page of %" PRIu64
                                          " bytes", k, l.extra_len);
                 }
-                rr.payload = p->data.map + l.extra_off;
+                rr.payload = at(&p->data, l.extra_off, l.extra_len);
             }
             break;
         case LK_XBZRLE:
@@ -1555,7 +1565,7 @@ static int p_ram(packer *p, uint64_t first, uint64_t n)
                 rr.payload = page;
                 rr.payload_len = p->page_size;
             } else {
-                rr.payload = p->data.map + l.extra_off;
+                rr.payload = at(&p->data, l.extra_off, l.extra_len);
                 rr.payload_len = (size_t)l.extra_len;
             }
             break;
