@@ -2,7 +2,7 @@
 # Subcommands and options are listed here once; tests/integration check
 # them against "vmstate help" so that the two cannot drift apart.
 
-_vmstate_commands="analyze check demo diff verify help"
+_vmstate_commands="analyze check demo diff verify unpack pack help"
 
 _vmstate_options() {
     case $1 in
@@ -11,6 +11,7 @@ _vmstate_options() {
         demo) echo "--version --stream --dump --state --ram --seed --force -h --help" ;;
         diff) echo "--format --ram --progress -q --quiet -h --help" ;;
         verify) echo "-d --dest --format -v --verbose -h --help" ;;
+        unpack|pack) echo "-f --force -h --help" ;;
         help) echo "$_vmstate_commands" ;;
         *) echo "-h --help -V --version" ;;
     esac

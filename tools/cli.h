@@ -66,5 +66,9 @@ int cmd_diff(int argc, char **argv, const char *prog);
 void cmd_diff_usage(FILE *out, const char *prog);
 int cmd_verify(int argc, char **argv, const char *prog);
 void cmd_verify_usage(FILE *out, const char *prog);
+int cmd_unpack(int argc, char **argv, const char *prog);
+void cmd_unpack_usage(FILE *out, const char *prog);
+int cmd_pack(int argc, char **argv, const char *prog);
+void cmd_pack_usage(FILE *out, const char *prog);
 
 #endif

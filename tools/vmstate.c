@@ -21,6 +21,10 @@ static const cli_command commands[] = {
       cmd_diff, cmd_diff_usage },
     { "verify", "will a migration stream load on a destination QEMU?",
       cmd_verify, cmd_verify_usage },
+    { "unpack", "take a migration stream apart into an editable directory",
+      cmd_unpack, cmd_unpack_usage },
+    { "pack", "write a stream back from an unpacked directory",
+      cmd_pack, cmd_pack_usage },
     { NULL, NULL, NULL, NULL },
 };
 

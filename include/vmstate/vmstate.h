@@ -21,6 +21,7 @@
 #include "analyze.h"
 #include "diff.h"
 #include "verify.h"
+#include "pack.h"
 /* @HEADERS@ -- one include per concept header, added as they land */
 
 #endif
