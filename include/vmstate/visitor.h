@@ -173,6 +173,29 @@ VMS_API void vms_leaf_from_wire(const vms_field *f, const uint8_t *wire,
  */
 VMS_API vms_visitor *vms_json_state_output_new(vms_jsonw *w, vms_error *err);
 
+/*
+ * Loads what vms_json_state_output_new writes for one walk: value is that
+ * JSON value as a jansson tree (borrowed; it must outlive the visitor).
+ * Members are found by the names the output gives (vmdesc names, merged
+ * lists taken in order, subsections under their names, their version the
+ * description's own: the JSON keeps none). Integers are read from
+ * "0x%0Nx" strings (a " (-N)" suffix is ignored, the hex decides) or JSON
+ * numbers, and must fit the field's size; bools are true/false; other
+ * types are hex bytes of exactly the field's wire size; NULL elements of
+ * arrays of pointers are "nullptr". A member the walk does not take
+ * (a renamed or unknown field) is an error too. Errors carry the JSON
+ * path of the value in err->path, where (may be NULL) being the path of
+ * value itself in its document ("sections[12].fields").
+ */
+struct json_t;
+VMS_API vms_visitor *vms_json_state_input_new(const struct json_t *value,
+                                              const char *where,
+                                              vms_error *err);
+/* The same for len bytes of JSON text; name is used in error messages. */
+VMS_API vms_visitor *vms_json_state_input_text(const char *text, size_t len,
+                                               const char *name,
+                                               vms_error *err);
+
 /* True for types stored in memory exactly as on the wire (bytes). */
 VMS_API bool vms_type_is_bytes(vms_type t);
 

@@ -19,6 +19,7 @@
 #include "sections.h"
 #include "vmdesc.h"
 #include "analyze.h"
+#include "pack.h"
 /* @HEADERS@ -- one include per concept header, added as they land */
 
 #endif
