@@ -21,19 +21,6 @@
 #include "vmstate/visitor.h"
 #include "internal.h"
 
-enum {
-    BER_BOOLEAN = 0x01,
-    BER_INTEGER = 0x02,
-    BER_OCTETS = 0x04,
-    BER_NULL = 0x05,
-    BER_UTF8 = 0x0c,
-    BER_SEQUENCE = 0x30,
-    BER_STRUCT = 0xa0,      /* [0] IMPLICIT State */
-    BER_ARRAY = 0xa1,       /* [1] IMPLICIT SEQUENCE OF Element */
-};
-
-/* Constructions open at once: a State is 2 deep, a Field 2 more. */
-#define BER_MAX_OPEN 512
 #define BER_MAX_LEVELS 128
 /* States inside States: the levels doc/vmstate.asn1 spells out. */
 #define BER_MAX_STATES 5
@@ -77,7 +64,7 @@ typedef struct ber_out {
     vms_visitor v;
     vms_writer *w;
     vms_buf buf;
-    size_t open[BER_MAX_OPEN];  /* content start of each open construction */
+    size_t open[VMS_BER_MAX_OPEN];  /* content start of each open construction */
     int nopen;
     level lv[BER_MAX_LEVELS];
     int depth;
@@ -94,8 +81,7 @@ static int o_put(ber_out *o, const void *p, size_t n)
     return vms_sink_buf(&o->buf, p, n) ? o_nomem(o) : 0;
 }
 
-/* DER length octets of n into out[9]; returns how many. */
-static size_t der_len(uint64_t n, uint8_t *out)
+size_t vms_der_len(uint64_t n, uint8_t *out)
 {
     size_t k = 0;
 
@@ -113,60 +99,20 @@ static size_t der_len(uint64_t n, uint8_t *out)
     return k + 1;
 }
 
-static int o_tlv(ber_out *o, uint8_t tag, const void *p, size_t n)
+int vms_der_tlv(vms_buf *b, uint8_t tag, const void *p, size_t n)
 {
     uint8_t h[10];
     size_t hl;
-    int e;
 
     h[0] = tag;
-    hl = 1 + der_len(n, h + 1);
-    if ((e = o_put(o, h, hl))) {
-        return e;
+    hl = 1 + vms_der_len(n, h + 1);
+    if (vms_sink_buf(b, h, hl) || (n && vms_sink_buf(b, p, n))) {
+        return VMS_ENOMEM;
     }
-    return n ? o_put(o, p, n) : 0;
-}
-
-static int o_open(ber_out *o, uint8_t tag)
-{
-    uint8_t h[2] = { tag, 0 };
-    int e;
-
-    if (o->nopen >= BER_MAX_OPEN) {
-        return vms_error_set(o->v.err, VMS_ELIMIT,
-                             "BER constructions nested deeper than %d",
-                             BER_MAX_OPEN);
-    }
-    if ((e = o_put(o, h, 2))) {
-        return e;
-    }
-    o->open[o->nopen++] = o->buf.len;
     return 0;
 }
 
-static int o_close(ber_out *o)
-{
-    size_t at = o->open[--o->nopen], n = o->buf.len - at, k;
-    uint8_t h[9];
-
-    k = der_len(n, h);
-    if (k > 1) {
-        /* grow by k - 1, then move the content up behind the length */
-        if (o_put(o, h, k - 1)) {
-            return VMS_ENOMEM;
-        }
-        memmove(o->buf.data + at + k - 1, o->buf.data + at, n);
-    }
-    memcpy(o->buf.data + at - 1, h, k);
-    return 0;
-}
-
-/*
- * INTEGER of the size wire bytes at wire (big-endian, two's complement
- * when is_signed): the shortest content that keeps the value.
- */
-static int o_int_wire(ber_out *o, const uint8_t *wire, size_t size,
-                      bool is_signed)
+int vms_der_int(vms_buf *b, const uint8_t *wire, size_t size, bool is_signed)
 {
     uint8_t c[9];
     size_t n = 0, i = 0;
@@ -182,20 +128,70 @@ static int o_int_wire(ber_out *o, const uint8_t *wire, size_t size,
         }
     }
     memcpy(c + n, wire + i, size - i);
-    return o_tlv(o, BER_INTEGER, c, n + size - i);
+    return vms_der_tlv(b, VMS_BER_INTEGER, c, n + size - i);
 }
 
-static int o_uint(ber_out *o, uint64_t v)
+int vms_der_uint(vms_buf *b, uint64_t v)
 {
     uint8_t w[8];
 
     vms_put_be64(w, v);
-    return o_int_wire(o, w, 8, false);
+    return vms_der_int(b, w, 8, false);
+}
+
+static int o_tlv(ber_out *o, uint8_t tag, const void *p, size_t n)
+{
+    return vms_der_tlv(&o->buf, tag, p, n) ? o_nomem(o) : 0;
+}
+
+static int o_open(ber_out *o, uint8_t tag)
+{
+    uint8_t h[2] = { tag, 0 };
+    int e;
+
+    if (o->nopen >= VMS_BER_MAX_OPEN) {
+        return vms_error_set(o->v.err, VMS_ELIMIT,
+                             "BER constructions nested deeper than %d",
+                             VMS_BER_MAX_OPEN);
+    }
+    if ((e = o_put(o, h, 2))) {
+        return e;
+    }
+    o->open[o->nopen++] = o->buf.len;
+    return 0;
+}
+
+static int o_close(ber_out *o)
+{
+    size_t at = o->open[--o->nopen], n = o->buf.len - at, k;
+    uint8_t h[9];
+
+    k = vms_der_len(n, h);
+    if (k > 1) {
+        /* grow by k - 1, then move the content up behind the length */
+        if (o_put(o, h, k - 1)) {
+            return VMS_ENOMEM;
+        }
+        memmove(o->buf.data + at + k - 1, o->buf.data + at, n);
+    }
+    memcpy(o->buf.data + at - 1, h, k);
+    return 0;
+}
+
+static int o_int_wire(ber_out *o, const uint8_t *wire, size_t size,
+                      bool is_signed)
+{
+    return vms_der_int(&o->buf, wire, size, is_signed) ? o_nomem(o) : 0;
+}
+
+static int o_uint(ber_out *o, uint64_t v)
+{
+    return vms_der_uint(&o->buf, v) ? o_nomem(o) : 0;
 }
 
 static int o_str(ber_out *o, const char *s)
 {
-    return o_tlv(o, BER_UTF8, s, strlen(s));
+    return o_tlv(o, VMS_BER_UTF8, s, strlen(s));
 }
 
 static level *o_top(ber_out *o)
@@ -214,7 +210,7 @@ static int o_field_begin(ber_out *o, const vms_field *f, bool *wrapped)
     if (!*wrapped) {
         return 0;
     }
-    if ((e = o_open(o, BER_SEQUENCE)) ||
+    if ((e = o_open(o, VMS_BER_SEQUENCE)) ||
         (e = o_str(o, vms_field_vmdesc_name(t->d, f, buf, sizeof(buf)))) ||
         (e = o_str(o, vms_field_type_name(f))) ||
         (e = o_uint(o, f->size))) {
@@ -243,17 +239,17 @@ static int o_value(ber_out *o, const vms_field *f, const void *elem,
         bool b;
         memcpy(&b, elem, sizeof(b));
         tmp[0] = b ? 0xff : 0x00;   /* DER's only TRUE */
-        return o_tlv(o, BER_BOOLEAN, tmp, 1);
+        return o_tlv(o, VMS_BER_BOOLEAN, tmp, 1);
     }
     case VAL_INT:
         vms_leaf_to_wire(f, elem, size, tmp);
         return o_int_wire(o, tmp, size, type_signed(f->type));
     case VAL_OCTETS:
         if (vms_type_is_bytes(f->type)) {
-            return o_tlv(o, BER_OCTETS, elem, size);
+            return o_tlv(o, VMS_BER_OCTETS, elem, size);
         }
         /* bitmap words and doubles: their wire form, a piece at a time */
-        if ((e = o_open(o, BER_OCTETS))) {
+        if ((e = o_open(o, VMS_BER_OCTETS))) {
             return e;
         }
         for (size_t done = 0; done < size;) {
@@ -292,7 +288,7 @@ static int o_null(vms_visitor *v, const vms_field *f)
     int e = o_field_begin(o, f, &wrapped);
 
     if (!e) {
-        e = o_tlv(o, BER_NULL, NULL, 0);
+        e = o_tlv(o, VMS_BER_NULL, NULL, 0);
     }
     return !e && wrapped ? o_close(o) : e;
 }
@@ -305,7 +301,7 @@ static int o_begin_array(vms_visitor *v, const vms_field *f, uint32_t n)
 
     (void)n;
     if (!e) {
-        e = o_open(o, BER_ARRAY);
+        e = o_open(o, VMS_BER_ARRAY);
     }
     return e ? e : o_push(o, o_top(o) ? o_top(o)->d : NULL, true, wrapped);
 }
@@ -339,10 +335,10 @@ static int o_begin_desc(vms_visitor *v, const vms_desc *d,
 
     if (f) {
         if ((e = o_field_begin(o, f, &wrapped)) ||
-            (e = o_open(o, BER_STRUCT))) {
+            (e = o_open(o, VMS_BER_STRUCT))) {
             return e;
         }
-    } else if ((e = o_open(o, BER_SEQUENCE))) {
+    } else if ((e = o_open(o, VMS_BER_SEQUENCE))) {
         return e;
     }
     o->sub_pending = false;
@@ -353,7 +349,7 @@ static int o_begin_desc(vms_visitor *v, const vms_desc *d,
     }
     if ((e = o_str(o, d->name)) ||
         (e = o_uint(o, (uint64_t)(uint32_t)version_id)) ||
-        (e = o_open(o, BER_SEQUENCE))) {
+        (e = o_open(o, VMS_BER_SEQUENCE))) {
         return e;
     }
     return o_push(o, d, false, wrapped);
@@ -371,7 +367,7 @@ static int o_sub_begin(vms_visitor *v, const vms_desc *sub,
     if (t && !t->in_subs) {
         /* the parent's fields end, its subsections begin */
         t->in_subs = true;
-        if ((e = o_close(o)) || (e = o_open(o, BER_SEQUENCE))) {
+        if ((e = o_close(o)) || (e = o_open(o, VMS_BER_SEQUENCE))) {
             return e;
         }
     }
@@ -391,7 +387,7 @@ static int o_end_desc(vms_visitor *v, const vms_desc *d, const vms_field *f)
     if ((e = o_close(o))) {
         return e;
     }
-    if (!t.in_subs && (e = o_tlv(o, BER_SEQUENCE, NULL, 0))) {
+    if (!t.in_subs && (e = o_tlv(o, VMS_BER_SEQUENCE, NULL, 0))) {
         return e;
     }
     if ((e = o_close(o))) {
@@ -441,29 +437,26 @@ vms_visitor *vms_ber_output_new(vms_writer *w, vms_error *err)
 
 typedef struct ber_in {
     vms_visitor v;
-    vms_reader *r;
-    uint64_t end[BER_MAX_OPEN];   /* end offset of each open construction */
-    int nopen;
+    vms_ber_rd rd;
     level lv[BER_MAX_LEVELS];
     int depth;
     bool sub_pending;
-    uint32_t sub_version;
 } ber_in;
 
-static int i_fail(ber_in *in, int code, uint64_t at, const char *fmt, ...)
+int vms_ber_rd_fail(vms_ber_rd *in, int code, uint64_t at, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-static int i_fail(ber_in *in, int code, uint64_t at, const char *fmt, ...)
+int vms_ber_rd_fail(vms_ber_rd *in, int code, uint64_t at, const char *fmt, ...)
 {
     va_list ap;
 
-    vms_error_set_file(in->v.err, vms_reader_name(in->r));
+    vms_error_set_file(in->err, vms_reader_name(in->r));
     va_start(ap, fmt);
-    vms_error_setv_at(in->v.err, code, at, fmt, ap);
+    vms_error_setv_at(in->err, code, at, fmt, ap);
     va_end(ap);
     return code;
 }
 
-static uint64_t i_limit(ber_in *in)
+static uint64_t ber_rd_limit(vms_ber_rd *in)
 {
     int64_t size;
 
@@ -477,14 +470,14 @@ static uint64_t i_limit(ber_in *in)
 static const char *tag_name(uint8_t t)
 {
     switch (t) {
-    case BER_BOOLEAN: return "BOOLEAN";
-    case BER_INTEGER: return "INTEGER";
-    case BER_OCTETS: return "OCTET STRING";
-    case BER_NULL: return "NULL";
-    case BER_UTF8: return "UTF8String";
-    case BER_SEQUENCE: return "SEQUENCE";
-    case BER_STRUCT: return "[0] (struct)";
-    case BER_ARRAY: return "[1] (array)";
+    case VMS_BER_BOOLEAN: return "BOOLEAN";
+    case VMS_BER_INTEGER: return "INTEGER";
+    case VMS_BER_OCTETS: return "OCTET STRING";
+    case VMS_BER_NULL: return "NULL";
+    case VMS_BER_UTF8: return "UTF8String";
+    case VMS_BER_SEQUENCE: return "SEQUENCE";
+    case VMS_BER_STRUCT: return "[0] (struct)";
+    case VMS_BER_ARRAY: return "[1] (array)";
     default: return "an unknown tag";
     }
 }
@@ -493,35 +486,35 @@ static const char *tag_name(uint8_t t)
  * Read a tag and a definite length that fits inside the enclosing
  * construction. want: the tag expected (0: any, returned in *tag).
  */
-static int i_header(ber_in *in, uint8_t want, uint8_t *tag, uint64_t *len)
+int vms_ber_rd_header(vms_ber_rd *in, uint8_t want, uint8_t *tag, uint64_t *len)
 {
-    uint64_t at = vms_reader_offset(in->r), limit = i_limit(in), n = 0;
+    uint64_t at = vms_reader_offset(in->r), limit = ber_rd_limit(in), n = 0;
     uint8_t t, l;
     int e;
 
     if (at >= limit) {
-        return i_fail(in, VMS_EFORMAT, at, "%s expected, but the enclosing "
+        return vms_ber_rd_fail(in, VMS_EFORMAT, at, "%s expected, but the enclosing "
                       "construction ends", want ? tag_name(want) : "a value");
     }
-    if ((e = vms_read_u8(in->r, &t, in->v.err)) ||
-        (e = vms_read_u8(in->r, &l, in->v.err))) {
+    if ((e = vms_read_u8(in->r, &t, in->err)) ||
+        (e = vms_read_u8(in->r, &l, in->err))) {
         return e;
     }
     if (want && t != want) {
-        return i_fail(in, VMS_EFORMAT, at, "%s expected, got %s (0x%02x)",
+        return vms_ber_rd_fail(in, VMS_EFORMAT, at, "%s expected, got %s (0x%02x)",
                       tag_name(want), tag_name(t), t);
     }
     if (l == 0x80) {
-        return i_fail(in, VMS_EFORMAT, at, "indefinite length (not DER)");
+        return vms_ber_rd_fail(in, VMS_EFORMAT, at, "indefinite length (not DER)");
     }
     if (l & 0x80) {
         unsigned k = l & 0x7f;
         if (k > 8) {
-            return i_fail(in, VMS_EFORMAT, at, "length of %u bytes", k);
+            return vms_ber_rd_fail(in, VMS_EFORMAT, at, "length of %u bytes", k);
         }
         for (unsigned i = 0; i < k; i++) {
             uint8_t b;
-            if ((e = vms_read_u8(in->r, &b, in->v.err))) {
+            if ((e = vms_read_u8(in->r, &b, in->err))) {
                 return e;
             }
             n = (n << 8) | b;
@@ -531,7 +524,7 @@ static int i_header(ber_in *in, uint8_t want, uint8_t *tag, uint64_t *len)
     }
     at = vms_reader_offset(in->r);
     if (n > limit - at) {
-        return i_fail(in, VMS_EFORMAT, at - 2, "length %llu runs past the "
+        return vms_ber_rd_fail(in, VMS_EFORMAT, at - 2, "length %llu runs past the "
                       "end of its construction (%llu bytes left)",
                       (unsigned long long)n,
                       (unsigned long long)(limit - at));
@@ -543,51 +536,51 @@ static int i_header(ber_in *in, uint8_t want, uint8_t *tag, uint64_t *len)
     return 0;
 }
 
-static int i_open(ber_in *in, uint8_t want)
+int vms_ber_rd_open(vms_ber_rd *in, uint8_t want)
 {
     uint64_t len;
     int e;
 
-    if (in->nopen >= BER_MAX_OPEN) {
-        return i_fail(in, VMS_ELIMIT, vms_reader_offset(in->r),
-                      "constructions nested deeper than %d", BER_MAX_OPEN);
+    if (in->nopen >= VMS_BER_MAX_OPEN) {
+        return vms_ber_rd_fail(in, VMS_ELIMIT, vms_reader_offset(in->r),
+                      "constructions nested deeper than %d", VMS_BER_MAX_OPEN);
     }
-    if ((e = i_header(in, want, NULL, &len))) {
+    if ((e = vms_ber_rd_header(in, want, NULL, &len))) {
         return e;
     }
     in->end[in->nopen++] = vms_reader_offset(in->r) + len;
     return 0;
 }
 
-static int i_close(ber_in *in, const char *what)
+int vms_ber_rd_close(vms_ber_rd *in, const char *what)
 {
     uint64_t at = vms_reader_offset(in->r), end = in->end[--in->nopen];
 
     if (at != end) {
-        return i_fail(in, VMS_EFORMAT, at, "%llu bytes left over in %s",
+        return vms_ber_rd_fail(in, VMS_EFORMAT, at, "%llu bytes left over in %s",
                       (unsigned long long)(end - at), what);
     }
     return 0;
 }
 
-static int i_str(ber_in *in, char s[256])
+int vms_ber_rd_str(vms_ber_rd *in, char s[256])
 {
     uint64_t at = vms_reader_offset(in->r), len;
-    int e = i_header(in, BER_UTF8, NULL, &len);
+    int e = vms_ber_rd_header(in, VMS_BER_UTF8, NULL, &len);
 
     if (e) {
         return e;
     }
     if (len > 255) {
-        return i_fail(in, VMS_ELIMIT, at, "name of %llu bytes",
+        return vms_ber_rd_fail(in, VMS_ELIMIT, at, "name of %llu bytes",
                       (unsigned long long)len);
     }
-    if ((e = vms_read_bytes(in->r, s, (size_t)len, in->v.err))) {
+    if ((e = vms_read_bytes(in->r, s, (size_t)len, in->err))) {
         return e;
     }
     s[len] = 0;
     if (strlen(s) != len) {
-        return i_fail(in, VMS_EFORMAT, at, "NUL byte in a name");
+        return vms_ber_rd_fail(in, VMS_EFORMAT, at, "NUL byte in a name");
     }
     return 0;
 }
@@ -596,26 +589,26 @@ static int i_str(ber_in *in, char s[256])
  * An INTEGER into size big-endian bytes (two's complement when
  * is_signed); VMS_EFORMAT when the value does not fit.
  */
-static int i_int_wire(ber_in *in, uint8_t *wire, size_t size, bool is_signed)
+int vms_ber_rd_int(vms_ber_rd *in, uint8_t *wire, size_t size, bool is_signed)
 {
     uint64_t at = vms_reader_offset(in->r), len;
     uint8_t c[9], fill;
     size_t i = 0;
-    int e = i_header(in, BER_INTEGER, NULL, &len);
+    int e = vms_ber_rd_header(in, VMS_BER_INTEGER, NULL, &len);
 
     if (e) {
         return e;
     }
     if (len == 0 || len > 9) {
-        return i_fail(in, VMS_EFORMAT, at, "INTEGER of %llu bytes does not "
+        return vms_ber_rd_fail(in, VMS_EFORMAT, at, "INTEGER of %llu bytes does not "
                       "fit %zu", (unsigned long long)len, size);
     }
-    if ((e = vms_read_bytes(in->r, c, (size_t)len, in->v.err))) {
+    if ((e = vms_read_bytes(in->r, c, (size_t)len, in->err))) {
         return e;
     }
     fill = (c[0] & 0x80) ? 0xff : 0x00;
     if (fill && !is_signed) {
-        return i_fail(in, VMS_EFORMAT, at, "negative value for an unsigned "
+        return vms_ber_rd_fail(in, VMS_EFORMAT, at, "negative value for an unsigned "
                       "field");
     }
     /* drop sign bytes the value does not need, then fit it in size */
@@ -624,7 +617,7 @@ static int i_int_wire(ber_in *in, uint8_t *wire, size_t size, bool is_signed)
         i++;
     }
     if (len - i > size) {
-        return i_fail(in, VMS_EFORMAT, at, "value does not fit %zu bytes",
+        return vms_ber_rd_fail(in, VMS_EFORMAT, at, "value does not fit %zu bytes",
                       size);
     }
     memset(wire, fill, size);
@@ -632,15 +625,24 @@ static int i_int_wire(ber_in *in, uint8_t *wire, size_t size, bool is_signed)
     return 0;
 }
 
-static int i_uint(ber_in *in, uint64_t *v)
+int vms_ber_rd_uint(vms_ber_rd *in, uint64_t *v)
 {
     uint8_t w[8];
-    int e = i_int_wire(in, w, 8, false);
+    int e = vms_ber_rd_int(in, w, 8, false);
 
     if (!e) {
         *v = vms_get_be64(w);
     }
     return e;
+}
+
+/* The walk sets v->err per walk: the TLV reader reports there too. */
+static ber_in *in_of(vms_visitor *v)
+{
+    ber_in *in = (ber_in *)v;
+
+    in->rd.err = v->err;
+    return in;
 }
 
 static level *i_top(ber_in *in)
@@ -661,32 +663,32 @@ static int i_field_begin(ber_in *in, const vms_field *f, bool *wrapped)
     if (!*wrapped) {
         return 0;
     }
-    if ((e = i_open(in, BER_SEQUENCE))) {
+    if ((e = vms_ber_rd_open(&in->rd, VMS_BER_SEQUENCE))) {
         return e;
     }
     name = vms_field_vmdesc_name(t->d, f, want, sizeof(want));
-    at = vms_reader_offset(in->r);
-    if ((e = i_str(in, got))) {
+    at = vms_reader_offset(in->rd.r);
+    if ((e = vms_ber_rd_str(&in->rd, got))) {
         return e;
     }
     if (strcmp(got, name) != 0) {
-        return i_fail(in, VMS_EMISMATCH, at, "field \"%s\" where the "
+        return vms_ber_rd_fail(&in->rd, VMS_EMISMATCH, at, "field \"%s\" where the "
                       "description has \"%s\"", got, name);
     }
-    at = vms_reader_offset(in->r);
-    if ((e = i_str(in, got))) {
+    at = vms_reader_offset(in->rd.r);
+    if ((e = vms_ber_rd_str(&in->rd, got))) {
         return e;
     }
     if (strcmp(got, vms_field_type_name(f)) != 0) {
-        return i_fail(in, VMS_EMISMATCH, at, "type \"%s\" where the "
+        return vms_ber_rd_fail(&in->rd, VMS_EMISMATCH, at, "type \"%s\" where the "
                       "description has \"%s\"", got, vms_field_type_name(f));
     }
-    at = vms_reader_offset(in->r);
-    if ((e = i_uint(in, &size))) {
+    at = vms_reader_offset(in->rd.r);
+    if ((e = vms_ber_rd_uint(&in->rd, &size))) {
         return e;
     }
     if (size != f->size) {
-        return i_fail(in, VMS_EMISMATCH, at, "size %llu where the "
+        return vms_ber_rd_fail(&in->rd, VMS_EMISMATCH, at, "size %llu where the "
                       "description has %zu", (unsigned long long)size,
                       f->size);
     }
@@ -696,7 +698,7 @@ static int i_field_begin(ber_in *in, const vms_field *f, bool *wrapped)
 static int i_push(ber_in *in, const vms_desc *d, bool array, bool wrapped)
 {
     if (in->depth >= BER_MAX_LEVELS) {
-        return i_fail(in, VMS_ELIMIT, vms_reader_offset(in->r),
+        return vms_ber_rd_fail(&in->rd, VMS_ELIMIT, vms_reader_offset(in->rd.r),
                       "nested too deeply");
     }
     in->lv[in->depth++] = (level){ .d = d, .array = array,
@@ -706,46 +708,46 @@ static int i_push(ber_in *in, const vms_desc *d, bool array, bool wrapped)
 
 static int i_value(ber_in *in, const vms_field *f, void *elem, size_t size)
 {
-    uint64_t at = vms_reader_offset(in->r), len;
+    uint64_t at = vms_reader_offset(in->rd.r), len;
     uint8_t tmp[8];
     const uint8_t *p;
     int e;
 
     switch (vms_type_is_bytes(f->type) ? VAL_OCTETS : value_kind(f)) {
     case VAL_BOOL:
-        if ((e = i_header(in, BER_BOOLEAN, NULL, &len))) {
+        if ((e = vms_ber_rd_header(&in->rd, VMS_BER_BOOLEAN, NULL, &len))) {
             return e;
         }
         if (len != 1) {
-            return i_fail(in, VMS_EFORMAT, at, "BOOLEAN of %llu bytes",
+            return vms_ber_rd_fail(&in->rd, VMS_EFORMAT, at, "BOOLEAN of %llu bytes",
                           (unsigned long long)len);
         }
-        if ((e = vms_read_u8(in->r, tmp, in->v.err))) {
+        if ((e = vms_read_u8(in->rd.r, tmp, in->v.err))) {
             return e;
         }
         vms_leaf_from_wire(f, tmp, 1, elem);
         return 0;
     case VAL_INT:
-        if ((e = i_int_wire(in, tmp, size, type_signed(f->type)))) {
+        if ((e = vms_ber_rd_int(&in->rd, tmp, size, type_signed(f->type)))) {
             return e;
         }
         vms_leaf_from_wire(f, tmp, size, elem);
         return 0;
     case VAL_OCTETS:
-        if ((e = i_header(in, BER_OCTETS, NULL, &len))) {
+        if ((e = vms_ber_rd_header(&in->rd, VMS_BER_OCTETS, NULL, &len))) {
             return e;
         }
         if (len != size) {
-            return i_fail(in, VMS_EMISMATCH, at, "%llu bytes where the "
+            return vms_ber_rd_fail(&in->rd, VMS_EMISMATCH, at, "%llu bytes where the "
                           "description has %zu", (unsigned long long)len,
                           size);
         }
         if (vms_type_is_bytes(f->type)) {
-            return vms_read_bytes(in->r, elem, size, in->v.err);
+            return vms_read_bytes(in->rd.r, elem, size, in->v.err);
         }
         while (size) {
             size_t k = size < VMS_READER_WINDOW ? size : VMS_READER_WINDOW;
-            if ((e = vms_read_ptr(in->r, k, &p, in->v.err))) {
+            if ((e = vms_read_ptr(in->rd.r, k, &p, in->v.err))) {
                 return e;
             }
             vms_leaf_from_wire(f, p, k, elem);
@@ -760,42 +762,42 @@ static int i_value(ber_in *in, const vms_field *f, void *elem, size_t size)
 static int i_leaf(vms_visitor *v, const vms_field *f, void *elem,
                   size_t size)
 {
-    ber_in *in = (ber_in *)v;
+    ber_in *in = in_of(v);
     bool wrapped;
     int e = i_field_begin(in, f, &wrapped);
 
     if (!e) {
         e = i_value(in, f, elem, size);
     }
-    return !e && wrapped ? i_close(in, "a field") : e;
+    return !e && wrapped ? vms_ber_rd_close(&in->rd, "a field") : e;
 }
 
 static int i_null(vms_visitor *v, const vms_field *f)
 {
-    ber_in *in = (ber_in *)v;
+    ber_in *in = in_of(v);
     uint64_t len;
     bool wrapped;
     int e = i_field_begin(in, f, &wrapped);
 
     if (!e) {
-        uint64_t at = vms_reader_offset(in->r);
-        e = i_header(in, BER_NULL, NULL, &len);
+        uint64_t at = vms_reader_offset(in->rd.r);
+        e = vms_ber_rd_header(&in->rd, VMS_BER_NULL, NULL, &len);
         if (!e && len) {
-            e = i_fail(in, VMS_EFORMAT, at, "NULL with content");
+            e = vms_ber_rd_fail(&in->rd, VMS_EFORMAT, at, "NULL with content");
         }
     }
-    return !e && wrapped ? i_close(in, "a field") : e;
+    return !e && wrapped ? vms_ber_rd_close(&in->rd, "a field") : e;
 }
 
 static int i_begin_array(vms_visitor *v, const vms_field *f, uint32_t n)
 {
-    ber_in *in = (ber_in *)v;
+    ber_in *in = in_of(v);
     bool wrapped;
     int e = i_field_begin(in, f, &wrapped);
 
     (void)n;    /* fewer elements fail at the next read, more at the end */
     if (!e) {
-        e = i_open(in, BER_ARRAY);
+        e = vms_ber_rd_open(&in->rd, VMS_BER_ARRAY);
     }
     return e ? e : i_push(in, i_top(in) ? i_top(in)->d : NULL, true,
                           wrapped);
@@ -803,13 +805,13 @@ static int i_begin_array(vms_visitor *v, const vms_field *f, uint32_t n)
 
 static int i_end_array(vms_visitor *v, const vms_field *f)
 {
-    ber_in *in = (ber_in *)v;
+    ber_in *in = in_of(v);
     level *t = &in->lv[--in->depth];
-    int e = i_close(in, "an array (more elements than the description "
+    int e = vms_ber_rd_close(&in->rd, "an array (more elements than the description "
                     "has)");
 
     (void)f;
-    return !e && t->wrapped ? i_close(in, "a field") : e;
+    return !e && t->wrapped ? vms_ber_rd_close(&in->rd, "a field") : e;
 }
 
 /* SEQUENCE, name and version of a State, name checked against want. */
@@ -820,23 +822,23 @@ static int i_state_head(ber_in *in, uint8_t tag, const char *want,
     uint64_t at, ver;
     int e;
 
-    if ((e = i_open(in, tag))) {
+    if ((e = vms_ber_rd_open(&in->rd, tag))) {
         return e;
     }
-    at = vms_reader_offset(in->r);
-    if ((e = i_str(in, got))) {
+    at = vms_reader_offset(in->rd.r);
+    if ((e = vms_ber_rd_str(&in->rd, got))) {
         return e;
     }
     if (want && strcmp(got, want) != 0) {
-        return i_fail(in, VMS_EMISMATCH, at, "state \"%s\" where the "
+        return vms_ber_rd_fail(&in->rd, VMS_EMISMATCH, at, "state \"%s\" where the "
                       "description has \"%s\"", got, want);
     }
-    at = vms_reader_offset(in->r);
-    if ((e = i_uint(in, &ver))) {
+    at = vms_reader_offset(in->rd.r);
+    if ((e = vms_ber_rd_uint(&in->rd, &ver))) {
         return e;
     }
     if (ver > INT32_MAX) {
-        return i_fail(in, VMS_EVERSION, at, "version %llu out of range",
+        return vms_ber_rd_fail(&in->rd, VMS_EVERSION, at, "version %llu out of range",
                       (unsigned long long)ver);
     }
     *version = (uint32_t)ver;
@@ -846,10 +848,10 @@ static int i_state_head(ber_in *in, uint8_t tag, const char *want,
 static int i_begin_desc(vms_visitor *v, const vms_desc *d,
                         const vms_field *f, int version_id)
 {
-    ber_in *in = (ber_in *)v;
+    ber_in *in = in_of(v);
     bool wrapped = false;
     uint32_t ver;
-    uint64_t at = vms_reader_offset(in->r);
+    uint64_t at = vms_reader_offset(in->rd.r);
     int e;
 
     if (in->sub_pending) {
@@ -858,17 +860,17 @@ static int i_begin_desc(vms_visitor *v, const vms_desc *d,
         if (f && (e = i_field_begin(in, f, &wrapped))) {
             return e;
         }
-        at = vms_reader_offset(in->r);
-        if ((e = i_state_head(in, f ? BER_STRUCT : BER_SEQUENCE, d->name,
+        at = vms_reader_offset(in->rd.r);
+        if ((e = i_state_head(in, f ? VMS_BER_STRUCT : VMS_BER_SEQUENCE, d->name,
                               &ver))) {
             return e;
         }
         if ((int)ver != version_id) {
-            return i_fail(in, VMS_EVERSION, at, "%s: version %u where "
+            return vms_ber_rd_fail(&in->rd, VMS_EVERSION, at, "%s: version %u where "
                           "%d was expected", d->name, ver, version_id);
         }
     }
-    if ((e = i_open(in, BER_SEQUENCE))) {
+    if ((e = vms_ber_rd_open(&in->rd, VMS_BER_SEQUENCE))) {
         return e;
     }
     return i_push(in, d, false, wrapped);
@@ -882,19 +884,19 @@ static int i_to_subs(ber_in *in, level *t)
     if (t->in_subs) {
         return 0;
     }
-    if (vms_reader_offset(in->r) != in->end[in->nopen - 1]) {
+    if (vms_reader_offset(in->rd.r) != in->rd.end[in->rd.nopen - 1]) {
         char name[256];
-        uint64_t at = vms_reader_offset(in->r);
+        uint64_t at = vms_reader_offset(in->rd.r);
         /* name the stray field when it has the Field shape */
-        if (!i_open(in, BER_SEQUENCE) && !i_str(in, name)) {
-            return i_fail(in, VMS_ENOTFOUND, at, "field \"%s\" is not in "
+        if (!vms_ber_rd_open(&in->rd, VMS_BER_SEQUENCE) && !vms_ber_rd_str(&in->rd, name)) {
+            return vms_ber_rd_fail(&in->rd, VMS_ENOTFOUND, at, "field \"%s\" is not in "
                           "the description of \"%s\"", name, t->d->name);
         }
-        return i_fail(in, VMS_EFORMAT, at, "bytes after the last field "
+        return vms_ber_rd_fail(&in->rd, VMS_EFORMAT, at, "bytes after the last field "
                       "of \"%s\"", t->d->name);
     }
     t->in_subs = true;
-    if ((e = i_close(in, "fields")) || (e = i_open(in, BER_SEQUENCE))) {
+    if ((e = vms_ber_rd_close(&in->rd, "fields")) || (e = vms_ber_rd_open(&in->rd, VMS_BER_SEQUENCE))) {
         return e;
     }
     return 0;
@@ -902,7 +904,7 @@ static int i_to_subs(ber_in *in, level *t)
 
 static int i_sub_peek(vms_visitor *v, char name[256])
 {
-    ber_in *in = (ber_in *)v;
+    ber_in *in = in_of(v);
     level *t = i_top(in);
     const uint8_t *p;
     size_t got, hl, nl;
@@ -914,21 +916,21 @@ static int i_sub_peek(vms_visitor *v, char name[256])
     if ((e = i_to_subs(in, t))) {
         return e;
     }
-    if (vms_reader_offset(in->r) >= in->end[in->nopen - 1]) {
+    if (vms_reader_offset(in->rd.r) >= in->rd.end[in->rd.nopen - 1]) {
         return 0;
     }
     /* SEQUENCE header, then the UTF8String name: peek, do not consume */
-    if ((e = vms_read_peek(in->r, 8, &p, &got, v->err))) {
+    if ((e = vms_read_peek(in->rd.r, 8, &p, &got, v->err))) {
         return e;
     }
-    if (got < 2 || p[0] != BER_SEQUENCE) {
+    if (got < 2 || p[0] != VMS_BER_SEQUENCE) {
         return 0;   /* i_end_desc reports what is there */
     }
     hl = (p[1] & 0x80) ? 2u + (p[1] & 0x7f) : 2u;
-    if ((e = vms_read_peek(in->r, hl + 2 + 255, &p, &got, v->err))) {
+    if ((e = vms_read_peek(in->rd.r, hl + 2 + 255, &p, &got, v->err))) {
         return e;
     }
-    if (got < hl + 2 || p[hl] != BER_UTF8 || (p[hl + 1] & 0x80) ||
+    if (got < hl + 2 || p[hl] != VMS_BER_UTF8 || (p[hl + 1] & 0x80) ||
         got < hl + 2 + p[hl + 1]) {
         return 0;
     }
@@ -941,8 +943,8 @@ static int i_sub_peek(vms_visitor *v, char name[256])
 static int i_sub_begin(vms_visitor *v, const vms_desc *sub,
                        uint32_t *version_id)
 {
-    ber_in *in = (ber_in *)v;
-    int e = i_state_head(in, BER_SEQUENCE, sub->name, version_id);
+    ber_in *in = in_of(v);
+    int e = i_state_head(in, VMS_BER_SEQUENCE, sub->name, version_id);
 
     if (!e) {
         in->sub_pending = true;
@@ -959,7 +961,7 @@ static int i_sub_end(vms_visitor *v, const vms_desc *sub)
 
 static int i_end_desc(vms_visitor *v, const vms_desc *d, const vms_field *f)
 {
-    ber_in *in = (ber_in *)v;
+    ber_in *in = in_of(v);
     level *t = i_top(in);
     uint64_t at;
     char name[256];
@@ -969,26 +971,26 @@ static int i_end_desc(vms_visitor *v, const vms_desc *d, const vms_field *f)
     if ((e = i_to_subs(in, t))) {
         return e;
     }
-    at = vms_reader_offset(in->r);
-    if (at != in->end[in->nopen - 1]) {
+    at = vms_reader_offset(in->rd.r);
+    if (at != in->rd.end[in->rd.nopen - 1]) {
         /* the walk stopped at a subsection that is not one of d's */
         if (i_sub_peek(v, name) == 1) {
-            return i_fail(in, VMS_ENOTFOUND, at, "subsection \"%s\" is "
+            return vms_ber_rd_fail(&in->rd, VMS_ENOTFOUND, at, "subsection \"%s\" is "
                           "not one of \"%s\"", name, d->name);
         }
-        return i_fail(in, VMS_EFORMAT, at, "bytes after the last "
+        return vms_ber_rd_fail(&in->rd, VMS_EFORMAT, at, "bytes after the last "
                       "subsection of \"%s\"", d->name);
     }
     in->depth--;
-    if ((e = i_close(in, "subsections")) || (e = i_close(in, "a state"))) {
+    if ((e = vms_ber_rd_close(&in->rd, "subsections")) || (e = vms_ber_rd_close(&in->rd, "a state"))) {
         return e;
     }
-    return t->wrapped ? i_close(in, "a field") : 0;
+    return t->wrapped ? vms_ber_rd_close(&in->rd, "a field") : 0;
 }
 
 static uint64_t i_offset(vms_visitor *v)
 {
-    return vms_reader_offset(((ber_in *)v)->r);
+    return vms_reader_offset(((ber_in *)v)->rd.r);
 }
 
 static const vms_visit_ops ber_in_ops = {
@@ -1011,7 +1013,7 @@ vms_visitor *vms_ber_input_new(vms_reader *r, vms_error *err)
                                              err);
 
     if (in) {
-        in->r = r;
+        in->rd.r = r;
     }
     return in ? &in->v : NULL;
 }
@@ -1028,12 +1030,12 @@ int vms_ber_peek_state(vms_reader *r, char name[256], uint32_t *version_id,
     if ((e = vms_read_peek(r, 2 + 8 + 2 + 255 + 2 + 9, &p, &got, err))) {
         return e;
     }
-    if (got < 2 || p[0] != BER_SEQUENCE || p[1] == 0x80 ||
+    if (got < 2 || p[0] != VMS_BER_SEQUENCE || p[1] == 0x80 ||
         (p[1] & 0x7f) > 8) {
         goto bad;
     }
     i = (p[1] & 0x80) ? 2u + (p[1] & 0x7f) : 2u;
-    if (got < i + 2 || p[i] != BER_UTF8 || (p[i + 1] & 0x80)) {
+    if (got < i + 2 || p[i] != VMS_BER_UTF8 || (p[i + 1] & 0x80)) {
         goto bad;
     }
     nl = p[i + 1];
@@ -1045,7 +1047,7 @@ int vms_ber_peek_state(vms_reader *r, char name[256], uint32_t *version_id,
     name[nl] = 0;
     i += nl;
     vl = p[i + 1];
-    if (p[i] != BER_INTEGER || vl < 1 || vl > 5 || got < i + 2 + vl ||
+    if (p[i] != VMS_BER_INTEGER || vl < 1 || vl > 5 || got < i + 2 + vl ||
         (p[i + 2] & 0x80)) {
         goto bad;
     }
