@@ -1031,7 +1031,7 @@ int vms_ber_peek_state(vms_reader *r, char name[256], uint32_t *version_id,
         return e;
     }
     if (got < 2 || p[0] != VMS_BER_SEQUENCE || p[1] == 0x80 ||
-        (p[1] & 0x7f) > 8) {
+        ((p[1] & 0x80) && (p[1] & 0x7f) > 8)) {
         goto bad;
     }
     i = (p[1] & 0x80) ? 2u + (p[1] & 0x7f) : 2u;
