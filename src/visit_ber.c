@@ -50,6 +50,50 @@ static bool type_signed(vms_type t)
            t == VMS_TYPE_INT32_LE || t == VMS_TYPE_TIMER;
 }
 
+/*
+ * Leaves of a description built from a vmdesc are untyped bytes (RAW)
+ * with QEMU's type name: those names that are integers or bools on the
+ * wire, at their size, are encoded as such, so that a real stream's
+ * device reads as well as a C-described one.
+ */
+static const struct {
+    const char *name;
+    uint8_t size;
+    uint8_t kind;
+    bool is_signed;
+} raw_types[] = {
+    { "bool", 1, VAL_BOOL, false },
+    { "int8", 1, VAL_INT, true }, { "int16", 2, VAL_INT, true },
+    { "int32", 4, VAL_INT, true }, { "int64", 8, VAL_INT, true },
+    { "uint8", 1, VAL_INT, false }, { "uint16", 2, VAL_INT, false },
+    { "uint32", 4, VAL_INT, false }, { "uint64", 8, VAL_INT, false },
+    { "int8 equal", 1, VAL_INT, true }, { "int16 equal", 2, VAL_INT, true },
+    { "int32 equal", 4, VAL_INT, true }, { "int64 equal", 8, VAL_INT, true },
+    { "uint8 equal", 1, VAL_INT, false },
+    { "uint16 equal", 2, VAL_INT, false },
+    { "uint32 equal", 4, VAL_INT, false },
+    { "uint64 equal", 8, VAL_INT, false },
+    { "int32 le", 4, VAL_INT, true }, { "timer", 8, VAL_INT, true },
+};
+
+/* How a leaf is encoded; *raw when elem holds its wire bytes. */
+static val_kind leaf_kind(const vms_field *f, size_t size, bool *is_signed,
+                          bool *raw)
+{
+    *raw = vms_type_is_bytes(f->type);
+    *is_signed = type_signed(f->type);
+    if (f->type == VMS_TYPE_RAW && f->type_name) {
+        for (size_t i = 0; i < VMS_ARRAY_SIZE(raw_types); i++) {
+            if (raw_types[i].size == size &&
+                strcmp(raw_types[i].name, f->type_name) == 0) {
+                *is_signed = raw_types[i].is_signed;
+                return (val_kind)raw_types[i].kind;
+            }
+        }
+    }
+    return *raw ? VAL_OCTETS : value_kind(f);
+}
+
 /* One level of the walk: a State (fields, then subsections) or an array. */
 typedef struct level {
     const vms_desc *d;      /* the State's description (arrays: parent's) */
@@ -64,7 +108,7 @@ typedef struct ber_out {
     vms_visitor v;
     vms_writer *w;
     vms_buf buf;
-    size_t open[VMS_BER_MAX_OPEN];  /* content start of each open construction */
+    size_t open[VMS_BER_MAX_OPEN];  /* content start of each open one */
     int nopen;
     level lv[BER_MAX_LEVELS];
     int depth;
@@ -232,20 +276,28 @@ static int o_value(ber_out *o, const vms_field *f, const void *elem,
                    size_t size)
 {
     uint8_t tmp[8];
+    bool is_signed, raw;
     int e;
 
-    switch (vms_type_is_bytes(f->type) ? VAL_OCTETS : value_kind(f)) {
+    switch (leaf_kind(f, size, &is_signed, &raw)) {
     case VAL_BOOL: {
         bool b;
+        if (raw && *(const uint8_t *)elem > 1) {
+            /* not a bool QEMU writes: its byte, as it is */
+            return o_tlv(o, VMS_BER_OCTETS, elem, 1);
+        }
         memcpy(&b, elem, sizeof(b));
         tmp[0] = b ? 0xff : 0x00;   /* DER's only TRUE */
         return o_tlv(o, VMS_BER_BOOLEAN, tmp, 1);
     }
     case VAL_INT:
+        if (raw) {
+            return o_int_wire(o, elem, size, is_signed);
+        }
         vms_leaf_to_wire(f, elem, size, tmp);
-        return o_int_wire(o, tmp, size, type_signed(f->type));
+        return o_int_wire(o, tmp, size, is_signed);
     case VAL_OCTETS:
-        if (vms_type_is_bytes(f->type)) {
+        if (raw) {
             return o_tlv(o, VMS_BER_OCTETS, elem, size);
         }
         /* bitmap words and doubles: their wire form, a piece at a time */
@@ -493,24 +545,28 @@ int vms_ber_rd_header(vms_ber_rd *in, uint8_t want, uint8_t *tag, uint64_t *len)
     int e;
 
     if (at >= limit) {
-        return vms_ber_rd_fail(in, VMS_EFORMAT, at, "%s expected, but the enclosing "
-                      "construction ends", want ? tag_name(want) : "a value");
+        return vms_ber_rd_fail(in, VMS_EFORMAT, at, "%s expected, but the "
+                               "enclosing construction ends",
+                               want ? tag_name(want) : "a value");
     }
     if ((e = vms_read_u8(in->r, &t, in->err)) ||
         (e = vms_read_u8(in->r, &l, in->err))) {
         return e;
     }
     if (want && t != want) {
-        return vms_ber_rd_fail(in, VMS_EFORMAT, at, "%s expected, got %s (0x%02x)",
-                      tag_name(want), tag_name(t), t);
+        return vms_ber_rd_fail(in, VMS_EFORMAT, at,
+                               "%s expected, got %s (0x%02x)",
+                               tag_name(want), tag_name(t), t);
     }
     if (l == 0x80) {
-        return vms_ber_rd_fail(in, VMS_EFORMAT, at, "indefinite length (not DER)");
+        return vms_ber_rd_fail(in, VMS_EFORMAT, at,
+                               "indefinite length (not DER)");
     }
     if (l & 0x80) {
         unsigned k = l & 0x7f;
         if (k > 8) {
-            return vms_ber_rd_fail(in, VMS_EFORMAT, at, "length of %u bytes", k);
+            return vms_ber_rd_fail(in, VMS_EFORMAT, at, "length of %u bytes",
+                                   k);
         }
         for (unsigned i = 0; i < k; i++) {
             uint8_t b;
@@ -524,10 +580,10 @@ int vms_ber_rd_header(vms_ber_rd *in, uint8_t want, uint8_t *tag, uint64_t *len)
     }
     at = vms_reader_offset(in->r);
     if (n > limit - at) {
-        return vms_ber_rd_fail(in, VMS_EFORMAT, at - 2, "length %llu runs past the "
-                      "end of its construction (%llu bytes left)",
-                      (unsigned long long)n,
-                      (unsigned long long)(limit - at));
+        return vms_ber_rd_fail(in, VMS_EFORMAT, at - 2, "length %llu runs "
+                               "past the end of its construction (%llu bytes "
+                               "left)", (unsigned long long)n,
+                               (unsigned long long)(limit - at));
     }
     if (tag) {
         *tag = t;
@@ -557,8 +613,9 @@ int vms_ber_rd_close(vms_ber_rd *in, const char *what)
     uint64_t at = vms_reader_offset(in->r), end = in->end[--in->nopen];
 
     if (at != end) {
-        return vms_ber_rd_fail(in, VMS_EFORMAT, at, "%llu bytes left over in %s",
-                      (unsigned long long)(end - at), what);
+        return vms_ber_rd_fail(in, VMS_EFORMAT, at,
+                               "%llu bytes left over in %s",
+                               (unsigned long long)(end - at), what);
     }
     return 0;
 }
@@ -600,16 +657,17 @@ int vms_ber_rd_int(vms_ber_rd *in, uint8_t *wire, size_t size, bool is_signed)
         return e;
     }
     if (len == 0 || len > 9) {
-        return vms_ber_rd_fail(in, VMS_EFORMAT, at, "INTEGER of %llu bytes does not "
-                      "fit %zu", (unsigned long long)len, size);
+        return vms_ber_rd_fail(in, VMS_EFORMAT, at,
+                               "INTEGER of %llu bytes does not fit %zu",
+                               (unsigned long long)len, size);
     }
     if ((e = vms_read_bytes(in->r, c, (size_t)len, in->err))) {
         return e;
     }
     fill = (c[0] & 0x80) ? 0xff : 0x00;
     if (fill && !is_signed) {
-        return vms_ber_rd_fail(in, VMS_EFORMAT, at, "negative value for an unsigned "
-                      "field");
+        return vms_ber_rd_fail(in, VMS_EFORMAT, at,
+                               "negative value for an unsigned field");
     }
     /* drop sign bytes the value does not need, then fit it in size */
     while (i + 1 < len && c[i] == fill &&
@@ -617,8 +675,8 @@ int vms_ber_rd_int(vms_ber_rd *in, uint8_t *wire, size_t size, bool is_signed)
         i++;
     }
     if (len - i > size) {
-        return vms_ber_rd_fail(in, VMS_EFORMAT, at, "value does not fit %zu bytes",
-                      size);
+        return vms_ber_rd_fail(in, VMS_EFORMAT, at,
+                               "value does not fit %zu bytes", size);
     }
     memset(wire, fill, size);
     memcpy(wire + size - (len - i), c + i, len - i);
@@ -672,25 +730,26 @@ static int i_field_begin(ber_in *in, const vms_field *f, bool *wrapped)
         return e;
     }
     if (strcmp(got, name) != 0) {
-        return vms_ber_rd_fail(&in->rd, VMS_EMISMATCH, at, "field \"%s\" where the "
-                      "description has \"%s\"", got, name);
+        return vms_ber_rd_fail(&in->rd, VMS_EMISMATCH, at, "field \"%s\" "
+                               "where the description has \"%s\"", got, name);
     }
     at = vms_reader_offset(in->rd.r);
     if ((e = vms_ber_rd_str(&in->rd, got))) {
         return e;
     }
     if (strcmp(got, vms_field_type_name(f)) != 0) {
-        return vms_ber_rd_fail(&in->rd, VMS_EMISMATCH, at, "type \"%s\" where the "
-                      "description has \"%s\"", got, vms_field_type_name(f));
+        return vms_ber_rd_fail(&in->rd, VMS_EMISMATCH, at,
+                               "type \"%s\" where the description has \"%s\"",
+                               got, vms_field_type_name(f));
     }
     at = vms_reader_offset(in->rd.r);
     if ((e = vms_ber_rd_uint(&in->rd, &size))) {
         return e;
     }
     if (size != f->size) {
-        return vms_ber_rd_fail(&in->rd, VMS_EMISMATCH, at, "size %llu where the "
-                      "description has %zu", (unsigned long long)size,
-                      f->size);
+        return vms_ber_rd_fail(&in->rd, VMS_EMISMATCH, at,
+                               "size %llu where the description has %zu",
+                               (unsigned long long)size, f->size);
     }
     return 0;
 }
@@ -711,38 +770,50 @@ static int i_value(ber_in *in, const vms_field *f, void *elem, size_t size)
     uint64_t at = vms_reader_offset(in->rd.r), len;
     uint8_t tmp[8];
     const uint8_t *p;
+    bool is_signed, raw;
+    size_t got;
     int e;
 
-    switch (vms_type_is_bytes(f->type) ? VAL_OCTETS : value_kind(f)) {
+    switch (leaf_kind(f, size, &is_signed, &raw)) {
     case VAL_BOOL:
+        if (raw && !vms_read_peek(in->rd.r, 1, &p, &got, in->v.err) &&
+            got && p[0] == VMS_BER_OCTETS) {
+            goto octets;    /* a byte other than 0 and 1 */
+        }
         if ((e = vms_ber_rd_header(&in->rd, VMS_BER_BOOLEAN, NULL, &len))) {
             return e;
         }
         if (len != 1) {
-            return vms_ber_rd_fail(&in->rd, VMS_EFORMAT, at, "BOOLEAN of %llu bytes",
-                          (unsigned long long)len);
+            return vms_ber_rd_fail(&in->rd, VMS_EFORMAT, at,
+                                   "BOOLEAN of %llu bytes",
+                                   (unsigned long long)len);
         }
         if ((e = vms_read_u8(in->rd.r, tmp, in->v.err))) {
             return e;
         }
+        tmp[0] = tmp[0] != 0;   /* TRUE is 0xff in DER, 1 on the wire */
         vms_leaf_from_wire(f, tmp, 1, elem);
         return 0;
     case VAL_INT:
-        if ((e = vms_ber_rd_int(&in->rd, tmp, size, type_signed(f->type)))) {
+        if (raw) {
+            return vms_ber_rd_int(&in->rd, elem, size, is_signed);
+        }
+        if ((e = vms_ber_rd_int(&in->rd, tmp, size, is_signed))) {
             return e;
         }
         vms_leaf_from_wire(f, tmp, size, elem);
         return 0;
     case VAL_OCTETS:
+    octets:
         if ((e = vms_ber_rd_header(&in->rd, VMS_BER_OCTETS, NULL, &len))) {
             return e;
         }
         if (len != size) {
-            return vms_ber_rd_fail(&in->rd, VMS_EMISMATCH, at, "%llu bytes where the "
-                          "description has %zu", (unsigned long long)len,
-                          size);
+            return vms_ber_rd_fail(&in->rd, VMS_EMISMATCH, at,
+                                   "%llu bytes where the description has %zu",
+                                   (unsigned long long)len, size);
         }
-        if (vms_type_is_bytes(f->type)) {
+        if (raw) {
             return vms_read_bytes(in->rd.r, elem, size, in->v.err);
         }
         while (size) {
@@ -807,8 +878,8 @@ static int i_end_array(vms_visitor *v, const vms_field *f)
 {
     ber_in *in = in_of(v);
     level *t = &in->lv[--in->depth];
-    int e = vms_ber_rd_close(&in->rd, "an array (more elements than the description "
-                    "has)");
+    int e = vms_ber_rd_close(&in->rd, "an array (more elements than the "
+                             "description has)");
 
     (void)f;
     return !e && t->wrapped ? vms_ber_rd_close(&in->rd, "a field") : e;
@@ -830,16 +901,17 @@ static int i_state_head(ber_in *in, uint8_t tag, const char *want,
         return e;
     }
     if (want && strcmp(got, want) != 0) {
-        return vms_ber_rd_fail(&in->rd, VMS_EMISMATCH, at, "state \"%s\" where the "
-                      "description has \"%s\"", got, want);
+        return vms_ber_rd_fail(&in->rd, VMS_EMISMATCH, at, "state \"%s\" "
+                               "where the description has \"%s\"", got, want);
     }
     at = vms_reader_offset(in->rd.r);
     if ((e = vms_ber_rd_uint(&in->rd, &ver))) {
         return e;
     }
     if (ver > INT32_MAX) {
-        return vms_ber_rd_fail(&in->rd, VMS_EVERSION, at, "version %llu out of range",
-                      (unsigned long long)ver);
+        return vms_ber_rd_fail(&in->rd, VMS_EVERSION, at,
+                               "version %llu out of range",
+                               (unsigned long long)ver);
     }
     *version = (uint32_t)ver;
     return 0;
@@ -861,13 +933,14 @@ static int i_begin_desc(vms_visitor *v, const vms_desc *d,
             return e;
         }
         at = vms_reader_offset(in->rd.r);
-        if ((e = i_state_head(in, f ? VMS_BER_STRUCT : VMS_BER_SEQUENCE, d->name,
-                              &ver))) {
+        if ((e = i_state_head(in, f ? VMS_BER_STRUCT : VMS_BER_SEQUENCE,
+                              d->name, &ver))) {
             return e;
         }
         if ((int)ver != version_id) {
-            return vms_ber_rd_fail(&in->rd, VMS_EVERSION, at, "%s: version %u where "
-                          "%d was expected", d->name, ver, version_id);
+            return vms_ber_rd_fail(&in->rd, VMS_EVERSION, at,
+                                   "%s: version %u where %d was expected",
+                                   d->name, ver, version_id);
         }
     }
     if ((e = vms_ber_rd_open(&in->rd, VMS_BER_SEQUENCE))) {
@@ -888,15 +961,19 @@ static int i_to_subs(ber_in *in, level *t)
         char name[256];
         uint64_t at = vms_reader_offset(in->rd.r);
         /* name the stray field when it has the Field shape */
-        if (!vms_ber_rd_open(&in->rd, VMS_BER_SEQUENCE) && !vms_ber_rd_str(&in->rd, name)) {
-            return vms_ber_rd_fail(&in->rd, VMS_ENOTFOUND, at, "field \"%s\" is not in "
-                          "the description of \"%s\"", name, t->d->name);
+        if (!vms_ber_rd_open(&in->rd, VMS_BER_SEQUENCE) &&
+            !vms_ber_rd_str(&in->rd, name)) {
+            return vms_ber_rd_fail(&in->rd, VMS_ENOTFOUND, at, "field \"%s\" "
+                                   "is not in the description of \"%s\"",
+                                   name, t->d->name);
         }
-        return vms_ber_rd_fail(&in->rd, VMS_EFORMAT, at, "bytes after the last field "
-                      "of \"%s\"", t->d->name);
+        return vms_ber_rd_fail(&in->rd, VMS_EFORMAT, at,
+                               "bytes after the last field of \"%s\"",
+                               t->d->name);
     }
     t->in_subs = true;
-    if ((e = vms_ber_rd_close(&in->rd, "fields")) || (e = vms_ber_rd_open(&in->rd, VMS_BER_SEQUENCE))) {
+    if ((e = vms_ber_rd_close(&in->rd, "fields")) ||
+        (e = vms_ber_rd_open(&in->rd, VMS_BER_SEQUENCE))) {
         return e;
     }
     return 0;
@@ -975,14 +1052,16 @@ static int i_end_desc(vms_visitor *v, const vms_desc *d, const vms_field *f)
     if (at != in->rd.end[in->rd.nopen - 1]) {
         /* the walk stopped at a subsection that is not one of d's */
         if (i_sub_peek(v, name) == 1) {
-            return vms_ber_rd_fail(&in->rd, VMS_ENOTFOUND, at, "subsection \"%s\" is "
-                          "not one of \"%s\"", name, d->name);
+            return vms_ber_rd_fail(&in->rd, VMS_ENOTFOUND, at,
+                                   "subsection \"%s\" is not one of \"%s\"",
+                                   name, d->name);
         }
         return vms_ber_rd_fail(&in->rd, VMS_EFORMAT, at, "bytes after the last "
                       "subsection of \"%s\"", d->name);
     }
     in->depth--;
-    if ((e = vms_ber_rd_close(&in->rd, "subsections")) || (e = vms_ber_rd_close(&in->rd, "a state"))) {
+    if ((e = vms_ber_rd_close(&in->rd, "subsections")) ||
+        (e = vms_ber_rd_close(&in->rd, "a state"))) {
         return e;
     }
     return t->wrapped ? vms_ber_rd_close(&in->rd, "a field") : 0;
