@@ -339,8 +339,8 @@ static int mem_size(vms_ram *ram, vms_stream *s, uint64_t total,
                                  err))) {
             return e;
         }
-        vms_ram_entry ent = { (unsigned)b, ram->blocks[b].name, length,
-                              mr_addr, 0, 0 };
+        vms_ram_entry ent = { ram->o.page_size, (unsigned)b,
+                              ram->blocks[b].name, length, mr_addr, 0, 0 };
         if (ram->o.mapped_ram) {
             ent.mapped_off = vms_stream_offset(s);
             if ((e = mapped_ram_block(ram, s, (unsigned)b, err))) {

@@ -47,6 +47,13 @@ enum vms_unpack_body {
     VMS_BODY_DEVICE,
     VMS_BODY_RAM,
     VMS_BODY_RAW,
+    /*
+     * Everything from this record's first byte to the end of the input:
+     * a device section that can be neither decoded nor bounded (a stream
+     * without vmdesc and without footers, as machine types before 2.3
+     * write) leaves no way to find where it ends.
+     */
+    VMS_BODY_TAIL,
 };
 
 /* One record of the model. Pointers are valid during the callback only. */
@@ -80,6 +87,8 @@ typedef struct vms_unpack_ops {
      * item of the section chunk that holds them. May be NULL.
      */
     const vms_ram_sink *ram;
+    /* Before the first RAM callback: the page size the decoder uses. */
+    int (*ram_begin)(void *opaque, uint32_t page_size, vms_error *err);
 } vms_unpack_ops;
 
 /*

@@ -52,6 +52,7 @@ typedef struct vms_ram_record {
 
 /* One block of a MEM_SIZE record, in the order sent. */
 typedef struct vms_ram_entry {
+    uint32_t page_size;       /* the decoder's target page size */
     unsigned idx;
     const char *name;
     uint64_t length;
