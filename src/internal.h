@@ -47,15 +47,6 @@ static inline void vms_put_be64(uint8_t *p, uint64_t v)
 
 /* Two lower-case hex digits per byte, one space between: 3n-1 chars. */
 extern const char vms_hex_digits[16];
-/* The value of one hex digit (either case), -1 for other characters. */
-static inline int vms_hex_value(int c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    c |= 0x20;
-    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
 
 #define VMS_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -20,6 +20,7 @@
 #include "vmdesc.h"
 #include "analyze.h"
 #include "pack.h"
+#include "convert.h"
 /* @HEADERS@ -- one include per concept header, added as they land */
 
 #endif

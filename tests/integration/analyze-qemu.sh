@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Streams made now by Debian's QEMU 7.2 (see ../shared/testdata/README.md),
-# decoded by vmstate analyze: every machine and capability we claim, exit
-# 0 with valid JSON, and a RAM oracle: a random blob loaded into guest RAM
-# comes back byte for byte from -x, for plain, compress and XBZRLE streams.
+# decoded by vmstate analyze and converted by vmstate convert: every
+# machine and capability we claim, exit 0 with valid JSON, wire -> BER /
+# JSON -> wire byte-identical, and a RAM oracle: a random blob loaded into
+# guest RAM comes back byte for byte from -x, for plain, compress and
+# XBZRLE streams.
 . "$(dirname "$0")/tap.sh"
+. "$(dirname "$0")/convert-lib.sh"
 set -u
 [ "${VMS_QEMU_TESTS:-1}" = 1 ] || skip_all "QEMU tests disabled"
 command -v qemu-system-x86_64 >/dev/null || skip_all "qemu-system-x86_64 missing"
@@ -39,7 +42,8 @@ mkstream() {
 }
 MIG() { echo "stop;migrate \"exec:cat > $tmp/$1.mig\";WAITMIG;quit"; }
 
-# decodes NAME: -d state exits 0 with valid JSON, and -x works.
+# decodes NAME: -d state exits 0 with valid JSON, and -x works; vmstate
+# convert takes it to BER and JSON and back byte for byte.
 decodes() {
     local name=$1
     if ! [ -s "$tmp/$name.mig" ]; then
@@ -63,6 +67,7 @@ decodes() {
         not_ok "$name: -x exits 0"
         sed 's/^/# /' "$tmp/err" | head -5
     fi
+    converts "$name" "$tmp/$name.mig"
 }
 
 # memory NAME: -m exits 0 with valid JSON holding a memory object.
@@ -119,6 +124,7 @@ decodes blk
 check "blk: the block section is decoded" grep -q '"block (' "$tmp/blk.json"
 
 mkstream old "$(MIG old)" qemu-system-x86_64 -M pc-i440fx-2.0 -m 64
+converts old "$tmp/old.mig"
 # The same machine with its description turned back on gives the --desc.
 mkstream olddesc "$(MIG olddesc)" qemu-system-x86_64 \
     -M pc-i440fx-2.0,suppress-vmdesc=off -m 64
