@@ -505,7 +505,7 @@ static void test_real_sections(void **state)
     char dir[1024];
     struct dirent *de;
     unsigned streams = 0, devices = 0;
-    DIR *dp;
+    DIR *dp = NULL;
 
     (void)state;
     snprintf(dir, sizeof(dir), "%s/testdata/streams", shared ? shared : "");

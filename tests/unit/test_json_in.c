@@ -435,7 +435,7 @@ static void real_streams_round_trip(void **state)
     char dir[1024];
     struct dirent *de;
     unsigned devices = 0, streams = 0;
-    DIR *dp;
+    DIR *dp = NULL;
 
     (void)state;
     snprintf(dir, sizeof(dir), "%s/testdata/streams", shared ? shared : "");
