@@ -2,15 +2,15 @@
 # Subcommands and options are listed here once; tests/integration check
 # them against "vmstate help" so that the two cannot drift apart.
 
-_vmstate_commands="analyze check convert demo help pack unpack"
+_vmstate_commands="analyze check convert demo unpack pack help"
 
 _vmstate_options() {
     case $1 in
         check) echo "-s --src -d --dest -r --reverse --format -h --help" ;;
         analyze) echo "-f --file -d --dump -m --memory -x --extract -C --directory --desc --progress -h --help" ;;
         convert) echo "-t --to -f --force -h --help" ;;
-        pack|unpack) echo "-f --force -h --help" ;;
         demo) echo "--version --stream --dump --state --ram --seed --force -h --help" ;;
+        unpack|pack) echo "-f --force -h --help" ;;
         help) echo "$_vmstate_commands" ;;
         *) echo "-h --help -V --version" ;;
     esac
