@@ -150,8 +150,9 @@ static int device_body(reader *r, const vms_record *rec, vms_unpack_item *it,
         !(e = vms_walk(out, d, *state, 0, &scratch)) &&
         !(e = vms_writer_flush(wo, &scratch)) &&
         !(e = vms_writer_flush(wa, &scratch))) {
+        /* an empty section leaves both buffers NULL: no memcmp then */
         ok = orig.len == again.len &&
-             memcmp(orig.data, again.data, orig.len) == 0;
+             (!orig.len || memcmp(orig.data, again.data, orig.len) == 0);
     }
     vms_visitor_free(out);
     if (wo) {
