@@ -120,4 +120,32 @@ sed 's/"imr": "0xb8"/"imr": "0x1b8"/' "$tmp/d.json" >"$tmp/range.json"
 bad "JSON: a value out of range" "$tmp/range.json" "range.json: .*imr"
 head -c 3000 "$tmp/d.json" >"$tmp/cut.json"
 bad "JSON: truncated" "$tmp/cut.json" "cut.json: offset 0x"
+# Mutated documents: refused or converted, never a crash, never a file left
+# behind on refusal.
+python3 - "$tmp/d.der" "$tmp/mut" <<'PY'
+import os, random, sys
+d = open(sys.argv[1], "rb").read()
+os.mkdir(sys.argv[2])
+rng = random.Random(1)
+for n in range(150):
+    b = bytearray(d)
+    for _ in range(rng.choice((1, 1, 2, 4))):
+        i = rng.randrange(min(len(b), 4096) if n % 2 else len(b))
+        b[i] = rng.randrange(256)
+    if n % 10 == 0:
+        b = b[:rng.randrange(len(b))]
+    open(os.path.join(sys.argv[2], "m%03d.der" % n), "wb").write(b)
+PY
+crashes=0 leftovers=0
+for m in "$tmp"/mut/m*.der; do
+    "$V" convert "$m" "$tmp/mut/out" --to wire --force 2>/dev/null
+    rc=$?
+    [ "$rc" -le 1 ] || crashes=$((crashes + 1))
+    [ "$rc" = 0 ] || [ ! -e "$tmp/mut/out" ] || leftovers=$((leftovers + 1))
+    rm -f "$tmp/mut/out"
+done
+same "150 mutated BER documents: no crash" 0 "$crashes"
+same "150 mutated BER documents: nothing left on refusal" 0 "$leftovers"
+check "no temporary file left in the output directory" \
+    test -z "$(ls -A "$tmp/mut" | grep -v '^m[0-9]*\.der$')"
 done_testing
