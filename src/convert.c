@@ -842,7 +842,7 @@ typedef struct jsrc {
     /* the record being read */
     char kind[16], type[8];
     vms_unpack_item it;
-    bool have_ids[4], have_footer, have_bytes, have_records;
+    bool have_ids[4], have_footer, have_bytes, have_records, have_vmdesc;
     /* a state being built */
     json_t *tree, *stack[JSON_MAX_DEPTH];
     int tn;                     /* open containers of the tree */
@@ -1133,16 +1133,20 @@ static int js_string(void *ctx, const unsigned char *s, size_t n)
                : js_fail(j, VMS_EFORMAT, "not a vmstate-stream document");
     }
     if (j->depth == 1 && strcmp(j->top_key, "vmdesc") == 0) {
-        if (n > VMDESC_MAX || c->vmdesc) {
+        if (n > VMDESC_MAX || j->have_vmdesc) {
             return js_fail(j, VMS_ELIMIT, "a second or too large vmdesc");
         }
+        j->have_vmdesc = true;
+        /* a second pass (BER output) reads it again */
+        free(c->vmdesc);
         if (!(c->vmdesc = malloc(n + 1))) {
             return js_fail(j, VMS_ENOMEM, "out of memory");
         }
         memcpy(c->vmdesc, s, n);
         c->vmdesc[n] = 0;
         c->vmdesc_len = n;
-        if (vms_vmdesc_parse(c->vmdesc, n, c->in, &c->vd, c->err)) {
+        if (!c->vd &&
+            vms_vmdesc_parse(c->vmdesc, n, c->in, &c->vd, c->err)) {
             j->code = c->err ? c->err->code : VMS_EFORMAT;
             return 0;
         }

@@ -31,6 +31,30 @@ for ver in 1 2; do
     done
 done
 
+# Between the document encodings too: BER <-> JSON, and each to itself,
+# give the same documents, and the stream at the end.
+chain() {
+    local name=$1 mig=$2
+    local a=$tmp/ch.a b=$tmp/ch.b
+    if "$V" convert "$mig" "$a.der" --to ber --force &&
+       "$V" convert "$a.der" "$a.json" --to json --force &&
+       "$V" convert "$a.json" "$b.der" --to ber --force &&
+       "$V" convert "$b.der" "$b.json" --to json --force &&
+       "$V" convert "$a.der" "$tmp/ch.c.der" --to ber --force &&
+       "$V" convert "$a.json" "$tmp/ch.c.json" --to json --force &&
+       "$V" convert "$b.json" "$tmp/ch.mig" --to wire --force &&
+       cmp -s "$a.der" "$b.der" && cmp -s "$a.json" "$b.json" &&
+       cmp -s "$a.der" "$tmp/ch.c.der" && cmp -s "$a.json" "$tmp/ch.c.json" &&
+       cmp -s "$mig" "$tmp/ch.mig"; then
+        ok "$name: wire -> ber -> json -> ber -> json -> wire, all identical"
+    else
+        not_ok "$name: wire -> ber -> json -> ber -> json -> wire, all identical"
+    fi
+}
+chain "engine v2 seed 5" "$tmp/e.mig"
+[ -d "$S" ] && chain "x86_64-pc-i440fx-devices.mig" \
+    "$S/x86_64-pc-i440fx-devices.mig"
+
 # Every State and the whole Stream decode against the module (libtasn1).
 if command -v asn1Decoding >/dev/null; then
     "$V" demo --stream "$tmp/d.mig" --force
