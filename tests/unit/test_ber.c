@@ -435,6 +435,131 @@ static void test_oracles(void **state)
     rmdir(dir);
 }
 
+/* ---- every layout the walk knows, with exact DER ------------------------ */
+
+typedef struct part {
+    uint16_t a;
+    int32_t le;
+} part;
+
+typedef struct all {
+    bool flag;
+    int8_t s8;
+    int64_t s64;
+    uint64_t u64;
+    double d;
+    int64_t timer;
+    uint64_t bitmap[2];
+    uint8_t buf[3];
+    uint8_t n;
+    uint16_t *var;
+    part *ptrs[3];
+    part one;
+    int32_t le;
+    uint32_t subval;
+} all;
+
+static const vms_desc part_desc = {
+    .name = "part", .version_id = 1, .minimum_version_id = 1,
+    VMS_FIELDS(VMS_UINT16(a, part), VMS_INT32_LE(le, part)),
+};
+
+static const vms_desc all_sub = {
+    .name = "all/sub", .version_id = 3, .minimum_version_id = 1,
+    VMS_FIELDS(VMS_UINT32(subval, all)),
+};
+
+static const vms_desc all_desc = {
+    .name = "all", .version_id = 2, .minimum_version_id = 1,
+    VMS_FIELDS(
+        VMS_BOOL(flag, all),
+        VMS_INT8(s8, all),
+        VMS_INT64(s64, all),
+        VMS_UINT64(u64, all),
+        VMS_FLOAT64(d, all),
+        VMS_TIMER(timer, all),
+        { .name = "bitmap", .type = VMS_TYPE_BITMAP,
+          .offset = offsetof(all, bitmap), .size = 16 },
+        VMS_BUFFER(buf, all),
+        VMS_UINT8(n, all),
+        VMS_VARRAY_UINT8_V(var, all, n, 0, VMS_TYPE_UINT16, uint16_t),
+        { .name = "ptrs", .type = VMS_TYPE_STRUCT, .vmsd = &part_desc,
+          .offset = offsetof(all, ptrs), .size = sizeof(part),
+          .flags = VMS_F_ARRAY | VMS_F_ARRAY_OF_POINTER, .num = 3 },
+        VMS_UNUSED(2),
+        VMS_STRUCT(one, all, part_desc, part),
+    ),
+    VMS_SUBSECTIONS(&all_sub),
+};
+
+static void test_layouts(void **state)
+{
+    static uint16_t var1[2] = { 0x8000, 7 }, var2[2];
+    static part p0 = { 0xffff, 0 }, p2 = { 1, 5 }, q0, q2 = { 0, 10 };
+    all a = { .flag = true, .s8 = -128, .s64 = -1, .u64 = UINT64_MAX,
+              .d = -0.5, .timer = -1, .bitmap = { 1, 1ull << 63 },
+              .buf = { 'a', 'b', 'c' }, .n = 2, .var = var1,
+              .ptrs = { &p0, NULL, &p2 }, .one = { 2, 3 }, .subval = 9 };
+    all b = { .var = var2, .ptrs = { &q0, NULL, &q2 },
+              .one = { 0, 3 } };
+    vms_buf w1 = { 0 }, d = { 0 }, w2 = { 0 };
+    vms_error err = { 0 };
+    char buf[1024];
+    /* Field name, type, size, then the value, as DER */
+    static const struct {
+        const char *what;
+        const char *der;
+        size_t len;
+    } expect[] = {
+        { "bool TRUE is 0xff", "\x0c\x04" "flag" "\x0c\x04" "bool"
+          "\x02\x01\x01" "\x01\x01\xff", 17 },
+        { "int8 -128: one byte", "\x0c\x04" "int8" "\x02\x01\x01"
+          "\x02\x01\x80", 12 },
+        { "int64 -1: one byte", "\x0c\x05" "int64" "\x02\x01\x08"
+          "\x02\x01\xff", 13 },
+        { "uint64 max: a leading zero", "\x0c\x06" "uint64" "\x02\x01\x08"
+          "\x02\x09\x00\xff\xff\xff\xff\xff\xff\xff\xff", 22 },
+        { "float64: its wire bytes", "\x0c\x07" "float64" "\x02\x01\x08"
+          "\x04\x08\xbf\xe0\x00\x00\x00\x00\x00\x00", 22 },
+        { "bitmap: be64 words", "\x04\x10\x00\x00\x00\x00\x00\x00\x00\x01"
+          "\x80\x00\x00\x00\x00\x00\x00\x00", 18 },
+        { "varray: [1] of two INTEGERs", "\xa1\x08\x02\x03\x00\x80\x00"
+          "\x02\x01\x07", 9 },
+        { "a NULL pointer between two states", "\x05\x00\xa0", 3 },
+        { "unused bytes: zeros", "\x0c\x06" "unused" "\x0c\x0d"
+          "unused_buffer" "\x02\x01\x02" "\x04\x02\x00\x00", 30 },
+        { "the subsection with its version", "\x0c\x07" "all/sub"
+          "\x02\x01\x03\x30", 13 },
+    };
+
+    (void)state;
+    save(WIRE, &all_desc, &a, &w1);
+    save(BER, &all_desc, &a, &d);
+    for (size_t i = 0; i < sizeof(expect) / sizeof(expect[0]); i++) {
+        bool found = false;
+        for (size_t k = 0; !found && k + expect[i].len <= d.len; k++) {
+            found = memcmp(d.data + k, expect[i].der, expect[i].len) == 0;
+        }
+        if (!found) {
+            fail_msg("DER lacks: %s", expect[i].what);
+        }
+    }
+    if (load(BER, &all_desc, &b, &d, -1, &err)) {
+        fail_msg("%s", vms_error_format(&err, buf, sizeof(buf)));
+    }
+    save(WIRE, &all_desc, &b, &w2);
+    assert_int_equal(w1.len, w2.len);
+    assert_memory_equal(w1.data, w2.data, w1.len);
+    assert_true(b.flag && b.s8 == -128 && b.s64 == -1 &&
+                b.u64 == UINT64_MAX && b.d == -0.5 && b.timer == -1);
+    assert_int_equal(var2[0], 0x8000);
+    assert_int_equal(q2.le, 5);
+    assert_int_equal(b.subval, 9);
+    vms_buf_free(&w1);
+    vms_buf_free(&w2);
+    vms_buf_free(&d);
+}
+
 /* ---- real QEMU device sections, through their vmdesc ------------------- */
 
 typedef struct real {
@@ -550,6 +675,7 @@ int main(void)
         cmocka_unit_test(test_releases),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_oracles),
+        cmocka_unit_test(test_layouts),
         cmocka_unit_test(test_real_sections),
     };
 
