@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "vmstate/convert.h"
 #include "vmstate/pack.h"
@@ -1365,12 +1366,20 @@ int vms_encoding_parse(const char *s, vms_encoding *enc, vms_error *err)
 
 int vms_convert_detect(const char *path, vms_encoding *enc, vms_error *err)
 {
-    vms_reader *r = vms_reader_open(path, err);
+    vms_reader *r;
     const uint8_t *p;
+    struct stat st;
     size_t got;
     int e;
 
-    if (!r) {
+    /* bodies are copied from the input by offset, and BER reads it twice */
+    if (strcmp(path, "-") == 0 ||
+        (stat(path, &st) == 0 && !S_ISREG(st.st_mode))) {
+        vms_error_set_file(err, path);
+        return vms_error_set(err, VMS_EUNSUPPORTED, "not a regular file "
+                             "(convert reads its input by offset)");
+    }
+    if (!(r = vms_reader_open(path, err))) {
         return err ? err->code : VMS_EIO;
     }
     e = vms_read_peek(r, 4, &p, &got, err);
