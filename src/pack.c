@@ -40,6 +40,7 @@ typedef struct reader {
     uint32_t ram_id;
     uint32_t page_size;
     vms_config cfg;
+    bool footers;              /* a section had one */
 } reader;
 
 static bool has_cap(const vms_config *c, const char *cap)
@@ -97,9 +98,39 @@ static int ram_chunk(reader *r, const vms_record *rec)
 }
 
 /*
+ * The state through the JSON state output and input visitors into a fresh
+ * state, written by out (wire): what pack will do with stream.json.
+ */
+static int json_round_trip(const vms_desc *d, void *state, size_t size,
+                           int version, vms_visitor *out, vms_error *err)
+{
+    vms_buf text = { 0 };
+    vms_jsonw *j = vms_jsonw_new(vms_sink_buf, &text, VMS_JSONW_COMPACT, 0);
+    vms_visitor *jo = j ? vms_json_state_output_new(j, err) : NULL;
+    vms_visitor *ji = NULL;
+    uint8_t *again = calloc(1, size ? size : 1);
+    int e = VMS_ENOMEM;
+
+    if (jo && again && !(e = vms_walk(jo, d, state, 0, err)) &&
+        !(e = vms_jsonw_flush(j))) {
+        ji = vms_json_state_input_text(text.data, text.len, "", err);
+        e = ji ? vms_walk(ji, d, again, version, err) : VMS_EFORMAT;
+    }
+    e = e ? e : vms_walk(out, d, again, 0, err);
+    vms_visitor_free(ji);
+    vms_visitor_free(jo);
+    vms_jsonw_free(j);
+    vms_buf_free(&text);
+    free(again);
+    return e;
+}
+
+/*
  * A device section through its description: loaded, and kept only when
- * the wire output visitor writes exactly the bytes that were read (QEMU's
- * folded NULL-pointer entries can describe less than the data).
+ * its fields, through JSON and back, make the wire output visitor write
+ * exactly the bytes that were read (QEMU's folded NULL-pointer entries can
+ * describe less than the data; a bool byte other than 0/1 would not
+ * survive either): then pack reproduces it.
  */
 static int device_body(reader *r, const vms_record *rec, vms_unpack_item *it,
                        uint8_t **state)
@@ -147,8 +178,9 @@ static int device_body(reader *r, const vms_record *rec, vms_unpack_item *it,
         }
     }
     if (!e && !(e = vms_stream_copy(r->s, body, end - body, wo, &scratch)) &&
-        !(e = vms_walk(out, d, *state, 0, &scratch)) &&
         !(e = vms_writer_flush(wo, &scratch)) &&
+        !(e = json_round_trip(d, *state, size, (int)rec->version_id, out,
+                              &scratch)) &&
         !(e = vms_writer_flush(wa, &scratch))) {
         /* an empty section leaves both buffers NULL: no memcmp then */
         ok = orig.len == again.len &&
@@ -236,12 +268,15 @@ static int section(reader *r, const vms_record *rec, vms_unpack_item *it,
     if (it->body == VMS_BODY_DEVICE) {
         return 0;
     }
-    /* Undecoded: its footer bounds it, or nothing does. */
+    /*
+     * Undecoded: its footer bounds it; in a stream without footers
+     * nothing does, and the rest of the input is kept whole.
+     */
     {
-        vms_error scratch = { 0 };
         size_t n;
-        if (vms_stream_body_to_footer(r->s, rec, &n, &scratch) == 0) {
-            return vms_read_skip(vms_stream_reader(r->s), n, r->err);
+        if (r->footers || r->vd) {
+            e = vms_stream_body_to_footer(r->s, rec, &n, r->err);
+            return e ? e : vms_read_skip(vms_stream_reader(r->s), n, r->err);
         }
     }
     it->body = VMS_BODY_TAIL;
@@ -273,9 +308,21 @@ int vms_unpack_read(vms_stream *s, const vms_unpack_ops *ops, vms_error *err)
         }
         it.body_off = it.rec.offset + 1;
         switch (it.rec.type) {
-        case VMS_REC_EOF:
+        case VMS_REC_EOF: {
+            /* Bytes the model would not keep make the stream not unpack. */
+            uint64_t end = vms_stream_offset(s);
+            int64_t size = vms_reader_size(vms_stream_reader(s));
             it.vmdesc = vms_stream_vmdesc(s, &it.vmdesc_len);
+            if (it.vmdesc) {
+                end = vms_stream_vmdesc_offset(s) + 5 + it.vmdesc_len;
+            }
+            if (size >= 0 && (uint64_t)size != end) {
+                e = rfail(&r, VMS_EFORMAT, end, "%" PRIu64 " bytes after "
+                          "the EOF record are not a JSON description "
+                          "(truncated?)", (uint64_t)size - end);
+            }
             break;
+        }
         case VMS_REC_CONFIGURATION:
             if (r.cfg.target_page_bits && !r.vd) {
                 r.page_size = 1u << r.cfg.target_page_bits;
@@ -299,6 +346,7 @@ int vms_unpack_read(vms_stream *s, const vms_unpack_ops *ops, vms_error *err)
             it.body_len = before - it.body_off;
             e = e ? e : vms_stream_end_section(s, &it.rec, err);
             it.footer = vms_stream_offset(s) != before;
+            r.footers |= it.footer;
             break;
         }
         if (it.rec.type == VMS_REC_CONFIGURATION ||
@@ -1062,6 +1110,13 @@ typedef struct pblock {
     char name[256];
     uint64_t length;
     pfile f;
+    /*
+     * The file's data extents (start, end pairs, sorted): a zero page in a
+     * hole needs no reading to know it is still zero, and most of a
+     * guest's pages are.
+     */
+    uint64_t *ext;
+    size_t next;
 } pblock;
 
 typedef struct packer {
@@ -1170,7 +1225,58 @@ static bool safe_rel(const char *name, bool allow_ram)
     return c[0] && !strchr(c, '/') && strcmp(c, ".") && strcmp(c, "..");
 }
 
-static int map_file(packer *p, const char *rel, pfile *f)
+/* Where fd has data (SEEK_DATA/SEEK_HOLE); all of it when unknown. */
+static int data_extents(int fd, uint64_t size, pblock *b)
+{
+    size_t cap = 0;
+    off_t at = 0;
+
+    b->next = 0;
+    while ((uint64_t)at < size) {
+        off_t d = lseek(fd, at, SEEK_DATA), h;
+        if (d < 0) {
+            if (errno == ENXIO) {
+                break;          /* only a hole is left */
+            }
+            d = at;             /* no hole support: all data */
+            h = (off_t)size;
+        } else if ((h = lseek(fd, d, SEEK_HOLE)) < 0) {
+            h = (off_t)size;
+        }
+        if (b->next == cap) {
+            size_t c = cap ? 2 * cap : 16;
+            uint64_t *n = realloc(b->ext, 2 * c * sizeof(*n));
+            if (!n) {
+                return VMS_ENOMEM;
+            }
+            b->ext = n;
+            cap = c;
+        }
+        b->ext[2 * b->next] = (uint64_t)d;
+        b->ext[2 * b->next + 1] = (uint64_t)h;
+        b->next++;
+        at = h > d ? h : d + 1;
+    }
+    return 0;
+}
+
+/* Does [addr, addr + n) touch data? */
+static bool has_data(const pblock *b, uint64_t addr, uint64_t n)
+{
+    size_t lo = 0, hi = b->next;
+
+    while (lo < hi) {           /* first extent ending after addr */
+        size_t mid = (lo + hi) / 2;
+        if (b->ext[2 * mid + 1] <= addr) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return lo < b->next && b->ext[2 * lo] < addr + n;
+}
+
+static int map_file(packer *p, const char *rel, pfile *f, pblock *b)
 {
     struct stat st;
     int fd;
@@ -1198,6 +1304,10 @@ static int map_file(packer *p, const char *rel, pfile *f)
         }
         madvise(m, (size_t)f->size, MADV_SEQUENTIAL);
         f->map = m;
+    }
+    if (b && data_extents(fd, f->size, b)) {
+        close(fd);
+        return vms_error_set(p->err, VMS_ENOMEM, "out of memory");
     }
     close(fd);
     return 0;
@@ -1238,7 +1348,7 @@ static int p_files(packer *p)
             return pfail(p, VMS_EFORMAT, keys[i], "must name a file in %s",
                          p->dir);
         }
-        if ((e = map_file(p, name, files[i]))) {
+        if ((e = map_file(p, name, files[i], NULL))) {
             return e;
         }
     }
@@ -1284,7 +1394,7 @@ static int p_files(packer *p)
             return pfail(p, VMS_EFORMAT, "file", "must name a file in %s or "
                          "%s/" RAM_SUBDIR, p->dir, p->dir);
         }
-        if ((e = map_file(p, file, &pb->f))) {
+        if ((e = map_file(p, file, &pb->f, pb))) {
             return e;
         }
         if (pb->f.size != pb->length) {
@@ -1312,7 +1422,7 @@ static int p_vmdesc(packer *p)
         return pfail(p, VMS_EFORMAT, "vmdesc", "must name a file in %s, or "
                      "be null", p->dir);
     }
-    if ((e = map_file(p, json_string_value(j), &f))) {
+    if ((e = map_file(p, json_string_value(j), &f, NULL))) {
         return e;
     }
     p->vmdesc = malloc(f.size + 1);
@@ -1416,6 +1526,7 @@ static int p_ram(packer *p, uint64_t first, uint64_t n)
         switch (l.kind) {
         case LK_ZERO:
             if ((l.flags & LF_LAST) &&
+                (l.fill || has_data(b, addr, p->page_size)) &&
                 !all_bytes(page, p->page_size, l.fill)) {
                 rr.word = (l.word & ~(uint64_t)VMS_RAM_ZERO) | VMS_RAM_PAGE;
                 rr.payload = page;
@@ -1472,9 +1583,10 @@ static int p_device(packer *p, const json_t *sec, const vms_record *rec)
         return pfail(p, VMS_ENOTFOUND, "fields", "no vmdesc to describe "
                      "the fields (\"vmdesc\" is null)");
     }
+    vms_error why = { 0 };
     if ((e = vms_vmdesc_device(p->vd, rec->idstr, rec->instance_id, &d,
-                               &size, p->err))) {
-        return pfail(p, e, "idstr", "%s", p->err->message);
+                               &size, &why))) {
+        return pfail(p, e, "idstr", "%s", why.message);
     }
     if (rec->version_id > INT32_MAX) {
         return pfail(p, VMS_EVERSION, "version_id", "out of range");
@@ -1709,6 +1821,7 @@ out:
     }
     for (size_t i = 0; i < p.nblocks; i++) {
         unmap_file(&p.blocks[i].f);
+        free(p.blocks[i].ext);
     }
     free(p.blocks);
     unmap_file(&p.log);
