@@ -1117,7 +1117,17 @@ typedef struct pblock {
      */
     uint64_t *ext;
     size_t next;
+    /*
+     * Pages are read through a window of WINDOW bytes that slides with
+     * the log (pages mostly come in address order): memory stays
+     * constant, however large the block.
+     */
+    int fd;
+    uint8_t *win;
+    uint64_t win_off, win_len;
 } pblock;
+
+#define WINDOW (1u << 20)
 
 typedef struct packer {
     vms_error *err;
@@ -1276,6 +1286,10 @@ static bool has_data(const pblock *b, uint64_t addr, uint64_t n)
     return lo < b->next && b->ext[2 * lo] < addr + n;
 }
 
+/*
+ * Open a file of DIR and map it, or for a block b (its extents noted) keep
+ * it open for windowed reads.
+ */
 static int map_file(packer *p, const char *rel, pfile *f, pblock *b)
 {
     struct stat st;
@@ -1294,6 +1308,14 @@ static int map_file(packer *p, const char *rel, pfile *f, pblock *b)
                              ? "not a regular file" : strerror(en));
     }
     f->size = (uint64_t)st.st_size;
+    if (b) {
+        if (data_extents(fd, f->size, b)) {
+            close(fd);
+            return vms_error_set(p->err, VMS_ENOMEM, "out of memory");
+        }
+        b->fd = fd;
+        return 0;
+    }
     if (f->size) {
         void *m = mmap(NULL, (size_t)f->size, PROT_READ, MAP_PRIVATE, fd, 0);
         if (m == MAP_FAILED) {
@@ -1304,10 +1326,6 @@ static int map_file(packer *p, const char *rel, pfile *f, pblock *b)
         }
         madvise(m, (size_t)f->size, MADV_SEQUENTIAL);
         f->map = m;
-    }
-    if (b && data_extents(fd, f->size, b)) {
-        close(fd);
-        return vms_error_set(p->err, VMS_ENOMEM, "out of memory");
     }
     close(fd);
     return 0;
@@ -1370,6 +1388,9 @@ static int p_files(packer *p)
         return vms_error_set(p->err, VMS_ENOMEM, "out of memory");
     }
     for (size_t i = 0; i < p->nblocks; i++) {
+        p->blocks[i].fd = -1;
+    }
+    for (size_t i = 0; i < p->nblocks; i++) {
         const json_t *b = json_array_get(blocks, i);
         pblock *pb = &p->blocks[i];
         const char *file, *len;
@@ -1430,7 +1451,9 @@ static int p_vmdesc(packer *p)
         unmap_file(&f);
         return vms_error_set(p->err, VMS_ENOMEM, "out of memory");
     }
-    memcpy(p->vmdesc, f.map, (size_t)f.size);
+    if (f.size) {
+        memcpy(p->vmdesc, f.map, (size_t)f.size);
+    }
     p->vmdesc[f.size] = 0;
     p->vmdesc_len = (size_t)f.size;
     e = vms_vmdesc_parse(p->vmdesc, p->vmdesc_len, f.name, &p->vd, p->err);
@@ -1438,9 +1461,47 @@ static int p_vmdesc(packer *p)
     return e;
 }
 
+/* len bytes at off of f (checked by the caller); empty files have no map. */
+static const uint8_t *at(const pfile *f, uint64_t off, uint64_t len)
+{
+    static const uint8_t none[1];
+
+    return len ? f->map + off : none;
+}
+
 static int p_copy(packer *p, const pfile *f, uint64_t off, uint64_t len)
 {
-    return vms_write_bytes(p->w, f->map + off, (size_t)len, p->err);
+    return vms_write_bytes(p->w, at(f, off, len), (size_t)len, p->err);
+}
+
+/* The page at addr of block b (in range), valid until the next call. */
+static const uint8_t *block_page(packer *p, pblock *b, uint64_t addr)
+{
+    if (addr < b->win_off || addr + p->page_size > b->win_off + b->win_len) {
+        uint64_t len = b->length - addr < WINDOW ? b->length - addr : WINDOW;
+        size_t done = 0;
+        if (!b->win && !(b->win = malloc(WINDOW))) {
+            vms_error_set(p->err, VMS_ENOMEM, "out of memory");
+            return NULL;
+        }
+        while (done < len) {
+            ssize_t k = pread(b->fd, b->win + done, (size_t)(len - done),
+                              (off_t)(addr + done));
+            if (k < 0 && errno == EINTR) {
+                continue;
+            }
+            if (k <= 0) {
+                vms_error_set_file(p->err, b->f.name);
+                vms_error_set(p->err, VMS_EIO, "read failed: %s",
+                              k < 0 ? strerror(errno) : "the file shrank");
+                return NULL;
+            }
+            done += (size_t)k;
+        }
+        b->win_off = addr;
+        b->win_len = len;
+    }
+    return b->win + (addr - b->win_off);
 }
 
 /*
@@ -1465,7 +1526,7 @@ static int p_ram(packer *p, uint64_t first, uint64_t n)
     for (uint64_t k = first; !e && k < first + n; k++) {
         log_entry l;
         vms_ram_record rr;
-        const pblock *b;
+        pblock *b;
         uint64_t addr;
 
         log_decode(p->log.map + 16 + k * LOG_ENTRY, &l);
@@ -1518,46 +1579,58 @@ static int p_ram(packer *p, uint64_t first, uint64_t n)
                                  ": page 0x%" PRIx64 " beyond block '%s'",
                                  k, addr, b->name);
         }
-        const uint8_t *page = b->f.map + addr;
+        const uint8_t *page = NULL;
         memset(&rr, 0, sizeof(rr));
         rr.word = l.word;
         rr.named = l.named;
         rr.fill = l.fill;
         switch (l.kind) {
         case LK_ZERO:
+            /* A zero page inside a hole of the file is still zero. */
             if ((l.flags & LF_LAST) &&
-                (l.fill || has_data(b, addr, p->page_size)) &&
-                !all_bytes(page, p->page_size, l.fill)) {
-                rr.word = (l.word & ~(uint64_t)VMS_RAM_ZERO) | VMS_RAM_PAGE;
-                rr.payload = page;
-                rr.payload_len = p->page_size;
+                (l.fill || has_data(b, addr, p->page_size))) {
+                if (!(page = block_page(p, b, addr))) {
+                    return VMS_EIO;
+                }
+                if (!all_bytes(page, p->page_size, l.fill)) {
+                    rr.word = (l.word & ~(uint64_t)VMS_RAM_ZERO) |
+                              VMS_RAM_PAGE;
+                    rr.payload = page;
+                    rr.payload_len = p->page_size;
+                }
             }
             break;
         case LK_PAGE:
-            rr.payload = page;
             rr.payload_len = p->page_size;
-            if (l.flags & LF_SUPERSEDED) {
+            if (!(l.flags & LF_SUPERSEDED)) {
+                if (!(rr.payload = block_page(p, b, addr))) {
+                    return VMS_EIO;
+                }
+            } else {
                 if (l.extra_len != p->page_size) {
                     vms_error_set_file(p->err, p->log.name);
                     return vms_error_set(p->err, VMS_EFORMAT, "entry %"
                                          PRIu64 ": a page of %" PRIu64
                                          " bytes", k, l.extra_len);
                 }
-                rr.payload = p->data.map + l.extra_off;
+                rr.payload = at(&p->data, l.extra_off, l.extra_len);
             }
             break;
         case LK_XBZRLE:
         case LK_COMPRESS:
-            if ((l.flags & LF_LAST) &&
-                page_hash(page, p->page_size) != l.aux) {
-                rr.word = (l.word & ~(uint64_t)(VMS_RAM_XBZRLE |
-                                                VMS_RAM_COMPRESS_PAGE)) |
-                          VMS_RAM_PAGE;
-                rr.payload = page;
-                rr.payload_len = p->page_size;
-            } else {
-                rr.payload = p->data.map + l.extra_off;
-                rr.payload_len = (size_t)l.extra_len;
+            rr.payload = at(&p->data, l.extra_off, l.extra_len);
+            rr.payload_len = (size_t)l.extra_len;
+            if (l.flags & LF_LAST) {
+                if (!(page = block_page(p, b, addr))) {
+                    return VMS_EIO;
+                }
+                if (page_hash(page, p->page_size) != l.aux) {
+                    rr.word = (l.word & ~(uint64_t)(VMS_RAM_XBZRLE |
+                                                    VMS_RAM_COMPRESS_PAGE)) |
+                              VMS_RAM_PAGE;
+                    rr.payload = page;
+                    rr.payload_len = p->page_size;
+                }
             }
             break;
         default:
@@ -1820,7 +1893,10 @@ out:
         close(sfd);
     }
     for (size_t i = 0; i < p.nblocks; i++) {
-        unmap_file(&p.blocks[i].f);
+        if (p.blocks[i].fd >= 0) {
+            close(p.blocks[i].fd);
+        }
+        free(p.blocks[i].win);
         free(p.blocks[i].ext);
     }
     free(p.blocks);
