@@ -2,12 +2,13 @@
 # Subcommands and options are listed here once; tests/integration check
 # them against "vmstate help" so that the two cannot drift apart.
 
-_vmstate_commands="analyze check demo diff verify unpack pack help"
+_vmstate_commands="analyze check convert demo diff verify unpack pack help"
 
 _vmstate_options() {
     case $1 in
         check) echo "-s --src -d --dest -r --reverse --format -q --quiet -h --help" ;;
         analyze) echo "-f --file -d --dump -m --memory -x --extract -C --directory --desc --progress -q --quiet -h --help" ;;
+        convert) echo "-t --to -f --force -h --help" ;;
         demo) echo "--version --stream --dump --state --ram --seed --force -h --help" ;;
         diff) echo "--format --ram --progress -q --quiet -h --help" ;;
         verify) echo "-d --dest --format -v --verbose -h --help" ;;
@@ -22,6 +23,7 @@ _vmstate_values() {
     case $1:$2 in
         check:--format) echo "text json github sarif" ;;
         demo:--version) echo "1 2" ;;
+        convert:-t|convert:--to) echo "wire ber json trace" ;;
         demo:--ram|demo:--seed) echo "" ;;
         analyze:-d|analyze:--dump) echo "state desc" ;;
         diff:--format) echo "text json" ;;

@@ -182,6 +182,7 @@ static int device_body(reader *r, const vms_record *rec, vms_unpack_item *it,
         !(e = json_round_trip(d, *state, size, (int)rec->version_id, out,
                               &scratch)) &&
         !(e = vms_writer_flush(wa, &scratch))) {
+        /* an empty section leaves both buffers NULL: no memcmp then */
         ok = orig.len == again.len &&
              (!orig.len || memcmp(orig.data, again.data, orig.len) == 0);
     }

@@ -25,6 +25,8 @@ static const cli_command commands[] = {
       cmd_unpack, cmd_unpack_usage },
     { "pack", "write a stream back from an unpacked directory",
       cmd_pack, cmd_pack_usage },
+    { "convert", "convert a stream between wire, ASN.1 BER, JSON and trace",
+      cmd_convert, cmd_convert_usage },
     { NULL, NULL, NULL, NULL },
 };
 

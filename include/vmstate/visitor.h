@@ -103,6 +103,33 @@ VMS_API vms_visitor *vms_wire_output_new(vms_writer *w, vms_error *err);
 /* Reads it as vmstate_load_state does. */
 VMS_API vms_visitor *vms_wire_input_new(vms_reader *r, vms_error *err);
 
+/* ---- ASN.1 BER (DER), the module in doc/vmstate.asn1 ---------------- */
+
+/*
+ * Writes each walked description as one DER State: its name and version,
+ * a Field per field (vmdesc name, type name, element size, value) and its
+ * subsections as States. Integers are INTEGERs (signed or not as the
+ * type), bools BOOLEANs, NULL pointers NULL, nested structs [0] States,
+ * arrays [1] lists of values; anything else is an OCTET STRING of its
+ * wire bytes. A State is built in memory (DER lengths come first) and
+ * written to w when it is complete.
+ */
+VMS_API vms_visitor *vms_ber_output_new(vms_writer *w, vms_error *err);
+/*
+ * Loads what vms_ber_output_new wrote, checking every State name and
+ * version, Field name, type name and size against the description walked
+ * (VMS_EMISMATCH naming the field path otherwise), every length against
+ * the construction around it and every integer against its field's range.
+ * Definite lengths only; reads exactly one State.
+ */
+VMS_API vms_visitor *vms_ber_input_new(vms_reader *r, vms_error *err);
+/*
+ * The name and version of the State that r is positioned at, without
+ * consuming anything: what a caller passes to vms_walk to load it.
+ */
+VMS_API int vms_ber_peek_state(vms_reader *r, char name[256],
+                               uint32_t *version_id, vms_error *err);
+
 /* ---- human trace ------------------------------------------------------ */
 
 /*

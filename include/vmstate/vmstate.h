@@ -22,6 +22,7 @@
 #include "diff.h"
 #include "verify.h"
 #include "pack.h"
+#include "convert.h"
 /* @HEADERS@ -- one include per concept header, added as they land */
 
 #endif

@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Streams made now by Debian's QEMU 7.2 (see ../shared/testdata/README.md),
-# decoded by vmstate analyze: every machine and capability we claim, exit
-# 0 with valid JSON, and a RAM oracle: a random blob loaded into guest RAM
-# comes back byte for byte from -x, for plain, compress and XBZRLE streams.
+# decoded by vmstate analyze and converted by vmstate convert: every
+# machine and capability we claim, exit 0 with valid JSON, wire -> BER /
+# JSON -> wire byte-identical, and a RAM oracle: a random blob loaded into
+# guest RAM comes back byte for byte from -x, for plain, compress and
+# XBZRLE streams.
 . "$(dirname "$0")/tap.sh"
+. "$(dirname "$0")/convert-lib.sh"
 set -u
 . "$(dirname "$0")/qemu-streams.sh"
 
-# decodes NAME: -d state exits 0 with valid JSON, and -x works.
+# decodes NAME: -d state exits 0 with valid JSON, and -x works; vmstate
+# convert takes it to BER and JSON and back byte for byte.
 decodes() {
     local name=$1
     if ! [ -s "$tmp/$name.mig" ]; then
@@ -31,6 +35,7 @@ decodes() {
         not_ok "$name: -x exits 0"
         sed 's/^/# /' "$tmp/err" | head -5
     fi
+    converts "$name" "$tmp/$name.mig"
 }
 
 # memory NAME: -m exits 0 with valid JSON holding a memory object.
@@ -76,6 +81,7 @@ check "blk: the block section is decoded" grep -q '"block (' "$tmp/blk.json"
 
 stream_old
 stream_olddesc
+converts old "$tmp/old.mig"
 if "$V" analyze "$tmp/old.mig" >/dev/null 2>"$tmp/err"; then
     not_ok "old machine: refused without --desc"
 else
