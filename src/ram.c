@@ -230,7 +230,8 @@ static int mapped_ram_block(vms_ram *ram, vms_stream *s, unsigned idx,
                     "mapped-ram regions of block '%s' lie beyond the end "
                     "of the file", b->name);
     }
-    if (ram->sink.want_data && npages) {
+    /* Nobody to hand the pages to (a sink that only wants records). */
+    if (ram->sink.want_data && ram->sink.page && npages) {
         size_t blen = (size_t)((npages + 7) / 8);
         if (blen > MAPPED_BITMAP_MAX) {
             return vms_stream_fail(s, err, VMS_ELIMIT, at, "mapped-ram bitmap too big");
