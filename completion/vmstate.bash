@@ -12,7 +12,7 @@ _vmstate_options() {
         demo) echo "--version --stream --dump --state --ram --seed --force -h --help" ;;
         diff) echo "--format --ram --progress -q --quiet -h --help" ;;
         verify) echo "-d --dest --format -v --verbose -h --help" ;;
-        unpack|pack) echo "-f --force -h --help" ;;
+        unpack|pack) echo "-f --force --progress -q --quiet -h --help" ;;
         help) echo "$_vmstate_commands" ;;
         *) echo "-h --help -V --version" ;;
     esac

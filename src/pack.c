@@ -479,6 +479,9 @@ typedef struct ublock {
 
 typedef struct unpacker {
     vms_error *err;
+    vms_progress_fn progress;
+    void *progress_opaque;
+    uint64_t size;             /* of the stream, 0 when not known */
     vms_stream *s;
     const char *dir;
     int dirfd, ramfd;
@@ -994,10 +997,22 @@ static int u_finish(unpacker *u)
     return e;
 }
 
+static void u_tick(void *opaque)
+{
+    unpacker *u = opaque;
+
+    if (u->progress) {
+        u->progress(u->progress_opaque, vms_stream_offset(u->s), u->size);
+    }
+}
+
 int vms_unpack(const char *stream, const char *dir, unsigned flags,
+               vms_progress_fn progress, void *progress_opaque,
                vms_error *err)
 {
-    unpacker u = { .err = err, .dir = dir, .dirfd = -1, .ramfd = -1 };
+    unpacker u = { .err = err, .dir = dir, .dirfd = -1, .ramfd = -1,
+                   .progress = progress, .progress_opaque = progress_opaque };
+    int64_t size;
     vms_ram_sink sink = {
         .opaque = &u,
         .want_data = true,
@@ -1006,6 +1021,7 @@ int vms_unpack(const char *stream, const char *dir, unsigned flags,
         .old_page = u_old_page,
         .entry = u_entry,
         .record = u_record,
+        .tick = u_tick,
     };
     vms_unpack_ops ops = { .opaque = &u, .item = u_item, .ram = &sink,
                            .ram_begin = u_ram_begin };
@@ -1014,6 +1030,8 @@ int vms_unpack(const char *stream, const char *dir, unsigned flags,
     if (!(u.s = vms_stream_open(stream, err))) {
         return err ? err->code : VMS_EIO;
     }
+    size = vms_reader_size(vms_stream_reader(u.s));
+    u.size = size > 0 ? (uint64_t)size : 0;
     if ((u.dirfd = open_outdir(dir, flags, &u.made_dir, err)) < 0) {
         vms_stream_close(u.s);
         return err ? err->code : VMS_EIO;
@@ -1131,6 +1149,8 @@ typedef struct pblock {
 
 typedef struct packer {
     vms_error *err;
+    vms_progress_fn progress;
+    void *progress_opaque;
     const char *dir;
     int dirfd;
     char json_name[300];
@@ -1529,6 +1549,9 @@ static int p_ram(packer *p, uint64_t first, uint64_t n)
         pblock *b;
         uint64_t addr;
 
+        if (p->progress && (k & 4095) == 4095) {
+            p->progress(p->progress_opaque, vms_writer_offset(p->w), 0);
+        }
         log_decode(p->log.map + 16 + k * LOG_ENTRY, &l);
         if (l.kind == LK_WORD) {
             e = vms_write_be64(p->w, l.word, p->err);
@@ -1800,9 +1823,11 @@ static int p_records(packer *p)
 }
 
 int vms_pack(const char *dir, const char *stream, unsigned flags,
+             vms_progress_fn progress, void *progress_opaque,
              vms_error *err)
 {
-    packer p = { .err = err, .dir = dir, .dirfd = -1 };
+    packer p = { .err = err, .dir = dir, .dirfd = -1, .progress = progress,
+                 .progress_opaque = progress_opaque };
     vms_outfile of;
     bool of_open = false;
     json_error_t je;

@@ -9,7 +9,7 @@
 void cmd_pack_usage(FILE *out, const char *prog)
 {
     fprintf(out,
-            "usage: %s [--force] DIR STREAM\n"
+            "usage: %s [--force] [--progress] [-q] DIR STREAM\n"
             "\n"
             "Write the migration stream described by DIR (made by 'vmstate\n"
             "unpack') to STREAM: every device section encoded again from\n"
@@ -22,6 +22,8 @@ void cmd_pack_usage(FILE *out, const char *prog)
             "the JSON path; STREAM is then not written.\n"
             "\n"
             "  -f, --force  replace an existing STREAM\n"
+            "      --progress  progress bar on stderr when it is a terminal\n"
+            "  -q, --quiet  no progress bar\n"
             "  -h, --help   this text\n"
             "\n"
             "Example:\n"
@@ -35,16 +37,23 @@ int cmd_pack(int argc, char **argv, const char *prog)
 {
     static const struct option opts[] = {
         { "force", no_argument, NULL, 'f' },
+        { "progress", no_argument, NULL, 'P' },
+        { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     unsigned flags = 0;
+    bool progress = false, quiet = false;
+    cli_progress bar;
+    int e;
     vms_error err = { 0 };
     int c;
 
-    while ((c = getopt_long(argc, argv, "fh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "fqh", opts, NULL)) != -1) {
         switch (c) {
         case 'f': flags |= VMS_PACK_FORCE; break;
+        case 'P': progress = true; break;
+        case 'q': quiet = true; break;
         case 'h': cmd_pack_usage(stdout, prog); return 0;
         default: cmd_pack_usage(stderr, prog); return CLI_EXIT_USAGE;
         }
@@ -53,7 +62,11 @@ int cmd_pack(int argc, char **argv, const char *prog)
         cmd_pack_usage(stderr, prog);
         return CLI_EXIT_USAGE;
     }
-    if (vms_pack(argv[optind], argv[optind + 1], flags, &err)) {
+    cli_progress_init(&bar, progress && !quiet, "pack");
+    e = vms_pack(argv[optind], argv[optind + 1], flags, cli_progress_update, &bar,
+           &err);
+    cli_progress_end(&bar);
+    if (e) {
         cli_error(prog, &err);
         return 1;
     }

@@ -9,7 +9,7 @@
 void cmd_unpack_usage(FILE *out, const char *prog)
 {
     fprintf(out,
-            "usage: %s [--force] STREAM DIR\n"
+            "usage: %s [--force] [--progress] [-q] STREAM DIR\n"
             "\n"
             "Take the QEMU migration stream STREAM apart into directory DIR:\n"
             "stream.json (every record in order, each device section's\n"
@@ -22,6 +22,8 @@ void cmd_unpack_usage(FILE *out, const char *prog)
             "\n"
             "  -f, --force  write into a non-empty DIR (files of the same\n"
             "               name are replaced)\n"
+            "      --progress  progress bar on stderr when it is a terminal\n"
+            "  -q, --quiet  no progress bar\n"
             "  -h, --help   this text\n"
             "\n"
             "Example:\n"
@@ -33,16 +35,23 @@ int cmd_unpack(int argc, char **argv, const char *prog)
 {
     static const struct option opts[] = {
         { "force", no_argument, NULL, 'f' },
+        { "progress", no_argument, NULL, 'P' },
+        { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     unsigned flags = 0;
+    bool progress = false, quiet = false;
+    cli_progress bar;
+    int e;
     vms_error err = { 0 };
     int c;
 
-    while ((c = getopt_long(argc, argv, "fh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "fqh", opts, NULL)) != -1) {
         switch (c) {
         case 'f': flags |= VMS_PACK_FORCE; break;
+        case 'P': progress = true; break;
+        case 'q': quiet = true; break;
         case 'h': cmd_unpack_usage(stdout, prog); return 0;
         default: cmd_unpack_usage(stderr, prog); return CLI_EXIT_USAGE;
         }
@@ -51,7 +60,11 @@ int cmd_unpack(int argc, char **argv, const char *prog)
         cmd_unpack_usage(stderr, prog);
         return CLI_EXIT_USAGE;
     }
-    if (vms_unpack(argv[optind], argv[optind + 1], flags, &err)) {
+    cli_progress_init(&bar, progress && !quiet, "unpack");
+    e = vms_unpack(argv[optind], argv[optind + 1], flags, cli_progress_update, &bar,
+           &err);
+    cli_progress_end(&bar);
+    if (e) {
         cli_error(prog, &err);
         return 1;
     }

@@ -145,9 +145,10 @@ enum {
  * Write the model of stream into directory dir (created when missing;
  * without VMS_PACK_FORCE an existing non-empty one is VMS_EEXIST). Every
  * file is written under a temporary name and renamed at the end; on error
- * nothing written remains.
+ * nothing written remains. progress (optional) hears the stream bytes read.
  */
 VMS_API int vms_unpack(const char *stream, const char *dir, unsigned flags,
+                       vms_progress_fn progress, void *progress_opaque,
                        vms_error *err);
 
 /*
@@ -156,9 +157,11 @@ VMS_API int vms_unpack(const char *stream, const char *dir, unsigned flags,
  * Device sections are encoded again from stream.json through the JSON
  * state input and wire output visitors, RAM pages from the block files
  * (a zero, compressed or XBZRLE page whose content changed goes as a data
- * page). Errors name the file and the JSON path or offset.
+ * page). Errors name the file and the JSON path or offset. progress
+ * (optional) hears the stream bytes written (total unknown: 0).
  */
 VMS_API int vms_pack(const char *dir, const char *stream, unsigned flags,
+                     vms_progress_fn progress, void *progress_opaque,
                      vms_error *err);
 
 #endif

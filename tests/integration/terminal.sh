@@ -85,6 +85,14 @@ rc=$?
 same "diff --quiet prints nothing" "" "$out"
 same "diff --quiet exits 1 for different streams" 1 "$rc"
 
+# unpack and pack: the same bar.
+in_tty "${env[*]} $VMSTATE unpack --progress $tmp/s.mig $tmp/u.d && ${env[*]} $VMSTATE pack --progress $tmp/u.d $tmp/u.mig" "$tmp/u.log"
+check "unpack and pack --progress exit 0 on a terminal" grep -q '\[exit 0\]' "$tmp/u.log"
+check "pack's result is the stream" cmp -s "$tmp/s.mig" "$tmp/u.mig"
+"$VMSTATE" unpack --progress "$tmp/s.mig" "$tmp/v.d" 2>"$tmp/u.err" &&
+    "$VMSTATE" pack --progress "$tmp/v.d" "$tmp/v.mig" 2>>"$tmp/u.err"
+same "unpack and pack --progress print nothing through a pipe" "" "$(cat "$tmp/u.err")"
+
 mkdir "$tmp/x"
 out=$("$VMSTATE" analyze -x -q -C "$tmp/x" "$tmp/s.mig")
 same "analyze -x --quiet lists no files" "" "$out"
