@@ -1,10 +1,36 @@
 /*
- * vmstate pack: a directory written by "vmstate unpack" (and perhaps
- * edited) back into a migration stream (libvmstate's vms_pack).
+ * vmstate unpack and pack: a migration stream taken apart into a directory
+ * people can read and edit, and written back from it (libvmstate's
+ * vms_unpack and vms_pack).
  */
 #include <getopt.h>
 #include <string.h>
 #include "cli.h"
+
+void cmd_unpack_usage(FILE *out, const char *prog)
+{
+    fprintf(out,
+            "usage: %s [--force] [--progress] [-q] STREAM DIR\n"
+            "\n"
+            "Take the QEMU migration stream STREAM apart into directory DIR:\n"
+            "stream.json (every record in order, each device section's\n"
+            "fields decoded through the stream's vmdesc), the RAM blocks as\n"
+            "files in DIR/ram, the page log (ramlog.bin, ramdata.bin), raw\n"
+            "bytes of sections without a description (raw.bin) and the\n"
+            "vmdesc (vmdesc.json). 'vmstate pack DIR STREAM' writes the\n"
+            "stream back, byte for byte unless something was edited.\n"
+            "DIR is created; an existing one must be empty.\n"
+            "\n"
+            "  -f, --force  write into a non-empty DIR (files of the same\n"
+            "               name are replaced)\n"
+            "      --progress  progress bar on stderr when it is a terminal\n"
+            "  -q, --quiet  no progress bar\n"
+            "  -h, --help   this text\n"
+            "\n"
+            "Example:\n"
+            "  %s guest.mig guest.d && vmstate pack guest.d copy.mig\n",
+            prog, prog);
+}
 
 void cmd_pack_usage(FILE *out, const char *prog)
 {
@@ -33,7 +59,12 @@ void cmd_pack_usage(FILE *out, const char *prog)
             prog, prog);
 }
 
-int cmd_pack(int argc, char **argv, const char *prog)
+/* unpack and pack take the same options: two operands, --force, --progress. */
+typedef int (*dir_fn)(const char *, const char *, unsigned, vms_progress_fn,
+                      void *, vms_error *);
+
+static int run(int argc, char **argv, const char *prog, const char *label,
+               dir_fn fn, void (*usage)(FILE *, const char *))
 {
     static const struct option opts[] = {
         { "force", no_argument, NULL, 'f' },
@@ -45,25 +76,24 @@ int cmd_pack(int argc, char **argv, const char *prog)
     unsigned flags = 0;
     bool progress = false, quiet = false;
     cli_progress bar;
-    int e;
     vms_error err = { 0 };
-    int c;
+    int c, e;
 
     while ((c = getopt_long(argc, argv, "fqh", opts, NULL)) != -1) {
         switch (c) {
         case 'f': flags |= VMS_PACK_FORCE; break;
         case 'P': progress = true; break;
         case 'q': quiet = true; break;
-        case 'h': cmd_pack_usage(stdout, prog); return 0;
-        default: cmd_pack_usage(stderr, prog); return CLI_EXIT_USAGE;
+        case 'h': usage(stdout, prog); return 0;
+        default: usage(stderr, prog); return CLI_EXIT_USAGE;
         }
     }
     if (argc - optind != 2) {
-        cmd_pack_usage(stderr, prog);
+        usage(stderr, prog);
         return CLI_EXIT_USAGE;
     }
-    cli_progress_init(&bar, progress && !quiet, "pack");
-    e = vms_pack(argv[optind], argv[optind + 1], flags, cli_progress_update, &bar,
+    cli_progress_init(&bar, progress && !quiet, label);
+    e = fn(argv[optind], argv[optind + 1], flags, cli_progress_update, &bar,
            &err);
     cli_progress_end(&bar);
     if (e) {
@@ -71,4 +101,14 @@ int cmd_pack(int argc, char **argv, const char *prog)
         return 1;
     }
     return 0;
+}
+
+int cmd_unpack(int argc, char **argv, const char *prog)
+{
+    return run(argc, argv, prog, "unpack", vms_unpack, cmd_unpack_usage);
+}
+
+int cmd_pack(int argc, char **argv, const char *prog)
+{
+    return run(argc, argv, prog, "pack", vms_pack, cmd_pack_usage);
 }
