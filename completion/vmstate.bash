@@ -11,7 +11,7 @@ _vmstate_options() {
         convert) echo "-t --to -f --force -h --help" ;;
         demo) echo "--version --stream --dump --state --ram --seed --force -h --help" ;;
         diff) echo "--format --ram --progress -q --quiet -h --help" ;;
-        verify) echo "-d --dest --format -v --verbose -h --help" ;;
+        verify) echo "-d --dest --format -v --verbose -q --quiet -h --help" ;;
         unpack|pack) echo "-f --force --progress -q --quiet -h --help" ;;
         help) echo "$_vmstate_commands" ;;
         *) echo "-h --help -V --version" ;;

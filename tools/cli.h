@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <time.h>
+#include <getopt.h>
 #include "vmstate/vmstate.h"
 
 /* Exit statuses for usage and input errors, shared by all subcommands. */
@@ -53,6 +54,31 @@ typedef struct cli_progress {
 void cli_progress_init(cli_progress *p, bool wanted, const char *label);
 void cli_progress_update(void *opaque, uint64_t done, uint64_t total);
 void cli_progress_end(cli_progress *p);
+
+/*
+ * Findings reports (check, verify; tools/report.c). Input errors exit
+ * with CLI_EXIT_INPUT: a count of 255 always comes with 255+ lines on
+ * stdout, an input error with none.
+ */
+#define CLI_EXIT_INPUT 255
+enum cli_report_format {
+    CLI_REPORT_TEXT, CLI_REPORT_JSON, CLI_REPORT_GITHUB, CLI_REPORT_SARIF
+};
+/* Parse a --format value; CLI_EXIT_USAGE (message printed) when bad. */
+int cli_report_format(const char *prog, const char *arg,
+                      enum cli_report_format *out);
+/* The one-line error, plus the JSON document with "error" for json. */
+int cli_report_input_error(const char *prog, enum cli_report_format format,
+                           const char *src, const char *dest,
+                           const vms_error *err);
+/*
+ * Print report in format (text coloured on a terminal; nothing when
+ * quiet), free it, and return the exit status: its error count.
+ */
+int cli_report_print(const char *prog, vms_check_report *report,
+                     enum cli_report_format format, bool quiet);
+/* getopt returned ':' (missing argument) or '?': say which. */
+void cli_bad_option(const char *prog, int c, char **argv);
 
 /* Subcommands (tools/cmd_<name>.c). */
 int cmd_check(int argc, char **argv, const char *prog);

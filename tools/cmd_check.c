@@ -9,10 +9,6 @@
 #include <unistd.h>
 #include "cli.h"
 
-/* Input errors: distinct from any error count a script would see with
- * output on stdout (a count of 255 always comes with 255+ lines). */
-#define CHECK_EXIT_INPUT 255
-
 void cmd_check_usage(FILE *out, const char *prog)
 {
     fprintf(out,
@@ -47,29 +43,6 @@ void cmd_check_usage(FILE *out, const char *prog)
             prog, prog, prog, prog);
 }
 
-enum format { FORMAT_TEXT, FORMAT_JSON, FORMAT_GITHUB, FORMAT_SARIF };
-
-static vms_jsonw *stdout_json(void)
-{
-    return vms_jsonw_new(vms_sink_fd, (void *)(intptr_t)1, VMS_JSONW_PRETTY,
-                         4);
-}
-
-static int input_error(const char *prog, bool json, const char *src,
-                       const char *dest, const vms_error *err)
-{
-    cli_error(prog, err);
-    if (json) {
-        vms_jsonw *w = stdout_json();
-
-        if (w) {
-            vms_check_write_json_error(src, dest, err, w);
-            vms_jsonw_free(w);
-        }
-    }
-    return CHECK_EXIT_INPUT;
-}
-
 int cmd_check(int argc, char **argv, const char *prog)
 {
     static const struct option longopts[] = {
@@ -84,10 +57,10 @@ int cmd_check(int argc, char **argv, const char *prog)
     vms_check_options opts = { .version = VMS_CHECK_OPTIONS_VERSION };
     const char *src = NULL, *dest = NULL;
     vms_check_report *report;
-    enum format format = FORMAT_TEXT;
+    enum cli_report_format format = CLI_REPORT_TEXT;
     bool quiet = false;
     vms_error err;
-    int c, r;
+    int c;
 
     opterr = 0;
     optind = 1;
@@ -101,27 +74,12 @@ int cmd_check(int argc, char **argv, const char *prog)
             cmd_check_usage(stdout, prog);
             return 0;
         case 'F':
-            if (strcmp(optarg, "text") == 0) {
-                format = FORMAT_TEXT;
-            } else if (strcmp(optarg, "json") == 0) {
-                format = FORMAT_JSON;
-            } else if (strcmp(optarg, "github") == 0) {
-                format = FORMAT_GITHUB;
-            } else if (strcmp(optarg, "sarif") == 0) {
-                format = FORMAT_SARIF;
-            } else {
-                cli_errorf(prog, "--format: '%s' is not one of text, json, "
-                           "github, sarif", optarg);
+            if (cli_report_format(prog, optarg, &format)) {
                 return CLI_EXIT_USAGE;
             }
             break;
-        case ':':
-            cli_errorf(prog, "option '%s' needs an argument",
-                       argv[optind - 1]);
-            return CLI_EXIT_USAGE;
         default:
-            cli_errorf(prog, "unknown option '%s' (see --help)",
-                       argv[optind - 1]);
+            cli_bad_option(prog, c, argv);
             return CLI_EXIT_USAGE;
         }
     }
@@ -135,33 +93,9 @@ int cmd_check(int argc, char **argv, const char *prog)
                          "(see --help)");
         return CLI_EXIT_USAGE;
     }
-    r = vms_check_files(src, dest, &opts, &report, &err);
-    if (r) {
-        return input_error(prog, format == FORMAT_JSON && !quiet, src, dest,
-                           &err);
+    if (vms_check_files(src, dest, &opts, &report, &err)) {
+        return cli_report_input_error(prog, quiet ? CLI_REPORT_TEXT : format,
+                                      src, dest, &err);
     }
-    if (quiet) {
-        r = 0;
-    } else if (format == FORMAT_JSON || format == FORMAT_SARIF) {
-        vms_jsonw *w = stdout_json();
-
-        r = !w ? VMS_ENOMEM
-            : format == FORMAT_JSON ? vms_check_report_write_json(report, w)
-                                    : vms_check_report_write_sarif(report, w);
-        r = vms_jsonw_free(w) ? VMS_EIO : r;
-    } else if (format == FORMAT_GITHUB) {
-        r = vms_check_report_write_github(report, stdout);
-    } else if (cli_color(1)) {
-        r = vms_check_report_write_color(report, stdout);
-    } else {
-        r = vms_check_report_write_text(report, stdout);
-    }
-    c = report->errors;
-    vms_check_report_free(report);
-    if (r) {
-        vms_error_set(&err, r, "cannot write the report");
-        cli_error(prog, &err);
-        return CHECK_EXIT_INPUT;
-    }
-    return c;
+    return cli_report_print(prog, report, format, quiet);
 }

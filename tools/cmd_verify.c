@@ -9,13 +9,10 @@
 #include "cli.h"
 #include "vmstate/verify.h"
 
-/* As vmstate check: input errors are 255 with nothing on stdout. */
-#define VERIFY_EXIT_INPUT 255
-
 void cmd_verify_usage(FILE *out, const char *prog)
 {
     fprintf(out,
-"usage: %s STREAM --dest DEST.json [--format FMT] [-v]\n"
+"usage: %s STREAM --dest DEST.json [--format FMT] [-v] [-q]\n"
 "\n"
 "Will this migration stream load on the destination QEMU whose\n"
 "-dump-vmstate is DEST? For each section the stream carries: does DEST\n"
@@ -34,6 +31,7 @@ void cmd_verify_usage(FILE *out, const char *prog)
 "                      'vmstate check' writes them\n"
 "  -v, --verbose       also list the sections no dump can show (timer,\n"
 "                      cpu, ram, ...), as warnings\n"
+"  -q, --quiet         print no findings: the exit status tells\n"
 "  -h, --help          this text\n"
 "\n"
 "Example:\n"
@@ -47,60 +45,40 @@ void cmd_verify_usage(FILE *out, const char *prog)
             prog, prog);
 }
 
-enum format { FORMAT_TEXT, FORMAT_JSON, FORMAT_GITHUB, FORMAT_SARIF };
-
-static vms_jsonw *stdout_json(void)
-{
-    return vms_jsonw_new(vms_sink_fd, (void *)(intptr_t)1, VMS_JSONW_PRETTY,
-                         4);
-}
-
 int cmd_verify(int argc, char **argv, const char *prog)
 {
     static const struct option longopts[] = {
         { "dest", required_argument, NULL, 'd' },
         { "format", required_argument, NULL, 'F' },
         { "verbose", no_argument, NULL, 'v' },
+        { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     vms_verify_opts o = { .version = VMS_VERIFY_OPTS_VERSION };
     vms_check_report *report;
-    enum format format = FORMAT_TEXT;
+    enum cli_report_format format = CLI_REPORT_TEXT;
+    bool quiet = false;
     vms_error err;
-    int c, r;
+    int c;
 
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":d:vh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":d:vqh", longopts, NULL)) != -1) {
         switch (c) {
         case 'd': o.dest = optarg; break;
         case 'v': o.verbose = true; break;
+        case 'q': quiet = true; break;
         case 'h':
             cmd_verify_usage(stdout, prog);
             return 0;
         case 'F':
-            if (strcmp(optarg, "text") == 0) {
-                format = FORMAT_TEXT;
-            } else if (strcmp(optarg, "json") == 0) {
-                format = FORMAT_JSON;
-            } else if (strcmp(optarg, "github") == 0) {
-                format = FORMAT_GITHUB;
-            } else if (strcmp(optarg, "sarif") == 0) {
-                format = FORMAT_SARIF;
-            } else {
-                cli_errorf(prog, "--format: '%s' is not one of text, json, "
-                           "github, sarif", optarg);
+            if (cli_report_format(prog, optarg, &format)) {
                 return CLI_EXIT_USAGE;
             }
             break;
-        case ':':
-            cli_errorf(prog, "option '%s' needs an argument",
-                       argv[optind - 1]);
-            return CLI_EXIT_USAGE;
         default:
-            cli_errorf(prog, "unknown option '%s' (see --help)",
-                       argv[optind - 1]);
+            cli_bad_option(prog, c, argv);
             return CLI_EXIT_USAGE;
         }
     }
@@ -110,35 +88,9 @@ int cmd_verify(int argc, char **argv, const char *prog)
         return CLI_EXIT_USAGE;
     }
     o.stream = argv[optind];
-    if ((r = vms_verify(&o, &report, &err))) {
-        cli_error(prog, &err);
-        if (format == FORMAT_JSON) {
-            vms_jsonw *w = stdout_json();
-            if (w) {
-                vms_check_write_json_error(o.stream, o.dest, &err, w);
-                vms_jsonw_free(w);
-            }
-        }
-        return VERIFY_EXIT_INPUT;
+    if (vms_verify(&o, &report, &err)) {
+        return cli_report_input_error(prog, quiet ? CLI_REPORT_TEXT : format,
+                                      o.stream, o.dest, &err);
     }
-    if (format == FORMAT_JSON || format == FORMAT_SARIF) {
-        vms_jsonw *w = stdout_json();
-
-        r = !w ? VMS_ENOMEM
-            : format == FORMAT_JSON ? vms_check_report_write_json(report, w)
-                                    : vms_check_report_write_sarif(report, w);
-        r = vms_jsonw_free(w) ? VMS_EIO : r;
-    } else if (format == FORMAT_GITHUB) {
-        r = vms_check_report_write_github(report, stdout);
-    } else {
-        r = vms_check_report_write_text(report, stdout);
-    }
-    c = report->errors;
-    vms_check_report_free(report);
-    if (r) {
-        vms_error_set(&err, r, "cannot write the report");
-        cli_error(prog, &err);
-        return VERIFY_EXIT_INPUT;
-    }
-    return c;
+    return cli_report_print(prog, report, format, quiet);
 }

@@ -1,0 +1,88 @@
+/*
+ * How vmstate check and vmstate verify print a findings report: the same
+ * --format values, the same exit-status rule, the same input-error shape,
+ * so that a CI job treats both commands alike.
+ */
+#include <stdint.h>
+#include <string.h>
+#include "cli.h"
+
+int cli_report_format(const char *prog, const char *arg,
+                      enum cli_report_format *out)
+{
+    static const char *const names[] = { "text", "json", "github", "sarif" };
+
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (strcmp(arg, names[i]) == 0) {
+            *out = (enum cli_report_format)i;
+            return 0;
+        }
+    }
+    cli_errorf(prog, "--format: '%s' is not one of text, json, github, "
+               "sarif", arg);
+    return CLI_EXIT_USAGE;
+}
+
+static vms_jsonw *stdout_json(void)
+{
+    return vms_jsonw_new(vms_sink_fd, (void *)(intptr_t)1, VMS_JSONW_PRETTY,
+                         4);
+}
+
+int cli_report_input_error(const char *prog, enum cli_report_format format,
+                           const char *src, const char *dest,
+                           const vms_error *err)
+{
+    cli_error(prog, err);
+    if (format == CLI_REPORT_JSON) {
+        vms_jsonw *w = stdout_json();
+
+        if (w) {
+            vms_check_write_json_error(src, dest, err, w);
+            vms_jsonw_free(w);
+        }
+    }
+    return CLI_EXIT_INPUT;
+}
+
+int cli_report_print(const char *prog, vms_check_report *report,
+                     enum cli_report_format format, bool quiet)
+{
+    vms_error err;
+    int r = 0, count = report->errors;
+
+    if (quiet) {
+        r = 0;
+    } else if (format == CLI_REPORT_JSON || format == CLI_REPORT_SARIF) {
+        vms_jsonw *w = stdout_json();
+
+        r = !w ? VMS_ENOMEM
+            : format == CLI_REPORT_JSON ? vms_check_report_write_json(report, w)
+                                        : vms_check_report_write_sarif(report,
+                                                                       w);
+        r = vms_jsonw_free(w) ? VMS_EIO : r;
+    } else if (format == CLI_REPORT_GITHUB) {
+        r = vms_check_report_write_github(report, stdout);
+    } else if (cli_color(1)) {
+        r = vms_check_report_write_color(report, stdout);
+    } else {
+        r = vms_check_report_write_text(report, stdout);
+    }
+    vms_check_report_free(report);
+    if (r) {
+        vms_error_clear(&err);
+        vms_error_set(&err, r, "cannot write the report");
+        cli_error(prog, &err);
+        return CLI_EXIT_INPUT;
+    }
+    return count;
+}
+
+void cli_bad_option(const char *prog, int c, char **argv)
+{
+    if (c == ':') {
+        cli_errorf(prog, "option '%s' needs an argument", argv[optind - 1]);
+    } else {
+        cli_errorf(prog, "unknown option '%s' (see --help)", argv[optind - 1]);
+    }
+}
