@@ -5,42 +5,10 @@
 # which writes the same amount), the -m output rate and peak RSS.
 # Targets: state <= 2x cat, -x <= 3x, -m >= 200 MB/s, state RSS <= 16 MB.
 set -euo pipefail
-here=$(cd "$(dirname "$0")/.." && pwd)
-build=${1:-$here/build}
-V=$build/tools/vmstate
-HMP=${VMS_SHARED:-$here/../shared}/testdata/streams/hmp.py
-[ -x "$V" ] || { echo "bench: build first ($V missing)" >&2; exit 1; }
-[ -f "$HMP" ] || { echo "bench: $HMP missing" >&2; exit 1; }
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/vms-bench.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
 F=$tmp/big.mig
-
-echo "making the stream (2 GiB guest, 1 GiB random blob)..." >&2
-head -c 1G /dev/urandom >"$tmp/blob"
-qemu-system-x86_64 -accel tcg -nodefaults -display none -M pc-i440fx-7.2 \
-    -m 2048 -device "loader,file=$tmp/blob,addr=0x10000000,force-raw=on" \
-    -monitor "unix:$tmp/sock,server=on,wait=off" >/dev/null 2>&1 &
-qpid=$!
-python3 "$HMP" "$tmp/sock" SLEEP:2 stop "migrate \"exec:cat > $F\"" WAITMIG \
-    quit >/dev/null
-wait $qpid || true
+big_stream "$F"
 rm -f "$tmp/blob"
-size=$(stat -c %s "$F")
-echo "stream: $size bytes" >&2
-
-# t CMD...: wall seconds of the command (stdout discarded), best of 2.
-t() {
-    local best=
-    for _ in 1 2; do
-        local s e
-        s=$(date +%s.%N)
-        "$@" >/dev/null
-        e=$(date +%s.%N)
-        best=$(echo "$s $e $best" | awk '{d = $2 - $1; if ($3 == "" || d < $3) print d; else print $3}')
-    done
-    echo "$best"
-}
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 
 cat "$F" >/dev/null
 tcat=$(t cat "$F")

@@ -7,26 +7,10 @@
 # Targets: diff <= 3x cmp; RSS independent of the stream size (an index of
 # 16 bytes per page: ~8 MiB per side for 2 GiB of RAM).
 set -euo pipefail
-here=$(cd "$(dirname "$0")/.." && pwd)
-build=${1:-$here/build}
-V=$build/tools/vmstate
-HMP=${VMS_SHARED:-$here/../shared}/testdata/streams/hmp.py
-[ -x "$V" ] || { echo "bench: build first ($V missing)" >&2; exit 1; }
-[ -f "$HMP" ] || { echo "bench: $HMP missing" >&2; exit 1; }
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/vms-bench.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
 A=$tmp/a.mig
 B=$tmp/b.mig
-
-echo "making the stream (2 GiB guest, 1 GiB random blob)..." >&2
-head -c 1G /dev/urandom >"$tmp/blob"
-qemu-system-x86_64 -accel tcg -nodefaults -display none -M pc-i440fx-7.2 \
-    -m 2048 -device "loader,file=$tmp/blob,addr=0x10000000,force-raw=on" \
-    -monitor "unix:$tmp/sock,server=on,wait=off" >/dev/null 2>&1 &
-qpid=$!
-python3 "$HMP" "$tmp/sock" SLEEP:2 stop "migrate \"exec:cat > $A\"" WAITMIG \
-    quit >/dev/null
-wait $qpid || true
+big_stream "$A"
 # B: 1000 bytes inside the blob's page at 1 GiB - 1 MiB (guest address
 # 0x4ff00000) replaced, found by its content so no record header is hit.
 cp "$A" "$B"
@@ -46,19 +30,7 @@ rm -f "$tmp/blob"
 size=$(stat -c %s "$A")
 echo "streams: $size bytes each, B differs at byte $((where + 100))" >&2
 
-# t CMD...: wall seconds of the command (stdout discarded), best of 3.
-t() {
-    local best=
-    for _ in 1 2 3; do
-        local s e
-        s=$(date +%s.%N)
-        "$@" >/dev/null || true
-        e=$(date +%s.%N)
-        best=$(echo "$s $e $best" | awk '{d = $2 - $1; if ($3 == "" || d < $3) print d; else print $3}')
-    done
-    echo "$best"
-}
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
+BENCH_RUNS=3
 
 cat "$A" "$B" >/dev/null
 out=$("$V" diff "$A" "$B" || true)
