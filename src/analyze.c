@@ -28,14 +28,19 @@
 #include "vmstate/visitor.h"
 #include "vmstate/json.h"
 #include "vmstate/io.h"
+#include "vmstate/limits.h"
 #include "internal.h"
 
 /* State output is held back up to this size, so that an error prints none. */
 #define HOLD_MAX (8u << 20)
 /* -x: consecutive pages are gathered into one write of up to this size. */
 #define RUN_MAX (1u << 20)
-/* -m: pages kept for XBZRLE deltas, at most this many bytes. */
-#define CACHE_MAX (256u << 20)
+/*
+ * -m: the pages kept for XBZRLE deltas sit in tables of this many pages,
+ * allocated when a page lands in them: a block's length comes from the
+ * input, and a table for all of its pages could be gigabytes.
+ */
+#define CACHE_CHUNK 4096u
 
 struct xblock {
     vms_outfile out;
@@ -43,7 +48,7 @@ struct xblock {
     char fname[256];
     uint64_t length;
     uint8_t *written;          /* a bit per page: data was written there */
-    uint8_t **cache;           /* -m: page copies for XBZRLE */
+    uint8_t ***cache;          /* -m: page copies for XBZRLE, see slot() */
     uint64_t npages;
 };
 
@@ -386,6 +391,16 @@ static int run_flush(analyze *a)
     return 0;
 }
 
+static uint8_t **cache_slot(struct xblock *b, uint64_t pg, bool create)
+{
+    uint8_t ***t = &b->cache[pg / CACHE_CHUNK];
+
+    if (!*t && create) {
+        *t = calloc(CACHE_CHUNK, sizeof(**t));
+    }
+    return *t ? &(*t)[pg % CACHE_CHUNK] : NULL;
+}
+
 static int ram_block(void *opaque, unsigned idx, const char *name,
                      uint64_t length, vms_error *err)
 {
@@ -431,7 +446,7 @@ static int ram_block(void *opaque, unsigned idx, const char *name,
         }
         say_file(a, b->fname);
     } else if (a->o->memory) {
-        b->cache = calloc(b->npages ? b->npages : 1, sizeof(*b->cache));
+        b->cache = calloc(b->npages / CACHE_CHUNK + 1, sizeof(*b->cache));
         if (!b->cache) {
             return fail(a, VMS_ENOMEM, "out of memory");
         }
@@ -581,25 +596,29 @@ static int ram_page(void *opaque, unsigned idx, uint64_t addr,
         }
     }
     if (b->cache && pg < b->npages) {
-        if (!data && fill == 0) {
-            if (b->cache[pg]) {
-                free(b->cache[pg]);
-                b->cache[pg] = NULL;
+        uint8_t **slot = cache_slot(b, pg, !(!data && fill == 0));
+        if (!slot) {
+            /* a zero page never cached, or no memory for the table */
+            a->cache_full = a->cache_full || data || fill;
+        } else if (!data && fill == 0) {
+            if (*slot) {
+                free(*slot);
+                *slot = NULL;
                 a->cache_bytes -= ps;
             }
         } else {
-            if (!b->cache[pg]) {
-                if (a->cache_bytes + ps > CACHE_MAX ||
-                    !(b->cache[pg] = malloc(ps))) {
+            if (!*slot) {
+                if (a->cache_bytes + ps > VMS_LIMIT_XBZRLE_CACHE ||
+                    !(*slot = malloc(ps))) {
                     a->cache_full = true;
                     return 0;
                 }
                 a->cache_bytes += ps;
             }
             if (data) {
-                memcpy(b->cache[pg], data, ps);
+                memcpy(*slot, data, ps);
             } else {
-                memset(b->cache[pg], fill, ps);
+                memset(*slot, fill, ps);
             }
         }
     }
@@ -634,11 +653,14 @@ static int ram_old_page(void *opaque, unsigned idx, uint64_t addr,
         }
         return 0;
     }
-    if (b->cache && pg < b->npages && b->cache[pg]) {
-        memcpy(buf, b->cache[pg], ps);
+    uint8_t **slot = b->cache && pg < b->npages ? cache_slot(b, pg, false)
+                                                : NULL;
+    if (slot && *slot) {
+        memcpy(buf, *slot, ps);
     } else if (a->cache_full) {
-        return fail(a, VMS_ELIMIT, "XBZRLE page needs more than %u MiB of "
-                    "earlier pages: use -x", CACHE_MAX >> 20);
+        return fail(a, VMS_ELIMIT, "XBZRLE page needs more earlier pages "
+                    "than VMS_LIMIT_XBZRLE_CACHE (%u MiB) holds: use -x",
+                    VMS_LIMIT_XBZRLE_CACHE >> 20);
     }
     return 0;
 }
@@ -1141,8 +1163,13 @@ int vms_analyze(const vms_analyze_opts *opts, vms_error *err)
     for (unsigned i = 0; i < a.nblocks; i++) {
         free(a.blocks[i].written);
         if (a.blocks[i].cache) {
-            for (uint64_t p = 0; p < a.blocks[i].npages; p++) {
-                free(a.blocks[i].cache[p]);
+            for (uint64_t c = 0; c <= a.blocks[i].npages / CACHE_CHUNK; c++) {
+                if (a.blocks[i].cache[c]) {
+                    for (unsigned p = 0; p < CACHE_CHUNK; p++) {
+                        free(a.blocks[i].cache[c][p]);
+                    }
+                    free(a.blocks[i].cache[c]);
+                }
             }
             free(a.blocks[i].cache);
         }
