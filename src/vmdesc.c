@@ -372,7 +372,7 @@ static int build(builder *b, const json_t *o, size_t base, int depth,
     for (size_t i = 0; i < nf; i++) {
         const json_t *jf = json_array_get(fields, i);
         vms_field *f = &fs[i];
-        uint64_t size = 0, num = 1, sub_elems = 1;
+        uint64_t size = 0, num = 1, sub_elems = 0;
         const char *type;
 
         f->name = str_or(jf, "name", NULL);
