@@ -7,7 +7,7 @@ _vmstate_commands="analyze check demo help"
 _vmstate_options() {
     case $1 in
         check) echo "-s --src -d --dest -r --reverse --format -h --help" ;;
-        analyze) echo "-f --file -d --dump -m --memory -x --extract -C --directory --desc --progress -h --help" ;;
+        analyze) echo "-f --file -d --dump -m --memory -x --extract -C --directory --desc --progress --force -h --help" ;;
         demo) echo "--version --stream --dump --state --ram --seed --force -h --help" ;;
         help) echo "$_vmstate_commands" ;;
         *) echo "-h --help -V --version" ;;

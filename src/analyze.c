@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,6 +65,7 @@ typedef struct analyze {
     /* output */
     vms_jsonw *w;
     int out_fd;                /* where w's text finally goes */
+    unsigned out_flags;        /* -x: VMS_OUT_FORCE with --force */
     vms_buf hold;
     bool holding;
     int sink_err;
@@ -171,7 +173,7 @@ static int write_desc_file(analyze *a)
     if (!a->vd || a->desc_written) {
         return 0;
     }
-    if ((e = vms_outfile_open(&of, a->dirfd, "desc.json", VMS_OUT_FORCE,
+    if ((e = vms_outfile_open(&of, a->dirfd, "desc.json", a->out_flags,
                               a->err))) {
         return e;
     }
@@ -185,7 +187,7 @@ static int write_desc_file(analyze *a)
         vms_outfile_abort(&of);
         return vms_error_set(a->err, e, "cannot write desc.json");
     }
-    if ((e = vms_outfile_commit(&of, VMS_OUT_FORCE, a->err))) {
+    if ((e = vms_outfile_commit(&of, a->out_flags, a->err))) {
         return e;
     }
     a->desc_written = true;
@@ -430,8 +432,17 @@ static int ram_block(void *opaque, unsigned idx, const char *name,
             strcmp(b->fname, "state.json") == 0) {
             b->fname[0] = '_';
         }
+        /* "a/b" and "a_b" make the same name: never one file for two. */
+        for (unsigned i = 0; i < a->nblocks; i++) {
+            if (i != idx && a->blocks[i].open &&
+                strcmp(a->blocks[i].fname, b->fname) == 0) {
+                size_t n = strnlen(b->fname, sizeof(b->fname) - 12);
+                snprintf(b->fname + n, sizeof(b->fname) - n, "~%u", idx);
+                i = (unsigned)-1;   /* and check the new name again */
+            }
+        }
         if ((e = vms_outfile_open(&b->out, a->dirfd, b->fname,
-                                  VMS_OUT_FORCE, a->err))) {
+                                  a->out_flags, a->err))) {
             return e;
         }
         b->open = true;
@@ -733,7 +744,7 @@ static int commit_blocks(analyze *a)
     for (unsigned i = 0; !e && i < a->nblocks; i++) {
         if (a->blocks[i].open) {
             a->blocks[i].open = false;
-            e = vms_outfile_commit(&a->blocks[i].out, VMS_OUT_FORCE, a->err);
+            e = vms_outfile_commit(&a->blocks[i].out, a->out_flags, a->err);
         }
     }
     return e;
@@ -1078,7 +1089,7 @@ static int run(analyze *a)
             return e;
         }
         if ((e = vms_outfile_open(&a->state_out, a->dirfd, "state.json",
-                                  VMS_OUT_FORCE, a->err))) {
+                                  a->out_flags, a->err))) {
             return e;
         }
         a->state_open = true;
@@ -1107,7 +1118,7 @@ static int run(analyze *a)
             return e;
         }
         a->state_open = false;
-        if ((e = vms_outfile_commit(&a->state_out, VMS_OUT_FORCE, a->err))) {
+        if ((e = vms_outfile_commit(&a->state_out, a->out_flags, a->err))) {
             return e;
         }
         say_file(a, "state.json");
@@ -1123,10 +1134,18 @@ int vms_analyze(const vms_analyze_opts *opts, vms_error *err)
     int e;
 
     memset(&a, 0, sizeof(a));
-    if (!opts || opts->version != VMS_ANALYZE_OPTS_VERSION || !opts->file) {
+    if (!opts || opts->version < 1 ||
+        opts->version > VMS_ANALYZE_OPTS_VERSION || !opts->file) {
         return vms_error_set(err, VMS_EINVAL, "bad options");
     }
-    copy = *opts;
+    if (opts->version == 1) {
+        /* Version 1 had no force: it always replaced files, as python. */
+        memset(&copy, 0, sizeof(copy));
+        memcpy(&copy, opts, offsetof(vms_analyze_opts, force));
+        copy.force = true;
+    } else {
+        copy = *opts;
+    }
     /* python's -x ignores -m: the pages go to the files instead */
     copy.memory = copy.memory && copy.mode == VMS_ANALYZE_STATE;
     a.o = o;
@@ -1134,6 +1153,7 @@ int vms_analyze(const vms_analyze_opts *opts, vms_error *err)
     a.dirfd = -1;
     a.run_block = -1;
     a.out_fd = o->out_fd;
+    a.out_flags = o->force ? VMS_OUT_FORCE : 0;
     a.holding = true;
     a.tty = o->progress && isatty(2);
     clock_gettime(CLOCK_MONOTONIC, &a.t0);

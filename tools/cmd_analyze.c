@@ -13,7 +13,7 @@ void cmd_analyze_usage(FILE *out, const char *prog)
     fprintf(out,
             "usage: %s [-f|--file] STREAM [-d|--dump state|desc] "
             "[-m|--memory]\n"
-            "       [-x|--extract [-C DIR]] [--desc DESC.json] "
+            "       [-x|--extract [-C DIR] [--force]] [--desc DESC.json] "
             "[--progress]\n"
             "\n"
             "Decode a QEMU migration stream (a file, or - for standard "
@@ -28,13 +28,25 @@ void cmd_analyze_usage(FILE *out, const char *prog)
             "and\n"
             "                      state.json, printing each name\n"
             "  -C, --directory DIR where -x writes (default: .)\n"
+            "      --force         let -x replace existing files (default: "
+            "refuse)\n"
             "      --desc FILE     description for a stream that has none "
             "('-d desc'\n"
             "                      output of a stream from the same QEMU "
             "and machine)\n"
             "      --progress      progress bar on stderr when it is a "
             "terminal\n"
-            "  -h, --help          this text\n", prog);
+            "  -h, --help          this text\n"
+            "\n"
+            "Examples:\n"
+            "  %s vm.mig > state.json\n"
+            "  %s -d desc vm.mig > desc.json\n"
+            "  %s -m vm.mig | less\n"
+            "  %s -x -C out vm.mig\n"
+            "  %s -x -C out --force vm.mig\n"
+            "  %s --desc desc.json old.mig\n"
+            "  %s --progress -x big.mig\n",
+            prog, prog, prog, prog, prog, prog, prog, prog);
 }
 
 int cmd_analyze(int argc, char **argv, const char *prog)
@@ -47,6 +59,7 @@ int cmd_analyze(int argc, char **argv, const char *prog)
         { "directory", required_argument, NULL, 'C' },
         { "desc", required_argument, NULL, 'D' },
         { "progress", no_argument, NULL, 'P' },
+        { "force", no_argument, NULL, 'F' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -90,6 +103,9 @@ int cmd_analyze(int argc, char **argv, const char *prog)
             break;
         case 'P':
             o.progress = true;
+            break;
+        case 'F':
+            o.force = true;
             break;
         case 'h':
             cmd_analyze_usage(stdout, prog);
