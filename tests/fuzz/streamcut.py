@@ -222,3 +222,24 @@ def shrink(data, page_size=4096, keep=6, max_section=None):
     else:
         out += data[vmd:]
     return bytes(out)
+
+
+def ram_stream(blocks, page_size=4096, vmdesc=True):
+    """A minimal stream: one RAM section announcing blocks (name bytes,
+    length) with one non-zero page each, EOF, an empty description."""
+    body = bytearray()
+    total = sum(n for _, n in blocks)
+    body += struct.pack(">Q", total | MEM_SIZE)
+    for name, n in blocks:
+        body += bytes([len(name)]) + name + struct.pack(">Q", n)
+    for i, (name, _) in enumerate(blocks):
+        body += struct.pack(">Q", PAGE) + bytes([len(name)]) + name
+        body += bytes([0x41 + i % 26]) * page_size
+    body += struct.pack(">Q", EOS)
+    rec = Record(START, 0, 0, 0, 0, b"ram", 0, 4)
+    out = bytearray(MAGIC) + section_header(rec) + body + footer(rec)
+    out += bytes([EOF])
+    if vmdesc:
+        j = json.dumps({"page_size": page_size, "devices": []}).encode()
+        out += bytes([VMDESC]) + struct.pack(">I", len(j)) + j
+    return bytes(out)
