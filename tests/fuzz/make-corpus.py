@@ -52,7 +52,8 @@ for path in sys.argv[2:]:
     page_size = (desc or {}).get("page_size", 4096)
     # The whole stream, RAM cut to a few records per chunk.
     small = sc.shrink(data, page_size, max_section=8192)
-    put("stream", tag + "-shrunk", b"\x00" + small)
+    for mode in (0, 1, 5):      # state, -m (pages decoded), pipe -m
+        put("stream", "%s-shrunk-%d" % (tag, mode), bytes([mode]) + small)
     # One small stream per device section: header, configuration, the
     # RAM block list, that section, EOF, a description of that device.
     head = [r for r in recs if r.kind == sc.CONFIG]
@@ -100,3 +101,33 @@ for path in sys.argv[2:]:
         for opt in (0x60, 0x20, 0x00):
             put("ram", "%s-%x" % (tag, kind), bytes([shift | opt]) +
                 blocks + b)
+
+# Sections no stream at hand carries, written by hand from the format:
+# block migration and dirty bitmaps (stream target), mapped-ram (RAM
+# target: the pages sit at file offsets, after the records).
+def section(kind, sid, idstr, version, body):
+    r = sc.Record(kind, 0, 0, 0, sid, idstr, 0, version)
+    return sc.section_header(r) + body + sc.footer(r)
+
+
+blk = (struct.pack(">Q", 0x01 | 0x08) + b"\x04hd0\x00" +       # zero block
+       struct.pack(">Q", 0x01) + b"\x04hd0\x00" + b"\xab" * (1 << 20) +
+       struct.pack(">Q", (50 << 9) | 0x04) +                  # progress
+       struct.pack(">Q", 0x02))                               # EOS
+put("stream", "synthetic-block", b"\x00" + sc.MAGIC +
+    section(sc.START, 0, b"block", 1, blk) + b"\x00")
+dbm = (b"\x1c\x02n0\x02b0\x00\x01\x00\x00\x01" +              # START
+       b"\x42" + bytes(8) + b"\x00\x00\x00\x80" +             # zero BITS
+       b"\x40" + bytes(7) + b"\x08\x00\x00\x00\x08" +         # BITS
+       bytes(7) + b"\x02\xff\x0f" + b"\x21")                  # COMPLETE+EOS
+put("stream", "synthetic-dirty-bitmap", b"\x04" + sc.MAGIC +
+    section(sc.START, 0, b"dirty-bitmap", 1, dbm) + b"\x00")
+# mapped-ram: MEM_SIZE, the block's header (version, page size, bitmap
+# and pages offsets in the file), pages 0 and 1 present, EOS after them.
+mr = bytearray(struct.pack(">Q", 8192 | sc.MEM_SIZE) + b"\x06pc.ram" +
+               struct.pack(">QIQQQ", 8192, 1, 4096, 64, 4096))
+mr += bytes(64 - 8 - len(mr)) + b"\x03"
+mr += bytes(4096 - 8 - len(mr)) + b"\x11" * 4096 + b"\x22" * 4096
+mr += struct.pack(">Q", sc.EOS)
+for opt in (0x33, 0x13, 0x3b):
+    put("ram", "synthetic-mapped-ram", bytes([opt]) + bytes(mr))

@@ -192,14 +192,16 @@ def footer(rec):
 
 
 def shrink(data, page_size=4096, keep=6, max_section=None):
-    """The stream with every RAM chunk cut to its first keep records (and
-    its EOS), RAM PART chunks dropped, device sections longer than
-    max_section dropped with their description: small, still valid."""
+    """The stream with every RAM chunk cut to its first keep records of
+    each kind (ZERO, PAGE, XBZRLE, zlib) not kept yet (and its EOS), RAM
+    chunks left empty dropped, device sections longer than max_section
+    dropped with their description: small, still valid."""
     vmd, desc = vmdesc_of(data)
     recs = records(data, page_size)
     out = bytearray(MAGIC)
     cur = None
     dropped = set()
+    kept = {}
     for r in recs:
         if r.ram is None:
             if max_section and r.kind in (START, FULL, PART, END) and \
@@ -208,9 +210,16 @@ def shrink(data, page_size=4096, keep=6, max_section=None):
                 continue
             out += data[r.start:r.end]
             continue
-        if r.kind == PART:
+        body = []
+        for x in r.ram:
+            kind = x.flags & (MEM_SIZE | ZERO | PAGE | XBZRLE | COMPRESS)
+            if x.flags & EOS or not kind:
+                continue
+            if kept.get(kind, 0) < keep or kind == MEM_SIZE:
+                kept[kind] = kept.get(kind, 0) + 1
+                body.append(x)
+        if not body and r.kind == PART:
             continue
-        body = [x for x in r.ram if not x.flags & EOS][:keep]
         eos = RamRec(EOS, 0, None, b"")
         b, cur = ram_bytes(body + [eos], page_size, cur)
         out += section_header(r) + b + footer(r)
