@@ -24,8 +24,10 @@ run_suite() {
 }
 
 run_suite build
+# Optimised (-O2 -g): the sweeps decode thousands of streams; ASan and
+# UBSan find the same errors, and the suite runs several times faster.
 CC=clang run_suite build-san -Db_sanitize=address,undefined -Db_lundef=false \
-    -Dbuildtype=debug
+    -Dbuildtype=debugoptimized
 
 mkdir -p build-fuzz
 fuzz_log=build-fuzz/fuzz-testlog.json
