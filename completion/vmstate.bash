@@ -2,13 +2,15 @@
 # Subcommands and options are listed here once; tests/integration check
 # them against "vmstate help" so that the two cannot drift apart.
 
-_vmstate_commands="analyze check demo help"
+_vmstate_commands="analyze check convert demo unpack pack help"
 
 _vmstate_options() {
     case $1 in
         check) echo "-s --src -d --dest -r --reverse --format -h --help" ;;
         analyze) echo "-f --file -d --dump -m --memory -x --extract -C --directory --desc --progress --force -h --help" ;;
+        convert) echo "-t --to -f --force -h --help" ;;
         demo) echo "--version --stream --dump --state --ram --seed --force -h --help" ;;
+        unpack|pack) echo "-f --force -h --help" ;;
         help) echo "$_vmstate_commands" ;;
         *) echo "-h --help -V --version" ;;
     esac
@@ -19,6 +21,7 @@ _vmstate_values() {
     case $1:$2 in
         check:--format) echo "text json github sarif" ;;
         demo:--version) echo "1 2" ;;
+        convert:-t|convert:--to) echo "wire ber json trace" ;;
         demo:--ram|demo:--seed) echo "" ;;
         analyze:-d|analyze:--dump) echo "state desc" ;;
     esac

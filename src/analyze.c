@@ -31,11 +31,10 @@
 #include "vmstate/io.h"
 #include "vmstate/limits.h"
 #include "internal.h"
+#include "ramfile.h"
 
 /* State output is held back up to this size, so that an error prints none. */
 #define HOLD_MAX (8u << 20)
-/* -x: consecutive pages are gathered into one write of up to this size. */
-#define RUN_MAX (1u << 20)
 /*
  * -m: the pages kept for XBZRLE deltas sit in tables of this many pages,
  * allocated when a page lands in them: a block's length comes from the
@@ -44,11 +43,8 @@
 #define CACHE_CHUNK 4096u
 
 struct xblock {
-    vms_outfile out;
-    bool open;
-    char fname[256];
+    bool has_file;             /* -x: in a->rf */
     uint64_t length;
-    uint8_t *written;          /* a bit per page: data was written there */
     uint8_t ***cache;          /* -m: page copies for XBZRLE, see slot() */
     uint64_t npages;
 };
@@ -85,12 +81,7 @@ typedef struct analyze {
     unsigned nblocks;
     uint64_t cache_bytes;
     bool cache_full;
-    /* -x page run */
-    int run_block;
-    uint64_t run_addr;
-    size_t run_len;
-    uint8_t *run;
-    struct writer *wr;
+    vms_ramfiles *rf;          /* -x: the block files */
     /* progress */
     struct timespec t0, last;
     bool tty;
@@ -245,152 +236,17 @@ static void progress_end(analyze *a)
 /* ---- RAM --------------------------------------------------------------- */
 
 /*
- * -x writes from a second thread, so that writing the RAM files (the page
- * cache's cost, dd's speed) overlaps with reading and decoding the stream:
- * the decoder fills one run buffer while the thread writes the other.
+ * -x: the pages go to block files as they pass (ramfile.h); errors of the
+ * stream (not of a file) name the stream and offset.
  */
-struct writer {
-    pthread_t thread;
-    pthread_mutex_t lock;
-    pthread_cond_t cond;
-    bool busy, quit;
-    int fd;
-    uint8_t *buf;
-    size_t len;
-    uint64_t off;
-    int err;                   /* errno of the first failed write */
-    char fname[256];
-};
-
-static void *writer_main(void *opaque)
+static int rf_fail(analyze *a, int e)
 {
-    struct writer *wr = opaque;
-
-    pthread_mutex_lock(&wr->lock);
-    for (;;) {
-        while (!wr->busy && !wr->quit) {
-            pthread_cond_wait(&wr->cond, &wr->lock);
-        }
-        if (!wr->busy) {
-            break;
-        }
-        pthread_mutex_unlock(&wr->lock);
-        for (size_t done = 0; done < wr->len && !wr->err;) {
-            ssize_t k = pwrite(wr->fd, wr->buf + done, wr->len - done,
-                               (off_t)(wr->off + done));
-            if (k < 0 && errno == EINTR) {
-                continue;
-            }
-            if (k <= 0) {
-                wr->err = k < 0 ? errno : ENOSPC;
-                break;
-            }
-            done += (size_t)k;
-        }
-        pthread_mutex_lock(&wr->lock);
-        wr->busy = false;
-        pthread_cond_broadcast(&wr->cond);
+    if (e && a->err && !a->err->file[0] && a->s) {
+        a->err->has_offset = 1;
+        a->err->offset = vms_stream_offset(a->s);
+        vms_error_set_file(a->err, vms_stream_name(a->s));
     }
-    pthread_mutex_unlock(&wr->lock);
-    return NULL;
-}
-
-static int writer_start(analyze *a)
-{
-    struct writer *wr = calloc(1, sizeof(*wr));
-
-    if (!wr || !(wr->buf = malloc(RUN_MAX))) {
-        free(wr);
-        return fail(a, VMS_ENOMEM, "out of memory");
-    }
-    pthread_mutex_init(&wr->lock, NULL);
-    pthread_cond_init(&wr->cond, NULL);
-    if (pthread_create(&wr->thread, NULL, writer_main, wr) != 0) {
-        pthread_mutex_destroy(&wr->lock);
-        pthread_cond_destroy(&wr->cond);
-        free(wr->buf);
-        free(wr);
-        return fail(a, VMS_ENOMEM, "cannot start the writer thread");
-    }
-    a->wr = wr;
-    return 0;
-}
-
-/* Wait until the thread has written everything handed to it. */
-static int writer_wait(analyze *a)
-{
-    struct writer *wr = a->wr;
-    int e;
-
-    if (!wr) {
-        return 0;
-    }
-    pthread_mutex_lock(&wr->lock);
-    while (wr->busy) {
-        pthread_cond_wait(&wr->cond, &wr->lock);
-    }
-    e = wr->err;
-    pthread_mutex_unlock(&wr->lock);
-    if (e) {
-        vms_error_set_file(a->err, wr->fname);
-        return vms_error_set(a->err, VMS_EIO, "write failed: %s",
-                             strerror(e));
-    }
-    return 0;
-}
-
-static void writer_stop(analyze *a)
-{
-    struct writer *wr = a->wr;
-
-    if (!wr) {
-        return;
-    }
-    pthread_mutex_lock(&wr->lock);
-    wr->quit = true;
-    pthread_cond_broadcast(&wr->cond);
-    pthread_mutex_unlock(&wr->lock);
-    pthread_join(wr->thread, NULL);
-    pthread_mutex_destroy(&wr->lock);
-    pthread_cond_destroy(&wr->cond);
-    free(wr->buf);
-    free(wr);
-    a->wr = NULL;
-}
-
-/* Hand the current run to the writer thread; fill the other buffer next. */
-static int run_flush(analyze *a)
-{
-    struct xblock *b;
-    struct writer *wr;
-    uint8_t *t;
-    int e;
-
-    if (!a->run_len) {
-        return 0;
-    }
-    if (!a->wr && (e = writer_start(a))) {
-        return e;
-    }
-    if ((e = writer_wait(a))) {
-        a->run_len = 0;
-        return e;
-    }
-    wr = a->wr;
-    b = &a->blocks[a->run_block];
-    pthread_mutex_lock(&wr->lock);
-    t = wr->buf;
-    wr->buf = a->run;
-    a->run = t;
-    wr->fd = b->out.fd;
-    wr->off = a->run_addr;
-    wr->len = a->run_len;
-    snprintf(wr->fname, sizeof(wr->fname), "%s", b->fname);
-    wr->busy = true;
-    pthread_cond_broadcast(&wr->cond);
-    pthread_mutex_unlock(&wr->lock);
-    a->run_len = 0;
-    return 0;
+    return e;
 }
 
 static uint8_t **cache_slot(struct xblock *b, uint64_t pg, bool create)
@@ -421,41 +277,37 @@ static int ram_block(void *opaque, unsigned idx, const char *name,
         a->nblocks = idx + 1;
     }
     b = &a->blocks[idx];
-    if (b->open || b->cache) {
+    if (b->has_file || b->cache) {
         return 0;   /* announced again by a later MEM_SIZE */
     }
     b->length = length;
     b->npages = (length + a->page_size - 1) / a->page_size;
     if (a->o->mode == VMS_ANALYZE_EXTRACT) {
-        vms_safe_filename(name, strlen(name), b->fname, sizeof(b->fname));
-        if (strcmp(b->fname, "desc.json") == 0 ||
-            strcmp(b->fname, "state.json") == 0) {
-            b->fname[0] = '_';
+        char fname[256];
+        vms_safe_filename(name, strlen(name), fname, sizeof(fname));
+        if (strcmp(fname, "desc.json") == 0 ||
+            strcmp(fname, "state.json") == 0) {
+            fname[0] = '_';
         }
         /* "a/b" and "a_b" make the same name: never one file for two. */
         for (unsigned i = 0; i < a->nblocks; i++) {
-            if (i != idx && a->blocks[i].open &&
-                strcmp(a->blocks[i].fname, b->fname) == 0) {
-                size_t n = strnlen(b->fname, sizeof(b->fname) - 12);
-                snprintf(b->fname + n, sizeof(b->fname) - n, "~%u", idx);
+            if (i != idx && a->blocks[i].has_file &&
+                strcmp(vms_ramfiles_name(a->rf, i), fname) == 0) {
+                size_t n = strnlen(fname, sizeof(fname) - 12);
+                snprintf(fname + n, sizeof(fname) - n, "~%u", idx);
                 i = (unsigned)-1;   /* and check the new name again */
             }
         }
-        if ((e = vms_outfile_open(&b->out, a->dirfd, b->fname,
-                                  a->out_flags, a->err))) {
+        if (!a->rf &&
+            !(a->rf = vms_ramfiles_new(a->dirfd, a->page_size, a->out_flags,
+                                       a->err))) {
+            return VMS_ENOMEM;
+        }
+        if ((e = vms_ramfiles_block(a->rf, idx, fname, length, a->err)) < 0) {
             return e;
         }
-        b->open = true;
-        if (ftruncate(b->out.fd, (off_t)length) != 0) {
-            vms_error_set_file(a->err, b->fname);
-            return vms_error_set(a->err, VMS_EIO, "cannot size: %s",
-                                 strerror(errno));
-        }
-        b->written = calloc(b->npages / 8 + 1, 1);
-        if (!b->written) {
-            return fail(a, VMS_ENOMEM, "out of memory");
-        }
-        say_file(a, b->fname);
+        b->has_file = true;
+        say_file(a, fname);
     } else if (a->o->memory) {
         b->cache = calloc(b->npages / CACHE_CHUNK + 1, sizeof(*b->cache));
         if (!b->cache) {
@@ -553,35 +405,8 @@ static int ram_page(void *opaque, unsigned idx, uint64_t addr,
 
     (void)err;
     if (a->o->mode == VMS_ANALYZE_EXTRACT) {
-        bool was = (b->written[pg / 8] >> (pg % 8)) & 1;
-        size_t n = addr + ps > b->length ? (size_t)(b->length - addr) : ps;
-
-        if (!b->open) {
-            return fail(a, VMS_EUNSUPPORTED, "RAM page after the end of "
-                        "the RAM section (postcopy?) cannot be extracted");
-        }
-        if (!data && fill == 0 && !was) {
-            return 0;   /* stays a hole */
-        }
-        if (a->run_len && ((int)idx != a->run_block ||
-                           a->run_addr + a->run_len != addr ||
-                           a->run_len + ps > RUN_MAX)) {
-            if ((e = run_flush(a))) {
-                return e;
-            }
-        }
-        if (!a->run_len) {
-            a->run_block = (int)idx;
-            a->run_addr = addr;
-        }
-        if (data) {
-            memcpy(a->run + a->run_len, data, n);
-        } else {
-            memset(a->run + a->run_len, fill, n);
-        }
-        a->run_len += n;
-        b->written[pg / 8] |= (uint8_t)(1u << (pg % 8));
-        return 0;
+        return rf_fail(a, vms_ramfiles_page(a->rf, idx, addr, data, fill,
+                                            a->err));
     }
     if (!a->o->memory) {
         return 0;
@@ -648,21 +473,7 @@ static int ram_old_page(void *opaque, unsigned idx, uint64_t addr,
     (void)err;
     memset(buf, 0, ps);
     if (a->o->mode == VMS_ANALYZE_EXTRACT) {
-        size_t n = addr + ps > b->length ? (size_t)(b->length - addr) : ps;
-        if ((int)idx == a->run_block && addr >= a->run_addr &&
-            addr < a->run_addr + a->run_len) {
-            memcpy(buf, a->run + (addr - a->run_addr), n);
-        } else if ((b->written[pg / 8] >> (pg % 8)) & 1) {
-            int e = writer_wait(a);
-            if (e) {
-                return e;
-            }
-            if (pread(b->out.fd, buf, n, (off_t)addr) != (ssize_t)n) {
-                vms_error_set_file(a->err, b->fname);
-                return vms_error_set(a->err, VMS_EIO, "read back failed");
-            }
-        }
-        return 0;
+        return vms_ramfiles_read(a->rf, idx, addr, buf, err);
     }
     uint8_t **slot = b->cache && pg < b->npages ? cache_slot(b, pg, false)
                                                 : NULL;
@@ -725,7 +536,8 @@ static int ram_section(analyze *a, const vms_record *rec)
          * they stay even if a later device section cannot be decoded.
          */
         return rec->type == VMS_REC_SECTION_END ? commit_blocks(a)
-                                                : run_flush(a);
+                                                : vms_ramfiles_flush(a->rf,
+                                                                     a->err);
     }
     if (a->w && !a->o->memory) {
         return ram_json_begin(a);
@@ -735,19 +547,7 @@ static int ram_section(analyze *a, const vms_record *rec)
 
 static int commit_blocks(analyze *a)
 {
-    int e = run_flush(a);
-
-    if (!e) {
-        e = writer_wait(a);
-    }
-
-    for (unsigned i = 0; !e && i < a->nblocks; i++) {
-        if (a->blocks[i].open) {
-            a->blocks[i].open = false;
-            e = vms_outfile_commit(&a->blocks[i].out, a->out_flags, a->err);
-        }
-    }
-    return e;
+    return a->rf ? vms_ramfiles_commit(a->rf, a->err) : 0;
 }
 
 /* ---- device sections --------------------------------------------------- */
@@ -797,22 +597,13 @@ static int raw_section(analyze *a, const vms_record *rec, uint64_t body)
 {
     vms_reader *r = vms_stream_reader(a->s);
     const uint8_t *p;
-    size_t got, n;
+    size_t n;
     int e;
 
     if ((e = vms_reader_seek(r, body, a->err)) ||
-        (e = vms_read_peek(r, VMS_READER_WINDOW, &p, &got, a->err))) {
+        (e = vms_stream_body_to_footer(a->s, rec, &n, a->err)) ||
+        (e = vms_read_ptr(r, n, &p, a->err))) {
         return e;
-    }
-    for (n = 0; n + 5 < got; n++) {
-        if (p[n] == VMS_REC_FOOTER && vms_get_be32(p + n + 1) ==
-            rec->section_id && p[n + 5] <= VMS_REC_COMMAND) {
-            break;
-        }
-    }
-    if (n + 5 >= got) {
-        return fail(a, VMS_EFORMAT, "section '%s' does not match its "
-                    "description and no footer bounds it", rec->idstr);
     }
     fprintf(stderr, "vmstate analyze: %s: offset 0x%" PRIx64 ": warning: "
             "'%s' holds more than QEMU's description says (a non-NULL "
@@ -821,7 +612,7 @@ static int raw_section(analyze *a, const vms_record *rec, uint64_t body)
     if (a->w && vms_jsonw_hex_bytes(a->w, p, n)) {
         return fail(a, VMS_EIO, "cannot write the output");
     }
-    return vms_read_skip(r, n, a->err);
+    return 0;
 }
 
 static int device_section(analyze *a, const vms_record *rec)
@@ -1094,10 +885,6 @@ static int run(analyze *a)
         }
         a->state_open = true;
         a->out_fd = a->state_out.fd;
-        a->run = malloc(RUN_MAX);
-        if (!a->run) {
-            return fail(a, VMS_ENOMEM, "out of memory");
-        }
     }
     a->w = vms_jsonw_new(out_sink, a, VMS_JSONW_PRETTY, 4);
     if (!a->w || vms_jsonw_begin_object(a->w)) {
@@ -1151,7 +938,6 @@ int vms_analyze(const vms_analyze_opts *opts, vms_error *err)
     a.o = o;
     a.err = err;
     a.dirfd = -1;
-    a.run_block = -1;
     a.out_fd = o->out_fd;
     a.out_flags = o->force ? VMS_OUT_FORCE : 0;
     a.holding = true;
@@ -1159,18 +945,10 @@ int vms_analyze(const vms_analyze_opts *opts, vms_error *err)
     clock_gettime(CLOCK_MONOTONIC, &a.t0);
     a.last = a.t0;
     e = run(&a);
-    if (!e) {
-        e = writer_wait(&a);
-    }
-    writer_stop(&a);
     progress_end(&a);
+    /* Never leave a half-written file behind: uncommitted ones go. */
+    vms_ramfiles_free(a.rf);
     if (e) {
-        /* Never leave a half-written file behind. */
-        for (unsigned i = 0; i < a.nblocks; i++) {
-            if (a.blocks[i].open) {
-                vms_outfile_abort(&a.blocks[i].out);
-            }
-        }
         if (a.state_open) {
             vms_outfile_abort(&a.state_out);
         }
@@ -1181,7 +959,6 @@ int vms_analyze(const vms_analyze_opts *opts, vms_error *err)
     vms_jsonw_free(a.w);
     vms_buf_free(&a.hold);
     for (unsigned i = 0; i < a.nblocks; i++) {
-        free(a.blocks[i].written);
         if (a.blocks[i].cache) {
             for (uint64_t c = 0; c <= a.blocks[i].npages / CACHE_CHUNK; c++) {
                 if (a.blocks[i].cache[c]) {
@@ -1199,7 +976,6 @@ int vms_analyze(const vms_analyze_opts *opts, vms_error *err)
         free(a.pending[i]);
     }
     free(a.pending);
-    free(a.run);
     vms_ram_free(a.ram);
     vms_vmdesc_free(a.vd);
     vms_stream_close(a.s);

@@ -84,4 +84,53 @@ int vms_jsonw_kv_str(struct vms_jsonw *j, int e, const char *key,
 int vms_jsonw_kv_int(struct vms_jsonw *j, int e, const char *key,
                      int64_t value);
 
+/*
+ * BER/DER primitives (visit_ber.c), shared by the BER visitors and the
+ * stream-level encoding of convert.c; the module is doc/vmstate.asn1.
+ */
+enum {
+    VMS_BER_BOOLEAN = 0x01,
+    VMS_BER_INTEGER = 0x02,
+    VMS_BER_OCTETS = 0x04,
+    VMS_BER_NULL = 0x05,
+    VMS_BER_UTF8 = 0x0c,
+    VMS_BER_SEQUENCE = 0x30,
+    VMS_BER_STRUCT = 0xa0,      /* [0] IMPLICIT State */
+    VMS_BER_ARRAY = 0xa1,       /* [1] IMPLICIT SEQUENCE OF Element */
+};
+#define VMS_BER_MAX_OPEN 512
+
+struct vms_buf;
+struct vms_reader;
+/* DER length octets of n into out[9]; returns how many. */
+size_t vms_der_len(uint64_t n, uint8_t *out);
+/* Append a TLV / the shortest INTEGER of size big-endian bytes / of v. */
+int vms_der_tlv(struct vms_buf *b, uint8_t tag, const void *p, size_t n);
+int vms_der_int(struct vms_buf *b, const uint8_t *wire, size_t size,
+                bool is_signed);
+int vms_der_uint(struct vms_buf *b, uint64_t v);
+
+/*
+ * A TLV reader: every length is checked against the innermost open
+ * construction (or the input's size), errors name the file and offset.
+ */
+typedef struct vms_ber_rd {
+    struct vms_reader *r;
+    struct vms_error *err;
+    uint64_t end[VMS_BER_MAX_OPEN];   /* end offset of each open one */
+    int nopen;
+} vms_ber_rd;
+int vms_ber_rd_fail(vms_ber_rd *rd, int code, uint64_t at, const char *fmt,
+                    ...) __attribute__((format(printf, 4, 5)));
+/* Tag (want, or any when 0, returned in *tag) and definite length. */
+int vms_ber_rd_header(vms_ber_rd *rd, uint8_t want, uint8_t *tag,
+                      uint64_t *len);
+int vms_ber_rd_open(vms_ber_rd *rd, uint8_t want);
+/* Fails unless the innermost construction was read to its end. */
+int vms_ber_rd_close(vms_ber_rd *rd, const char *what);
+int vms_ber_rd_str(vms_ber_rd *rd, char s[256]);
+int vms_ber_rd_int(vms_ber_rd *rd, uint8_t *wire, size_t size,
+                   bool is_signed);
+int vms_ber_rd_uint(vms_ber_rd *rd, uint64_t *v);
+
 #endif

@@ -11,6 +11,7 @@
 #include <zlib.h>
 #include "vmstate/ram.h"
 #include "vmstate/limits.h"
+#include "vmstate/pack.h"
 #include "internal.h"
 
 #define XBZRLE_ENCODING 0x01
@@ -142,7 +143,7 @@ int vms_xbzrle_decode(const uint8_t *src, size_t slen, uint8_t *page,
 }
 
 static int read_name(vms_ram *ram, vms_stream *s, uint64_t flags,
-                     uint64_t rec_off, vms_error *err)
+                     uint64_t rec_off, vms_ram_record *rr, vms_error *err)
 {
     char name[256];
     uint8_t len;
@@ -153,6 +154,7 @@ static int read_name(vms_ram *ram, vms_stream *s, uint64_t flags,
             return vms_stream_fail(s, err, VMS_EFORMAT, rec_off,
                         "RAM page continues a block but none was named");
         }
+        rr->block = (unsigned)ram->cur;
         return 0;
     }
     if ((e = vms_read_str8(vms_stream_reader(s), name, &len, err))) {
@@ -164,6 +166,8 @@ static int read_name(vms_ram *ram, vms_stream *s, uint64_t flags,
                     "RAM page for unknown block '%s'", name);
     }
     ram->cur = b;
+    rr->block = (unsigned)b;
+    rr->named = true;
     return 0;
 }
 
@@ -344,8 +348,17 @@ static int mem_size(vms_ram *ram, vms_stream *s, uint64_t total,
                                  err))) {
             return e;
         }
-        if (ram->o.mapped_ram && (e = mapped_ram_block(ram, s, (unsigned)b,
-                                                       err))) {
+        vms_ram_entry ent = { ram->o.page_size, (unsigned)b,
+                              ram->blocks[b].name, length, mr_addr, 0, 0 };
+        if (ram->o.mapped_ram) {
+            ent.mapped_off = vms_stream_offset(s);
+            if ((e = mapped_ram_block(ram, s, (unsigned)b, err))) {
+                return e;
+            }
+            ent.mapped_len = vms_stream_offset(s) - ent.mapped_off;
+        }
+        if (ram->sink.entry &&
+            (e = ram->sink.entry(ram->sink.opaque, &ent, err))) {
             return e;
         }
     }
@@ -395,6 +408,7 @@ int vms_ram_read(vms_ram *ram, vms_stream *s, uint32_t version_id,
         uint64_t at = vms_stream_offset(s);
         uint64_t word, addr, flags;
         const uint8_t *p;
+        vms_ram_record rr;
 
         if (ram->sink.tick && (n & 4095) == 4095) {
             ram->sink.tick(ram->sink.opaque);
@@ -405,6 +419,9 @@ int vms_ram_read(vms_ram *ram, vms_stream *s, uint32_t version_id,
         }
         flags = word & mask;
         addr = word & ~mask;
+        memset(&rr, 0, sizeof(rr));
+        rr.offset = at;
+        rr.word = word;
         if (flags & VMS_RAM_MEM_SIZE) {
             if ((e = mem_size(ram, s, addr, at, err))) {
                 return e;
@@ -413,7 +430,7 @@ int vms_ram_read(vms_ram *ram, vms_stream *s, uint32_t version_id,
         }
         if (flags & VMS_RAM_ZERO) {
             uint8_t fill;
-            if ((e = read_name(ram, s, flags, at, err)) ||
+            if ((e = read_name(ram, s, flags, at, &rr, err)) ||
                 (e = check_addr(ram, s, addr, at, err)) ||
                 (e = vms_read_u8(r, &fill, err))) {
                 return e;
@@ -423,18 +440,22 @@ int vms_ram_read(vms_ram *ram, vms_stream *s, uint32_t version_id,
                                     addr, NULL, fill, err))) {
                 return e;
             }
+            rr.fill = fill;
             flags &= ~(uint64_t)(VMS_RAM_ZERO | VMS_RAM_CONTINUE);
         } else if (flags & VMS_RAM_PAGE) {
-            if ((e = read_name(ram, s, flags, at, err)) ||
+            if ((e = read_name(ram, s, flags, at, &rr, err)) ||
                 (e = check_addr(ram, s, addr, at, err))) {
                 return e;
             }
             if (ram->sink.want_data) {
                 if ((e = vms_read_ptr(r, ram->o.page_size, &p, err)) ||
-                    (e = ram->sink.page(ram->sink.opaque, (unsigned)ram->cur,
-                                        addr, p, 0, err))) {
+                    (ram->sink.page &&
+                     (e = ram->sink.page(ram->sink.opaque, (unsigned)ram->cur,
+                                         addr, p, 0, err)))) {
                     return e;
                 }
+                rr.payload = rr.data = p;
+                rr.payload_len = ram->o.page_size;
             } else if ((e = vms_read_skip(r, ram->o.page_size, err))) {
                 return e;
             }
@@ -442,7 +463,7 @@ int vms_ram_read(vms_ram *ram, vms_stream *s, uint32_t version_id,
         } else if (flags & VMS_RAM_XBZRLE) {
             uint8_t enc;
             uint16_t len;
-            if ((e = read_name(ram, s, flags, at, err)) ||
+            if ((e = read_name(ram, s, flags, at, &rr, err)) ||
                 (e = check_addr(ram, s, addr, at, err)) ||
                 (e = vms_read_u8(r, &enc, err)) ||
                 (e = vms_read_be16(r, &len, err))) {
@@ -474,15 +495,19 @@ int vms_ram_read(vms_ram *ram, vms_stream *s, uint32_t version_id,
                     return vms_stream_fail(s, err, VMS_EFORMAT, at,
                                 "XBZRLE delta overruns the page");
                 }
-                if ((e = ram->sink.page(ram->sink.opaque, (unsigned)ram->cur,
+                if (ram->sink.page &&
+                    (e = ram->sink.page(ram->sink.opaque, (unsigned)ram->cur,
                                         addr, ram->page, 0, err))) {
                     return e;
                 }
+                rr.data = ram->page;
             }
+            rr.payload = p;
+            rr.payload_len = len;
             flags &= ~(uint64_t)(VMS_RAM_XBZRLE | VMS_RAM_CONTINUE);
         } else if (flags & VMS_RAM_COMPRESS_PAGE) {
             uint32_t len;
-            if ((e = read_name(ram, s, flags, at, err)) ||
+            if ((e = read_name(ram, s, flags, at, &rr, err)) ||
                 (e = check_addr(ram, s, addr, at, err)) ||
                 (e = vms_read_be32(r, &len, err))) {
                 return e;
@@ -497,16 +522,25 @@ int vms_ram_read(vms_ram *ram, vms_stream *s, uint32_t version_id,
             }
             if (ram->sink.want_data) {
                 if ((e = inflate_page(ram, s, p, len, at, err)) ||
-                    (e = ram->sink.page(ram->sink.opaque, (unsigned)ram->cur,
-                                        addr, ram->page, 0, err))) {
+                    (ram->sink.page &&
+                     (e = ram->sink.page(ram->sink.opaque, (unsigned)ram->cur,
+                                         addr, ram->page, 0, err)))) {
                     return e;
                 }
+                rr.data = ram->page;
             }
+            rr.payload = p;
+            rr.payload_len = len;
             flags &= ~(uint64_t)(VMS_RAM_COMPRESS_PAGE | VMS_RAM_CONTINUE);
         } else if (flags & VMS_RAM_HOOK) {
             return vms_stream_fail(s, err, VMS_EUNSUPPORTED, at,
                         "RAM hook record (RDMA): meaningless in a stream "
                         "file");
+        }
+        if (ram->sink.record &&
+            !(flags & ~(uint64_t)(VMS_RAM_MULTIFD_FLUSH | VMS_RAM_EOS)) &&
+            (e = ram->sink.record(ram->sink.opaque, &rr, err))) {
+            return e;
         }
         if (flags & VMS_RAM_MULTIFD_FLUSH) {
             flags &= ~(uint64_t)VMS_RAM_MULTIFD_FLUSH;
@@ -527,4 +561,56 @@ int vms_ram_read(vms_ram *ram, vms_stream *s, uint32_t version_id,
                         "unknown RAM flags 0x%" PRIx64, flags);
         }
     }
+}
+
+int vms_ram_put_entry(vms_writer *w, const char *name, uint64_t length,
+                      bool ignore_shared, uint64_t mr_addr, vms_error *err)
+{
+    int e = vms_write_str8(w, name, strlen(name), err);
+
+    e = e ? e : vms_write_be64(w, length, err);
+    if (!e && ignore_shared) {
+        e = vms_write_be64(w, mr_addr, err);
+    }
+    return e;
+}
+
+int vms_ram_put_record(vms_writer *w, const vms_ram_record *r,
+                       const char *block_name, uint32_t page_size,
+                       vms_error *err)
+{
+    uint64_t flags = r->word & (uint64_t)(page_size - 1);
+    int e = vms_write_be64(w, r->word, err);
+
+    if (e || !(flags & (VMS_RAM_ZERO | VMS_RAM_PAGE | VMS_RAM_XBZRLE |
+                        VMS_RAM_COMPRESS_PAGE))) {
+        return e;
+    }
+    if (r->named) {
+        e = vms_write_str8(w, block_name, strlen(block_name), err);
+    }
+    if (e) {
+        return e;
+    }
+    if (flags & VMS_RAM_ZERO) {
+        return vms_write_u8(w, r->fill, err);
+    }
+    if (flags & VMS_RAM_PAGE) {
+        return vms_write_bytes(w, r->payload, r->payload_len, err);
+    }
+    if (flags & VMS_RAM_XBZRLE) {
+        if (r->payload_len > UINT16_MAX) {
+            return vms_error_set(err, VMS_EINVAL, "XBZRLE delta of %zu "
+                                 "bytes", r->payload_len);
+        }
+        e = vms_write_u8(w, XBZRLE_ENCODING, err);
+        e = e ? e : vms_write_be16(w, (uint16_t)r->payload_len, err);
+    } else {
+        if (r->payload_len > UINT32_MAX) {
+            return vms_error_set(err, VMS_EINVAL, "compressed page of %zu "
+                                 "bytes", r->payload_len);
+        }
+        e = vms_write_be32(w, (uint32_t)r->payload_len, err);
+    }
+    return e ? e : vms_write_bytes(w, r->payload, r->payload_len, err);
 }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include "vmstate/stream.h"
+#include "vmstate/pack.h"
 #include "vmstate/version.h"
 #include "internal.h"
 
@@ -636,4 +637,104 @@ int vms_stream_end_section(vms_stream *s, const vms_record *rec,
                     rec->section_id, rec->idstr, got ? p[0] : 0);
     }
     return 0;
+}
+
+int vms_stream_body_to_footer(vms_stream *s, const vms_record *rec,
+                              size_t *len, vms_error *err)
+{
+    uint64_t at = vms_stream_offset(s);
+    const uint8_t *p;
+    size_t got, n;
+    int e;
+
+    if ((e = vms_read_peek(s->cur, VMS_READER_WINDOW, &p, &got, err))) {
+        return e;
+    }
+    for (n = 0; n + 5 < got; n++) {
+        if (p[n] == VMS_REC_FOOTER && vms_get_be32(p + n + 1) ==
+            rec->section_id && p[n + 5] <= VMS_REC_COMMAND) {
+            *len = n;
+            return 0;
+        }
+    }
+    return vms_stream_fail(s, err, VMS_EFORMAT, at, "section '%s' does not "
+                           "match its description and no footer bounds it",
+                           rec->idstr);
+}
+
+int vms_stream_copy(vms_stream *s, uint64_t off, uint64_t len, vms_writer *w,
+                    vms_error *err)
+{
+    size_t cap = len < (1u << 20) ? (size_t)len : (1u << 20);
+    uint8_t *buf;
+    int e = 0;
+
+    if (s->size < 0) {
+        return vms_stream_fail(s, err, VMS_EUNSUPPORTED, off,
+                               "cannot read back from a pipe");
+    }
+    if (off > (uint64_t)s->size || len > (uint64_t)s->size - off) {
+        return vms_stream_fail(s, err, VMS_ETRUNC, off,
+                               "%" PRIu64 " bytes beyond the end", len);
+    }
+    if (!len) {
+        return 0;
+    }
+    if (!(buf = malloc(cap))) {
+        return vms_stream_fail(s, err, VMS_ENOMEM, off, "out of memory");
+    }
+    while (!e && len) {
+        size_t n = len < cap ? (size_t)len : cap;
+        e = pread_full(s, buf, n, off, err);
+        e = e ? e : vms_write_bytes(w, buf, n, err);
+        off += n;
+        len -= n;
+    }
+    free(buf);
+    return e;
+}
+
+int vms_stream_put_header(vms_writer *w, vms_error *err)
+{
+    int e = vms_write_be32(w, VMS_STREAM_MAGIC, err);
+
+    return e ? e : vms_write_be32(w, VMS_STREAM_VERSION, err);
+}
+
+int vms_stream_put_section(vms_writer *w, const vms_record *rec,
+                           vms_error *err)
+{
+    int e = vms_write_u8(w, (uint8_t)rec->type, err);
+
+    e = e ? e : vms_write_be32(w, rec->section_id, err);
+    if (e || (rec->type != VMS_REC_SECTION_START &&
+              rec->type != VMS_REC_SECTION_FULL)) {
+        return e;
+    }
+    e = vms_write_str8(w, rec->idstr, strlen(rec->idstr), err);
+    e = e ? e : vms_write_be32(w, rec->instance_id, err);
+    return e ? e : vms_write_be32(w, rec->version_id, err);
+}
+
+int vms_stream_put_footer(vms_writer *w, uint32_t section_id, vms_error *err)
+{
+    int e = vms_write_u8(w, VMS_REC_FOOTER, err);
+
+    return e ? e : vms_write_be32(w, section_id, err);
+}
+
+int vms_stream_put_eof(vms_writer *w, const char *json, size_t len,
+                       vms_error *err)
+{
+    int e = vms_write_u8(w, VMS_REC_EOF, err);
+
+    if (e || !json) {
+        return e;
+    }
+    if (len > UINT32_MAX) {
+        return vms_error_set(err, VMS_ELIMIT, "vmdesc over 4 GiB");
+    }
+    e = vms_write_u8(w, VMS_REC_VMDESC, err);
+    e = e ? e : vms_write_be32(w, (uint32_t)len, err);
+    return e ? e : vms_write_bytes(w, json, len, err);
 }

@@ -12,6 +12,7 @@
 #include "vmstate/vm.h"
 #include "vmstate/stream.h"
 #include "vmstate/ram.h"
+#include "vmstate/pack.h"
 #include "vmstate/visitor.h"
 #include "vmstate/version.h"
 #include "internal.h"
@@ -202,19 +203,16 @@ static int put_section_header(vms_writer *w, uint8_t type, uint32_t id,
                               const char *idstr, uint32_t instance_id,
                               uint32_t version, vms_error *err)
 {
-    int e = vms_write_u8(w, type, err);
+    vms_record rec = { .type = type, .section_id = id,
+                       .instance_id = instance_id, .version_id = version };
 
-    e = e ? e : vms_write_be32(w, id, err);
-    e = e ? e : vms_write_str8(w, idstr, strlen(idstr), err);
-    e = e ? e : vms_write_be32(w, instance_id, err);
-    return e ? e : vms_write_be32(w, version, err);
+    snprintf(rec.idstr, sizeof(rec.idstr), "%s", idstr);
+    return vms_stream_put_section(w, &rec, err);
 }
 
 static int put_footer(vms_writer *w, uint32_t id, vms_error *err)
 {
-    int e = vms_write_u8(w, VMS_REC_FOOTER, err);
-
-    return e ? e : vms_write_be32(w, id, err);
+    return vms_stream_put_footer(w, id, err);
 }
 
 /* A page that is one byte value throughout travels as that byte. */
@@ -347,8 +345,7 @@ int vms_vm_save(vms_vm *vm, vms_writer *w, unsigned flags, vms_error *err)
             goto out;
         }
     }
-    e = vms_write_be32(w, VMS_STREAM_MAGIC, err);
-    e = e ? e : vms_write_be32(w, VMS_STREAM_VERSION, err);
+    e = vms_stream_put_header(w, err);
     if (!e && !(flags & VMS_SAVE_NO_CONFIGURATION)) {
         /* QEMU's "configuration" vmstate: be32 length, the name. */
         e = vms_write_u8(w, VMS_REC_CONFIGURATION, err);

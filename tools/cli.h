@@ -34,5 +34,11 @@ int cmd_analyze(int argc, char **argv, const char *prog);
 void cmd_analyze_usage(FILE *out, const char *prog);
 int cmd_demo(int argc, char **argv, const char *prog);
 void cmd_demo_usage(FILE *out, const char *prog);
+int cmd_unpack(int argc, char **argv, const char *prog);
+void cmd_unpack_usage(FILE *out, const char *prog);
+int cmd_pack(int argc, char **argv, const char *prog);
+void cmd_pack_usage(FILE *out, const char *prog);
+int cmd_convert(int argc, char **argv, const char *prog);
+void cmd_convert_usage(FILE *out, const char *prog);
 
 #endif

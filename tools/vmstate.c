@@ -17,6 +17,12 @@ static const cli_command commands[] = {
       cmd_analyze, cmd_analyze_usage },
     { "demo", "write the example VMM's stream and -dump-vmstate",
       cmd_demo, cmd_demo_usage },
+    { "unpack", "take a migration stream apart into an editable directory",
+      cmd_unpack, cmd_unpack_usage },
+    { "pack", "write a stream back from an unpacked directory",
+      cmd_pack, cmd_pack_usage },
+    { "convert", "convert a stream between wire, ASN.1 BER, JSON and trace",
+      cmd_convert, cmd_convert_usage },
     { NULL, NULL, NULL, NULL },
 };
 

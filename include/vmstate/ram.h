@@ -28,6 +28,43 @@ enum {
     VMS_RAM_MULTIFD_FLUSH = 0x200,
 };
 
+/*
+ * One record of the RAM section exactly as sent, for tools that rebuild
+ * a stream (unpack/pack): with the word, the name flag and the payload a
+ * writer reproduces its bytes.
+ */
+typedef struct vms_ram_record {
+    uint64_t offset;          /* of its be64 word */
+    uint64_t word;            /* address | flags, as sent */
+    unsigned block;           /* page records: the block's index */
+    bool named;               /* page records: the block name was sent */
+    uint8_t fill;             /* ZERO: the byte every page byte has */
+    /*
+     * PAGE: the page; XBZRLE: the encoded delta (after the encoding byte
+     * and be16 length); COMPRESS_PAGE: the zlib bytes (after the be32
+     * length). NULL otherwise. Valid during the call only.
+     */
+    const uint8_t *payload;
+    size_t payload_len;
+    /* Page records: the page as it is after this record (NULL for ZERO). */
+    const uint8_t *data;
+} vms_ram_record;
+
+/* One block of a MEM_SIZE record, in the order sent. */
+typedef struct vms_ram_entry {
+    uint32_t page_size;       /* the decoder's target page size */
+    unsigned idx;
+    const char *name;
+    uint64_t length;
+    uint64_t mr_addr;         /* x-ignore-shared only */
+    /*
+     * mapped-ram: the input bytes from the block's mapped-ram header to
+     * the end of its page region (header, padding, bitmap, pages), which
+     * the reader skips; 0/0 otherwise.
+     */
+    uint64_t mapped_off, mapped_len;
+} vms_ram_entry;
+
 typedef struct vms_ram_sink {
     void *opaque;
     /* want page bytes (else PAGE/XBZRLE/COMPRESS data is skipped unread) */
@@ -44,6 +81,13 @@ typedef struct vms_ram_sink {
     /* The page's current content (XBZRLE applies a delta to it). */
     int (*old_page)(void *opaque, unsigned idx, uint64_t addr, uint8_t *buf,
                     vms_error *err);
+    /*
+     * Optional, for rebuilding streams: every MEM_SIZE entry (after its
+     * block callback), then every record once decoded (a MEM_SIZE record
+     * after its entries; page records after their page callback).
+     */
+    int (*entry)(void *opaque, const vms_ram_entry *e, vms_error *err);
+    int (*record)(void *opaque, const vms_ram_record *r, vms_error *err);
     /* Called every few thousand records (progress display); optional. */
     void (*tick)(void *opaque);
 } vms_ram_sink;

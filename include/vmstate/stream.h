@@ -104,6 +104,15 @@ VMS_API int vms_stream_end_section(vms_stream *s, const vms_record *rec,
                                    vms_error *err);
 
 /*
+ * For a section body that no decoder covers: *len receives the bytes from
+ * the reader's position up to the section's footer (0x7e, the section id,
+ * then a record type byte), found within VMS_READER_WINDOW bytes; nothing
+ * is consumed. VMS_EFORMAT when no footer bounds it there.
+ */
+VMS_API int vms_stream_body_to_footer(vms_stream *s, const vms_record *rec,
+                                      size_t *len, vms_error *err);
+
+/*
  * Pipes: read everything left (at most VMS_STREAM_TAIL_MAX bytes) into
  * memory, locate the vmdesc in it, and continue from memory. A no-op on
  * seekable inputs.
@@ -122,6 +131,13 @@ VMS_API int64_t vms_stream_find_vmdesc(const uint8_t *buf, size_t len);
  * for decoders of pages stored at fixed offsets (mapped-ram).
  */
 VMS_API int vms_stream_fd(const vms_stream *s);
+
+/*
+ * Copy len input bytes at offset off (seekable inputs) to w, in large
+ * reads, without moving the reader.
+ */
+VMS_API int vms_stream_copy(vms_stream *s, uint64_t off, uint64_t len,
+                            vms_writer *w, vms_error *err);
 
 /*
  * Record an error about the stream at input offset off (file name

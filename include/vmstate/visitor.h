@@ -103,6 +103,33 @@ VMS_API vms_visitor *vms_wire_output_new(vms_writer *w, vms_error *err);
 /* Reads it as vmstate_load_state does. */
 VMS_API vms_visitor *vms_wire_input_new(vms_reader *r, vms_error *err);
 
+/* ---- ASN.1 BER (DER), the module in doc/vmstate.asn1 ---------------- */
+
+/*
+ * Writes each walked description as one DER State: its name and version,
+ * a Field per field (vmdesc name, type name, element size, value) and its
+ * subsections as States. Integers are INTEGERs (signed or not as the
+ * type), bools BOOLEANs, NULL pointers NULL, nested structs [0] States,
+ * arrays [1] lists of values; anything else is an OCTET STRING of its
+ * wire bytes. A State is built in memory (DER lengths come first) and
+ * written to w when it is complete.
+ */
+VMS_API vms_visitor *vms_ber_output_new(vms_writer *w, vms_error *err);
+/*
+ * Loads what vms_ber_output_new wrote, checking every State name and
+ * version, Field name, type name and size against the description walked
+ * (VMS_EMISMATCH naming the field path otherwise), every length against
+ * the construction around it and every integer against its field's range.
+ * Definite lengths only; reads exactly one State.
+ */
+VMS_API vms_visitor *vms_ber_input_new(vms_reader *r, vms_error *err);
+/*
+ * The name and version of the State that r is positioned at, without
+ * consuming anything: what a caller passes to vms_walk to load it.
+ */
+VMS_API int vms_ber_peek_state(vms_reader *r, char name[256],
+                               uint32_t *version_id, vms_error *err);
+
 /* ---- human trace ------------------------------------------------------ */
 
 /*
@@ -145,6 +172,29 @@ VMS_API void vms_leaf_from_wire(const vms_field *f, const uint8_t *wire,
  * their type name (vms_field_type_name) exactly as python's reader table.
  */
 VMS_API vms_visitor *vms_json_state_output_new(vms_jsonw *w, vms_error *err);
+
+/*
+ * Loads what vms_json_state_output_new writes for one walk: value is that
+ * JSON value as a jansson tree (borrowed; it must outlive the visitor).
+ * Members are found by the names the output gives (vmdesc names, merged
+ * lists taken in order, subsections under their names, their version the
+ * description's own: the JSON keeps none). Integers are read from
+ * "0x%0Nx" strings (a " (-N)" suffix is ignored, the hex decides) or JSON
+ * numbers, and must fit the field's size; bools are true/false; other
+ * types are hex bytes of exactly the field's wire size; NULL elements of
+ * arrays of pointers are "nullptr". A member the walk does not take
+ * (a renamed or unknown field) is an error too. Errors carry the JSON
+ * path of the value in err->path, where (may be NULL) being the path of
+ * value itself in its document ("sections[12].fields").
+ */
+struct json_t;
+VMS_API vms_visitor *vms_json_state_input_new(const struct json_t *value,
+                                              const char *where,
+                                              vms_error *err);
+/* The same for len bytes of JSON text; name is used in error messages. */
+VMS_API vms_visitor *vms_json_state_input_text(const char *text, size_t len,
+                                               const char *name,
+                                               vms_error *err);
 
 /* True for types stored in memory exactly as on the wire (bytes). */
 VMS_API bool vms_type_is_bytes(vms_type t);

@@ -20,6 +20,8 @@
 #include "sections.h"
 #include "vmdesc.h"
 #include "analyze.h"
+#include "pack.h"
+#include "convert.h"
 /* @HEADERS@ -- one include per concept header, added as they land */
 
 #endif

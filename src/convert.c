@@ -1,0 +1,1487 @@
+/*
+ * libvmstate: streams between encodings (convert.h).
+ *
+ * A source delivers the unpacked model of pack.h record by record (from a
+ * stream through vms_unpack_read, or from a BER document parsed here);
+ * a sink writes each record in its encoding. Raw bodies are never held:
+ * the sink copies them from the input by offset. DER wants the Stream's
+ * length before its records, so the BER sink runs the source twice: once
+ * to add up the records' lengths, once to write them.
+ */
+#include <fcntl.h>
+#include <stdarg.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "vmstate/convert.h"
+#include "vmstate/pack.h"
+#include "vmstate/stream.h"
+#include "vmstate/vmdesc.h"
+#include "vmstate/visitor.h"
+#include <yajl/yajl_parse.h>
+#include <jansson.h>
+#include "internal.h"
+
+/* Record alternatives of the Stream (doc/vmstate.asn1), IMPLICIT tags. */
+enum {
+    REC_CONFIGURATION = 0x80,   /* [0] OCTET STRING */
+    REC_SECTION = 0xa1,         /* [1] Section */
+    REC_COMMAND = 0x82,         /* [2] OCTET STRING */
+    REC_EOF = 0x83,             /* [3] NULL */
+    REC_TAIL = 0x84,            /* [4] OCTET STRING */
+};
+
+/* QEMU's stream version after the magic. */
+#define STREAM_VERSION 3u
+/* A vmdesc larger than this is not QEMU's (the largest seen: ~1 MB). */
+#define VMDESC_MAX (64u << 20)
+
+typedef struct conv conv;
+
+typedef struct sink {
+    int passes;
+    int (*begin)(conv *c);
+    int (*item)(conv *c, const vms_unpack_item *it);
+    int (*end)(conv *c);
+} sink;
+
+struct conv {
+    vms_error *err;
+    const char *in;
+    /* source */
+    vms_encoding from;
+    vms_stream *s;              /* wire */
+    vms_reader *r;              /* BER */
+    vms_vmdesc *vd;             /* BER: built from the document's vmdesc */
+    char *vmdesc;               /* the vmdesc text (NULL: none) */
+    size_t vmdesc_len;
+    /* sink */
+    const sink *k;
+    vms_writer *w;
+    int pass;
+    uint64_t records_len;       /* BER: the records' bytes (pass 0) */
+    vms_buf tmp;
+    vms_visitor *trace;
+    vms_jsonw *j;
+    int spill;                  /* JSON source: the current record's bytes */
+};
+
+/* ---- raw input bytes ----------------------------------------------------- */
+
+static int copy_spill(conv *c, uint64_t off, uint64_t len)
+{
+    uint8_t buf[65536];
+    int e;
+
+    while (len) {
+        size_t k = len < sizeof(buf) ? (size_t)len : sizeof(buf);
+        if (pread(c->spill, buf, k, (off_t)off) != (ssize_t)k) {
+            return vms_error_set(c->err, VMS_EIO, "cannot read a temporary "
+                                 "file");
+        }
+        if ((e = vms_write_bytes(c->w, buf, k, c->err))) {
+            return e;
+        }
+        off += k;
+        len -= k;
+    }
+    return 0;
+}
+
+static int copy_body(conv *c, uint64_t off, uint64_t len)
+{
+    uint64_t back;
+    int e;
+
+    if (c->from == VMS_ENC_WIRE) {
+        return vms_stream_copy(c->s, off, len, c->w, c->err);
+    }
+    if (c->from == VMS_ENC_JSON) {
+        return copy_spill(c, off, len);
+    }
+    back = vms_reader_offset(c->r);
+    if ((e = vms_reader_seek(c->r, off, c->err))) {
+        return e;
+    }
+    while (len) {
+        size_t k = len < VMS_READER_WINDOW ? (size_t)len : VMS_READER_WINDOW;
+        const uint8_t *p;
+        if ((e = vms_read_ptr(c->r, k, &p, c->err)) ||
+            (e = vms_write_bytes(c->w, p, k, c->err))) {
+            return e;
+        }
+        len -= k;
+    }
+    return vms_reader_seek(c->r, back, c->err);
+}
+
+static bool is_section(int type)
+{
+    return type >= VMS_REC_SECTION_START && type <= VMS_REC_SECTION_FULL;
+}
+
+/* ---- wire sink ----------------------------------------------------------- */
+
+static int wire_begin(conv *c)
+{
+    return vms_stream_put_header(c->w, c->err);
+}
+
+static int wire_item(conv *c, const vms_unpack_item *it)
+{
+    vms_visitor *v;
+    int e;
+
+    switch (it->rec.type) {
+    case VMS_REC_CONFIGURATION:
+    case VMS_REC_COMMAND:
+        if ((e = vms_write_u8(c->w, (uint8_t)it->rec.type, c->err))) {
+            return e;
+        }
+        return copy_body(c, it->body_off, it->body_len);
+    case VMS_REC_EOF:
+        return vms_stream_put_eof(c->w, it->vmdesc, it->vmdesc_len, c->err);
+    }
+    if (it->body == VMS_BODY_TAIL) {
+        return copy_body(c, it->body_off, it->body_len);
+    }
+    if ((e = vms_stream_put_section(c->w, &it->rec, c->err))) {
+        return e;
+    }
+    if (it->body == VMS_BODY_DEVICE) {
+        if (!(v = vms_wire_output_new(c->w, c->err))) {
+            return VMS_ENOMEM;
+        }
+        e = vms_walk(v, it->desc, it->state, 0, c->err);
+        vms_visitor_free(v);
+    } else {
+        e = copy_body(c, it->body_off, it->body_len);
+    }
+    if (!e && it->footer) {
+        e = vms_stream_put_footer(c->w, it->rec.section_id, c->err);
+    }
+    return e;
+}
+
+static const sink wire_sink = {
+    .passes = 1, .begin = wire_begin, .item = wire_item,
+};
+
+/* ---- BER sink ------------------------------------------------------------ */
+
+static uint64_t tlv_len(uint64_t n)
+{
+    uint8_t h[9];
+
+    return 1 + vms_der_len(n, h) + n;
+}
+
+static int put_header(conv *c, uint8_t tag, uint64_t n)
+{
+    uint8_t h[10];
+
+    h[0] = tag;
+    return vms_write_bytes(c->w, h, 1 + vms_der_len(n, h + 1), c->err);
+}
+
+static int nomem(conv *c)
+{
+    return vms_error_set(c->err, VMS_ENOMEM, "out of memory");
+}
+
+/* The DER of a device state, into c->tmp. */
+static int encode_state(conv *c, const vms_unpack_item *it)
+{
+    vms_writer *w;
+    vms_visitor *v;
+    int e;
+
+    c->tmp.len = 0;
+    if (!(w = vms_writer_buf(&c->tmp, c->err))) {
+        return VMS_ENOMEM;
+    }
+    if (!(v = vms_ber_output_new(w, c->err))) {
+        vms_writer_close(w, NULL);
+        return VMS_ENOMEM;
+    }
+    e = vms_walk(v, it->desc, it->state, 0, c->err);
+    vms_visitor_free(v);
+    if (!e) {
+        e = vms_writer_close(w, c->err);
+    } else {
+        vms_writer_close(w, NULL);
+    }
+    if (e && c->err && !c->err->has_offset) {
+        c->err->has_offset = 1;
+        c->err->offset = it->rec.offset;
+    }
+    return e;
+}
+
+/*
+ * One record. Pass 0 only adds its length to records_len; pass 1 writes
+ * it. Only device states are encoded in memory (they are small); raw
+ * bodies are copied from the input.
+ */
+static int ber_item(conv *c, const vms_unpack_item *it)
+{
+    vms_buf pre = { 0 };
+    uint64_t body, len;
+    uint8_t tag;
+    int e = 0;
+
+    switch (it->rec.type) {
+    case VMS_REC_CONFIGURATION:
+    case VMS_REC_COMMAND:
+        tag = it->rec.type == VMS_REC_COMMAND ? REC_COMMAND
+                                              : REC_CONFIGURATION;
+        if (c->pass == 0) {
+            c->records_len += tlv_len(it->body_len);
+            return 0;
+        }
+        return (e = put_header(c, tag, it->body_len)) ? e
+               : copy_body(c, it->body_off, it->body_len);
+    case VMS_REC_EOF:
+        if (c->pass == 0) {
+            c->records_len += 2;
+            return 0;
+        }
+        return put_header(c, REC_EOF, 0);
+    }
+    if (it->body == VMS_BODY_TAIL) {
+        if (c->pass == 0) {
+            c->records_len += tlv_len(it->body_len);
+            return 0;
+        }
+        return (e = put_header(c, REC_TAIL, it->body_len)) ? e
+               : copy_body(c, it->body_off, it->body_len);
+    }
+    /* Section: type, id, idstr, instance, version, body, footer */
+    if (vms_der_uint(&pre, (uint64_t)it->rec.type) ||
+        vms_der_uint(&pre, it->rec.section_id) ||
+        vms_der_tlv(&pre, VMS_BER_UTF8, it->rec.idstr,
+                    strlen(it->rec.idstr)) ||
+        vms_der_uint(&pre, it->rec.instance_id) ||
+        vms_der_uint(&pre, it->rec.version_id)) {
+        vms_buf_free(&pre);
+        return nomem(c);
+    }
+    if (it->body == VMS_BODY_DEVICE) {
+        if ((e = encode_state(c, it))) {
+            vms_buf_free(&pre);
+            return e;
+        }
+        body = c->tmp.len;
+    } else {
+        body = tlv_len(it->body_len);
+    }
+    len = pre.len + body + 3;
+    if (c->pass == 0) {
+        c->records_len += tlv_len(len);
+    } else if (!(e = put_header(c, REC_SECTION, len)) &&
+               !(e = vms_write_bytes(c->w, pre.data, pre.len, c->err))) {
+        if (it->body == VMS_BODY_DEVICE) {
+            e = vms_write_bytes(c->w, c->tmp.data, c->tmp.len, c->err);
+        } else if (!(e = put_header(c, VMS_BER_OCTETS, it->body_len))) {
+            e = copy_body(c, it->body_off, it->body_len);
+        }
+        if (!e) {
+            uint8_t f[3] = { VMS_BER_BOOLEAN, 1, it->footer ? 0xff : 0 };
+            e = vms_write_bytes(c->w, f, 3, c->err);
+        }
+    }
+    vms_buf_free(&pre);
+    return e;
+}
+
+static int ber_begin(conv *c)
+{
+    vms_buf head = { 0 };
+    int e;
+
+    if (c->pass == 0) {
+        c->records_len = 0;
+        return 0;
+    }
+    /* magic, version, the vmdesc when there is one; then the records */
+    if (vms_der_uint(&head, VMS_STREAM_MAGIC) ||
+        vms_der_uint(&head, STREAM_VERSION) ||
+        (c->vmdesc && vms_der_tlv(&head, VMS_BER_OCTETS, c->vmdesc,
+                                  c->vmdesc_len))) {
+        vms_buf_free(&head);
+        return nomem(c);
+    }
+    if (!(e = put_header(c, VMS_BER_SEQUENCE,
+                         head.len + tlv_len(c->records_len))) &&
+        !(e = vms_write_bytes(c->w, head.data, head.len, c->err))) {
+        e = put_header(c, VMS_BER_SEQUENCE, c->records_len);
+    }
+    vms_buf_free(&head);
+    return e;
+}
+
+static const sink ber_sink = {
+    .passes = 2, .begin = ber_begin, .item = ber_item,
+};
+
+/* ---- trace sink ---------------------------------------------------------- */
+
+static const char *const section_types[] = {
+    [VMS_REC_SECTION_START] = "START", [VMS_REC_SECTION_PART] = "PART",
+    [VMS_REC_SECTION_END] = "END", [VMS_REC_SECTION_FULL] = "FULL",
+};
+
+static int trace_line(conv *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static int trace_line(conv *c, const char *fmt, ...)
+{
+    char line[600];
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        return vms_error_set(c->err, VMS_EINVAL, "cannot format");
+    }
+    return vms_write_bytes(c->w, line, (size_t)n < sizeof(line) ? (size_t)n
+                           : sizeof(line) - 1, c->err);
+}
+
+static int trace_item(conv *c, const vms_unpack_item *it)
+{
+    switch (it->rec.type) {
+    case VMS_REC_CONFIGURATION:
+        return trace_line(c, "# configuration: %" PRIu64 " bytes\n",
+                          it->body_len);
+    case VMS_REC_COMMAND:
+        return trace_line(c, "# command: %" PRIu64 " bytes\n", it->body_len);
+    case VMS_REC_EOF:
+        return trace_line(c, "# end of stream\n");
+    }
+    if (it->body == VMS_BODY_TAIL) {
+        return trace_line(c, "# %" PRIu64 " bytes no decoder bounds\n",
+                          it->body_len);
+    }
+    if (it->body != VMS_BODY_DEVICE) {
+        return trace_line(c, "# section %u %s \"%s\" instance %u version %u:"
+                          " %" PRIu64 " bytes\n", it->rec.section_id,
+                          section_types[it->rec.type], it->rec.idstr,
+                          it->rec.instance_id, it->rec.version_id,
+                          it->body_len);
+    }
+    int e = trace_line(c, "# section %u %s \"%s\" instance %u version %u\n",
+                       it->rec.section_id, section_types[it->rec.type],
+                       it->rec.idstr, it->rec.instance_id,
+                       it->rec.version_id);
+    return e ? e : vms_walk(c->trace, it->desc, it->state, 0, c->err);
+}
+
+static int trace_begin(conv *c)
+{
+    c->trace = vms_trace_output_new(c->w, c->err);
+    return c->trace ? 0 : VMS_ENOMEM;
+}
+
+static const sink trace_sink = {
+    .passes = 1, .begin = trace_begin, .item = trace_item,
+};
+
+/* ---- JSON sink ----------------------------------------------------------- */
+
+/*
+ * The document: {"format", "version", "vmdesc" (its exact text, as a
+ * string), "records": [...]}; a record names its kind and section header
+ * first, then "state" (the JSON state of a device section, as "vmstate
+ * analyze" prints it) or "bytes" (hex in pieces, so that no JSON string
+ * is larger than a reader wants to hold), then "footer".
+ */
+#define JSON_PIECE 32768u
+
+static int json_fail(conv *c, int e)
+{
+    return e ? vms_error_set(c->err, e, "cannot write the JSON output") : 0;
+}
+
+static int json_bytes(conv *c, uint64_t off, uint64_t len)
+{
+    vms_jsonw *j = c->j;
+    vms_buf raw = { 0 };
+    vms_writer *w;
+    int e;
+
+    if ((e = vms_jsonw_key(j, "bytes")) || (e = vms_jsonw_begin_array(j))) {
+        return json_fail(c, e);
+    }
+    while (len) {
+        uint64_t k = len < JSON_PIECE ? len : JSON_PIECE;
+        char hex[2 * JSON_PIECE];
+        vms_writer *saved = c->w;
+
+        raw.len = 0;
+        if (!(w = vms_writer_buf(&raw, c->err))) {
+            return VMS_ENOMEM;
+        }
+        c->w = w;
+        e = copy_body(c, off, k);
+        c->w = saved;
+        if (!e) {
+            e = vms_writer_close(w, c->err);
+        } else {
+            vms_writer_close(w, NULL);
+        }
+        if (e) {
+            vms_buf_free(&raw);
+            return e;
+        }
+        for (size_t i = 0; i < raw.len; i++) {
+            hex[2 * i] = vms_hex_digits[(uint8_t)raw.data[i] >> 4];
+            hex[2 * i + 1] = vms_hex_digits[(uint8_t)raw.data[i] & 15];
+        }
+        if ((e = vms_jsonw_string_begin(j)) ||
+            (e = vms_jsonw_string_append(j, hex, 2 * raw.len)) ||
+            (e = vms_jsonw_string_end(j))) {
+            vms_buf_free(&raw);
+            return json_fail(c, e);
+        }
+        off += k;
+        len -= k;
+    }
+    vms_buf_free(&raw);
+    return json_fail(c, vms_jsonw_end_array(j));
+}
+
+static int json_item(conv *c, const vms_unpack_item *it)
+{
+    vms_jsonw *j = c->j;
+    const char *kind;
+    int e;
+
+    switch (it->rec.type) {
+    case VMS_REC_CONFIGURATION: kind = "configuration"; break;
+    case VMS_REC_COMMAND: kind = "command"; break;
+    case VMS_REC_EOF: kind = "eof"; break;
+    default: kind = it->body == VMS_BODY_TAIL ? "tail" : "section"; break;
+    }
+    if ((e = vms_jsonw_begin_object(j))) {
+        return json_fail(c, e);
+    }
+    e = vms_jsonw_kv_str(j, 0, "record", kind);
+    if (strcmp(kind, "section") == 0) {
+        e = vms_jsonw_kv_str(j, e, "type", section_types[it->rec.type]);
+        e = vms_jsonw_kv_int(j, e, "section_id", it->rec.section_id);
+        e = vms_jsonw_kv_str(j, e, "idstr", it->rec.idstr);
+        e = vms_jsonw_kv_int(j, e, "instance_id", it->rec.instance_id);
+        e = vms_jsonw_kv_int(j, e, "version", it->rec.version_id);
+    }
+    if (e) {
+        return json_fail(c, e);
+    }
+    if (it->body == VMS_BODY_DEVICE) {
+        vms_visitor *v = vms_json_state_output_new(j, c->err);
+        if (!v) {
+            return VMS_ENOMEM;
+        }
+        if ((e = vms_jsonw_key(j, "state"))) {
+            vms_visitor_free(v);
+            return json_fail(c, e);
+        }
+        e = vms_walk(v, it->desc, it->state, 0, c->err);
+        vms_visitor_free(v);
+    } else if (it->rec.type != VMS_REC_EOF) {
+        e = json_bytes(c, it->body_off, it->body_len);
+    }
+    if (!e && strcmp(kind, "section") == 0) {
+        e = json_fail(c, vms_jsonw_key(j, "footer") ||
+                         vms_jsonw_bool(j, it->footer) ? VMS_EIO : 0);
+    }
+    return e ? e : json_fail(c, vms_jsonw_end_object(j));
+}
+
+static int json_begin(conv *c)
+{
+    vms_jsonw *j;
+    int e;
+
+    c->j = j = vms_jsonw_new(vms_sink_writer, c->w, VMS_JSONW_PRETTY, 1);
+    if (!j) {
+        return nomem(c);
+    }
+    e = vms_jsonw_begin_object(j);
+    e = vms_jsonw_kv_str(j, e, "format", "vmstate-stream");
+    e = vms_jsonw_kv_int(j, e, "version", STREAM_VERSION);
+    e = e ? e : vms_jsonw_key(j, "vmdesc");
+    if (!e) {
+        e = c->vmdesc ? vms_jsonw_string_len(j, c->vmdesc, c->vmdesc_len)
+                      : vms_jsonw_null(j);
+    }
+    e = e ? e : vms_jsonw_key(j, "records");
+    e = e ? e : vms_jsonw_begin_array(j);
+    return json_fail(c, e);
+}
+
+static int json_end(conv *c)
+{
+    vms_jsonw *j = c->j;
+    int e = vms_jsonw_end_array(j);
+
+    e = e ? e : vms_jsonw_end_object(j);
+    e = e ? e : vms_jsonw_text(j, "\n", 1);
+    e = e ? e : vms_jsonw_flush(j);
+    return json_fail(c, e);
+}
+
+static const sink json_sink = {
+    .passes = 1, .begin = json_begin, .item = json_item, .end = json_end,
+};
+
+/* ---- sources ------------------------------------------------------------- */
+
+/* Sources call it once the vmdesc (which the sinks write first) is known. */
+static int sink_begin(conv *c)
+{
+    return c->k->begin ? c->k->begin(c) : 0;
+}
+
+static int deliver(void *opaque, const vms_unpack_item *it, vms_error *err)
+{
+    conv *c = opaque;
+
+    (void)err;
+    return c->k->item(c, it);
+}
+
+static int no_page(void *opaque, unsigned idx, uint64_t addr,
+                   const uint8_t *data, uint8_t fill, vms_error *err)
+{
+    (void)opaque, (void)idx, (void)addr, (void)data, (void)fill, (void)err;
+    return 0;
+}
+
+static int wire_source(conv *c)
+{
+    /* RAM travels as its section bytes: its pages are not wanted */
+    static const vms_ram_sink no_pages = { .page = no_page };
+    vms_unpack_ops ops = { .opaque = c, .item = deliver, .ram = &no_pages };
+    int e;
+    if (!c->s) {
+        const char *text;
+        if (!(c->s = vms_stream_open(c->in, c->err))) {
+            return c->err ? c->err->code : VMS_EIO;
+        }
+        text = vms_stream_vmdesc(c->s, &c->vmdesc_len);
+        if (text && !(c->vmdesc = malloc(c->vmdesc_len + 1))) {
+            return nomem(c);
+        }
+        if (text) {
+            memcpy(c->vmdesc, text, c->vmdesc_len);
+            c->vmdesc[c->vmdesc_len] = 0;
+        }
+    } else {
+        /* a second pass reads the stream again from its start */
+        vms_stream_close(c->s);
+        if (!(c->s = vms_stream_open(c->in, c->err))) {
+            return c->err ? c->err->code : VMS_EIO;
+        }
+    }
+    if ((e = sink_begin(c))) {
+        return e;
+    }
+    return vms_unpack_read(c->s, &ops, c->err);
+}
+
+/* The BER document's Stream header: magic, version, vmdesc. */
+static int ber_head(conv *c, vms_ber_rd *rd)
+{
+    uint64_t at, v, len;
+    const uint8_t *p;
+    size_t got;
+    int e;
+
+    if ((e = vms_ber_rd_open(rd, VMS_BER_SEQUENCE))) {
+        return e;
+    }
+    at = vms_reader_offset(c->r);
+    if ((e = vms_ber_rd_uint(rd, &v))) {
+        return e;
+    }
+    if (v != VMS_STREAM_MAGIC) {
+        return vms_ber_rd_fail(rd, VMS_EFORMAT, at, "not a stream document "
+                               "(magic 0x%" PRIx64 ")", v);
+    }
+    at = vms_reader_offset(c->r);
+    if ((e = vms_ber_rd_uint(rd, &v))) {
+        return e;
+    }
+    if (v != STREAM_VERSION) {
+        return vms_ber_rd_fail(rd, VMS_EUNSUPPORTED, at, "stream version %"
+                               PRIu64, v);
+    }
+    if ((e = vms_read_peek(c->r, 1, &p, &got, c->err))) {
+        return e;
+    }
+    if (got && p[0] == VMS_BER_OCTETS) {
+        at = vms_reader_offset(c->r);
+        if ((e = vms_ber_rd_header(rd, VMS_BER_OCTETS, NULL, &len))) {
+            return e;
+        }
+        if (len > VMDESC_MAX) {
+            return vms_ber_rd_fail(rd, VMS_ELIMIT, at, "vmdesc of %" PRIu64
+                                   " bytes", len);
+        }
+        free(c->vmdesc);
+        if (!(c->vmdesc = malloc((size_t)len + 1))) {
+            return nomem(c);
+        }
+        if ((e = vms_read_bytes(c->r, c->vmdesc, (size_t)len, c->err))) {
+            return e;
+        }
+        c->vmdesc[len] = 0;
+        c->vmdesc_len = (size_t)len;
+        if (!c->vd &&
+            (e = vms_vmdesc_parse(c->vmdesc, c->vmdesc_len, c->in, &c->vd,
+                                  c->err))) {
+            if (c->err && !c->err->has_offset) {
+                c->err->has_offset = 1;
+                c->err->offset = at;
+            }
+            return e;
+        }
+    }
+    return vms_ber_rd_open(rd, VMS_BER_SEQUENCE);
+}
+
+/* A Section: its head into it->rec, then its body and footer. */
+static int ber_section(conv *c, vms_ber_rd *rd, vms_unpack_item *it,
+                       uint8_t **state)
+{
+    uint64_t at = vms_reader_offset(c->r), v[4], len;
+    const uint8_t *p;
+    size_t got, size;
+    uint8_t b;
+    int e;
+
+    if ((e = vms_ber_rd_open(rd, REC_SECTION)) ||
+        (e = vms_ber_rd_uint(rd, &v[0])) ||
+        (e = vms_ber_rd_uint(rd, &v[1])) ||
+        (e = vms_ber_rd_str(rd, it->rec.idstr)) ||
+        (e = vms_ber_rd_uint(rd, &v[2])) ||
+        (e = vms_ber_rd_uint(rd, &v[3]))) {
+        return e;
+    }
+    if (!is_section((int)v[0]) || v[1] > UINT32_MAX || v[2] > UINT32_MAX ||
+        v[3] > INT32_MAX) {
+        return vms_ber_rd_fail(rd, VMS_EFORMAT, at, "section type, id, "
+                               "instance or version out of range");
+    }
+    it->rec.type = (int)v[0];
+    it->rec.section_id = (uint32_t)v[1];
+    it->rec.instance_id = (uint32_t)v[2];
+    it->rec.version_id = (uint32_t)v[3];
+    if ((e = vms_read_peek(c->r, 1, &p, &got, c->err))) {
+        return e;
+    }
+    at = vms_reader_offset(c->r);
+    if (got && p[0] == VMS_BER_SEQUENCE) {
+        vms_visitor *in;
+        if (!c->vd || vms_vmdesc_device(c->vd, it->rec.idstr,
+                                        it->rec.instance_id, &it->desc,
+                                        &size, NULL)) {
+            return vms_ber_rd_fail(rd, VMS_ENOTFOUND, at, "a state for "
+                                   "\"%s\" instance %u, which the "
+                                   "document's vmdesc does not describe",
+                                   it->rec.idstr, it->rec.instance_id);
+        }
+        char name[256];
+        uint32_t ver;
+        /*
+         * The State says the version its fields were written in (that
+         * of the description, for one built from a vmdesc).
+         */
+        if ((e = vms_ber_peek_state(c->r, name, &ver, c->err))) {
+            return e;
+        }
+        if (!(*state = calloc(1, size ? size : 1)) ||
+            !(in = vms_ber_input_new(c->r, c->err))) {
+            return nomem(c);
+        }
+        e = vms_walk(in, it->desc, *state, (int)ver, c->err);
+        vms_visitor_free(in);
+        if (e) {
+            if (c->err && !c->err->file[0]) {
+                vms_error_set_file(c->err, c->in);
+            }
+            return e;
+        }
+        it->body = VMS_BODY_DEVICE;
+        it->state = *state;
+        it->state_size = size;
+    } else {
+        if ((e = vms_ber_rd_header(rd, VMS_BER_OCTETS, NULL, &len))) {
+            return e;
+        }
+        it->body = VMS_BODY_RAW;
+        it->body_off = vms_reader_offset(c->r);
+        it->body_len = len;
+        if ((e = vms_read_skip(c->r, len, c->err))) {
+            return e;
+        }
+    }
+    at = vms_reader_offset(c->r);
+    if ((e = vms_ber_rd_header(rd, VMS_BER_BOOLEAN, NULL, &len))) {
+        return e;
+    }
+    if (len != 1) {
+        return vms_ber_rd_fail(rd, VMS_EFORMAT, at, "BOOLEAN of %" PRIu64
+                               " bytes", len);
+    }
+    if ((e = vms_read_u8(c->r, &b, c->err))) {
+        return e;
+    }
+    it->footer = b != 0;
+    return vms_ber_rd_close(rd, "a section");
+}
+
+static int ber_source(conv *c)
+{
+    vms_ber_rd *rd = calloc(1, sizeof(*rd));
+    int e;
+
+    if (!rd) {
+        return nomem(c);
+    }
+    if (c->r) {
+        vms_reader_close(c->r);
+    }
+    if (!(c->r = vms_reader_open(c->in, c->err))) {
+        free(rd);
+        return c->err ? c->err->code : VMS_EIO;
+    }
+    rd->r = c->r;
+    rd->err = c->err;
+    e = ber_head(c, rd);
+    e = e ? e : sink_begin(c);
+    while (!e && vms_reader_offset(c->r) < rd->end[rd->nopen - 1]) {
+        vms_unpack_item it;
+        uint8_t *state = NULL, tag;
+        uint64_t at = vms_reader_offset(c->r), len;
+        const uint8_t *p;
+        size_t got;
+
+        memset(&it, 0, sizeof(it));
+        it.rec.offset = at;
+        if ((e = vms_read_peek(c->r, 1, &p, &got, c->err))) {
+            break;
+        }
+        if (got && p[0] == REC_SECTION) {
+            e = ber_section(c, rd, &it, &state);
+        } else if (!(e = vms_ber_rd_header(rd, 0, &tag, &len))) {
+            it.body_off = vms_reader_offset(c->r);
+            it.body_len = len;
+            switch (tag) {
+            case REC_CONFIGURATION:
+                it.rec.type = VMS_REC_CONFIGURATION;
+                break;
+            case REC_COMMAND:
+                it.rec.type = VMS_REC_COMMAND;
+                break;
+            case REC_EOF:
+                it.rec.type = VMS_REC_EOF;
+                it.vmdesc = c->vmdesc;
+                it.vmdesc_len = c->vmdesc_len;
+                break;
+            case REC_TAIL:
+                /* a section record no decoder bounded, as it was */
+                it.rec.type = VMS_REC_SECTION_FULL;
+                it.body = VMS_BODY_TAIL;
+                break;
+            default:
+                e = vms_ber_rd_fail(rd, VMS_EFORMAT, at, "record of "
+                                    "unknown tag 0x%02x", tag);
+            }
+            if (!e) {
+                e = vms_read_skip(c->r, len, c->err);
+            }
+        }
+        if (!e) {
+            e = c->k->item(c, &it);
+        }
+        free(state);
+    }
+    if (!e && !(e = vms_ber_rd_close(rd, "the records")) &&
+        !(e = vms_ber_rd_close(rd, "the stream")) &&
+        !vms_reader_at_eof(c->r)) {
+        e = vms_ber_rd_fail(rd, VMS_EFORMAT, vms_reader_offset(c->r),
+                            "bytes after the document");
+    }
+    free(rd);
+    return e;
+}
+
+/*
+ * The JSON document, through yajl's events: the small parts of a record
+ * are kept, a "state" becomes a jansson tree for the JSON state input
+ * visitor, "bytes" are decoded into a spill file as they come, so a
+ * record of a gigabyte of RAM never sits in memory. A record is
+ * delivered when its object closes.
+ */
+#define JSON_MAX_DEPTH 256
+
+typedef struct jsrc {
+    conv *c;
+    yajl_handle h;
+    uint64_t base;              /* input offset of the chunk being parsed */
+    int code;
+    int depth;                  /* containers open outside a state */
+    char top_key[32], rec_key[32];
+    unsigned nrec;
+    /* the record being read */
+    char kind[16], type[8];
+    vms_unpack_item it;
+    bool have_ids[4], have_footer, have_bytes, have_records, have_vmdesc;
+    /* a state being built */
+    json_t *tree, *stack[JSON_MAX_DEPTH];
+    int tn;                     /* open containers of the tree */
+    bool building;
+    char *key;                  /* the tree's pending object key */
+} jsrc;
+
+static uint64_t js_here(jsrc *j)
+{
+    return j->base + yajl_get_bytes_consumed(j->h);
+}
+
+static int js_fail(jsrc *j, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int js_fail(jsrc *j, int code, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (!j->code) {
+        va_start(ap, fmt);
+        vms_error_setv_at(j->c->err, code, js_here(j), fmt, ap);
+        va_end(ap);
+        vms_error_set_file(j->c->err, j->c->in);
+        j->code = code;
+    }
+    return 0;       /* stops yajl */
+}
+
+/* A value of the state tree: the root, an element or a member. */
+static int tb_add(jsrc *j, json_t *v, bool container)
+{
+    if (!v) {
+        return js_fail(j, VMS_ENOMEM, "out of memory");
+    }
+    if (j->tn == 0) {
+        j->tree = v;
+    } else {
+        json_t *parent = j->stack[j->tn - 1];
+        if (json_is_object(parent)) {
+            if (json_object_get(parent, j->key)) {
+                json_decref(v);
+                return js_fail(j, VMS_EFORMAT, "duplicate key \"%s\"",
+                               j->key);
+            }
+            json_object_set_new(parent, j->key, v);
+        } else {
+            json_array_append_new(parent, v);
+        }
+    }
+    free(j->key);
+    j->key = NULL;
+    if (container) {
+        if (j->tn >= JSON_MAX_DEPTH) {
+            return js_fail(j, VMS_ELIMIT, "nested deeper than %d",
+                           JSON_MAX_DEPTH);
+        }
+        j->stack[j->tn++] = v;
+    } else if (j->tn == 0) {
+        j->building = false;
+    }
+    return 1;
+}
+
+static int tb_close(jsrc *j)
+{
+    if (--j->tn == 0) {
+        j->building = false;
+    }
+    return 1;
+}
+
+static int js_spill(jsrc *j, const unsigned char *s, size_t n)
+{
+    uint8_t out[JSON_PIECE];
+    conv *c = j->c;
+
+    if (n % 2 || n / 2 > sizeof(out)) {
+        return js_fail(j, VMS_EFORMAT, "a \"bytes\" piece of %zu hex digits "
+                       "(even, at most %u)", n, 2 * JSON_PIECE);
+    }
+    /* a gigabyte of RAM is two billion digits: a table, no branches */
+    static const uint8_t digit[256] = {
+        ['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6,
+        ['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10, ['a'] = 11, ['b'] = 12,
+        ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16, ['A'] = 11,
+        ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+    };
+    unsigned bad = 0;
+
+    for (size_t i = 0; i < n; i += 2) {
+        unsigned hi = digit[s[i]], lo = digit[s[i + 1]];
+        bad |= (hi == 0) | (lo == 0);
+        out[i / 2] = (uint8_t)((hi - 1) << 4 | ((lo - 1) & 15));
+    }
+    if (bad) {
+        return js_fail(j, VMS_EFORMAT, "\"bytes\" holds a non-hex "
+                       "character");
+    }
+    if (pwrite(c->spill, out, n / 2, (off_t)j->it.body_len) !=
+        (ssize_t)(n / 2)) {
+        return js_fail(j, VMS_EIO, "cannot write a temporary file");
+    }
+    j->it.body_len += n / 2;
+    return 1;
+}
+
+static void js_reset(jsrc *j)
+{
+    json_decref(j->tree);
+    j->tree = NULL;
+    memset(&j->it, 0, sizeof(j->it));
+    memset(j->have_ids, 0, sizeof(j->have_ids));
+    j->have_footer = j->have_bytes = false;
+    j->kind[0] = j->type[0] = 0;
+}
+
+static int js_deliver(jsrc *j)
+{
+    conv *c = j->c;
+    vms_unpack_item *it = &j->it;
+    uint8_t *state = NULL;
+    bool section = strcmp(j->kind, "section") == 0;
+    int e = 0;
+
+    if (strcmp(j->kind, "configuration") == 0) {
+        it->rec.type = VMS_REC_CONFIGURATION;
+    } else if (strcmp(j->kind, "command") == 0) {
+        it->rec.type = VMS_REC_COMMAND;
+    } else if (strcmp(j->kind, "eof") == 0) {
+        it->rec.type = VMS_REC_EOF;
+        it->vmdesc = c->vmdesc;
+        it->vmdesc_len = c->vmdesc_len;
+    } else if (strcmp(j->kind, "tail") == 0) {
+        it->rec.type = VMS_REC_SECTION_FULL;
+        it->body = VMS_BODY_TAIL;
+    } else if (section) {
+        for (int t = VMS_REC_SECTION_START; t <= VMS_REC_SECTION_FULL; t++) {
+            if (strcmp(j->type, section_types[t]) == 0) {
+                it->rec.type = t;
+            }
+        }
+        if (!it->rec.type || !j->have_ids[0] || !j->have_ids[1] ||
+            !j->have_ids[2] || !j->have_ids[3] || !j->have_footer) {
+            return js_fail(j, VMS_EFORMAT, "records[%u]: a section needs "
+                           "type, section_id, idstr, instance_id, version "
+                           "and footer", j->nrec);
+        }
+    } else {
+        return js_fail(j, VMS_EFORMAT, "records[%u]: unknown record \"%s\"",
+                       j->nrec, j->kind);
+    }
+    if (it->rec.type != VMS_REC_EOF && !(section && j->tree) &&
+        !j->have_bytes) {
+        return js_fail(j, VMS_EFORMAT, "records[%u]: \"bytes\" missing",
+                       j->nrec);
+    }
+    if (j->tree) {
+        const vms_desc *d;
+        size_t size;
+        vms_visitor *v;
+        char where[64];
+
+        if (!section || !c->vd ||
+            vms_vmdesc_device(c->vd, it->rec.idstr, it->rec.instance_id, &d,
+                              &size, NULL)) {
+            return js_fail(j, VMS_ENOTFOUND, "records[%u]: a state for "
+                           "\"%s\" instance %u, which the document's vmdesc "
+                           "does not describe", j->nrec, it->rec.idstr,
+                           it->rec.instance_id);
+        }
+        snprintf(where, sizeof(where), "records[%u].state", j->nrec);
+        if (!(state = calloc(1, size ? size : 1)) ||
+            !(v = vms_json_state_input_new(j->tree, where, c->err))) {
+            free(state);
+            return js_fail(j, VMS_ENOMEM, "out of memory");
+        }
+        e = vms_walk(v, d, state, (int)it->rec.version_id, c->err);
+        vms_visitor_free(v);
+        if (e) {
+            free(state);
+            vms_error_set_file(c->err, c->in);
+            j->code = e;
+            return 0;
+        }
+        it->body = VMS_BODY_DEVICE;
+        it->desc = d;
+        it->state = state;
+        it->state_size = size;
+    } else if (section) {
+        it->body = VMS_BODY_RAW;
+    }
+    e = c->k->item(c, it);
+    free(state);
+    if (e) {
+        j->code = e;
+        return 0;
+    }
+    j->nrec++;
+    js_reset(j);
+    return 1;
+}
+
+static int js_null(void *ctx)
+{
+    jsrc *j = ctx;
+
+    if (j->building) {
+        return tb_add(j, json_null(), false);
+    }
+    if (j->depth == 1 && strcmp(j->top_key, "vmdesc") == 0) {
+        return 1;
+    }
+    return js_fail(j, VMS_EFORMAT, "unexpected null");
+}
+
+static int js_bool(void *ctx, int b)
+{
+    jsrc *j = ctx;
+
+    if (j->building) {
+        return tb_add(j, json_boolean(b), false);
+    }
+    if (j->depth == 3 && strcmp(j->rec_key, "footer") == 0) {
+        j->it.footer = b;
+        j->have_footer = true;
+        return 1;
+    }
+    return js_fail(j, VMS_EFORMAT, "unexpected boolean");
+}
+
+static int js_int(void *ctx, long long v)
+{
+    jsrc *j = ctx;
+    static const char *const ids[] = {
+        "section_id", "instance_id", "version",
+    };
+
+    if (j->building) {
+        return tb_add(j, json_integer(v), false);
+    }
+    if (j->depth == 1 && strcmp(j->top_key, "version") == 0) {
+        return v == STREAM_VERSION ? 1
+               : js_fail(j, VMS_EUNSUPPORTED, "stream version %lld", v);
+    }
+    for (int i = 0; j->depth == 3 && i < 3; i++) {
+        if (strcmp(j->rec_key, ids[i]) == 0) {
+            if (v < 0 || v > (i == 2 ? INT32_MAX : UINT32_MAX)) {
+                return js_fail(j, VMS_EFORMAT, "%s %lld out of range",
+                               ids[i], v);
+            }
+            if (i == 0) {
+                j->it.rec.section_id = (uint32_t)v;
+            } else if (i == 1) {
+                j->it.rec.instance_id = (uint32_t)v;
+            } else {
+                j->it.rec.version_id = (uint32_t)v;
+            }
+            j->have_ids[i] = true;
+            return 1;
+        }
+    }
+    return js_fail(j, VMS_EFORMAT, "unexpected number");
+}
+
+static int js_double(void *ctx, double v)
+{
+    jsrc *j = ctx;
+
+    if (j->building) {
+        return tb_add(j, json_real(v), false);
+    }
+    return js_fail(j, VMS_EFORMAT, "unexpected number");
+}
+
+static int js_string(void *ctx, const unsigned char *s, size_t n)
+{
+    jsrc *j = ctx;
+    conv *c = j->c;
+
+    if (j->building) {
+        return tb_add(j, json_stringn((const char *)s, n), false);
+    }
+    if (j->depth == 4) {
+        return js_spill(j, s, n);
+    }
+    if (j->depth == 1 && strcmp(j->top_key, "format") == 0) {
+        return n == 14 && memcmp(s, "vmstate-stream", 14) == 0 ? 1
+               : js_fail(j, VMS_EFORMAT, "not a vmstate-stream document");
+    }
+    if (j->depth == 1 && strcmp(j->top_key, "vmdesc") == 0) {
+        if (n > VMDESC_MAX || j->have_vmdesc) {
+            return js_fail(j, VMS_ELIMIT, "a second or too large vmdesc");
+        }
+        j->have_vmdesc = true;
+        /* a second pass (BER output) reads it again */
+        free(c->vmdesc);
+        if (!(c->vmdesc = malloc(n + 1))) {
+            return js_fail(j, VMS_ENOMEM, "out of memory");
+        }
+        memcpy(c->vmdesc, s, n);
+        c->vmdesc[n] = 0;
+        c->vmdesc_len = n;
+        if (!c->vd &&
+            vms_vmdesc_parse(c->vmdesc, n, c->in, &c->vd, c->err)) {
+            j->code = c->err ? c->err->code : VMS_EFORMAT;
+            return 0;
+        }
+        return 1;
+    }
+    if (j->depth == 3) {
+        char *dst = NULL;
+        size_t cap = 0;
+        if (strcmp(j->rec_key, "record") == 0) {
+            dst = j->kind;
+            cap = sizeof(j->kind);
+        } else if (strcmp(j->rec_key, "type") == 0) {
+            dst = j->type;
+            cap = sizeof(j->type);
+        } else if (strcmp(j->rec_key, "idstr") == 0) {
+            dst = j->it.rec.idstr;
+            cap = sizeof(j->it.rec.idstr);
+            j->have_ids[3] = true;
+        }
+        if (dst) {
+            if (n >= cap || memchr(s, 0, n)) {
+                return js_fail(j, VMS_EFORMAT, "\"%s\" too long",
+                               j->rec_key);
+            }
+            memcpy(dst, s, n);
+            dst[n] = 0;
+            return 1;
+        }
+    }
+    return js_fail(j, VMS_EFORMAT, "unexpected string");
+}
+
+static int js_key(void *ctx, const unsigned char *s, size_t n)
+{
+    jsrc *j = ctx;
+    char *dst = j->depth == 1 ? j->top_key : j->rec_key;
+
+    if (j->building) {
+        free(j->key);
+        if (!(j->key = strndup((const char *)s, n))) {
+            return js_fail(j, VMS_ENOMEM, "out of memory");
+        }
+        return 1;
+    }
+    if (n >= sizeof(j->top_key)) {
+        return js_fail(j, VMS_EFORMAT, "unknown key");
+    }
+    memcpy(dst, s, n);
+    dst[n] = 0;
+    if (j->depth == 3 && strcmp(dst, "state") == 0) {
+        j->building = true;
+    }
+    return 1;
+}
+
+static int js_start_map(void *ctx)
+{
+    jsrc *j = ctx;
+
+    if (j->building) {
+        return tb_add(j, json_object(), true);
+    }
+    if (j->depth == 0 || j->depth == 2) {
+        j->depth++;
+        return 1;
+    }
+    return js_fail(j, VMS_EFORMAT, "unexpected object");
+}
+
+static int js_end_map(void *ctx)
+{
+    jsrc *j = ctx;
+
+    if (j->building) {
+        return tb_close(j);
+    }
+    if (j->depth == 3) {
+        j->depth--;
+        return js_deliver(j);
+    }
+    j->depth--;
+    return 1;
+}
+
+static int js_start_array(void *ctx)
+{
+    jsrc *j = ctx;
+
+    if (j->building) {
+        return tb_add(j, json_array(), true);
+    }
+    if (j->depth == 1 && strcmp(j->top_key, "records") == 0 &&
+        !j->have_records) {
+        int e = sink_begin(j->c);
+        j->have_records = true;
+        if (e) {
+            j->code = e;
+            return 0;
+        }
+        j->depth = 2;
+        return 1;
+    }
+    if (j->depth == 3 && strcmp(j->rec_key, "bytes") == 0 &&
+        !j->have_bytes) {
+        j->have_bytes = true;
+        j->depth = 4;
+        return 1;
+    }
+    return js_fail(j, VMS_EFORMAT, "unexpected array");
+}
+
+static int js_end_array(void *ctx)
+{
+    jsrc *j = ctx;
+
+    if (j->building) {
+        return tb_close(j);
+    }
+    j->depth--;
+    return 1;
+}
+
+static const yajl_callbacks js_callbacks = {
+    .yajl_null = js_null,
+    .yajl_boolean = js_bool,
+    .yajl_integer = js_int,
+    .yajl_double = js_double,
+    .yajl_string = js_string,
+    .yajl_start_map = js_start_map,
+    .yajl_map_key = js_key,
+    .yajl_end_map = js_end_map,
+    .yajl_start_array = js_start_array,
+    .yajl_end_array = js_end_array,
+};
+
+static int json_source(conv *c)
+{
+    jsrc j = { .c = c };
+    int fd = open(c->in, O_RDONLY | O_CLOEXEC), e = 0;
+    unsigned char *buf = malloc(VMS_READER_WINDOW);
+    yajl_status st = yajl_status_ok;
+    ssize_t n;
+
+    if (fd < 0 || !buf) {
+        free(buf);
+        if (fd >= 0) {
+            close(fd);
+        }
+        vms_error_set_file(c->err, c->in);
+        return vms_error_set(c->err, VMS_EIO, "cannot read it");
+    }
+    if (c->spill < 0) {
+        FILE *f = tmpfile();
+        c->spill = f ? dup(fileno(f)) : -1;
+        if (f) {
+            fclose(f);
+        }
+    }
+    j.h = yajl_alloc(&js_callbacks, NULL, &j);
+    if (c->spill < 0 || !j.h) {
+        e = vms_error_set(c->err, VMS_EIO, "cannot make a temporary file");
+    }
+    while (!e && (n = read(fd, buf, VMS_READER_WINDOW)) > 0) {
+        st = yajl_parse(j.h, buf, (size_t)n);
+        if (st != yajl_status_ok) {
+            break;
+        }
+        j.base += (uint64_t)n;
+    }
+    if (!e && st == yajl_status_ok) {
+        st = yajl_complete_parse(j.h);
+    }
+    if (!e && j.code) {
+        e = j.code;
+    } else if (!e && st != yajl_status_ok) {
+        unsigned char *msg = yajl_get_error(j.h, 0, NULL, 0);
+        vms_error_set_file(c->err, c->in);
+        e = vms_error_set_at(c->err, VMS_EFORMAT, js_here(&j), "%s",
+                             msg ? (const char *)msg : "not JSON");
+        yajl_free_error(j.h, msg);
+    } else if (!e && j.depth != 0) {
+        vms_error_set_file(c->err, c->in);
+        e = vms_error_set_at(c->err, VMS_ETRUNC, j.base, "the document "
+                             "ends early");
+    }
+    if (j.h) {
+        yajl_free(j.h);
+    }
+    free(j.key);
+    json_decref(j.tree);
+    free(buf);
+    close(fd);
+    return e;
+}
+
+/* ---- the conversion ------------------------------------------------------ */
+
+const char *vms_encoding_name(vms_encoding enc)
+{
+    static const char *const names[] = { "wire", "ber", "json", "trace" };
+
+    return (unsigned)enc < VMS_ARRAY_SIZE(names) ? names[enc] : NULL;
+}
+
+int vms_encoding_parse(const char *s, vms_encoding *enc, vms_error *err)
+{
+    for (int i = VMS_ENC_WIRE; i <= VMS_ENC_TRACE; i++) {
+        if (strcmp(s, vms_encoding_name((vms_encoding)i)) == 0) {
+            *enc = (vms_encoding)i;
+            return 0;
+        }
+    }
+    return vms_error_set(err, VMS_EINVAL, "unknown encoding \"%s\" (wire, "
+                         "ber, json or trace)", s);
+}
+
+int vms_convert_detect(const char *path, vms_encoding *enc, vms_error *err)
+{
+    vms_reader *r = vms_reader_open(path, err);
+    const uint8_t *p;
+    size_t got;
+    int e;
+
+    if (!r) {
+        return err ? err->code : VMS_EIO;
+    }
+    e = vms_read_peek(r, 4, &p, &got, err);
+    if (!e && got == 4 && vms_get_be32(p) == VMS_STREAM_MAGIC) {
+        *enc = VMS_ENC_WIRE;
+    } else if (!e && got >= 1 && p[0] == VMS_BER_SEQUENCE) {
+        *enc = VMS_ENC_BER;
+    } else if (!e && got >= 1 && (p[0] == '{' || p[0] == ' ' ||
+                                  p[0] == '\n' || p[0] == '\t')) {
+        *enc = VMS_ENC_JSON;
+    } else if (!e) {
+        vms_error_set_file(err, path);
+        e = vms_error_set_at(err, VMS_EFORMAT, 0, "neither a migration "
+                             "stream, a BER document nor a JSON one");
+    }
+    vms_reader_close(r);
+    return e;
+}
+
+static int open_out(vms_outfile *o, const char *path, unsigned flags,
+                    vms_error *err)
+{
+    char *d = strdup(path), *b = strdup(path);
+    int dirfd = -1, e;
+
+    if (!d || !b) {
+        free(d);
+        free(b);
+        return vms_error_set(err, VMS_ENOMEM, "out of memory");
+    }
+    dirfd = open(dirname(d), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dirfd < 0) {
+        vms_error_set_file(err, path);
+        e = vms_error_set(err, VMS_EIO, "cannot open its directory");
+    } else {
+        e = vms_outfile_open(o, dirfd, basename(b),
+                             (flags & VMS_CONVERT_FORCE) ? VMS_OUT_FORCE : 0,
+                             err);
+        if (e) {
+            close(dirfd);
+        }
+    }
+    free(d);
+    free(b);
+    return e;
+}
+
+int vms_convert(const char *in, const char *out, vms_encoding to,
+                unsigned flags, vms_error *err)
+{
+    static const sink *const sinks[] = {
+        [VMS_ENC_WIRE] = &wire_sink, [VMS_ENC_BER] = &ber_sink,
+        [VMS_ENC_JSON] = &json_sink, [VMS_ENC_TRACE] = &trace_sink,
+    };
+    conv c = { .err = err, .in = in, .spill = -1 };
+    vms_outfile o = { .fd = -1, .dirfd = -1 };
+    bool to_stdout = strcmp(out, "-") == 0;
+    int e;
+
+    if ((unsigned)to >= VMS_ARRAY_SIZE(sinks) || !sinks[to]) {
+        return vms_error_set(err, VMS_EUNSUPPORTED, "converting to %s is "
+                             "not supported", vms_encoding_name(to)
+                             ? vms_encoding_name(to) : "this encoding");
+    }
+    c.k = sinks[to];
+    if ((e = vms_convert_detect(in, &c.from, err))) {
+        return e;
+    }
+    if (!to_stdout && (e = open_out(&o, out, flags, err))) {
+        return e;
+    }
+    c.w = vms_writer_fd(to_stdout ? 1 : o.fd, out, err);
+    if (!c.w) {
+        e = VMS_ENOMEM;
+    }
+    for (c.pass = 0; !e && c.pass < c.k->passes; c.pass++) {
+        e = c.from == VMS_ENC_WIRE ? wire_source(&c)
+            : c.from == VMS_ENC_BER ? ber_source(&c) : json_source(&c);
+        if (!e && c.k->end) {
+            e = c.k->end(&c);
+        }
+    }
+    if (c.j) {
+        vms_jsonw_free(c.j);
+        c.j = NULL;
+    }
+    if (c.w) {
+        int e2 = vms_writer_close(c.w, e ? NULL : err);
+        e = e ? e : e2;
+    }
+    if (!to_stdout) {
+        int dirfd = o.dirfd;
+        if (e) {
+            vms_outfile_abort(&o);
+        } else {
+            e = vms_outfile_commit(&o, (flags & VMS_CONVERT_FORCE)
+                                   ? VMS_OUT_FORCE : 0, err);
+        }
+        close(dirfd);
+    }
+    if (e && err && !err->file[0]) {
+        vms_error_set_file(err, in);
+    }
+    vms_visitor_free(c.trace);
+    vms_stream_close(c.s);
+    vms_reader_close(c.r);
+    vms_vmdesc_free(c.vd);
+    vms_buf_free(&c.tmp);
+    free(c.vmdesc);
+    if (c.spill >= 0) {
+        close(c.spill);
+    }
+    return e;
+}

@@ -1,0 +1,344 @@
+/*
+ * libvmstate: RAM blocks written to files (see ramfile.h).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "vmstate/io.h"
+#include "ramfile.h"
+
+/* Consecutive pages are gathered into one write of up to this size. */
+#define RUN_MAX (1u << 20)
+
+struct rblock {
+    vms_outfile out;
+    bool open, committed;
+    char fname[256];
+    uint64_t length, npages;
+    uint8_t *written;          /* a bit per page: data was written there */
+};
+
+/*
+ * The thread writes one run buffer while the decoder fills the other:
+ * writing the files (the page cache's cost) overlaps with decoding.
+ */
+struct writer {
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    bool busy, quit, started;
+    int fd;
+    uint8_t *buf;
+    size_t len;
+    uint64_t off;
+    int err;                   /* errno of the first failed write */
+    char fname[256];
+};
+
+struct vms_ramfiles {
+    int dirfd;
+    unsigned out_flags;
+    uint32_t page_size;
+    struct rblock *blocks;
+    unsigned nblocks;
+    int run_block;
+    uint64_t run_addr;
+    size_t run_len;
+    uint8_t *run;
+    struct writer wr;
+};
+
+static void *writer_main(void *opaque)
+{
+    struct writer *wr = opaque;
+
+    pthread_mutex_lock(&wr->lock);
+    for (;;) {
+        while (!wr->busy && !wr->quit) {
+            pthread_cond_wait(&wr->cond, &wr->lock);
+        }
+        if (!wr->busy) {
+            break;
+        }
+        pthread_mutex_unlock(&wr->lock);
+        for (size_t done = 0; done < wr->len && !wr->err;) {
+            ssize_t k = pwrite(wr->fd, wr->buf + done, wr->len - done,
+                               (off_t)(wr->off + done));
+            if (k < 0 && errno == EINTR) {
+                continue;
+            }
+            if (k <= 0) {
+                wr->err = k < 0 ? errno : ENOSPC;
+                break;
+            }
+            done += (size_t)k;
+        }
+        pthread_mutex_lock(&wr->lock);
+        wr->busy = false;
+        pthread_cond_broadcast(&wr->cond);
+    }
+    pthread_mutex_unlock(&wr->lock);
+    return NULL;
+}
+
+static int writer_start(vms_ramfiles *rf, vms_error *err)
+{
+    struct writer *wr = &rf->wr;
+
+    if (!(wr->buf = malloc(RUN_MAX))) {
+        return vms_error_set(err, VMS_ENOMEM, "out of memory");
+    }
+    pthread_mutex_init(&wr->lock, NULL);
+    pthread_cond_init(&wr->cond, NULL);
+    if (pthread_create(&wr->thread, NULL, writer_main, wr) != 0) {
+        pthread_mutex_destroy(&wr->lock);
+        pthread_cond_destroy(&wr->cond);
+        free(wr->buf);
+        wr->buf = NULL;
+        return vms_error_set(err, VMS_ENOMEM,
+                             "cannot start the writer thread");
+    }
+    wr->started = true;
+    return 0;
+}
+
+/* Wait until the thread has written everything handed to it. */
+static int writer_wait(vms_ramfiles *rf, vms_error *err)
+{
+    struct writer *wr = &rf->wr;
+    int e;
+
+    if (!wr->started) {
+        return 0;
+    }
+    pthread_mutex_lock(&wr->lock);
+    while (wr->busy) {
+        pthread_cond_wait(&wr->cond, &wr->lock);
+    }
+    e = wr->err;
+    pthread_mutex_unlock(&wr->lock);
+    if (e) {
+        vms_error_set_file(err, wr->fname);
+        return vms_error_set(err, VMS_EIO, "write failed: %s", strerror(e));
+    }
+    return 0;
+}
+
+static void writer_stop(vms_ramfiles *rf)
+{
+    struct writer *wr = &rf->wr;
+
+    if (!wr->started) {
+        return;
+    }
+    pthread_mutex_lock(&wr->lock);
+    wr->quit = true;
+    pthread_cond_broadcast(&wr->cond);
+    pthread_mutex_unlock(&wr->lock);
+    pthread_join(wr->thread, NULL);
+    pthread_mutex_destroy(&wr->lock);
+    pthread_cond_destroy(&wr->cond);
+    free(wr->buf);
+    wr->started = false;
+}
+
+vms_ramfiles *vms_ramfiles_new(int dirfd, uint32_t page_size,
+                               unsigned out_flags, vms_error *err)
+{
+    vms_ramfiles *rf = calloc(1, sizeof(*rf));
+
+    if (!rf || !(rf->run = malloc(RUN_MAX))) {
+        free(rf);
+        vms_error_set(err, VMS_ENOMEM, "out of memory");
+        return NULL;
+    }
+    rf->dirfd = dirfd;
+    rf->out_flags = out_flags;
+    rf->page_size = page_size;
+    rf->run_block = -1;
+    return rf;
+}
+
+void vms_ramfiles_free(vms_ramfiles *rf)
+{
+    if (!rf) {
+        return;
+    }
+    writer_stop(rf);
+    for (unsigned i = 0; i < rf->nblocks; i++) {
+        if (rf->blocks[i].open) {
+            vms_outfile_abort(&rf->blocks[i].out);
+        }
+        free(rf->blocks[i].written);
+    }
+    free(rf->blocks);
+    free(rf->run);
+    free(rf);
+}
+
+int vms_ramfiles_flush(vms_ramfiles *rf, vms_error *err)
+{
+    struct writer *wr = &rf->wr;
+    struct rblock *b;
+    uint8_t *t;
+    int e;
+
+    if (!rf->run_len) {
+        return 0;
+    }
+    if (!wr->started && (e = writer_start(rf, err))) {
+        return e;
+    }
+    if ((e = writer_wait(rf, err))) {
+        rf->run_len = 0;
+        return e;
+    }
+    b = &rf->blocks[rf->run_block];
+    pthread_mutex_lock(&wr->lock);
+    t = wr->buf;
+    wr->buf = rf->run;
+    rf->run = t;
+    wr->fd = b->out.fd;
+    wr->off = rf->run_addr;
+    wr->len = rf->run_len;
+    snprintf(wr->fname, sizeof(wr->fname), "%s", b->fname);
+    wr->busy = true;
+    pthread_cond_broadcast(&wr->cond);
+    pthread_mutex_unlock(&wr->lock);
+    rf->run_len = 0;
+    return 0;
+}
+
+int vms_ramfiles_block(vms_ramfiles *rf, unsigned idx, const char *fname,
+                       uint64_t length, vms_error *err)
+{
+    struct rblock *b;
+    int e;
+
+    if (idx >= rf->nblocks) {
+        struct rblock *n = realloc(rf->blocks, (idx + 1) * sizeof(*n));
+        if (!n) {
+            return vms_error_set(err, VMS_ENOMEM, "out of memory");
+        }
+        memset(n + rf->nblocks, 0, (idx + 1 - rf->nblocks) * sizeof(*n));
+        rf->blocks = n;
+        rf->nblocks = idx + 1;
+    }
+    b = &rf->blocks[idx];
+    if (b->open || b->committed) {
+        return 1;   /* announced again by a later MEM_SIZE */
+    }
+    snprintf(b->fname, sizeof(b->fname), "%s", fname);
+    b->length = length;
+    b->npages = (length + rf->page_size - 1) / rf->page_size;
+    if ((e = vms_outfile_open(&b->out, rf->dirfd, b->fname, rf->out_flags,
+                              err))) {
+        return e;
+    }
+    b->open = true;
+    if (ftruncate(b->out.fd, (off_t)length) != 0) {
+        vms_error_set_file(err, b->fname);
+        return vms_error_set(err, VMS_EIO, "cannot size: %s",
+                             strerror(errno));
+    }
+    b->written = calloc(b->npages / 8 + 1, 1);
+    if (!b->written) {
+        return vms_error_set(err, VMS_ENOMEM, "out of memory");
+    }
+    return 0;
+}
+
+const char *vms_ramfiles_name(const vms_ramfiles *rf, unsigned idx)
+{
+    return idx < rf->nblocks ? rf->blocks[idx].fname : "";
+}
+
+int vms_ramfiles_page(vms_ramfiles *rf, unsigned idx, uint64_t addr,
+                      const uint8_t *data, uint8_t fill, vms_error *err)
+{
+    struct rblock *b = idx < rf->nblocks ? &rf->blocks[idx] : NULL;
+    size_t ps = rf->page_size;
+    uint64_t pg = addr / ps;
+    size_t n;
+    bool was;
+    int e;
+
+    if (!b || !b->open) {
+        return vms_error_set(err, VMS_EUNSUPPORTED, "RAM page after the "
+                             "end of the RAM section (postcopy?) cannot be "
+                             "extracted");
+    }
+    was = (b->written[pg / 8] >> (pg % 8)) & 1;
+    n = addr + ps > b->length ? (size_t)(b->length - addr) : ps;
+    if (!data && fill == 0 && !was) {
+        return 0;   /* stays a hole */
+    }
+    if (rf->run_len && ((int)idx != rf->run_block ||
+                        rf->run_addr + rf->run_len != addr ||
+                        rf->run_len + ps > RUN_MAX)) {
+        if ((e = vms_ramfiles_flush(rf, err))) {
+            return e;
+        }
+    }
+    if (!rf->run_len) {
+        rf->run_block = (int)idx;
+        rf->run_addr = addr;
+    }
+    if (data) {
+        memcpy(rf->run + rf->run_len, data, n);
+    } else {
+        memset(rf->run + rf->run_len, fill, n);
+    }
+    rf->run_len += n;
+    b->written[pg / 8] |= (uint8_t)(1u << (pg % 8));
+    return 0;
+}
+
+int vms_ramfiles_read(vms_ramfiles *rf, unsigned idx, uint64_t addr,
+                      uint8_t *buf, vms_error *err)
+{
+    struct rblock *b = idx < rf->nblocks ? &rf->blocks[idx] : NULL;
+    size_t ps = rf->page_size;
+    uint64_t pg = addr / ps;
+    size_t n;
+
+    memset(buf, 0, ps);
+    if (!b || !b->open || addr >= b->length) {
+        return 0;
+    }
+    n = addr + ps > b->length ? (size_t)(b->length - addr) : ps;
+    if ((int)idx == rf->run_block && addr >= rf->run_addr &&
+        addr < rf->run_addr + rf->run_len) {
+        memcpy(buf, rf->run + (addr - rf->run_addr), n);
+    } else if ((b->written[pg / 8] >> (pg % 8)) & 1) {
+        int e = writer_wait(rf, err);
+        if (e) {
+            return e;
+        }
+        if (pread(b->out.fd, buf, n, (off_t)addr) != (ssize_t)n) {
+            vms_error_set_file(err, b->fname);
+            return vms_error_set(err, VMS_EIO, "read back failed");
+        }
+    }
+    return 0;
+}
+
+int vms_ramfiles_commit(vms_ramfiles *rf, vms_error *err)
+{
+    int e = vms_ramfiles_flush(rf, err);
+
+    if (!e) {
+        e = writer_wait(rf, err);
+    }
+    for (unsigned i = 0; !e && i < rf->nblocks; i++) {
+        if (rf->blocks[i].open) {
+            rf->blocks[i].open = false;
+            rf->blocks[i].committed = true;
+            e = vms_outfile_commit(&rf->blocks[i].out, rf->out_flags, err);
+        }
+    }
+    return e;
+}

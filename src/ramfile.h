@@ -1,0 +1,52 @@
+/*
+ * libvmstate internals: RAM blocks written to files as a stream's pages
+ * pass (analyze -x, unpack). Never installed.
+ *
+ * Each block is a file of its length under a temporary name (vms_outfile),
+ * sparse where no page was written; consecutive pages gather into runs of
+ * up to 1 MiB that a second thread writes while the decoder fills the
+ * other run buffer, so writing overlaps with reading (dd's speed, not one
+ * syscall per page).
+ */
+#ifndef VMS_RAMFILE_H
+#define VMS_RAMFILE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "vmstate/error.h"
+
+typedef struct vms_ramfiles vms_ramfiles;
+
+/*
+ * Files go into dirfd (borrowed); page_size is the target page size;
+ * out_flags are vms_outfile_open's (VMS_OUT_FORCE replaces files).
+ */
+vms_ramfiles *vms_ramfiles_new(int dirfd, uint32_t page_size,
+                               unsigned out_flags, vms_error *err);
+/* Aborts files not committed, stops the thread. NULL is allowed. */
+void vms_ramfiles_free(vms_ramfiles *rf);
+
+/*
+ * Block idx (dense, from 0) of length bytes, in file fname (one safe path
+ * component). 1 when idx is known already (a later MEM_SIZE), else 0.
+ */
+int vms_ramfiles_block(vms_ramfiles *rf, unsigned idx, const char *fname,
+                       uint64_t length, vms_error *err);
+/* The file name of block idx, "" when none. */
+const char *vms_ramfiles_name(const vms_ramfiles *rf, unsigned idx);
+
+/*
+ * A page's new content: page_size bytes at data, or every byte fill when
+ * data is NULL (a zero page over a hole stays a hole).
+ */
+int vms_ramfiles_page(vms_ramfiles *rf, unsigned idx, uint64_t addr,
+                      const uint8_t *data, uint8_t fill, vms_error *err);
+/* The page's current content (zeros where nothing was written). */
+int vms_ramfiles_read(vms_ramfiles *rf, unsigned idx, uint64_t addr,
+                      uint8_t *buf, vms_error *err);
+/* Hand the pending run to the writer (e.g. at the end of a chunk). */
+int vms_ramfiles_flush(vms_ramfiles *rf, vms_error *err);
+/* Wait for every write and rename the files into place. */
+int vms_ramfiles_commit(vms_ramfiles *rf, vms_error *err);
+
+#endif

@@ -1,0 +1,199 @@
+#!/usr/bin/env bash
+# vmstate unpack / pack on the real streams of ../shared: unpack then pack
+# is byte-identical (sha256) for every one of them, an edited field and an
+# edited RAM byte land in the packed stream (and nothing else changes),
+# and bad input to pack (missing files, wrong block size, values out of
+# range, a renamed field, broken JSON) fails with one line naming the
+# file and path, exit 1, no output file left.
+. "$(dirname "$0")/tap.sh"
+set -u
+S=${VMS_SHARED:-}/testdata/streams
+[ -d "$S" ] || skip_all "no shared test data at $S (set VMS_SHARED)"
+exec python3 - "$VMSTATE" "$S" <<'PY'
+import hashlib, json, os, shutil, subprocess, sys, tempfile
+V, S = sys.argv[1], sys.argv[2]
+n = 0
+failed = 0
+def result(good, what, detail=""):
+    global n, failed
+    n += 1
+    failed += not good
+    print("%s %d - %s" % ("ok" if good else "not ok", n, what))
+    if not good and detail:
+        for l in str(detail).splitlines()[:8]:
+            print("# " + l)
+
+def sha(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for b in iter(lambda: f.read(1 << 20), b""):
+            h.update(b)
+    return h.hexdigest()
+
+def run(*args):
+    return subprocess.run([V] + list(args), stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True, timeout=300)
+
+tmp = tempfile.mkdtemp()
+streams = sorted(f for f in os.listdir(S) if f.endswith(".mig"))
+for name in streams:
+    src = os.path.join(S, name)
+    d = os.path.join(tmp, name + ".d")
+    out = os.path.join(tmp, name + ".out")
+    p = run("unpack", src, d)
+    q = run("pack", d, out) if p.returncode == 0 else p
+    good = q.returncode == 0 and sha(out) == sha(src)
+    result(good, "%s: unpack then pack is byte-identical" % name,
+           p.stderr + q.stderr)
+    if os.path.exists(out):
+        os.unlink(out)
+
+# Editing: the 7.2 pc stream's first i8259 imr and a byte of pc.ram.
+name = "x86_64-pc-i440fx-devices.mig"
+src = os.path.join(S, name)
+d = os.path.join(tmp, name + ".d")
+doc = json.load(open(os.path.join(d, "stream.json")))
+idx = [i for i, s in enumerate(doc["sections"])
+       if s.get("idstr") == "i8259" and s.get("instance_id") == 0][0]
+pic = doc["sections"][idx]["fields"]
+result(pic["imr"].startswith("0x"), "i8259 imr is in stream.json (%s)" %
+       pic["imr"])
+orig_json = open(os.path.join(d, "stream.json")).read()
+
+def edit(fields=None, text=None):
+    with open(os.path.join(d, "stream.json"), "w") as f:
+        if text is not None:
+            f.write(text)
+        else:
+            e = json.loads(orig_json)
+            e["sections"][idx]["fields"].update(fields)
+            json.dump(e, f, indent=4)
+
+def analyze(path):
+    p = subprocess.run([V, "analyze", path], stdout=subprocess.PIPE,
+                       text=True, timeout=120)
+    return json.loads(p.stdout)
+
+edit({"imr": "0x5a"})
+ram = os.path.join(d, "ram", "pc.ram")
+with open(ram, "r+b") as f:
+    f.seek(0x123456)
+    old_byte = f.read(1)
+    f.seek(0x123456)
+    f.write(b"\xa5")
+out = os.path.join(tmp, "edited.mig")
+p = run("pack", d, out)
+result(p.returncode == 0, "pack of an edited directory", p.stderr)
+if p.returncode == 0:
+    a, b = analyze(src), analyze(out)
+    key = [k for k in a if k.startswith("i8259 (")][0]
+    result(b[key]["imr"] == "0x5a", "the edited imr is in the stream",
+           b[key])
+    a[key]["imr"] = "0x5a"
+    result(a == b, "nothing else in the device state changed")
+    x = os.path.join(tmp, "x")
+    os.makedirs(x)
+    subprocess.run([V, "analyze", "-x", "-C", x, out],
+                   stdout=subprocess.DEVNULL, timeout=120)
+    with open(os.path.join(x, "pc.ram"), "rb") as f:
+        f.seek(0x123456)
+        result(f.read(1) == b"\xa5", "the edited RAM byte is in the stream")
+    shutil.rmtree(x)
+    os.unlink(out)
+with open(ram, "r+b") as f:
+    f.seek(0x123456)
+    f.write(old_byte)
+
+# Bad input: one line naming the file and path, exit 1, nothing left.
+def bad(what, expect, prepare=None, undo=None, fields=None, text=None):
+    if fields is not None or text is not None:
+        edit(fields, text)
+    if prepare:
+        prepare()
+    out = os.path.join(tmp, "bad.mig")
+    p = run("pack", d, out)
+    left = [f for f in os.listdir(tmp) if f.startswith(".bad.mig") or
+            f == "bad.mig"]
+    lines = p.stderr.strip().splitlines()
+    good = (p.returncode == 1 and len(lines) == 1 and expect in lines[0]
+            and lines[0].startswith("vmstate pack: ") and not left)
+    result(good, "bad input: %s" % what,
+           "rc %d, left %s: %s" % (p.returncode, left, p.stderr))
+    if undo:
+        undo()
+    edit(text=orig_json)
+
+path = "sections[%d].fields" % idx
+bad("a value out of range", "stream.json: %s.imr: 0x1ff does not fit "
+    "uint8" % path, fields={"imr": "0x1ff"})
+bad("a negative unsigned value", "%s.imr: -1 does not fit uint8" % path,
+    fields={"imr": -1})
+bad("not a number", "%s.imr: \"zero\" is not a uint8" % path,
+    fields={"imr": "zero"})
+renamed = json.loads(orig_json)
+f = renamed["sections"][idx]["fields"]
+renamed["sections"][idx]["fields"] = {("imx" if k == "imr" else k): v
+                                      for k, v in f.items()}
+bad("a renamed field", "%s.imr: missing" % path,
+    text=json.dumps(renamed, indent=4))
+extra = json.loads(orig_json)
+extra["sections"][idx]["fields"]["bogus"] = "0x00"
+bad("an unknown field", "%s.bogus: no field" % path,
+    text=json.dumps(extra, indent=4))
+bad("broken JSON", "stream.json: line ", text=orig_json[:-40])
+bad("bytes of the wrong length", "", text=orig_json.replace(
+    '"cmos_data": "', '"cmos_data": "00 ', 1))
+bad("a missing block file", "ram/pc.ram: cannot open",
+    prepare=lambda: os.rename(ram, ram + ".away"),
+    undo=lambda: os.rename(ram + ".away", ram))
+def grow():
+    with open(ram, "ab") as f:
+        f.write(b"\0")
+def shrink():
+    os.truncate(ram, os.path.getsize(ram) - 1)
+bad("a block file of the wrong size", "ram/pc.ram: 67108865 bytes",
+    prepare=grow, undo=shrink)
+log = os.path.join(d, "ramlog.bin")
+bad("a missing page log", "ramlog.bin: cannot open",
+    prepare=lambda: os.rename(log, log + ".away"),
+    undo=lambda: os.rename(log + ".away", log))
+bad("a missing stream.json", "stream.json: cannot open",
+    prepare=lambda: os.rename(os.path.join(d, "stream.json"),
+                              os.path.join(tmp, "sj")),
+    undo=lambda: os.rename(os.path.join(tmp, "sj"),
+                           os.path.join(d, "stream.json")))
+bad("a section id out of range", "sections[%d].section_id: must be" % idx,
+    text=orig_json.replace('"section_id": %d' %
+                           doc["sections"][idx]["section_id"],
+                           '"section_id": -3', 1))
+
+# Refusals that protect existing files.
+exists = os.path.join(tmp, "exists.mig")
+open(exists, "w").write("keep")
+p = run("pack", d, exists)
+result(p.returncode == 1 and open(exists).read() == "keep",
+       "pack refuses to replace a file without --force", p.stderr)
+p = run("pack", "--force", d, exists)
+result(p.returncode == 0 and sha(exists) == sha(src),
+       "pack --force replaces it", p.stderr)
+p = run("unpack", src, d)
+result(p.returncode == 1 and "not empty" in p.stderr,
+       "unpack refuses a non-empty directory", p.stderr)
+p = run("unpack", "--force", src, d)
+result(p.returncode == 0, "unpack --force writes into it", p.stderr)
+gone = os.path.join(tmp, "never")
+p = run("unpack", os.path.join(tmp, "exists.mig.none"), gone)
+result(p.returncode == 1 and not os.path.exists(gone),
+       "unpack of a missing stream leaves no directory", p.stderr)
+trunc = os.path.join(tmp, "trunc.mig")
+with open(src, "rb") as f:
+    open(trunc, "wb").write(f.read(os.path.getsize(src) // 2))
+p = run("unpack", trunc, gone)
+result(p.returncode == 1 and not os.path.exists(gone) and
+       len(p.stderr.strip().splitlines()) == 1,
+       "unpack of a truncated stream fails in one line, leaves nothing",
+       p.stderr)
+shutil.rmtree(tmp)
+print("1..%d" % n)
+sys.exit(1 if failed else 0)
+PY
