@@ -15,7 +15,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import streamcut as sc  # noqa: E402
 
 out = sys.argv[1]
-for t in ("stream", "ram", "vmdesc"):
+for t in ("stream", "ram", "vmdesc", "devonly"):
     os.makedirs(os.path.join(out, t), exist_ok=True)
 
 
@@ -76,6 +76,15 @@ for path in sys.argv[2:]:
         if dev is not None:
             j = vmdesc_bytes(desc, [dev])
             s += b"\x06" + struct.pack(">I", len(j)) + j
+        # Without the RAM: small enough to unpack into a pack seed.
+        d = bytearray(sc.MAGIC)
+        for h in head:
+            d += data[h.start:h.end]
+        d += data[r.start:r.end] + b"\x00"
+        if dev is not None:
+            j = vmdesc_bytes(desc, [dev])
+            d += b"\x06" + struct.pack(">I", len(j)) + j
+            put("devonly", "%s-%d" % (tag, n), bytes(d))
         mode = (0, 1, 2, 4, 5)[n % 5]
         put("stream", "%s-%s" % (tag, r.idstr.decode(errors="replace")
                                  .replace("/", "_")), bytes([mode]) + s)
@@ -131,3 +140,5 @@ mr += bytes(4096 - 8 - len(mr)) + b"\x11" * 4096 + b"\x22" * 4096
 mr += struct.pack(">Q", sc.EOS)
 for opt in (0x33, 0x13, 0x3b):
     put("ram", "synthetic-mapped-ram", bytes([opt]) + bytes(mr))
+put("devonly", "synthetic-ram", sc.ram_stream([(b"pc.ram", 8192),
+                                              (b"pc.bios", 4096)]))

@@ -31,7 +31,37 @@ mkstream ppc64-pseries qemu-system-ppc64 -M pseries-7.2 -m 256
 mkstream x86-small qemu-system-x86_64 -M pc-i440fx-7.2 -m 16
 
 python3 tests/fuzz/make-corpus.py "$tmp/seeds" "$S"/*.mig $(ls "$tmp"/*.mig 2>/dev/null)
-for t in stream ram vmdesc; do
+# Documents for the converters' readers (BER, JSON) and unpacked
+# directories for pack, made from the small streams by the tool itself.
+V=build-fuzz/tools/vmstate
+mkdir -p "$tmp/seeds/ber" "$tmp/seeds/json" "$tmp/seeds/pack"
+n=0
+for s in "$tmp/seeds/devonly"/*; do
+    n=$((n + 1))
+    for enc in ber json; do
+        if "$V" convert -t $enc "$s" "$tmp/doc" 2>/dev/null; then
+            { printf "\\x$(printf %02x $((n % 4)))"; cat "$tmp/doc"; } \
+                >"$tmp/seeds/$enc/$(basename "$s")"
+        fi
+        rm -f "$tmp/doc"
+    done
+    rm -rf "$tmp/u"
+    "$V" unpack "$s" "$tmp/u" 2>/dev/null &&
+        python3 - "$tmp/u" "$tmp/seeds/pack/$(basename "$s")" <<'PY'
+import os, struct, sys
+# The archive fuzz_pack.c reads: name index, be32 length, bytes.
+names = ["stream.json", "vmdesc.json", "raw.bin", "ramlog.bin",
+         "ramdata.bin", "ram/pc.ram", "ram/pc.bios", "ram/b"]
+out = bytearray()
+for i, n in enumerate(names):
+    p = os.path.join(sys.argv[1], n)
+    if os.path.exists(p):
+        b = open(p, "rb").read()
+        out += bytes([i]) + struct.pack(">I", len(b)) + b
+open(sys.argv[2], "wb").write(out)
+PY
+done
+for t in stream ram vmdesc ber json pack; do
     bin=build-fuzz/tests/fuzz/fuzz_$t
     [ -x "$bin" ] || { echo "make-corpus: build $bin first (fuzz/run.sh 1)" >&2; exit 1; }
     mkdir -p "tests/fuzz/corpus/$t" "$tmp/min-$t"
