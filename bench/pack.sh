@@ -53,7 +53,6 @@ tun=$(t "$V" unpack "$F" "$tmp/d")
 # pack reads the directory the last unpack left
 "$V" unpack "$F" "$tmp/d2"
 tpk=$(t "$V" pack "$tmp/d2" "$tmp/out")
-"$V" pack "$tmp/d2" "$tmp/out"
 if cmp -s "$F" "$tmp/out"; then same=yes; else same=NO; fi
 
 printf 'cat                %6.3f s\n' "$tcat"

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "vmstate/convert.h"
 #include "vmstate/pack.h"
@@ -27,7 +28,7 @@
 
 /* Record alternatives of the Stream (doc/vmstate.asn1), IMPLICIT tags. */
 enum {
-    REC_CONFIGURATION = 0x80,   /* [0] OCTET STRING */
+    REC_CONFIGURATION = 0xa0,   /* [0] Configuration */
     REC_SECTION = 0xa1,         /* [1] Section */
     REC_COMMAND = 0x82,         /* [2] OCTET STRING */
     REC_EOF = 0x83,             /* [3] NULL */
@@ -67,6 +68,7 @@ struct conv {
     vms_visitor *trace;
     vms_jsonw *j;
     int spill;                  /* JSON source: the current record's bytes */
+    vms_config cfg;             /* BER and JSON sources: the machine */
 };
 
 /* ---- raw input bytes ----------------------------------------------------- */
@@ -234,10 +236,27 @@ static int ber_item(conv *c, const vms_unpack_item *it)
     int e = 0;
 
     switch (it->rec.type) {
-    case VMS_REC_CONFIGURATION:
+    case VMS_REC_CONFIGURATION: {
+        /* the machine for people, the bytes for the stream */
+        const char *m = it->cfg ? it->cfg->machine : "";
+        len = tlv_len(strlen(m)) + tlv_len(it->body_len);
+        if (c->pass == 0) {
+            c->records_len += tlv_len(len);
+            return 0;
+        }
+        if (vms_der_tlv(&pre, VMS_BER_UTF8, m, strlen(m))) {
+            return nomem(c);
+        }
+        if (!(e = put_header(c, REC_CONFIGURATION, len)) &&
+            !(e = vms_write_bytes(c->w, pre.data, pre.len, c->err)) &&
+            !(e = put_header(c, VMS_BER_OCTETS, it->body_len))) {
+            e = copy_body(c, it->body_off, it->body_len);
+        }
+        vms_buf_free(&pre);
+        return e;
+    }
     case VMS_REC_COMMAND:
-        tag = it->rec.type == VMS_REC_COMMAND ? REC_COMMAND
-                                              : REC_CONFIGURATION;
+        tag = REC_COMMAND;
         if (c->pass == 0) {
             c->records_len += tlv_len(it->body_len);
             return 0;
@@ -356,7 +375,8 @@ static int trace_item(conv *c, const vms_unpack_item *it)
 {
     switch (it->rec.type) {
     case VMS_REC_CONFIGURATION:
-        return trace_line(c, "# configuration: %" PRIu64 " bytes\n",
+        return trace_line(c, "# configuration: machine \"%s\", %" PRIu64
+                          " bytes\n", it->cfg ? it->cfg->machine : "",
                           it->body_len);
     case VMS_REC_COMMAND:
         return trace_line(c, "# command: %" PRIu64 " bytes\n", it->body_len);
@@ -471,6 +491,10 @@ static int json_item(conv *c, const vms_unpack_item *it)
         return json_fail(c, e);
     }
     e = vms_jsonw_kv_str(j, 0, "record", kind);
+    if (it->rec.type == VMS_REC_CONFIGURATION) {
+        e = vms_jsonw_kv_str(j, e, "machine", it->cfg ? it->cfg->machine
+                                                      : "");
+    }
     if (strcmp(kind, "section") == 0) {
         e = vms_jsonw_kv_str(j, e, "type", section_types[it->rec.type]);
         e = vms_jsonw_kv_int(j, e, "section_id", it->rec.section_id);
@@ -779,13 +803,22 @@ static int ber_source(conv *c)
         }
         if (got && p[0] == REC_SECTION) {
             e = ber_section(c, rd, &it, &state);
+        } else if (got && p[0] == REC_CONFIGURATION) {
+            it.rec.type = VMS_REC_CONFIGURATION;
+            it.cfg = &c->cfg;
+            if (!(e = vms_ber_rd_open(rd, REC_CONFIGURATION)) &&
+                !(e = vms_ber_rd_str(rd, c->cfg.machine)) &&
+                !(e = vms_ber_rd_header(rd, VMS_BER_OCTETS, NULL, &len))) {
+                it.body_off = vms_reader_offset(c->r);
+                it.body_len = len;
+                if (!(e = vms_read_skip(c->r, len, c->err))) {
+                    e = vms_ber_rd_close(rd, "the configuration");
+                }
+            }
         } else if (!(e = vms_ber_rd_header(rd, 0, &tag, &len))) {
             it.body_off = vms_reader_offset(c->r);
             it.body_len = len;
             switch (tag) {
-            case REC_CONFIGURATION:
-                it.rec.type = VMS_REC_CONFIGURATION;
-                break;
             case REC_COMMAND:
                 it.rec.type = VMS_REC_COMMAND;
                 break;
@@ -969,6 +1002,7 @@ static int js_deliver(jsrc *j)
 
     if (strcmp(j->kind, "configuration") == 0) {
         it->rec.type = VMS_REC_CONFIGURATION;
+        it->cfg = &c->cfg;
     } else if (strcmp(j->kind, "command") == 0) {
         it->rec.type = VMS_REC_COMMAND;
     } else if (strcmp(j->kind, "eof") == 0) {
@@ -1161,6 +1195,9 @@ static int js_string(void *ctx, const unsigned char *s, size_t n)
         } else if (strcmp(j->rec_key, "type") == 0) {
             dst = j->type;
             cap = sizeof(j->type);
+        } else if (strcmp(j->rec_key, "machine") == 0) {
+            dst = c->cfg.machine;
+            cap = sizeof(c->cfg.machine);
         } else if (strcmp(j->rec_key, "idstr") == 0) {
             dst = j->it.rec.idstr;
             cap = sizeof(j->it.rec.idstr);
@@ -1365,12 +1402,20 @@ int vms_encoding_parse(const char *s, vms_encoding *enc, vms_error *err)
 
 int vms_convert_detect(const char *path, vms_encoding *enc, vms_error *err)
 {
-    vms_reader *r = vms_reader_open(path, err);
+    vms_reader *r;
     const uint8_t *p;
+    struct stat st;
     size_t got;
     int e;
 
-    if (!r) {
+    /* bodies are copied from the input by offset, and BER reads it twice */
+    if (strcmp(path, "-") == 0 ||
+        (stat(path, &st) == 0 && !S_ISREG(st.st_mode))) {
+        vms_error_set_file(err, path);
+        return vms_error_set(err, VMS_EUNSUPPORTED, "not a regular file "
+                             "(convert reads its input by offset)");
+    }
+    if (!(r = vms_reader_open(path, err))) {
         return err ? err->code : VMS_EIO;
     }
     e = vms_read_peek(r, 4, &p, &got, err);

@@ -40,6 +40,7 @@ typedef struct reader {
     uint32_t ram_id;
     uint32_t page_size;
     vms_config cfg;
+    bool footers;              /* a section had one */
 } reader;
 
 static bool has_cap(const vms_config *c, const char *cap)
@@ -97,9 +98,39 @@ static int ram_chunk(reader *r, const vms_record *rec)
 }
 
 /*
+ * The state through the JSON state output and input visitors into a fresh
+ * state, written by out (wire): what pack will do with stream.json.
+ */
+static int json_round_trip(const vms_desc *d, void *state, size_t size,
+                           int version, vms_visitor *out, vms_error *err)
+{
+    vms_buf text = { 0 };
+    vms_jsonw *j = vms_jsonw_new(vms_sink_buf, &text, VMS_JSONW_COMPACT, 0);
+    vms_visitor *jo = j ? vms_json_state_output_new(j, err) : NULL;
+    vms_visitor *ji = NULL;
+    uint8_t *again = calloc(1, size ? size : 1);
+    int e = VMS_ENOMEM;
+
+    if (jo && again && !(e = vms_walk(jo, d, state, 0, err)) &&
+        !(e = vms_jsonw_flush(j))) {
+        ji = vms_json_state_input_text(text.data, text.len, "", err);
+        e = ji ? vms_walk(ji, d, again, version, err) : VMS_EFORMAT;
+    }
+    e = e ? e : vms_walk(out, d, again, 0, err);
+    vms_visitor_free(ji);
+    vms_visitor_free(jo);
+    vms_jsonw_free(j);
+    vms_buf_free(&text);
+    free(again);
+    return e;
+}
+
+/*
  * A device section through its description: loaded, and kept only when
- * the wire output visitor writes exactly the bytes that were read (QEMU's
- * folded NULL-pointer entries can describe less than the data).
+ * its fields, through JSON and back, make the wire output visitor write
+ * exactly the bytes that were read (QEMU's folded NULL-pointer entries can
+ * describe less than the data; a bool byte other than 0/1 would not
+ * survive either): then pack reproduces it.
  */
 static int device_body(reader *r, const vms_record *rec, vms_unpack_item *it,
                        uint8_t **state)
@@ -147,8 +178,9 @@ static int device_body(reader *r, const vms_record *rec, vms_unpack_item *it,
         }
     }
     if (!e && !(e = vms_stream_copy(r->s, body, end - body, wo, &scratch)) &&
-        !(e = vms_walk(out, d, *state, 0, &scratch)) &&
         !(e = vms_writer_flush(wo, &scratch)) &&
+        !(e = json_round_trip(d, *state, size, (int)rec->version_id, out,
+                              &scratch)) &&
         !(e = vms_writer_flush(wa, &scratch))) {
         /* an empty section leaves both buffers NULL: no memcmp then */
         ok = orig.len == again.len &&
@@ -236,12 +268,15 @@ static int section(reader *r, const vms_record *rec, vms_unpack_item *it,
     if (it->body == VMS_BODY_DEVICE) {
         return 0;
     }
-    /* Undecoded: its footer bounds it, or nothing does. */
+    /*
+     * Undecoded: its footer bounds it; in a stream without footers
+     * nothing does, and the rest of the input is kept whole.
+     */
     {
-        vms_error scratch = { 0 };
         size_t n;
-        if (vms_stream_body_to_footer(r->s, rec, &n, &scratch) == 0) {
-            return vms_read_skip(vms_stream_reader(r->s), n, r->err);
+        if (r->footers || r->vd) {
+            e = vms_stream_body_to_footer(r->s, rec, &n, r->err);
+            return e ? e : vms_read_skip(vms_stream_reader(r->s), n, r->err);
         }
     }
     it->body = VMS_BODY_TAIL;
@@ -273,9 +308,21 @@ int vms_unpack_read(vms_stream *s, const vms_unpack_ops *ops, vms_error *err)
         }
         it.body_off = it.rec.offset + 1;
         switch (it.rec.type) {
-        case VMS_REC_EOF:
+        case VMS_REC_EOF: {
+            /* Bytes the model would not keep make the stream not unpack. */
+            uint64_t end = vms_stream_offset(s);
+            int64_t size = vms_reader_size(vms_stream_reader(s));
             it.vmdesc = vms_stream_vmdesc(s, &it.vmdesc_len);
+            if (it.vmdesc) {
+                end = vms_stream_vmdesc_offset(s) + 5 + it.vmdesc_len;
+            }
+            if (size >= 0 && (uint64_t)size != end) {
+                e = rfail(&r, VMS_EFORMAT, end, "%" PRIu64 " bytes after "
+                          "the EOF record are not a JSON description "
+                          "(truncated?)", (uint64_t)size - end);
+            }
             break;
+        }
         case VMS_REC_CONFIGURATION:
             if (r.cfg.target_page_bits && !r.vd) {
                 r.page_size = 1u << r.cfg.target_page_bits;
@@ -299,6 +346,7 @@ int vms_unpack_read(vms_stream *s, const vms_unpack_ops *ops, vms_error *err)
             it.body_len = before - it.body_off;
             e = e ? e : vms_stream_end_section(s, &it.rec, err);
             it.footer = vms_stream_offset(s) != before;
+            r.footers |= it.footer;
             break;
         }
         if (it.rec.type == VMS_REC_CONFIGURATION ||
@@ -1062,7 +1110,24 @@ typedef struct pblock {
     char name[256];
     uint64_t length;
     pfile f;
+    /*
+     * The file's data extents (start, end pairs, sorted): a zero page in a
+     * hole needs no reading to know it is still zero, and most of a
+     * guest's pages are.
+     */
+    uint64_t *ext;
+    size_t next;
+    /*
+     * Pages are read through a window of WINDOW bytes that slides with
+     * the log (pages mostly come in address order): memory stays
+     * constant, however large the block.
+     */
+    int fd;
+    uint8_t *win;
+    uint64_t win_off, win_len;
 } pblock;
+
+#define WINDOW (1u << 20)
 
 typedef struct packer {
     vms_error *err;
@@ -1170,7 +1235,62 @@ static bool safe_rel(const char *name, bool allow_ram)
     return c[0] && !strchr(c, '/') && strcmp(c, ".") && strcmp(c, "..");
 }
 
-static int map_file(packer *p, const char *rel, pfile *f)
+/* Where fd has data (SEEK_DATA/SEEK_HOLE); all of it when unknown. */
+static int data_extents(int fd, uint64_t size, pblock *b)
+{
+    size_t cap = 0;
+    off_t at = 0;
+
+    b->next = 0;
+    while ((uint64_t)at < size) {
+        off_t d = lseek(fd, at, SEEK_DATA), h;
+        if (d < 0) {
+            if (errno == ENXIO) {
+                break;          /* only a hole is left */
+            }
+            d = at;             /* no hole support: all data */
+            h = (off_t)size;
+        } else if ((h = lseek(fd, d, SEEK_HOLE)) < 0) {
+            h = (off_t)size;
+        }
+        if (b->next == cap) {
+            size_t c = cap ? 2 * cap : 16;
+            uint64_t *n = realloc(b->ext, 2 * c * sizeof(*n));
+            if (!n) {
+                return VMS_ENOMEM;
+            }
+            b->ext = n;
+            cap = c;
+        }
+        b->ext[2 * b->next] = (uint64_t)d;
+        b->ext[2 * b->next + 1] = (uint64_t)h;
+        b->next++;
+        at = h > d ? h : d + 1;
+    }
+    return 0;
+}
+
+/* Does [addr, addr + n) touch data? */
+static bool has_data(const pblock *b, uint64_t addr, uint64_t n)
+{
+    size_t lo = 0, hi = b->next;
+
+    while (lo < hi) {           /* first extent ending after addr */
+        size_t mid = (lo + hi) / 2;
+        if (b->ext[2 * mid + 1] <= addr) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return lo < b->next && b->ext[2 * lo] < addr + n;
+}
+
+/*
+ * Open a file of DIR and map it, or for a block b (its extents noted) keep
+ * it open for windowed reads.
+ */
+static int map_file(packer *p, const char *rel, pfile *f, pblock *b)
 {
     struct stat st;
     int fd;
@@ -1188,6 +1308,14 @@ static int map_file(packer *p, const char *rel, pfile *f)
                              ? "not a regular file" : strerror(en));
     }
     f->size = (uint64_t)st.st_size;
+    if (b) {
+        if (data_extents(fd, f->size, b)) {
+            close(fd);
+            return vms_error_set(p->err, VMS_ENOMEM, "out of memory");
+        }
+        b->fd = fd;
+        return 0;
+    }
     if (f->size) {
         void *m = mmap(NULL, (size_t)f->size, PROT_READ, MAP_PRIVATE, fd, 0);
         if (m == MAP_FAILED) {
@@ -1238,7 +1366,7 @@ static int p_files(packer *p)
             return pfail(p, VMS_EFORMAT, keys[i], "must name a file in %s",
                          p->dir);
         }
-        if ((e = map_file(p, name, files[i]))) {
+        if ((e = map_file(p, name, files[i], NULL))) {
             return e;
         }
     }
@@ -1258,6 +1386,9 @@ static int p_files(packer *p)
     p->blocks = calloc(p->nblocks ? p->nblocks : 1, sizeof(*p->blocks));
     if (!p->blocks) {
         return vms_error_set(p->err, VMS_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < p->nblocks; i++) {
+        p->blocks[i].fd = -1;
     }
     for (size_t i = 0; i < p->nblocks; i++) {
         const json_t *b = json_array_get(blocks, i);
@@ -1284,7 +1415,7 @@ static int p_files(packer *p)
             return pfail(p, VMS_EFORMAT, "file", "must name a file in %s or "
                          "%s/" RAM_SUBDIR, p->dir, p->dir);
         }
-        if ((e = map_file(p, file, &pb->f))) {
+        if ((e = map_file(p, file, &pb->f, pb))) {
             return e;
         }
         if (pb->f.size != pb->length) {
@@ -1312,7 +1443,7 @@ static int p_vmdesc(packer *p)
         return pfail(p, VMS_EFORMAT, "vmdesc", "must name a file in %s, or "
                      "be null", p->dir);
     }
-    if ((e = map_file(p, json_string_value(j), &f))) {
+    if ((e = map_file(p, json_string_value(j), &f, NULL))) {
         return e;
     }
     p->vmdesc = malloc(f.size + 1);
@@ -1320,7 +1451,9 @@ static int p_vmdesc(packer *p)
         unmap_file(&f);
         return vms_error_set(p->err, VMS_ENOMEM, "out of memory");
     }
-    memcpy(p->vmdesc, f.map, (size_t)f.size);
+    if (f.size) {
+        memcpy(p->vmdesc, f.map, (size_t)f.size);
+    }
     p->vmdesc[f.size] = 0;
     p->vmdesc_len = (size_t)f.size;
     e = vms_vmdesc_parse(p->vmdesc, p->vmdesc_len, f.name, &p->vd, p->err);
@@ -1328,9 +1461,47 @@ static int p_vmdesc(packer *p)
     return e;
 }
 
+/* len bytes at off of f (checked by the caller); empty files have no map. */
+static const uint8_t *at(const pfile *f, uint64_t off, uint64_t len)
+{
+    static const uint8_t none[1];
+
+    return len ? f->map + off : none;
+}
+
 static int p_copy(packer *p, const pfile *f, uint64_t off, uint64_t len)
 {
-    return vms_write_bytes(p->w, f->map + off, (size_t)len, p->err);
+    return vms_write_bytes(p->w, at(f, off, len), (size_t)len, p->err);
+}
+
+/* The page at addr of block b (in range), valid until the next call. */
+static const uint8_t *block_page(packer *p, pblock *b, uint64_t addr)
+{
+    if (addr < b->win_off || addr + p->page_size > b->win_off + b->win_len) {
+        uint64_t len = b->length - addr < WINDOW ? b->length - addr : WINDOW;
+        size_t done = 0;
+        if (!b->win && !(b->win = malloc(WINDOW))) {
+            vms_error_set(p->err, VMS_ENOMEM, "out of memory");
+            return NULL;
+        }
+        while (done < len) {
+            ssize_t k = pread(b->fd, b->win + done, (size_t)(len - done),
+                              (off_t)(addr + done));
+            if (k < 0 && errno == EINTR) {
+                continue;
+            }
+            if (k <= 0) {
+                vms_error_set_file(p->err, b->f.name);
+                vms_error_set(p->err, VMS_EIO, "read failed: %s",
+                              k < 0 ? strerror(errno) : "the file shrank");
+                return NULL;
+            }
+            done += (size_t)k;
+        }
+        b->win_off = addr;
+        b->win_len = len;
+    }
+    return b->win + (addr - b->win_off);
 }
 
 /*
@@ -1355,7 +1526,7 @@ static int p_ram(packer *p, uint64_t first, uint64_t n)
     for (uint64_t k = first; !e && k < first + n; k++) {
         log_entry l;
         vms_ram_record rr;
-        const pblock *b;
+        pblock *b;
         uint64_t addr;
 
         log_decode(p->log.map + 16 + k * LOG_ENTRY, &l);
@@ -1408,45 +1579,58 @@ static int p_ram(packer *p, uint64_t first, uint64_t n)
                                  ": page 0x%" PRIx64 " beyond block '%s'",
                                  k, addr, b->name);
         }
-        const uint8_t *page = b->f.map + addr;
+        const uint8_t *page = NULL;
         memset(&rr, 0, sizeof(rr));
         rr.word = l.word;
         rr.named = l.named;
         rr.fill = l.fill;
         switch (l.kind) {
         case LK_ZERO:
+            /* A zero page inside a hole of the file is still zero. */
             if ((l.flags & LF_LAST) &&
-                !all_bytes(page, p->page_size, l.fill)) {
-                rr.word = (l.word & ~(uint64_t)VMS_RAM_ZERO) | VMS_RAM_PAGE;
-                rr.payload = page;
-                rr.payload_len = p->page_size;
+                (l.fill || has_data(b, addr, p->page_size))) {
+                if (!(page = block_page(p, b, addr))) {
+                    return VMS_EIO;
+                }
+                if (!all_bytes(page, p->page_size, l.fill)) {
+                    rr.word = (l.word & ~(uint64_t)VMS_RAM_ZERO) |
+                              VMS_RAM_PAGE;
+                    rr.payload = page;
+                    rr.payload_len = p->page_size;
+                }
             }
             break;
         case LK_PAGE:
-            rr.payload = page;
             rr.payload_len = p->page_size;
-            if (l.flags & LF_SUPERSEDED) {
+            if (!(l.flags & LF_SUPERSEDED)) {
+                if (!(rr.payload = block_page(p, b, addr))) {
+                    return VMS_EIO;
+                }
+            } else {
                 if (l.extra_len != p->page_size) {
                     vms_error_set_file(p->err, p->log.name);
                     return vms_error_set(p->err, VMS_EFORMAT, "entry %"
                                          PRIu64 ": a page of %" PRIu64
                                          " bytes", k, l.extra_len);
                 }
-                rr.payload = p->data.map + l.extra_off;
+                rr.payload = at(&p->data, l.extra_off, l.extra_len);
             }
             break;
         case LK_XBZRLE:
         case LK_COMPRESS:
-            if ((l.flags & LF_LAST) &&
-                page_hash(page, p->page_size) != l.aux) {
-                rr.word = (l.word & ~(uint64_t)(VMS_RAM_XBZRLE |
-                                                VMS_RAM_COMPRESS_PAGE)) |
-                          VMS_RAM_PAGE;
-                rr.payload = page;
-                rr.payload_len = p->page_size;
-            } else {
-                rr.payload = p->data.map + l.extra_off;
-                rr.payload_len = (size_t)l.extra_len;
+            rr.payload = at(&p->data, l.extra_off, l.extra_len);
+            rr.payload_len = (size_t)l.extra_len;
+            if (l.flags & LF_LAST) {
+                if (!(page = block_page(p, b, addr))) {
+                    return VMS_EIO;
+                }
+                if (page_hash(page, p->page_size) != l.aux) {
+                    rr.word = (l.word & ~(uint64_t)(VMS_RAM_XBZRLE |
+                                                    VMS_RAM_COMPRESS_PAGE)) |
+                              VMS_RAM_PAGE;
+                    rr.payload = page;
+                    rr.payload_len = p->page_size;
+                }
             }
             break;
         default:
@@ -1472,9 +1656,10 @@ static int p_device(packer *p, const json_t *sec, const vms_record *rec)
         return pfail(p, VMS_ENOTFOUND, "fields", "no vmdesc to describe "
                      "the fields (\"vmdesc\" is null)");
     }
+    vms_error why = { 0 };
     if ((e = vms_vmdesc_device(p->vd, rec->idstr, rec->instance_id, &d,
-                               &size, p->err))) {
-        return pfail(p, e, "idstr", "%s", p->err->message);
+                               &size, &why))) {
+        return pfail(p, e, "idstr", "%s", why.message);
     }
     if (rec->version_id > INT32_MAX) {
         return pfail(p, VMS_EVERSION, "version_id", "out of range");
@@ -1708,7 +1893,11 @@ out:
         close(sfd);
     }
     for (size_t i = 0; i < p.nblocks; i++) {
-        unmap_file(&p.blocks[i].f);
+        if (p.blocks[i].fd >= 0) {
+            close(p.blocks[i].fd);
+        }
+        free(p.blocks[i].win);
+        free(p.blocks[i].ext);
     }
     free(p.blocks);
     unmap_file(&p.log);

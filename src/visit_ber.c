@@ -385,6 +385,13 @@ static int o_begin_desc(vms_visitor *v, const vms_desc *d,
     bool wrapped = false;
     int e;
 
+    if (!f && !o->sub_pending) {
+        /* a new walk: nothing of one that failed half-way remains */
+        o->depth = 0;
+        o->nopen = 0;
+        o->buf.len = 0;
+    }
+    o->sub_pending = false;
     if (f) {
         if ((e = o_field_begin(o, f, &wrapped)) ||
             (e = o_open(o, VMS_BER_STRUCT))) {
@@ -393,7 +400,6 @@ static int o_begin_desc(vms_visitor *v, const vms_desc *d,
     } else if ((e = o_open(o, VMS_BER_SEQUENCE))) {
         return e;
     }
-    o->sub_pending = false;
     if (o_states(o) >= BER_MAX_STATES) {
         return vms_error_set(v->err, VMS_ELIMIT, "%s: states nested deeper "
                              "than the %d levels of doc/vmstate.asn1",
@@ -416,6 +422,7 @@ static int o_sub_begin(vms_visitor *v, const vms_desc *sub,
 
     (void)sub;
     (void)version_id;
+    o->sub_pending = true;
     if (t && !t->in_subs) {
         /* the parent's fields end, its subsections begin */
         t->in_subs = true;
@@ -423,7 +430,6 @@ static int o_sub_begin(vms_visitor *v, const vms_desc *sub,
             return e;
         }
     }
-    o->sub_pending = true;
     return 0;
 }
 
@@ -926,6 +932,10 @@ static int i_begin_desc(vms_visitor *v, const vms_desc *d,
     uint64_t at = vms_reader_offset(in->rd.r);
     int e;
 
+    if (!f && !in->sub_pending) {
+        in->depth = 0;          /* a new walk */
+        in->rd.nopen = 0;
+    }
     if (in->sub_pending) {
         in->sub_pending = false;    /* subsection_begin read the head */
     } else {

@@ -50,8 +50,9 @@ enum vms_unpack_body {
     /*
      * Everything from this record's first byte to the end of the input:
      * a device section that can be neither decoded nor bounded (a stream
-     * without vmdesc and without footers, as machine types before 2.3
-     * write) leaves no way to find where it ends.
+     * without vmdesc and without a footer so far, as machine types before
+     * 2.3 write) leaves no way to find where it ends. In a stream with
+     * either, such a section is an error instead.
      */
     VMS_BODY_TAIL,
 };
@@ -95,8 +96,10 @@ typedef struct vms_unpack_ops {
  * Read the stream s (opened by the caller with vms_stream_open; a regular
  * file, since raw bodies are copied from it with vms_stream_copy) and
  * deliver its model to ops. Device sections whose description would not
- * write the same bytes again come as RAW, so that a writer of the model
- * always reproduces the stream. err names the file and offset.
+ * write the same bytes again (through JSON and back, too) come as RAW,
+ * and bytes after EOF that are not a vmdesc are an error, so that a
+ * writer of the model always reproduces the stream. err names the file
+ * and offset.
  */
 VMS_API int vms_unpack_read(vms_stream *s, const vms_unpack_ops *ops,
                             vms_error *err);

@@ -34,14 +34,15 @@ python3 tests/fuzz/make-corpus.py "$tmp/seeds" "$S"/*.mig $(ls "$tmp"/*.mig 2>/d
 # Documents for the converters' readers (BER, JSON) and unpacked
 # directories for pack, made from the small streams by the tool itself.
 V=build-fuzz/tools/vmstate
-mkdir -p "$tmp/seeds/ber" "$tmp/seeds/json" "$tmp/seeds/pack"
+mkdir -p "$tmp/seeds/berdoc" "$tmp/seeds/json" "$tmp/seeds/pack"
 n=0
 for s in "$tmp/seeds/devonly"/*; do
     n=$((n + 1))
     for enc in ber json; do
+        d=$enc; [ $enc = ber ] && d=berdoc
         if "$V" convert -t $enc "$s" "$tmp/doc" 2>/dev/null; then
             { printf "\\x$(printf %02x $((n % 4)))"; cat "$tmp/doc"; } \
-                >"$tmp/seeds/$enc/$(basename "$s")"
+                >"$tmp/seeds/$d/$(basename "$s")"
         fi
         rm -f "$tmp/doc"
     done
@@ -61,7 +62,7 @@ for i, n in enumerate(names):
 open(sys.argv[2], "wb").write(out)
 PY
 done
-for t in stream ram vmdesc ber json pack; do
+for t in stream ram vmdesc berdoc json pack; do
     bin=build-fuzz/tests/fuzz/fuzz_$t
     [ -x "$bin" ] || { echo "make-corpus: build $bin first (fuzz/run.sh 1)" >&2; exit 1; }
     mkdir -p "tests/fuzz/corpus/$t" "$tmp/min-$t"

@@ -193,6 +193,74 @@ result(p.returncode == 1 and not os.path.exists(gone) and
        len(p.stderr.strip().splitlines()) == 1,
        "unpack of a truncated stream fails in one line, leaves nothing",
        p.stderr)
+# A damaged page log: pack fails in one line or writes a stream, never
+# crashes, and leaves nothing behind when it fails.
+import random
+rng = random.Random(9)
+log = os.path.join(d, "ramlog.bin")
+orig_log = open(log, "rb").read()
+bad_runs = []
+for i in range(30):
+    b = bytearray(orig_log)
+    if i % 3 == 0:
+        b = b[:rng.randrange(len(b))]
+    for _ in range(rng.randint(1, 6)):
+        k = rng.randrange(16, len(b)) if len(b) > 16 else 0
+        if k < len(b):
+            b[k] = rng.randrange(256)
+    open(log, "wb").write(bytes(b))
+    out = os.path.join(tmp, "bad.mig")
+    p = run("pack", d, out)
+    left = [f for f in os.listdir(tmp) if f.startswith(".bad.mig")]
+    if p.returncode == 0:
+        os.unlink(out)
+    elif (p.returncode != 1 or len(p.stderr.strip().splitlines()) != 1 or
+          os.path.exists(out) or left):
+        bad_runs.append("case %d: rc %d: %s" % (i, p.returncode, p.stderr))
+    if left or (p.returncode and os.path.exists(out)):
+        break
+open(log, "wb").write(orig_log)
+result(not bad_runs, "30 damaged page logs: pack writes a stream or fails "
+       "in one line, leaving nothing", "\n".join(bad_runs))
+
+# Hostile streams: truncated and with bytes flipped, unpack never crashes
+# or hangs; it succeeds (then pack reproduces the input), or fails with
+# one line and leaves no directory.
+rng = random.Random(5)
+data = open(os.path.join(S, "x86_64-pc-compress.mig"), "rb").read()
+cases = [data[:k] for k in sorted(rng.sample(range(1, len(data)), 40))]
+for _ in range(40):
+    b = bytearray(data)
+    for _ in range(rng.randint(1, 4)):
+        k = rng.randrange(len(b))
+        b[k] ^= 1 << rng.randrange(8)
+    cases.append(bytes(b))
+bad_runs = []
+for i, c in enumerate(cases):
+    m = os.path.join(tmp, "h.mig")
+    open(m, "wb").write(c)
+    hd = os.path.join(tmp, "h.d")
+    try:
+        p = run("unpack", m, hd)
+    except subprocess.TimeoutExpired:
+        bad_runs.append("case %d: hang" % i)
+        continue
+    if p.returncode == 0:
+        q = run("pack", hd, os.path.join(tmp, "h.out"))
+        if q.returncode != 0 or open(os.path.join(tmp, "h.out"),
+                                     "rb").read() != c:
+            bad_runs.append("case %d: unpacked but not reproduced: %s" %
+                            (i, q.stderr))
+        shutil.rmtree(hd)
+        os.unlink(os.path.join(tmp, "h.out"))
+    elif (p.returncode != 1 or len(p.stderr.strip().splitlines()) != 1 or
+          os.path.exists(hd)):
+        bad_runs.append("case %d: rc %d, dir left %s: %s" %
+                        (i, p.returncode, os.path.exists(hd), p.stderr))
+        shutil.rmtree(hd, ignore_errors=True)
+result(not bad_runs, "%d hostile streams: unpack succeeds and pack "
+       "reproduces them, or it fails in one line leaving nothing" %
+       len(cases), "\n".join(bad_runs))
 shutil.rmtree(tmp)
 print("1..%d" % n)
 sys.exit(1 if failed else 0)
