@@ -911,6 +911,11 @@ static int tb_add(jsrc *j, json_t *v, bool container)
         return js_fail(j, VMS_ENOMEM, "out of memory");
     }
     if (j->tn == 0) {
+        if (j->tree) {
+            /* a record with "state" twice: keep the first, refuse */
+            json_decref(v);
+            return js_fail(j, VMS_EFORMAT, "duplicate key \"state\"");
+        }
         j->tree = v;
     } else {
         json_t *parent = j->stack[j->tn - 1];
