@@ -1373,6 +1373,11 @@ static int json_source(conv *c)
         vms_error_set_file(c->err, c->in);
         e = vms_error_set_at(c->err, VMS_ETRUNC, j.base, "the document "
                              "ends early");
+    } else if (!e && !j.have_records) {
+        /* the sinks were never begun: nothing may be written */
+        vms_error_set_file(c->err, c->in);
+        e = vms_error_set_at(c->err, VMS_EFORMAT, j.base, "the document "
+                             "has no \"records\"");
     }
     if (j.h) {
         yajl_free(j.h);

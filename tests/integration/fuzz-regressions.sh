@@ -13,9 +13,12 @@ for f in "$VMS_SRCDIR"/tests/fuzz/regressions/*; do
     target=${name%%-*}
     # The targets' first byte picks a mode; the rest is the file.
     tail -c +2 "$f" >"$tmp/in"
+    mode=$(( $(od -An -tu1 -N1 "$f") & 3 ))
+    to=(wire ber json trace)
     case $target in
     stream) cmd=("$V" analyze "$tmp/in") ;;
-    json|berdoc) cmd=("$V" convert "$tmp/in" "$tmp/out" --to wire --force) ;;
+    json|berdoc) cmd=("$V" convert "$tmp/in" "$tmp/out" --to "${to[$mode]}"
+                       --force) ;;
     *) ok "$name # SKIP no command replays $target inputs"; continue ;;
     esac
     "${cmd[@]}" >/dev/null 2>"$tmp/err"
