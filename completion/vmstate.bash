@@ -7,7 +7,7 @@ _vmstate_commands="analyze check convert demo diff verify unpack pack help"
 _vmstate_options() {
     case $1 in
         check) echo "-s --src -d --dest -r --reverse --format -q --quiet -h --help" ;;
-        analyze) echo "-f --file -d --dump -m --memory -x --extract -C --directory --desc --progress -q --quiet -h --help" ;;
+        analyze) echo "-f --file -d --dump -m --memory -x --extract -C --directory --desc --progress --force -q --quiet -h --help" ;;
         convert) echo "-t --to -f --force -h --help" ;;
         demo) echo "--version --stream --dump --state --ram --seed --force -h --help" ;;
         diff) echo "--format --ram --progress -q --quiet -h --help" ;;

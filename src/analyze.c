@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,18 +28,23 @@
 #include "vmstate/visitor.h"
 #include "vmstate/json.h"
 #include "vmstate/io.h"
+#include "vmstate/limits.h"
 #include "internal.h"
 #include "ramfile.h"
 
 /* State output is held back up to this size, so that an error prints none. */
 #define HOLD_MAX (8u << 20)
-/* -m: pages kept for XBZRLE deltas, at most this many bytes. */
-#define CACHE_MAX (256u << 20)
+/*
+ * -m: the pages kept for XBZRLE deltas sit in tables of this many pages,
+ * allocated when a page lands in them: a block's length comes from the
+ * input, and a table for all of its pages could be gigabytes.
+ */
+#define CACHE_CHUNK 4096u
 
 struct xblock {
     bool has_file;             /* -x: in a->rf */
     uint64_t length;
-    uint8_t **cache;           /* -m: page copies for XBZRLE */
+    uint8_t ***cache;          /* -m: page copies for XBZRLE, see slot() */
     uint64_t npages;
 };
 
@@ -54,6 +60,7 @@ typedef struct analyze {
     /* output */
     vms_jsonw *w;
     int out_fd;                /* where w's text finally goes */
+    unsigned out_flags;        /* -x: VMS_OUT_FORCE with --force */
     vms_buf hold;
     bool holding;
     int sink_err;
@@ -156,7 +163,7 @@ static int write_desc_file(analyze *a)
     if (!a->vd || a->desc_written) {
         return 0;
     }
-    if ((e = vms_outfile_open(&of, a->dirfd, "desc.json", VMS_OUT_FORCE,
+    if ((e = vms_outfile_open(&of, a->dirfd, "desc.json", a->out_flags,
                               a->err))) {
         return e;
     }
@@ -170,7 +177,7 @@ static int write_desc_file(analyze *a)
         vms_outfile_abort(&of);
         return vms_error_set(a->err, e, "cannot write desc.json");
     }
-    if ((e = vms_outfile_commit(&of, VMS_OUT_FORCE, a->err))) {
+    if ((e = vms_outfile_commit(&of, a->out_flags, a->err))) {
         return e;
     }
     a->desc_written = true;
@@ -208,6 +215,16 @@ static int rf_fail(analyze *a, int e)
     return e;
 }
 
+static uint8_t **cache_slot(struct xblock *b, uint64_t pg, bool create)
+{
+    uint8_t ***t = &b->cache[pg / CACHE_CHUNK];
+
+    if (!*t && create) {
+        *t = calloc(CACHE_CHUNK, sizeof(**t));
+    }
+    return *t ? &(*t)[pg % CACHE_CHUNK] : NULL;
+}
+
 static int ram_block(void *opaque, unsigned idx, const char *name,
                      uint64_t length, vms_error *err)
 {
@@ -238,8 +255,18 @@ static int ram_block(void *opaque, unsigned idx, const char *name,
             strcmp(fname, "state.json") == 0) {
             fname[0] = '_';
         }
+        /* "a/b" and "a_b" make the same name: never one file for two. */
+        for (unsigned i = 0; i < a->nblocks; i++) {
+            if (i != idx && a->blocks[i].has_file &&
+                strcmp(vms_ramfiles_name(a->rf, i), fname) == 0) {
+                size_t n = strnlen(fname, sizeof(fname) - 12);
+                snprintf(fname + n, sizeof(fname) - n, "~%u", idx);
+                i = (unsigned)-1;   /* and check the new name again */
+            }
+        }
         if (!a->rf &&
-            !(a->rf = vms_ramfiles_new(a->dirfd, a->page_size, a->err))) {
+            !(a->rf = vms_ramfiles_new(a->dirfd, a->page_size, a->out_flags,
+                                       a->err))) {
             return VMS_ENOMEM;
         }
         if ((e = vms_ramfiles_block(a->rf, idx, fname, length, a->err)) < 0) {
@@ -248,7 +275,7 @@ static int ram_block(void *opaque, unsigned idx, const char *name,
         b->has_file = true;
         say_file(a, fname);
     } else if (a->o->memory) {
-        b->cache = calloc(b->npages ? b->npages : 1, sizeof(*b->cache));
+        b->cache = calloc(b->npages / CACHE_CHUNK + 1, sizeof(*b->cache));
         if (!b->cache) {
             return fail(a, VMS_ENOMEM, "out of memory");
         }
@@ -371,25 +398,29 @@ static int ram_page(void *opaque, unsigned idx, uint64_t addr,
         }
     }
     if (b->cache && pg < b->npages) {
-        if (!data && fill == 0) {
-            if (b->cache[pg]) {
-                free(b->cache[pg]);
-                b->cache[pg] = NULL;
+        uint8_t **slot = cache_slot(b, pg, !(!data && fill == 0));
+        if (!slot) {
+            /* a zero page never cached, or no memory for the table */
+            a->cache_full = a->cache_full || data || fill;
+        } else if (!data && fill == 0) {
+            if (*slot) {
+                free(*slot);
+                *slot = NULL;
                 a->cache_bytes -= ps;
             }
         } else {
-            if (!b->cache[pg]) {
-                if (a->cache_bytes + ps > CACHE_MAX ||
-                    !(b->cache[pg] = malloc(ps))) {
+            if (!*slot) {
+                if (a->cache_bytes + ps > VMS_LIMIT_XBZRLE_CACHE ||
+                    !(*slot = malloc(ps))) {
                     a->cache_full = true;
                     return 0;
                 }
                 a->cache_bytes += ps;
             }
             if (data) {
-                memcpy(b->cache[pg], data, ps);
+                memcpy(*slot, data, ps);
             } else {
-                memset(b->cache[pg], fill, ps);
+                memset(*slot, fill, ps);
             }
         }
     }
@@ -410,11 +441,14 @@ static int ram_old_page(void *opaque, unsigned idx, uint64_t addr,
     if (a->o->mode == VMS_ANALYZE_EXTRACT) {
         return vms_ramfiles_read(a->rf, idx, addr, buf, err);
     }
-    if (b->cache && pg < b->npages && b->cache[pg]) {
-        memcpy(buf, b->cache[pg], ps);
+    uint8_t **slot = b->cache && pg < b->npages ? cache_slot(b, pg, false)
+                                                : NULL;
+    if (slot && *slot) {
+        memcpy(buf, *slot, ps);
     } else if (a->cache_full) {
-        return fail(a, VMS_ELIMIT, "XBZRLE page needs more than %u MiB of "
-                    "earlier pages: use -x", CACHE_MAX >> 20);
+        return fail(a, VMS_ELIMIT, "XBZRLE page needs more earlier pages "
+                    "than VMS_LIMIT_XBZRLE_CACHE (%u MiB) holds: use -x",
+                    VMS_LIMIT_XBZRLE_CACHE >> 20);
     }
     return 0;
 }
@@ -827,7 +861,7 @@ static int run(analyze *a)
             return e;
         }
         if ((e = vms_outfile_open(&a->state_out, a->dirfd, "state.json",
-                                  VMS_OUT_FORCE, a->err))) {
+                                  a->out_flags, a->err))) {
             return e;
         }
         a->state_open = true;
@@ -852,7 +886,7 @@ static int run(analyze *a)
             return e;
         }
         a->state_open = false;
-        if ((e = vms_outfile_commit(&a->state_out, VMS_OUT_FORCE, a->err))) {
+        if ((e = vms_outfile_commit(&a->state_out, a->out_flags, a->err))) {
             return e;
         }
         say_file(a, "state.json");
@@ -868,16 +902,25 @@ int vms_analyze(const vms_analyze_opts *opts, vms_error *err)
     int e;
 
     memset(&a, 0, sizeof(a));
-    if (!opts || opts->version != VMS_ANALYZE_OPTS_VERSION || !opts->file) {
+    if (!opts || opts->version < 1 ||
+        opts->version > VMS_ANALYZE_OPTS_VERSION || !opts->file) {
         return vms_error_set(err, VMS_EINVAL, "bad options");
     }
-    copy = *opts;
+    if (opts->version == 1) {
+        /* Version 1 had no force: it always replaced files, as python. */
+        memset(&copy, 0, sizeof(copy));
+        memcpy(&copy, opts, offsetof(vms_analyze_opts, force));
+        copy.force = true;
+    } else {
+        copy = *opts;
+    }
     /* python's -x ignores -m: the pages go to the files instead */
     copy.memory = copy.memory && copy.mode == VMS_ANALYZE_STATE;
     a.o = o;
     a.err = err;
     a.dirfd = -1;
     a.out_fd = o->out_fd;
+    a.out_flags = o->force ? VMS_OUT_FORCE : 0;
     a.holding = true;
     e = run(&a);
     /* Never leave a half-written file behind: uncommitted ones go. */
@@ -894,8 +937,13 @@ int vms_analyze(const vms_analyze_opts *opts, vms_error *err)
     vms_buf_free(&a.hold);
     for (unsigned i = 0; i < a.nblocks; i++) {
         if (a.blocks[i].cache) {
-            for (uint64_t p = 0; p < a.blocks[i].npages; p++) {
-                free(a.blocks[i].cache[p]);
+            for (uint64_t c = 0; c <= a.blocks[i].npages / CACHE_CHUNK; c++) {
+                if (a.blocks[i].cache[c]) {
+                    for (unsigned p = 0; p < CACHE_CHUNK; p++) {
+                        free(a.blocks[i].cache[c][p]);
+                    }
+                    free(a.blocks[i].cache[c]);
+                }
             }
             free(a.blocks[i].cache);
         }

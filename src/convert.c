@@ -911,6 +911,11 @@ static int tb_add(jsrc *j, json_t *v, bool container)
         return js_fail(j, VMS_ENOMEM, "out of memory");
     }
     if (j->tn == 0) {
+        if (j->tree) {
+            /* a record with "state" twice: keep the first, refuse */
+            json_decref(v);
+            return js_fail(j, VMS_EFORMAT, "duplicate key \"state\"");
+        }
         j->tree = v;
     } else {
         json_t *parent = j->stack[j->tn - 1];
@@ -1368,6 +1373,11 @@ static int json_source(conv *c)
         vms_error_set_file(c->err, c->in);
         e = vms_error_set_at(c->err, VMS_ETRUNC, j.base, "the document "
                              "ends early");
+    } else if (!e && !j.have_records) {
+        /* the sinks were never begun: nothing may be written */
+        vms_error_set_file(c->err, c->in);
+        e = vms_error_set_at(c->err, VMS_EFORMAT, j.base, "the document "
+                             "has no \"records\"");
     }
     if (j.h) {
         yajl_free(j.h);

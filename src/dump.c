@@ -89,19 +89,9 @@ static char *arena_strdup(vms_dump *d, const unsigned char *s, size_t len)
 }
 
 /* FNV-1a: section names are short and few; anything simple will do. */
-static size_t hash_str(const char *s)
-{
-    size_t h = 2166136261u;
-
-    for (; *s; s++) {
-        h = (h ^ (unsigned char)*s) * 16777619u;
-    }
-    return h;
-}
-
 static vms_dump_section **table_slot(const vms_dump *d, const char *key)
 {
-    size_t i = hash_str(key) & d->table_mask;
+    size_t i = vms_hash_str(key, 2166136261u) & d->table_mask;
 
     while (d->table[i] && strcmp(d->table[i]->key, key) != 0) {
         i = (i + 1) & d->table_mask;
@@ -534,7 +524,7 @@ static frame *push(parser *p, enum frame_kind kind, void *obj, size_t start)
     frame *f;
 
     if (p->depth + p->skip >= VMS_DUMP_MAX_DEPTH) {
-        fail(p, VMS_ELIMIT, start, "nesting deeper than %d levels",
+        fail(p, VMS_ELIMIT, start, "nesting deeper than VMS_LIMIT_DUMP_DEPTH (%d)",
              VMS_DUMP_MAX_DEPTH);
         return NULL;
     }
@@ -550,7 +540,7 @@ static frame *push(parser *p, enum frame_kind kind, void *obj, size_t start)
 static int skip_in(parser *p, size_t start)
 {
     if (p->depth + p->skip >= VMS_DUMP_MAX_DEPTH) {
-        return fail(p, VMS_ELIMIT, start, "nesting deeper than %d levels",
+        return fail(p, VMS_ELIMIT, start, "nesting deeper than VMS_LIMIT_DUMP_DEPTH (%d)",
                     VMS_DUMP_MAX_DEPTH);
     }
     p->skip++;
@@ -1043,6 +1033,13 @@ out:
 int vms_dump_load_buffer(const void *data, size_t len, const char *name,
                          vms_dump **out, vms_error *err)
 {
+    if (len > VMS_LIMIT_DUMP_SIZE) {
+        *out = NULL;
+        vms_error_set_file(err, name);
+        return vms_error_set(err, VMS_ELIMIT, "dump of %zu bytes exceeds "
+                             "VMS_LIMIT_DUMP_SIZE (%u)", len,
+                             VMS_LIMIT_DUMP_SIZE);
+    }
     /* Large inputs take the fast path; errors are located on the text. */
     if (len >= 65536 && parse_text(data, len, true, name, out, err) == 0) {
         return 0;
@@ -1065,7 +1062,16 @@ static int read_all(int fd, const char *path, unsigned char **buf,
             return vms_error_set(err, VMS_ENOMEM, "out of memory");
         }
         if (n == cap) {
-            unsigned char *nb = realloc(b, cap * 2);
+            unsigned char *nb;
+
+            if (cap > VMS_LIMIT_DUMP_SIZE) {
+                free(b);
+                vms_error_set_file(err, path);
+                return vms_error_set(err, VMS_ELIMIT, "dump exceeds "
+                                     "VMS_LIMIT_DUMP_SIZE (%u)",
+                                     VMS_LIMIT_DUMP_SIZE);
+            }
+            nb = realloc(b, cap * 2);
 
             if (!nb) {
                 free(b);

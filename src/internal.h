@@ -48,6 +48,17 @@ static inline void vms_put_be64(uint8_t *p, uint64_t v)
 /* Two lower-case hex digits per byte, one space between: 3n-1 chars. */
 extern const char vms_hex_digits[16];
 
+/* FNV-1a of a NUL-terminated string, from seed (2166136261u to start). */
+static inline size_t vms_hash_str(const char *s, size_t seed)
+{
+    size_t h = seed;
+
+    for (; *s; s++) {
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    }
+    return h;
+}
+
 #define VMS_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /*

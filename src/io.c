@@ -587,7 +587,8 @@ int vms_outfile_open(vms_outfile *o, int dirfd, const char *name,
         }
     }
     for (i = 0; i < 100; i++) {
-        snprintf(o->tmp, sizeof(o->tmp), ".%s.%ld.%u.tmp", name,
+        /* A 255-byte name leaves no room for a suffix: cut it. */
+        snprintf(o->tmp, sizeof(o->tmp), ".%.200s.%ld.%u.tmp", name,
                  (long)getpid(), i);
         o->fd = openat(dirfd, o->tmp,
                        O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,

@@ -546,7 +546,7 @@ static int u_ram_begin(void *opaque, uint32_t page_size, vms_error *err)
     unpacker *u = opaque;
 
     u->page_size = page_size;
-    if (!(u->rf = vms_ramfiles_new(u->ramfd, page_size, err)) ||
+    if (!(u->rf = vms_ramfiles_new(u->ramfd, page_size, VMS_OUT_FORCE, err)) ||
         !(u->page = malloc(page_size))) {
         return vms_error_set(err, VMS_ENOMEM, "out of memory");
     }

@@ -10,15 +10,11 @@
 #include <unistd.h>
 #include <zlib.h>
 #include "vmstate/ram.h"
+#include "vmstate/limits.h"
 #include "vmstate/pack.h"
 #include "internal.h"
 
-/* Hostile-input caps: real guests have a few dozen blocks. */
-#define RAM_MAX_BLOCKS 4096
-#define RAM_MAX_PAGE (1u << 20)
 #define XBZRLE_ENCODING 0x01
-/* Largest mapped-ram bitmap read at once (covers 1 TiB of 4 KiB pages). */
-#define MAPPED_BITMAP_MAX (32u << 20)
 #define MAPPED_RUN (1u << 20)
 
 struct ram_block {
@@ -45,10 +41,12 @@ vms_ram *vms_ram_new(const vms_ram_opts *opts, const vms_ram_sink *sink,
 {
     vms_ram *ram;
 
-    if (opts->page_size < 512 || opts->page_size > RAM_MAX_PAGE ||
+    if (opts->page_size < 512 || opts->page_size > VMS_LIMIT_PAGE_SIZE ||
         (opts->page_size & (opts->page_size - 1))) {
-        vms_error_set(err, VMS_EINVAL, "RAM page size %u is not a power of "
-                      "two between 512 and 1 MiB", opts->page_size);
+        vms_error_set(err, opts->page_size > VMS_LIMIT_PAGE_SIZE
+                      ? VMS_ELIMIT : VMS_EINVAL, "RAM page size %u is not a "
+                      "power of two between 512 and VMS_LIMIT_PAGE_SIZE "
+                      "(%u)", opts->page_size, VMS_LIMIT_PAGE_SIZE);
         return NULL;
     }
     ram = calloc(1, sizeof(*ram));
@@ -224,6 +222,12 @@ static int mapped_ram_block(vms_ram *ram, vms_stream *s, unsigned idx,
     }
     size = (uint64_t)vms_reader_size(r);
     npages = b->length / psize;
+    if (ram->sink.want_data && (npages + 7) / 8 > VMS_LIMIT_MAPPED_BITMAP) {
+        return vms_stream_fail(s, err, VMS_ELIMIT, at, "mapped-ram "
+                    "bitmap of %" PRIu64 " bytes exceeds "
+                    "VMS_LIMIT_MAPPED_BITMAP (%u)", (npages + 7) / 8,
+                    VMS_LIMIT_MAPPED_BITMAP);
+    }
     if (pages_off > size || b->length > size - pages_off ||
         bitmap_off > size || (npages + 7) / 8 > size - bitmap_off) {
         return vms_stream_fail(s, err, VMS_EFORMAT, at,
@@ -233,9 +237,6 @@ static int mapped_ram_block(vms_ram *ram, vms_stream *s, unsigned idx,
     /* Nobody to hand the pages to (a sink that only wants records). */
     if (ram->sink.want_data && ram->sink.page && npages) {
         size_t blen = (size_t)((npages + 7) / 8);
-        if (blen > MAPPED_BITMAP_MAX) {
-            return vms_stream_fail(s, err, VMS_ELIMIT, at, "mapped-ram bitmap too big");
-        }
         bitmap = malloc(blen);
         run = malloc(MAPPED_RUN);
         if (!bitmap || !run) {
@@ -312,6 +313,12 @@ static int mem_size(vms_ram *ram, vms_stream *s, uint64_t total,
                         "announced total (0x%" PRIx64 " left)",
                         name, length, total);
         }
+        if (length > VMS_LIMIT_RAM_BLOCK_SIZE) {
+            return vms_stream_fail(s, err, VMS_ELIMIT, at,
+                        "RAM block '%s' (0x%" PRIx64 " bytes) exceeds "
+                        "VMS_LIMIT_RAM_BLOCK_SIZE (0x%llx)", name, length,
+                        VMS_LIMIT_RAM_BLOCK_SIZE);
+        }
         if (memchr(name, 0, len) || len == 0) {
             return vms_stream_fail(s, err, VMS_EFORMAT, at,
                         "RAM block name is empty or contains a NUL byte");
@@ -323,8 +330,10 @@ static int mem_size(vms_ram *ram, vms_stream *s, uint64_t total,
         }
         b = find_block(ram, name);
         if (b < 0) {
-            if (ram->nblocks >= RAM_MAX_BLOCKS) {
-                return vms_stream_fail(s, err, VMS_ELIMIT, at, "too many RAM blocks");
+            if (ram->nblocks >= VMS_LIMIT_RAM_BLOCKS) {
+                return vms_stream_fail(s, err, VMS_ELIMIT, at, "more than "
+                            "VMS_LIMIT_RAM_BLOCKS (%u) RAM blocks",
+                            VMS_LIMIT_RAM_BLOCKS);
             }
             struct ram_block *n = realloc(ram->blocks, (ram->nblocks + 1) *
                                           sizeof(*n));

@@ -40,6 +40,7 @@ struct writer {
 
 struct vms_ramfiles {
     int dirfd;
+    unsigned out_flags;
     uint32_t page_size;
     struct rblock *blocks;
     unsigned nblocks;
@@ -144,7 +145,8 @@ static void writer_stop(vms_ramfiles *rf)
     wr->started = false;
 }
 
-vms_ramfiles *vms_ramfiles_new(int dirfd, uint32_t page_size, vms_error *err)
+vms_ramfiles *vms_ramfiles_new(int dirfd, uint32_t page_size,
+                               unsigned out_flags, vms_error *err)
 {
     vms_ramfiles *rf = calloc(1, sizeof(*rf));
 
@@ -154,6 +156,7 @@ vms_ramfiles *vms_ramfiles_new(int dirfd, uint32_t page_size, vms_error *err)
         return NULL;
     }
     rf->dirfd = dirfd;
+    rf->out_flags = out_flags;
     rf->page_size = page_size;
     rf->run_block = -1;
     return rf;
@@ -231,7 +234,7 @@ int vms_ramfiles_block(vms_ramfiles *rf, unsigned idx, const char *fname,
     snprintf(b->fname, sizeof(b->fname), "%s", fname);
     b->length = length;
     b->npages = (length + rf->page_size - 1) / rf->page_size;
-    if ((e = vms_outfile_open(&b->out, rf->dirfd, b->fname, VMS_OUT_FORCE,
+    if ((e = vms_outfile_open(&b->out, rf->dirfd, b->fname, rf->out_flags,
                               err))) {
         return e;
     }
@@ -334,7 +337,7 @@ int vms_ramfiles_commit(vms_ramfiles *rf, vms_error *err)
         if (rf->blocks[i].open) {
             rf->blocks[i].open = false;
             rf->blocks[i].committed = true;
-            e = vms_outfile_commit(&rf->blocks[i].out, VMS_OUT_FORCE, err);
+            e = vms_outfile_commit(&rf->blocks[i].out, rf->out_flags, err);
         }
     }
     return e;

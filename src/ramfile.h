@@ -17,9 +17,12 @@
 
 typedef struct vms_ramfiles vms_ramfiles;
 
-/* Files go into dirfd (borrowed); page_size is the target page size. */
+/*
+ * Files go into dirfd (borrowed); page_size is the target page size;
+ * out_flags are vms_outfile_open's (VMS_OUT_FORCE replaces files).
+ */
 vms_ramfiles *vms_ramfiles_new(int dirfd, uint32_t page_size,
-                               vms_error *err);
+                               unsigned out_flags, vms_error *err);
 /* Aborts files not committed, stops the thread. NULL is allowed. */
 void vms_ramfiles_free(vms_ramfiles *rf);
 

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <string.h>
 #include "vmstate/sections.h"
+#include "vmstate/limits.h"
 #include "internal.h"
 
 #define HASH_PTE_SIZE_64 16
@@ -12,8 +13,6 @@
 #define STATTR_MORE 0x02
 #define STATTR_ERROR 0x04
 #define STATTR_DONE 0x08
-/* QEMU sends at most KVM_S390_SKEYS_MAX-sized chunks; be generous. */
-#define STATTR_MAX_COUNT (64u << 20)
 #define BLK_DEVICE_BLOCK 0x01
 #define BLK_EOS 0x02
 #define BLK_PROGRESS 0x04
@@ -27,8 +26,6 @@
 #define DBM_COMPLETE 0x20
 #define DBM_BITS 0x40
 #define DBM_EXTRA_FLAGS 0x80
-/* A chunk covers at most a few MiB of bitmap; refuse absurd sizes. */
-#define DBM_MAX_BUF (256u << 20)
 
 enum vms_section_kind vms_section_kind(const char *idstr,
                                        uint32_t instance_id)
@@ -126,9 +123,11 @@ int vms_stattr_read(vms_stream *s, uint32_t version_id, vms_error *err)
             if ((e = vms_read_be64(r, &count, err))) {
                 return e;
             }
-            if (count > STATTR_MAX_COUNT) {
-                return vms_stream_fail(s, err, VMS_EFORMAT, at, "storage attribute "
-                            "count %" PRIu64 " is implausible", count);
+            if (count > VMS_LIMIT_STATTR_COUNT) {
+                return vms_stream_fail(s, err, VMS_ELIMIT, at, "storage "
+                            "attribute count %" PRIu64 " exceeds "
+                            "VMS_LIMIT_STATTR_COUNT (%u)", count,
+                            VMS_LIMIT_STATTR_COUNT);
             }
             if ((e = vms_read_skip(r, count, err))) {
                 return e;
@@ -234,10 +233,11 @@ int vms_dirty_bitmap_read(vms_stream *s, uint32_t version_id, vms_error *err)
                 if ((e = vms_read_be64(r, &size, err))) {
                     return e;
                 }
-                if (size > DBM_MAX_BUF) {
-                    return vms_stream_fail(s, err, VMS_EFORMAT, at,
-                                           "dirty-bitmap chunk of %" PRIu64
-                                           " bytes is implausible", size);
+                if (size > VMS_LIMIT_DIRTY_BITMAP_CHUNK) {
+                    return vms_stream_fail(s, err, VMS_ELIMIT, at,
+                                "dirty-bitmap chunk of %" PRIu64 " bytes "
+                                "exceeds VMS_LIMIT_DIRTY_BITMAP_CHUNK (%u)",
+                                size, VMS_LIMIT_DIRTY_BITMAP_CHUNK);
                 }
                 if ((e = vms_read_skip(r, size, err))) {
                     return e;

@@ -15,8 +15,6 @@
 #include "vmstate/version.h"
 #include "internal.h"
 
-/* A vmdesc larger than this is not a description but hostile input. */
-#define VMDESC_MAX (64u << 20)
 /* Backward scan window for the vmdesc header on seekable inputs. */
 #define SCAN_CHUNK (1u << 20)
 
@@ -41,6 +39,12 @@ struct vms_stream {
         char idstr[256];
     } *secs;
     size_t nsecs, capsecs;
+    /*
+     * Section id -> index in secs + 1 (0: free), open addressing over
+     * 2 * capsecs slots: a hostile stream may start a million sections,
+     * and a linear search for each would take hours.
+     */
+    uint32_t *index;
     char name[VMS_ERROR_FILE_MAX];
 };
 
@@ -66,7 +70,7 @@ int64_t vms_stream_find_vmdesc(const uint8_t *buf, size_t len)
             vms_get_be32(buf + p + 1) == len - p - 5) {
             return (int64_t)p;
         }
-        if (len - p - 5 > VMDESC_MAX) {
+        if (len - p - 5 > VMS_LIMIT_VMDESC_SIZE) {
             break;
         }
     }
@@ -116,7 +120,7 @@ static int take_vmdesc(vms_stream *s, const uint8_t *json, size_t len,
 static int locate_vmdesc_seekable(vms_stream *s, vms_error *err)
 {
     uint64_t size = (uint64_t)s->size;
-    uint64_t lo = size > VMDESC_MAX + 6 ? size - VMDESC_MAX - 6 : 0;
+    uint64_t lo = size > VMS_LIMIT_VMDESC_SIZE + 6 ? size - VMS_LIMIT_VMDESC_SIZE - 6 : 0;
     uint8_t *buf = malloc(SCAN_CHUNK + 8);
     uint64_t end = size;
     int e = 0;
@@ -242,6 +246,7 @@ void vms_stream_close(vms_stream *s)
         free(s->tail_buf);
         free(s->vmdesc);
         free(s->secs);
+        free(s->index);
         free(s);
     }
 }
@@ -312,9 +317,9 @@ int vms_stream_buffer_tail(vms_stream *s, vms_error *err)
         if (len + got > VMS_STREAM_TAIL_MAX) {
             free(buf);
             return vms_stream_fail(s, err, VMS_ELIMIT, s->tail_base,
-                        "device state after the RAM exceeds %u MiB "
-                        "(read the stream from a file instead)",
-                        VMS_STREAM_TAIL_MAX >> 20);
+                        "device state after the RAM exceeds "
+                        "VMS_LIMIT_STREAM_TAIL (%u MiB; read the stream "
+                        "from a file instead)", VMS_LIMIT_STREAM_TAIL >> 20);
         }
         if (len + got > cap) {
             while (cap < len + got) {
@@ -350,14 +355,50 @@ int vms_stream_buffer_tail(vms_stream *s, vms_error *err)
     return 0;
 }
 
+static size_t sec_slot(const vms_stream *s, uint32_t id)
+{
+    size_t mask = 2 * s->capsecs - 1;
+    size_t i = (id * 2654435761u) & mask;
+
+    while (s->index[i] && s->secs[s->index[i] - 1].id != id) {
+        i = (i + 1) & mask;
+    }
+    return i;
+}
+
 static struct sec_info *find_sec(vms_stream *s, uint32_t id)
 {
-    for (size_t i = 0; i < s->nsecs; i++) {
-        if (s->secs[i].id == id) {
-            return &s->secs[i];
-        }
+    size_t i;
+
+    if (!s->capsecs) {
+        return NULL;
     }
-    return NULL;
+    i = sec_slot(s, id);
+    return s->index[i] ? &s->secs[s->index[i] - 1] : NULL;
+}
+
+/* Room for one more section: secs and its index grow together. */
+static int grow_secs(vms_stream *s)
+{
+    size_t c = s->capsecs ? 2 * s->capsecs : 64;
+    struct sec_info *n = realloc(s->secs, c * sizeof(*s->secs));
+    uint32_t *idx;
+
+    if (!n) {
+        return VMS_ENOMEM;
+    }
+    s->secs = n;
+    idx = calloc(2 * c, sizeof(*idx));
+    if (!idx) {
+        return VMS_ENOMEM;
+    }
+    free(s->index);
+    s->index = idx;
+    s->capsecs = c;
+    for (size_t i = 0; i < s->nsecs; i++) {
+        s->index[sec_slot(s, s->secs[i].id)] = (uint32_t)i + 1;
+    }
+    return 0;
 }
 
 static int read_config(vms_stream *s, vms_config *cfg, vms_error *err)
@@ -414,9 +455,11 @@ static int read_config(vms_stream *s, vms_config *cfg, vms_error *err)
         } else if (strcmp(name, "configuration/capabilities") == 0) {
             uint32_t n;
             e = vms_read_be32(r, &n, err);
-            if (!e && n > 1024) {
-                return vms_stream_fail(s, err, VMS_EFORMAT, vms_stream_offset(s) - 4,
-                            "capability count %u is implausible", n);
+            if (!e && n > VMS_LIMIT_CAPABILITIES) {
+                return vms_stream_fail(s, err, VMS_ELIMIT,
+                            vms_stream_offset(s) - 4, "capability count %u "
+                            "exceeds VMS_LIMIT_CAPABILITIES (%u)", n,
+                            VMS_LIMIT_CAPABILITIES);
             }
             for (uint32_t i = 0; !e && i < n; i++) {
                 char cap[256];
@@ -505,22 +548,18 @@ static int next(vms_stream *s, vms_record *rec, vms_config *cfg,
         }
         si = find_sec(s, rec->section_id);
         if (!si) {
-            if (s->nsecs == s->capsecs) {
-                size_t c = s->capsecs ? 2 * s->capsecs : 64;
-                void *n;
-                if (c > 1u << 20) {
-                    return vms_stream_fail(s, err, VMS_ELIMIT, rec->offset,
-                                "too many sections");
-                }
-                n = realloc(s->secs, c * sizeof(*s->secs));
-                if (!n) {
-                    return vms_stream_fail(s, err, VMS_ENOMEM, rec->offset,
-                                "out of memory");
-                }
-                s->secs = n;
-                s->capsecs = c;
+            if (s->nsecs >= VMS_LIMIT_SECTIONS) {
+                return vms_stream_fail(s, err, VMS_ELIMIT, rec->offset,
+                            "more than VMS_LIMIT_SECTIONS (%u) sections",
+                            VMS_LIMIT_SECTIONS);
+            }
+            if (s->nsecs == s->capsecs && grow_secs(s)) {
+                return vms_stream_fail(s, err, VMS_ENOMEM, rec->offset,
+                            "out of memory");
             }
             si = &s->secs[s->nsecs++];
+            si->id = rec->section_id;
+            s->index[sec_slot(s, rec->section_id)] = (uint32_t)s->nsecs;
         }
         si->id = rec->section_id;
         si->instance_id = rec->instance_id;

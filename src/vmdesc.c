@@ -8,14 +8,9 @@
 #include <string.h>
 #include <jansson.h>
 #include "vmstate/vmdesc.h"
+#include "vmstate/limits.h"
 #include "internal.h"
 
-/* Hostile-description caps (real devices are far below). */
-#define VMDESC_MAX_DEPTH 32
-#define VMDESC_MAX_FIELD (256u << 20)
-#define VMDESC_MAX_STATE (256u << 20)
-#define VMDESC_MAX_ARRAY (1u << 24)
-#define VMDESC_FILE_MAX (256u << 20)
 
 struct built {
     const json_t *dev;
@@ -28,6 +23,13 @@ struct vms_vmdesc {
     uint32_t page_size;
     struct built *devs;
     size_t ndevs;
+    /*
+     * (name, instance_id) -> index in devs + 1, the last entry of a pair
+     * winning: one lookup per device section, which a hostile stream can
+     * repeat a million times over a million entries.
+     */
+    size_t *index;
+    size_t index_mask;
     void **allocs;             /* everything the descriptions own */
     size_t nallocs, capallocs;
 };
@@ -60,6 +62,7 @@ void vms_vmdesc_free(vms_vmdesc *d)
         }
         free(d->allocs);
         free(d->devs);
+        free(d->index);
         json_decref(d->root);
         free(d);
     }
@@ -76,6 +79,53 @@ static bool get_uint(const json_t *o, const char *key, uint64_t max,
     }
     *v = (uint64_t)json_integer_value(j);
     return true;
+}
+
+static const char *str_or(const json_t *o, const char *key, const char *def)
+{
+    const char *s = json_string_value(json_object_get(o, key));
+
+    return s ? s : def;
+}
+
+static size_t dev_slot(const vms_vmdesc *d, const char *name,
+                       uint32_t instance_id)
+{
+    size_t i = vms_hash_str(name, 2166136261u ^ instance_id) & d->index_mask;
+
+    while (d->index[i]) {
+        const json_t *o = d->devs[d->index[i] - 1].dev;
+        uint64_t inst;
+        if (strcmp(str_or(o, "name", ""), name) == 0 &&
+            get_uint(o, "instance_id", UINT32_MAX, &inst) &&
+            inst == instance_id) {
+            break;
+        }
+        i = (i + 1) & d->index_mask;
+    }
+    return i;
+}
+
+static int build_index(vms_vmdesc *d)
+{
+    size_t n = 16;
+
+    while (n < 2 * d->ndevs) {
+        n *= 2;
+    }
+    d->index = calloc(n, sizeof(*d->index));
+    if (!d->index) {
+        return -1;
+    }
+    d->index_mask = n - 1;
+    for (size_t i = 0; i < d->ndevs; i++) {
+        uint64_t inst;
+        if (get_uint(d->devs[i].dev, "instance_id", UINT32_MAX, &inst)) {
+            const char *name = str_or(d->devs[i].dev, "name", "");
+            d->index[dev_slot(d, name, (uint32_t)inst)] = i + 1;
+        }
+    }
+    return 0;
 }
 
 int vms_vmdesc_parse(const char *text, size_t len, const char *name,
@@ -117,6 +167,10 @@ int vms_vmdesc_parse(const char *text, size_t len, const char *name,
     for (size_t i = 0; i < d->ndevs; i++) {
         d->devs[i].dev = json_array_get(devs, i);
     }
+    if (build_index(d)) {
+        vms_vmdesc_free(d);
+        return vms_error_set(err, VMS_ENOMEM, "out of memory");
+    }
     *out = d;
     return 0;
 }
@@ -138,12 +192,14 @@ int vms_vmdesc_load_file(const char *path, vms_vmdesc **out, vms_error *err)
         if (len == cap) {
             char *n;
             cap = cap ? 2 * cap : 1u << 16;
-            if (cap > VMDESC_FILE_MAX || !(n = realloc(buf, cap))) {
+            if (cap > VMS_LIMIT_DESC_FILE || !(n = realloc(buf, cap))) {
                 free(buf);
                 fclose(f);
                 vms_error_set_file(err, path);
-                return vms_error_set(err, VMS_ELIMIT,
-                                     "description file too large");
+                return vms_error_set(err, cap > VMS_LIMIT_DESC_FILE
+                                     ? VMS_ELIMIT : VMS_ENOMEM, "description "
+                                     "file exceeds VMS_LIMIT_DESC_FILE (%u)",
+                                     VMS_LIMIT_DESC_FILE);
             }
             buf = n;
         }
@@ -269,32 +325,29 @@ static int bad(builder *b, const char *what, const char *name)
                          name ? " " : "", name ? name : "");
 }
 
-static const char *str_or(const json_t *o, const char *key, const char *def)
-{
-    const char *s = json_string_value(json_object_get(o, key));
-
-    return s ? s : def;
-}
-
 /*
  * Lay out o's fields from offset base; *end receives the offset after
- * them and after its subsections (which share the same state).
+ * them and after its subsections (which share the same state), *elems the
+ * number of values a walk visits (elements of size 0 take no state, so
+ * only this bounds the work of nested arrays of them).
  */
 static int build(builder *b, const json_t *o, size_t base, int depth,
-                 vms_desc **out, size_t *end)
+                 vms_desc **out, size_t *end, uint64_t *elems)
 {
     const json_t *fields = json_object_get(o, "fields");
     const json_t *subs = json_object_get(o, "subsections");
     size_t nf = json_array_size(fields), ns = json_array_size(subs);
     size_t cur = base;
-    uint64_t ver = 0;
+    uint64_t ver = 0, count = 0;
     vms_desc *d;
     vms_field *fs;
     const vms_desc **ss;
     int e;
 
-    if (depth > VMDESC_MAX_DEPTH) {
-        return bad(b, "nested too deeply", NULL);
+    if (depth > VMS_LIMIT_DESC_DEPTH) {
+        return vms_error_set(b->err, VMS_ELIMIT, "description of '%s': "
+                             "nested deeper than VMS_LIMIT_DESC_DEPTH (%d)",
+                             b->device, VMS_LIMIT_DESC_DEPTH);
     }
     if (!json_is_object(o) || (fields && !json_is_array(fields)) ||
         (subs && !json_is_array(subs))) {
@@ -319,7 +372,7 @@ static int build(builder *b, const json_t *o, size_t base, int depth,
     for (size_t i = 0; i < nf; i++) {
         const json_t *jf = json_array_get(fields, i);
         vms_field *f = &fs[i];
-        uint64_t size = 0, num = 1;
+        uint64_t size = 0, num = 1, sub_elems = 0;
         const char *type;
 
         f->name = str_or(jf, "name", NULL);
@@ -329,8 +382,14 @@ static int build(builder *b, const json_t *o, size_t base, int depth,
             return bad(b, "field without name or type", NULL);
         }
         if (json_object_get(jf, "array_len")) {
-            if (!get_uint(jf, "array_len", VMDESC_MAX_ARRAY, &num)) {
+            if (!get_uint(jf, "array_len", UINT32_MAX, &num)) {
                 return bad(b, "bad array_len of field", f->name);
+            }
+            if (num > VMS_LIMIT_ARRAY_LEN) {
+                return vms_error_set(b->err, VMS_ELIMIT, "description of "
+                                     "'%s': array_len of field %s exceeds "
+                                     "VMS_LIMIT_ARRAY_LEN (%u)", b->device,
+                                     f->name, VMS_LIMIT_ARRAY_LEN);
             }
             num = num ? num : 1;    /* python reads one element of [0] */
             f->flags |= VMS_F_ARRAY;
@@ -353,7 +412,8 @@ static int build(builder *b, const json_t *o, size_t base, int depth,
             if (!js) {
                 return bad(b, "struct without description: field", f->name);
             }
-            if ((e = build(b, js, 0, depth + 1, &nested, &send))) {
+            if ((e = build(b, js, 0, depth + 1, &nested, &send,
+                           &sub_elems))) {
                 return e;
             }
             f->type = VMS_TYPE_STRUCT;
@@ -365,40 +425,63 @@ static int build(builder *b, const json_t *o, size_t base, int depth,
                                  "capability outside the configuration",
                                  b->device, f->name);
         } else {
-            if (!get_uint(jf, "size", VMDESC_MAX_FIELD, &size)) {
+            if (!get_uint(jf, "size", UINT32_MAX, &size)) {
                 return bad(b, "bad size of field", f->name);
+            }
+            if (size > VMS_LIMIT_FIELD_SIZE) {
+                return vms_error_set(b->err, VMS_ELIMIT, "description of "
+                                     "'%s': size of field %s exceeds "
+                                     "VMS_LIMIT_FIELD_SIZE (%u)", b->device,
+                                     f->name, VMS_LIMIT_FIELD_SIZE);
             }
             f->type = VMS_TYPE_RAW;
             f->type_name = type;
         }
         f->size = (size_t)size;
         f->offset = cur;
-        if (size * num > VMDESC_MAX_STATE - cur) {
+        if (size * num > VMS_LIMIT_STATE_SIZE - cur) {
             return vms_error_set(b->err, VMS_ELIMIT,
-                                 "description of '%s': state larger than "
-                                 "%u MiB", b->device,
-                                 VMDESC_MAX_STATE >> 20);
+                                 "description of '%s': state exceeds "
+                                 "VMS_LIMIT_STATE_SIZE (%u)", b->device,
+                                 VMS_LIMIT_STATE_SIZE);
         }
         cur += (size_t)(size * num);
+        count += num * (1 + sub_elems);
+        if (count > VMS_LIMIT_DESC_ELEMENTS) {
+            return vms_error_set(b->err, VMS_ELIMIT,
+                                 "description of '%s': more values than "
+                                 "VMS_LIMIT_DESC_ELEMENTS (%u)", b->device,
+                                 VMS_LIMIT_DESC_ELEMENTS);
+        }
     }
     for (size_t i = 0; i < ns; i++) {
         vms_desc *sub;
         size_t flag = cur++;
+        uint64_t sub_elems = 0;
         if ((e = build(b, json_array_get(subs, i), cur, depth + 1, &sub,
-                       &cur))) {
+                       &cur, &sub_elems))) {
             return e;
+        }
+        count += sub_elems + 1;
+        if (count > VMS_LIMIT_DESC_ELEMENTS) {
+            return vms_error_set(b->err, VMS_ELIMIT,
+                                 "description of '%s': more values than "
+                                 "VMS_LIMIT_DESC_ELEMENTS (%u)", b->device,
+                                 VMS_LIMIT_DESC_ELEMENTS);
         }
         sub->user = flag - base;
         sub->needed = sub_needed;
         sub->post_load = sub_loaded;
         ss[i] = sub;
-        if (cur > VMDESC_MAX_STATE) {
+        if (cur > VMS_LIMIT_STATE_SIZE) {
             return vms_error_set(b->err, VMS_ELIMIT, "description of '%s': "
-                                 "state too large", b->device);
+                                 "state exceeds VMS_LIMIT_STATE_SIZE (%u)",
+                                 b->device, VMS_LIMIT_STATE_SIZE);
         }
     }
     *out = d;
     *end = cur;
+    *elems = count;
     return 0;
 }
 
@@ -406,22 +489,19 @@ int vms_vmdesc_device(vms_vmdesc *d, const char *name, uint32_t instance_id,
                       const vms_desc **desc, size_t *state_size,
                       vms_error *err)
 {
-    /* The last entry wins, as in python's dict. */
-    for (size_t i = d->ndevs; i-- > 0;) {
-        struct built *bt = &d->devs[i];
-        uint64_t inst;
+    /* The last entry wins, as in python's dict (see build_index). */
+    size_t slot = dev_slot(d, name, instance_id);
+
+    if (d->index[slot]) {
+        struct built *bt = &d->devs[d->index[slot] - 1];
         builder b = { d, err, name, false };
         vms_desc *dd;
         size_t end;
         int e;
 
-        if (strcmp(str_or(bt->dev, "name", ""), name) != 0 ||
-            !get_uint(bt->dev, "instance_id", UINT32_MAX, &inst) ||
-            inst != instance_id) {
-            continue;
-        }
         if (!bt->desc) {
-            if ((e = build(&b, bt->dev, 0, 0, &dd, &end))) {
+            uint64_t elems = 0;
+            if ((e = build(&b, bt->dev, 0, 0, &dd, &end, &elems))) {
                 return e;
             }
             /*

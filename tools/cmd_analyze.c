@@ -13,7 +13,7 @@ void cmd_analyze_usage(FILE *out, const char *prog)
     fprintf(out,
             "usage: %s [-f|--file] STREAM [-d|--dump state|desc] "
             "[-m|--memory]\n"
-            "       [-x|--extract [-C DIR]] [--desc DESC.json] "
+            "       [-x|--extract [-C DIR] [--force]] [--desc DESC.json] "
             "[--progress] [-q]\n"
             "\n"
             "Decode a QEMU migration stream (a file, or - for standard "
@@ -28,6 +28,8 @@ void cmd_analyze_usage(FILE *out, const char *prog)
             "and\n"
             "                      state.json, printing each name\n"
             "  -C, --directory DIR where -x writes (default: .)\n"
+            "      --force         let -x replace existing files (default: "
+            "refuse)\n"
             "      --desc FILE     description for a stream that has none "
             "('-d desc'\n"
             "                      output of a stream from the same QEMU "
@@ -39,14 +41,18 @@ void cmd_analyze_usage(FILE *out, const char *prog)
             "  -h, --help          this text\n"
             "\n"
             "Examples:\n"
-            "  %s guest.mig > state.json\n"
-            "  %s -d desc guest.mig\n"
-            "  %s -x -C ram/ --progress guest.mig\n"
-            "  ssh host cat guest.mig | %s -\n"
+            "  %s vm.mig > state.json\n"
+            "  %s -d desc vm.mig > desc.json\n"
+            "  %s -m vm.mig | less\n"
+            "  %s -x -C out vm.mig\n"
+            "  %s -x -C out --force vm.mig\n"
+            "  %s --desc desc.json old.mig\n"
+            "  %s --progress -x big.mig\n"
+            "  ssh host cat vm.mig | %s -\n"
             "\n"
             "Exit status: 0, or 1 with one line on stderr naming the file "
             "and byte\noffset when the stream cannot be decoded; 2 = bad "
-            "usage.\n", prog, prog, prog, prog, prog);
+            "usage.\n", prog, prog, prog, prog, prog, prog, prog, prog, prog);
 }
 
 int cmd_analyze(int argc, char **argv, const char *prog)
@@ -60,6 +66,7 @@ int cmd_analyze(int argc, char **argv, const char *prog)
         { "desc", required_argument, NULL, 'D' },
         { "progress", no_argument, NULL, 'P' },
         { "quiet", no_argument, NULL, 'q' },
+        { "force", no_argument, NULL, 'F' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -107,6 +114,9 @@ int cmd_analyze(int argc, char **argv, const char *prog)
             break;
         case 'q':
             quiet = true;
+            break;
+        case 'F':
+            o.force = true;
             break;
         case 'h':
             cmd_analyze_usage(stdout, prog);

@@ -27,11 +27,14 @@ typedef struct vms_analyze_opts {
     void *progress_opaque;
     int out_fd;               /* JSON and -x file names go here (stdout);
                                  -x only: -1 prints no names */
+    /* since version 2: -x replaces existing files (version 1: always) */
+    bool force;
 } vms_analyze_opts;
-#define VMS_ANALYZE_OPTS_VERSION 1
+#define VMS_ANALYZE_OPTS_VERSION 2
 
 /*
- * Run the analysis. Output files are complete or absent. On error, err
+ * Run the analysis. Output files are complete or absent; an existing file
+ * is VMS_EEXIST unless o->force. On error, err
  * names the input and the offset, and the output on out_fd may stop short
  * (python's tool prints nothing then; callers writing to a file should
  * write to a temporary one).

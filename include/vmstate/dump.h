@@ -19,9 +19,10 @@
 #include <stdbool.h>
 #include "common.h"
 #include "error.h"
+#include "limits.h"
 
 /* Nesting (objects and arrays) deeper than this is refused (VMS_ELIMIT). */
-#define VMS_DUMP_MAX_DEPTH 256
+#define VMS_DUMP_MAX_DEPTH VMS_LIMIT_DUMP_DEPTH
 
 typedef struct vms_dump vms_dump;
 typedef struct vms_dump_desc vms_dump_desc;

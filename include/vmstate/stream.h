@@ -19,6 +19,7 @@
 #include "common.h"
 #include "error.h"
 #include "io.h"
+#include "limits.h"
 
 #define VMS_STREAM_MAGIC 0x5145564du
 
@@ -116,7 +117,7 @@ VMS_API int vms_stream_body_to_footer(vms_stream *s, const vms_record *rec,
  * memory, locate the vmdesc in it, and continue from memory. A no-op on
  * seekable inputs.
  */
-#define VMS_STREAM_TAIL_MAX (256u << 20)
+#define VMS_STREAM_TAIL_MAX VMS_LIMIT_STREAM_TAIL
 VMS_API int vms_stream_buffer_tail(vms_stream *s, vms_error *err);
 
 /*

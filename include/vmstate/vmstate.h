@@ -6,6 +6,7 @@
 
 #include "common.h"
 #include "error.h"
+#include "limits.h"
 #include "version.h"
 #include "json.h"
 #include "io.h"

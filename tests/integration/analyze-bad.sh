@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Hostile input: real streams truncated at every section boundary and at
-# pseudo-random offsets, and with bytes flipped in headers, lengths and the
-# vmdesc. Each run must end with exit 0 or 1 (never a crash or a hang) and,
-# when it fails, one line "vmstate analyze: FILE: offset 0x...: what", no
-# output file and no temporary file left behind.
+# Hostile input through the command line: real streams truncated at
+# section boundaries and pseudo-random offsets, and with bytes flipped in
+# headers, lengths and the vmdesc. Each run must end with exit 0 or 1
+# (never a crash or a hang) and, when it fails, one line "vmstate analyze:
+# FILE: offset 0x...: what" on stderr, no state.json and no temporary file
+# left behind by -x. The large sweeps (every boundary, 500 cuts and 500
+# flips per stream, in-process) are tests/sweep; this samples them as a
+# user runs the tool.
 . "$(dirname "$0")/tap.sh"
 set -u
 S=${VMS_SHARED:-}/testdata/streams
@@ -63,8 +66,8 @@ for name in ("s390x-ccw-virtio", "aarch64-virt-a57", "x86_64-pc-compress"):
         if data[i] == 0x7e and data[i + 5] in (0, 1, 2, 3, 4, 8):
             cuts.update((i, i + 5))
     cuts = sorted(cuts)
-    if len(cuts) > 60:
-        cuts = sorted(rng.sample(cuts, 60))
+    if len(cuts) > 20:
+        cuts = sorted(rng.sample(cuts, 20))
     bad = []
     for c in cuts:
         good, why = run(data[:c], "", True)
@@ -73,18 +76,18 @@ for name in ("s390x-ccw-virtio", "aarch64-virt-a57", "x86_64-pc-compress"):
     result(not bad, "%s: truncated at %d section boundaries" % (name, len(cuts)),
            "\n".join(bad))
     bad = []
-    for k in range(70):
+    for k in range(20):
         c = rng.randrange(0, len(data) - 1)
         good, why = run(data[:c], "", True, extract=(k % 5 == 0))
         if not good:
             bad.append("cut at 0x%x: %s" % (c, why))
-    result(not bad, "%s: truncated at 70 random offsets" % name, "\n".join(bad))
+    result(not bad, "%s: truncated at 20 random offsets" % name, "\n".join(bad))
     # Flips in the header, in length/count fields and in the vmdesc.
     vmd = data.rfind(b"\x00\x06") + 1
     spots = list(range(0, 16)) + [vmd + i for i in range(5)]
-    spots += [rng.randrange(vmd, len(data)) for _ in range(25)]
-    spots += [rng.randrange(8, vmd) for _ in range(25)]
-    spots += [c + d for c in cuts[:25] for d in (1, 4, 8)
+    spots += [rng.randrange(vmd, len(data)) for _ in range(8)]
+    spots += [rng.randrange(8, vmd) for _ in range(8)]
+    spots += [c + d for c in cuts[:8] for d in (1, 4, 8)
               if c + d < len(data)]
     bad = []
     for s in spots:

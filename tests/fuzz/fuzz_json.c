@@ -1,0 +1,2 @@
+/* libFuzzer target: the JSON document and state loader (see fuzz_convert.h). */
+#include "fuzz_convert.h"
