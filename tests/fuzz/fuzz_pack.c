@@ -55,7 +55,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         i += len;
     }
     vms_error_clear(&err);
-    if (vms_pack(dir, out, VMS_PACK_FORCE, &err) && err.code == 0) {
+    if (vms_pack(dir, out, VMS_PACK_FORCE, NULL, NULL, &err) &&
+        err.code == 0) {
         abort();    /* a failure must always say why */
     }
     unlink(out);
