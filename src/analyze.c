@@ -249,26 +249,17 @@ static int ram_block(void *opaque, unsigned idx, const char *name,
     b->length = length;
     b->npages = (length + a->page_size - 1) / a->page_size;
     if (a->o->mode == VMS_ANALYZE_EXTRACT) {
+        /* The block files share the directory with -x's JSON files. */
+        static const char *const reserved[] = { "desc.json", "state.json",
+                                                NULL };
         char fname[256];
-        vms_safe_filename(name, strlen(name), fname, sizeof(fname));
-        if (strcmp(fname, "desc.json") == 0 ||
-            strcmp(fname, "state.json") == 0) {
-            fname[0] = '_';
-        }
-        /* "a/b" and "a_b" make the same name: never one file for two. */
-        for (unsigned i = 0; i < a->nblocks; i++) {
-            if (i != idx && a->blocks[i].has_file &&
-                strcmp(vms_ramfiles_name(a->rf, i), fname) == 0) {
-                size_t n = strnlen(fname, sizeof(fname) - 12);
-                snprintf(fname + n, sizeof(fname) - n, "~%u", idx);
-                i = (unsigned)-1;   /* and check the new name again */
-            }
-        }
+
         if (!a->rf &&
             !(a->rf = vms_ramfiles_new(a->dirfd, a->page_size, a->out_flags,
                                        a->err))) {
             return VMS_ENOMEM;
         }
+        vms_ramfiles_fname(a->rf, name, reserved, fname);
         if ((e = vms_ramfiles_block(a->rf, idx, fname, length, a->err)) < 0) {
             return e;
         }

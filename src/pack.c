@@ -522,25 +522,6 @@ static int log_add(unpacker *u, const log_entry *l)
     return 0;
 }
 
-/* Block files live in DIR/ram under safe, distinct names. */
-static void block_fname(unpacker *u, const char *name, char *out, size_t len)
-{
-    char base[256];
-
-    vms_safe_filename(name, strlen(name), base, sizeof(base));
-    snprintf(out, len, "%s", base);
-    for (unsigned n = 2;; n++) {
-        bool clash = false;
-        for (unsigned i = 0; i < u->nblocks && !clash; i++) {
-            clash = strcmp(u->blocks[i].fname, out) == 0;
-        }
-        if (!clash) {
-            return;
-        }
-        snprintf(out, len, "%.200s~%u", base, n);
-    }
-}
-
 static int u_ram_begin(void *opaque, uint32_t page_size, vms_error *err)
 {
     unpacker *u = opaque;
@@ -575,8 +556,9 @@ static int u_block(void *opaque, unsigned idx, const char *name,
     }
     snprintf(b->name, sizeof(b->name), "%s", name);
     {
+        /* Block files live in DIR/ram under safe, distinct names. */
         char fname[256];
-        block_fname(u, name, fname, sizeof(fname));
+        vms_ramfiles_fname(u->rf, name, NULL, fname);
         snprintf(b->fname, sizeof(b->fname), "%s", fname);
     }
     b->length = length;

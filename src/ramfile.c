@@ -251,6 +251,34 @@ int vms_ramfiles_block(vms_ramfiles *rf, unsigned idx, const char *fname,
     return 0;
 }
 
+static bool fname_taken(const vms_ramfiles *rf, const char *fname,
+                        const char *const *reserved)
+{
+    for (; reserved && *reserved; reserved++) {
+        if (strcmp(*reserved, fname) == 0) {
+            return true;
+        }
+    }
+    for (unsigned i = 0; i < rf->nblocks; i++) {
+        if (strcmp(rf->blocks[i].fname, fname) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+void vms_ramfiles_fname(const vms_ramfiles *rf, const char *name,
+                        const char *const *reserved, char out[256])
+{
+    char base[256];
+
+    vms_safe_filename(name, strlen(name), base, sizeof(base));
+    snprintf(out, 256, "%s", base);
+    for (unsigned n = 2; fname_taken(rf, out, reserved); n++) {
+        snprintf(out, 256, "%.200s~%u", base, n);
+    }
+}
+
 const char *vms_ramfiles_name(const vms_ramfiles *rf, unsigned idx)
 {
     return idx < rf->nblocks ? rf->blocks[idx].fname : "";

@@ -32,6 +32,14 @@ void vms_ramfiles_free(vms_ramfiles *rf);
  */
 int vms_ramfiles_block(vms_ramfiles *rf, unsigned idx, const char *fname,
                        uint64_t length, vms_error *err);
+/*
+ * The file name for a block called name (stream input: untrusted): one
+ * safe path component (vms_safe_filename), none of reserved (a NULL-ended
+ * list, or NULL), and no other block's file: "a/b" and "a_b" must never
+ * share one file, so "~2", "~3", ... is added until the name is free.
+ */
+void vms_ramfiles_fname(const vms_ramfiles *rf, const char *name,
+                        const char *const *reserved, char out[256]);
 /* The file name of block idx, "" when none. */
 const char *vms_ramfiles_name(const vms_ramfiles *rf, unsigned idx);
 
