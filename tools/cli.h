@@ -26,6 +26,8 @@ typedef struct cli_command {
 
 /* Print "PROG: <formatted error>" to stderr, one line. */
 void cli_error(const char *prog, const vms_error *err);
+/* getopt returned ':' (missing argument) or '?': say which, one line. */
+void cli_bad_option(const char *prog, int c, char **argv);
 /* Print "PROG: message" to stderr, one line. */
 void cli_errorf(const char *prog, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -77,8 +79,6 @@ int cli_report_input_error(const char *prog, enum cli_report_format format,
  */
 int cli_report_print(const char *prog, vms_check_report *report,
                      enum cli_report_format format, bool quiet);
-/* getopt returned ':' (missing argument) or '?': say which. */
-void cli_bad_option(const char *prog, int c, char **argv);
 
 /* Subcommands (tools/cmd_<name>.c). */
 int cmd_check(int argc, char **argv, const char *prog);

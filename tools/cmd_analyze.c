@@ -122,8 +122,7 @@ int cmd_analyze(int argc, char **argv, const char *prog)
             cmd_analyze_usage(stdout, prog);
             return 0;
         default:
-            cli_errorf(prog, "unknown option '%s' (see --help)",
-                       argv[optind - 1]);
+            cli_bad_option(prog, c, argv);
             return CLI_EXIT_USAGE;
         }
     }

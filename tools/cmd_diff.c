@@ -102,13 +102,8 @@ int cmd_diff(int argc, char **argv, const char *prog)
                 return CLI_EXIT_USAGE;
             }
             break;
-        case ':':
-            cli_errorf(prog, "option '%s' needs an argument",
-                       argv[optind - 1]);
-            return CLI_EXIT_USAGE;
         default:
-            cli_errorf(prog, "unknown option '%s' (see --help)",
-                       argv[optind - 1]);
+            cli_bad_option(prog, c, argv);
             return CLI_EXIT_USAGE;
         }
     }

@@ -77,12 +77,3 @@ int cli_report_print(const char *prog, vms_check_report *report,
     }
     return count;
 }
-
-void cli_bad_option(const char *prog, int c, char **argv)
-{
-    if (c == ':') {
-        cli_errorf(prog, "option '%s' needs an argument", argv[optind - 1]);
-    } else {
-        cli_errorf(prog, "unknown option '%s' (see --help)", argv[optind - 1]);
-    }
-}

@@ -3,6 +3,7 @@
  * drop-in names of QEMU's scripts (vmstate-static-checker,
  * analyze-migration).
  */
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -58,6 +59,15 @@ void cli_errorf(const char *prog, const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
+}
+
+void cli_bad_option(const char *prog, int c, char **argv)
+{
+    if (c == ':') {
+        cli_errorf(prog, "option '%s' needs an argument", argv[optind - 1]);
+    } else {
+        cli_errorf(prog, "unknown option '%s' (see --help)", argv[optind - 1]);
+    }
 }
 
 static const cli_command *find(const char *name)
