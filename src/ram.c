@@ -228,6 +228,16 @@ static int mapped_ram_block(vms_ram *ram, vms_stream *s, unsigned idx,
                     "VMS_LIMIT_MAPPED_BITMAP (%u)", (npages + 7) / 8,
                     VMS_LIMIT_MAPPED_BITMAP);
     }
+    /*
+     * The pages follow the header: a region that starts behind it would
+     * send the reader back over this block entry, for ever when the
+     * block is empty.
+     */
+    if (pages_off < vms_stream_offset(s)) {
+        return vms_stream_fail(s, err, VMS_EFORMAT, at, "mapped-ram pages "
+                    "of block '%s' at 0x%" PRIx64 ", before the header's "
+                    "end", b->name, pages_off);
+    }
     if (pages_off > size || b->length > size - pages_off ||
         bitmap_off > size || (npages + 7) / 8 > size - bitmap_off) {
         return vms_stream_fail(s, err, VMS_EFORMAT, at,
