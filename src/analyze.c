@@ -528,7 +528,9 @@ int vms__stream_need_vmdesc(vms_stream *s, vms_vmdesc **vd,
         return vms_stream_fail(s, err, VMS_ENOTFOUND, vms_stream_offset(s),
                     "section '%s' needs the stream's JSON description, and "
                     "this stream has none (old machine type or "
-                    "suppress-vmdesc)%s%s", idstr,
+                    "suppress-vmdesc%s)%s%s", idstr,
+                    vms__stream_vmdesc_capped(s) ? "; none of at most "
+                    "VMS_LIMIT_VMDESC_SIZE (64 MiB) ends the stream" : "",
                     hint ? ": pass --desc FILE with the '-d desc' output of "
                     "a stream from the same QEMU and machine" : "",
                     hint ? hint : "");

@@ -37,8 +37,6 @@ enum {
 
 /* QEMU's stream version after the magic. */
 #define STREAM_VERSION 3u
-/* A vmdesc larger than this is not QEMU's (the largest seen: ~1 MB). */
-#define VMDESC_MAX (64u << 20)
 
 typedef struct conv conv;
 
@@ -653,9 +651,10 @@ static int ber_head(conv *c, vms_ber_rd *rd)
         if ((e = vms_ber_rd_header(rd, VMS_BER_OCTETS, NULL, &len))) {
             return e;
         }
-        if (len > VMDESC_MAX) {
+        if (len > VMS_LIMIT_VMDESC_SIZE) {
             return vms_ber_rd_fail(rd, VMS_ELIMIT, at, "vmdesc of %" PRIu64
-                                   " bytes", len);
+                                   " bytes exceeds VMS_LIMIT_VMDESC_SIZE "
+                                   "(%u)", len, VMS_LIMIT_VMDESC_SIZE);
         }
         free(c->vmdesc);
         if (!(c->vmdesc = malloc((size_t)len + 1))) {
@@ -862,7 +861,6 @@ static int ber_source(conv *c)
  * record of a gigabyte of RAM never sits in memory. A record is
  * delivered when its object closes.
  */
-#define JSON_MAX_DEPTH 256
 
 typedef struct jsrc {
     conv *c;
@@ -877,7 +875,7 @@ typedef struct jsrc {
     vms_unpack_item it;
     bool have_ids[4], have_footer, have_bytes, have_records, have_vmdesc;
     /* a state being built */
-    json_t *tree, *stack[JSON_MAX_DEPTH];
+    json_t *tree, *stack[VMS_LIMIT_JSON_DEPTH];
     int tn;                     /* open containers of the tree */
     bool building;
     char *key;                  /* the tree's pending object key */
@@ -933,9 +931,9 @@ static int tb_add(jsrc *j, json_t *v, bool container)
     free(j->key);
     j->key = NULL;
     if (container) {
-        if (j->tn >= JSON_MAX_DEPTH) {
-            return js_fail(j, VMS_ELIMIT, "nested deeper than %d",
-                           JSON_MAX_DEPTH);
+        if (j->tn >= VMS_LIMIT_JSON_DEPTH) {
+            return js_fail(j, VMS_ELIMIT, "nested deeper than "
+                           "VMS_LIMIT_JSON_DEPTH (%d)", VMS_LIMIT_JSON_DEPTH);
         }
         j->stack[j->tn++] = v;
     } else if (j->tn == 0) {
@@ -1172,8 +1170,10 @@ static int js_string(void *ctx, const unsigned char *s, size_t n)
                : js_fail(j, VMS_EFORMAT, "not a vmstate-stream document");
     }
     if (j->depth == 1 && strcmp(j->top_key, "vmdesc") == 0) {
-        if (n > VMDESC_MAX || j->have_vmdesc) {
-            return js_fail(j, VMS_ELIMIT, "a second or too large vmdesc");
+        if (n > VMS_LIMIT_VMDESC_SIZE || j->have_vmdesc) {
+            return js_fail(j, VMS_ELIMIT, n > VMS_LIMIT_VMDESC_SIZE ?
+                           "vmdesc exceeds VMS_LIMIT_VMDESC_SIZE" :
+                           "a second vmdesc");
         }
         j->have_vmdesc = true;
         /* a second pass (BER output) reads it again */

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <string.h>
 #include <stdbool.h>
+#include "vmstate/limits.h"
 
 static inline uint16_t vms_get_be16(const uint8_t *p)
 {
@@ -95,6 +96,12 @@ int vms_jsonw_kv_int(struct vms_jsonw *j, int e, const char *key,
 struct vms_stream;
 struct vms_vmdesc;
 struct vms_record;
+/*
+ * No vmdesc was found, and the search covered only the stream's last
+ * VMS_LIMIT_VMDESC_SIZE bytes: a larger description would be missed, so
+ * messages about a missing one name the cap.
+ */
+bool vms__stream_vmdesc_capped(const struct vms_stream *s);
 int vms__stream_need_vmdesc(struct vms_stream *s, struct vms_vmdesc **vd,
                             const char *idstr, const char *hint,
                             struct vms_error *err);
@@ -129,7 +136,6 @@ enum {
     VMS_BER_STRUCT = 0xa0,      /* [0] IMPLICIT State */
     VMS_BER_ARRAY = 0xa1,       /* [1] IMPLICIT SEQUENCE OF Element */
 };
-#define VMS_BER_MAX_OPEN 512
 
 struct vms_buf;
 struct vms_reader;
@@ -148,7 +154,7 @@ int vms_der_uint(struct vms_buf *b, uint64_t v);
 typedef struct vms_ber_rd {
     struct vms_reader *r;
     struct vms_error *err;
-    uint64_t end[VMS_BER_MAX_OPEN];   /* end offset of each open one */
+    uint64_t end[VMS_LIMIT_BER_OPEN];   /* end offset of each open one */
     int nopen;
 } vms_ber_rd;
 int vms_ber_rd_fail(vms_ber_rd *rd, int code, uint64_t at, const char *fmt,

@@ -1349,7 +1349,7 @@ static int p_files(packer *p)
     int e;
 
     snprintf(p->path, sizeof(p->path), "%s", "");
-    if ((e = get_uint(p, p->root, "page_size", 1u << 20, &v))) {
+    if ((e = get_uint(p, p->root, "page_size", VMS_LIMIT_PAGE_SIZE, &v))) {
         return e;
     }
     p->page_size = (uint32_t)v;
@@ -1384,11 +1384,18 @@ static int p_files(packer *p)
     if (!json_is_array(blocks)) {
         return pfail(p, VMS_EFORMAT, "ram_blocks", "must be a list");
     }
-    p->nblocks = json_array_size(blocks);
-    p->blocks = calloc(p->nblocks ? p->nblocks : 1, sizeof(*p->blocks));
+    /* p->nblocks only once p->blocks exists: the clean-up walks it. */
+    if (json_array_size(blocks) > VMS_LIMIT_RAM_BLOCKS) {
+        return pfail(p, VMS_ELIMIT, "ram_blocks", "%zu blocks exceed "
+                     "VMS_LIMIT_RAM_BLOCKS (%u)", json_array_size(blocks),
+                     VMS_LIMIT_RAM_BLOCKS);
+    }
+    p->blocks = calloc(json_array_size(blocks) ? json_array_size(blocks)
+                                               : 1, sizeof(*p->blocks));
     if (!p->blocks) {
         return vms_error_set(p->err, VMS_ENOMEM, "out of memory");
     }
+    p->nblocks = json_array_size(blocks);
     for (size_t i = 0; i < p->nblocks; i++) {
         p->blocks[i].fd = -1;
     }
@@ -1412,6 +1419,11 @@ static int p_files(packer *p)
         pb->length = strtoull(len, &end, 16);
         if (strncmp(len, "0x", 2) != 0 || *end || errno) {
             return pfail(p, VMS_EFORMAT, "length", "must be \"0x...\"");
+        }
+        if (pb->length > VMS_LIMIT_RAM_BLOCK_SIZE) {
+            return pfail(p, VMS_ELIMIT, "length", "exceeds "
+                         "VMS_LIMIT_RAM_BLOCK_SIZE (%llu)",
+                         (unsigned long long)VMS_LIMIT_RAM_BLOCK_SIZE);
         }
         if (!safe_rel(file, true)) {
             return pfail(p, VMS_EFORMAT, "file", "must name a file in %s or "
@@ -1447,6 +1459,13 @@ static int p_vmdesc(packer *p)
     }
     if ((e = map_file(p, json_string_value(j), &f, NULL))) {
         return e;
+    }
+    if (f.size > VMS_LIMIT_VMDESC_SIZE) {
+        vms_error_set_file(p->err, f.name);
+        unmap_file(&f);
+        return vms_error_set(p->err, VMS_ELIMIT, "%" PRIu64 " bytes exceed "
+                             "VMS_LIMIT_VMDESC_SIZE (%u)", f.size,
+                             VMS_LIMIT_VMDESC_SIZE);
     }
     p->vmdesc = malloc(f.size + 1);
     if (!p->vmdesc) {
@@ -1813,6 +1832,7 @@ int vms_pack(const char *dir, const char *stream, unsigned flags,
     vms_outfile of;
     bool of_open = false;
     json_error_t je;
+    struct stat jst;
     char sdir[4096];
     const char *base = strrchr(stream, '/');
     const json_t *fmt;
@@ -1830,6 +1850,15 @@ int vms_pack(const char *dir, const char *stream, unsigned flags,
         vms_error_set_file(err, p.json_name);
         e = vms_error_set(err, errno == ENOENT ? VMS_ENOTFOUND : VMS_EIO,
                           "cannot open: %s", strerror(errno));
+        goto out;
+    }
+    /* jansson holds the whole tree: bound the text first. */
+    if (fstat(fd, &jst) == 0 && jst.st_size > VMS_LIMIT_PACK_JSON) {
+        close(fd);
+        vms_error_set_file(err, p.json_name);
+        e = vms_error_set(err, VMS_ELIMIT, "%lld bytes exceed "
+                          "VMS_LIMIT_PACK_JSON (%u)", (long long)jst.st_size,
+                          VMS_LIMIT_PACK_JSON);
         goto out;
     }
     p.root = json_loadfd(fd, JSON_REJECT_DUPLICATES, &je);

@@ -30,6 +30,7 @@ struct vms_stream {
     size_t vmdesc_len;
     uint64_t vmdesc_off;    /* 0: none */
     bool vmdesc_known;      /* the search was done */
+    bool vmdesc_capped;     /* ... over the last VMS_LIMIT_VMDESC_SIZE only */
     bool footers;           /* a footer has been seen */
     bool ended;             /* EOF record read */
     /* idstr/instance/version of every started section, for PART/END. */
@@ -66,12 +67,13 @@ int64_t vms_stream_find_vmdesc(const uint8_t *buf, size_t len)
 
     /* The JSON runs to the very end: its length fixes where 0x06 must be. */
     for (p = len >= 5 ? len - 5 : 0; len >= 6 && p >= 1; p--) {
+        /* Before the match: a file's search stops at the same size. */
+        if (len - p - 5 > VMS_LIMIT_VMDESC_SIZE) {
+            break;
+        }
         if (buf[p] == VMS_REC_VMDESC && buf[p - 1] == VMS_REC_EOF &&
             vms_get_be32(buf + p + 1) == len - p - 5) {
             return (int64_t)p;
-        }
-        if (len - p - 5 > VMS_LIMIT_VMDESC_SIZE) {
-            break;
         }
     }
     return -1;
@@ -129,6 +131,7 @@ static int locate_vmdesc_seekable(vms_stream *s, vms_error *err)
         return vms_stream_fail(s, err, VMS_ENOMEM, 0, "out of memory");
     }
     s->vmdesc_known = true;
+    s->vmdesc_capped = lo > 0;
     while (end > lo + 6 && end > 8) {
         uint64_t start = end > SCAN_CHUNK + lo ? end - SCAN_CHUNK : lo;
         size_t n = (size_t)(end - start);
@@ -289,6 +292,11 @@ uint64_t vms_stream_vmdesc_offset(const vms_stream *s)
     return s->vmdesc_off;
 }
 
+bool vms__stream_vmdesc_capped(const vms_stream *s)
+{
+    return s->vmdesc_capped;
+}
+
 int vms_stream_buffer_tail(vms_stream *s, vms_error *err)
 {
     size_t len = 0, cap = 1u << 20;
@@ -339,6 +347,7 @@ int vms_stream_buffer_tail(vms_stream *s, vms_error *err)
     }
     s->tail_buf = buf;
     s->vmdesc_known = true;
+    s->vmdesc_capped = len > VMS_LIMIT_VMDESC_SIZE + 5;
     p = vms_stream_find_vmdesc(buf, len);
     if (p >= 0) {
         if (take_vmdesc(s, buf + p + 5, len - (size_t)p - 5, 0)) {

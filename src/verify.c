@@ -417,7 +417,10 @@ static int skip_unknown_body(verifier *v, const vms_record *rec, bool *last)
     }
     return vms_stream_fail(v->s, v->err, VMS_EUNSUPPORTED, at,
                            "section '%s' cannot be skipped without the "
-                           "stream's JSON description", rec->idstr);
+                           "stream's JSON description%s", rec->idstr,
+                           vms__stream_vmdesc_capped(v->s) ?
+                           " (none of at most VMS_LIMIT_VMDESC_SIZE, 64 MiB, "
+                           "ends the stream)" : "");
 }
 
 static bool has_cap(const vms_config *cfg, const char *cap)

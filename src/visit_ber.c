@@ -21,7 +21,6 @@
 #include "vmstate/visitor.h"
 #include "internal.h"
 
-#define BER_MAX_LEVELS 128
 /* States inside States: the levels doc/vmstate.asn1 spells out. */
 #define BER_MAX_STATES 5
 
@@ -108,9 +107,9 @@ typedef struct ber_out {
     vms_visitor v;
     vms_writer *w;
     vms_buf buf;
-    size_t open[VMS_BER_MAX_OPEN];  /* content start of each open one */
+    size_t open[VMS_LIMIT_BER_OPEN];  /* content start of each open one */
     int nopen;
-    level lv[BER_MAX_LEVELS];
+    level lv[VMS_LIMIT_BER_DEPTH];
     int depth;
     bool sub_pending;           /* subsection_begin gave the version */
 } ber_out;
@@ -193,10 +192,10 @@ static int o_open(ber_out *o, uint8_t tag)
     uint8_t h[2] = { tag, 0 };
     int e;
 
-    if (o->nopen >= VMS_BER_MAX_OPEN) {
+    if (o->nopen >= VMS_LIMIT_BER_OPEN) {
         return vms_error_set(o->v.err, VMS_ELIMIT,
-                             "BER constructions nested deeper than %d",
-                             VMS_BER_MAX_OPEN);
+                             "BER constructions nested deeper than "
+                             "VMS_LIMIT_BER_OPEN (%d)", VMS_LIMIT_BER_OPEN);
     }
     if ((e = o_put(o, h, 2))) {
         return e;
@@ -265,8 +264,9 @@ static int o_field_begin(ber_out *o, const vms_field *f, bool *wrapped)
 
 static int o_push(ber_out *o, const vms_desc *d, bool array, bool wrapped)
 {
-    if (o->depth >= BER_MAX_LEVELS) {
-        return vms_error_set(o->v.err, VMS_ELIMIT, "nested too deeply");
+    if (o->depth >= VMS_LIMIT_BER_DEPTH) {
+        return vms_error_set(o->v.err, VMS_ELIMIT, "nested deeper than "
+                             "VMS_LIMIT_BER_DEPTH (%d)", VMS_LIMIT_BER_DEPTH);
     }
     o->lv[o->depth++] = (level){ .d = d, .array = array, .wrapped = wrapped };
     return 0;
@@ -496,7 +496,7 @@ vms_visitor *vms_ber_output_new(vms_writer *w, vms_error *err)
 typedef struct ber_in {
     vms_visitor v;
     vms_ber_rd rd;
-    level lv[BER_MAX_LEVELS];
+    level lv[VMS_LIMIT_BER_DEPTH];
     int depth;
     bool sub_pending;
 } ber_in;
@@ -603,9 +603,10 @@ int vms_ber_rd_open(vms_ber_rd *in, uint8_t want)
     uint64_t len;
     int e;
 
-    if (in->nopen >= VMS_BER_MAX_OPEN) {
+    if (in->nopen >= VMS_LIMIT_BER_OPEN) {
         return vms_ber_rd_fail(in, VMS_ELIMIT, vms_reader_offset(in->r),
-                      "constructions nested deeper than %d", VMS_BER_MAX_OPEN);
+                      "constructions nested deeper than VMS_LIMIT_BER_OPEN "
+                      "(%d)", VMS_LIMIT_BER_OPEN);
     }
     if ((e = vms_ber_rd_header(in, want, NULL, &len))) {
         return e;
@@ -762,9 +763,10 @@ static int i_field_begin(ber_in *in, const vms_field *f, bool *wrapped)
 
 static int i_push(ber_in *in, const vms_desc *d, bool array, bool wrapped)
 {
-    if (in->depth >= BER_MAX_LEVELS) {
+    if (in->depth >= VMS_LIMIT_BER_DEPTH) {
         return vms_ber_rd_fail(&in->rd, VMS_ELIMIT, vms_reader_offset(in->rd.r),
-                      "nested too deeply");
+                      "nested deeper than VMS_LIMIT_BER_DEPTH (%d)",
+                      VMS_LIMIT_BER_DEPTH);
     }
     in->lv[in->depth++] = (level){ .d = d, .array = array,
                                    .wrapped = wrapped };

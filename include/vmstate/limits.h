@@ -78,4 +78,21 @@
 /* A -dump-vmstate file (QEMU's are a few MiB). */
 #define VMS_LIMIT_DUMP_SIZE (1u << 30)
 
+/* ---- BER and JSON documents (convert, pack) ---------------------------- */
+
+/*
+ * BER: nested constructions (a stream, its sections, states, arrays,
+ * elements) open at once, and levels of one device's state. Both far
+ * above what a device's description (VMS_LIMIT_DESC_DEPTH) needs.
+ */
+#define VMS_LIMIT_BER_OPEN 512
+#define VMS_LIMIT_BER_DEPTH 128
+/* JSON nesting in a stream document read by convert. */
+#define VMS_LIMIT_JSON_DEPTH 256
+/*
+ * pack's stream.json, which jansson loads whole: device state and
+ * section records only (RAM is in block files and the page log).
+ */
+#define VMS_LIMIT_PACK_JSON (1u << 30)
+
 #endif

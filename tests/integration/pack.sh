@@ -167,6 +167,42 @@ bad("a section id out of range", "sections[%d].section_id: must be" % idx,
                            doc["sections"][idx]["section_id"],
                            '"section_id": -3', 1))
 
+# Caps (doc/limits.md): checked before anything is allocated.
+big = json.loads(orig_json)
+big["page_size"] = 2 << 20
+bad("a page size over VMS_LIMIT_PAGE_SIZE", "stream.json: page_size",
+    text=json.dumps(big, indent=4))
+big = json.loads(orig_json)
+big["ram_blocks"][0]["length"] = "0x10000000001"
+bad("a block over VMS_LIMIT_RAM_BLOCK_SIZE",
+    "ram_blocks[0].length: exceeds VMS_LIMIT_RAM_BLOCK_SIZE",
+    text=json.dumps(big, indent=4))
+big = json.loads(orig_json)
+big["ram_blocks"] = big["ram_blocks"] * 4097
+bad("more blocks than VMS_LIMIT_RAM_BLOCKS",
+    "blocks exceed VMS_LIMIT_RAM_BLOCKS (4096)",
+    text=json.dumps(big))
+sj = os.path.join(d, "stream.json")
+def sparse_json():
+    os.rename(sj, os.path.join(tmp, "sj"))
+    with open(sj, "wb") as f:
+        f.truncate((1 << 30) + 1)
+bad("a stream.json over VMS_LIMIT_PACK_JSON (sparse, never read)",
+    "stream.json: 1073741825 bytes exceed VMS_LIMIT_PACK_JSON",
+    prepare=sparse_json,
+    undo=lambda: os.rename(os.path.join(tmp, "sj"), sj))
+if doc.get("vmdesc"):
+    vd = os.path.join(d, doc["vmdesc"])
+    def sparse_vmdesc():
+        os.rename(vd, vd + ".away")
+        with open(vd, "wb") as f:
+            f.truncate((64 << 20) + 1)
+    bad("a vmdesc over VMS_LIMIT_VMDESC_SIZE (sparse, never read)",
+        "%s: 67108865 bytes exceed VMS_LIMIT_VMDESC_SIZE" % doc["vmdesc"],
+        prepare=sparse_vmdesc, undo=lambda: os.replace(vd + ".away", vd))
+else:
+    result(False, "the unpacked stream names its vmdesc file")
+
 # Refusals that protect existing files.
 exists = os.path.join(tmp, "exists.mig")
 open(exists, "w").write("keep")
