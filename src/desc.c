@@ -347,6 +347,12 @@ static void mark_offset(walk *w, bool known, uint64_t at)
  * the destination already has: "equal" ones must agree, "int32 le" ones
  * must lie in 0..current (QEMU's VMSTATE_INT32_POSITIVE_LE).
  */
+/* visitor.h promises that a NULL callback is "nothing to do": leaf too. */
+static int visit_leaf(vms_visitor *v, const vms_field *f, void *elem)
+{
+    return v->ops->leaf ? v->ops->leaf(v, f, elem, f->size) : 0;
+}
+
 static int leaf_checked(walk *w, const vms_field *f, void *elem)
 {
     uint64_t want = 0, got = 0;
@@ -361,7 +367,7 @@ static int leaf_checked(walk *w, const vms_field *f, void *elem)
         known = !w->err->has_offset;
     }
     memcpy(tmp, elem, f->size);
-    e = w->v->ops->leaf(w->v, f, tmp, f->size);
+    e = visit_leaf(w->v, f, tmp);
     if (e) {
         return fail(w, e);
     }
@@ -404,7 +410,7 @@ static int walk_element(walk *w, const vms_field *f, void *elem)
         if (tmp == small) {
             memset(small, 0, sizeof(small));
         }
-        e = v->ops->leaf(v, f, tmp, f->size);
+        e = visit_leaf(v, f, tmp);
         if (tmp != small) {
             free(tmp);
         }
@@ -417,7 +423,7 @@ static int walk_element(walk *w, const vms_field *f, void *elem)
                             f->type == VMS_TYPE_INT32_LE)) {
         return leaf_checked(w, f, elem);
     } else {
-        e = v->ops->leaf(v, f, elem, f->size);
+        e = visit_leaf(v, f, elem);
     }
     return e ? fail(w, e) : 0;
 }

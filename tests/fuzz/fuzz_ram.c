@@ -3,9 +3,9 @@
  * that the fuzzer spends its time on record flags and page encodings
  * (ZERO, PAGE, XBZRLE, zlib COMPRESS_PAGE, MEM_SIZE, mapped-ram) rather
  * than on getting through a stream's header and configuration.
- * Input: one option byte (page size 512 << (b & 7), x-ignore-shared 0x08,
- * mapped-ram 0x10, page data wanted 0x20, an old-page source 0x40), then
- * RAM section bodies back to back, each ending with its EOS record.
+ * Input: one option byte (fuzz_ram_opts; page data wanted 0x20, an
+ * old-page source 0x40), then RAM section bodies back to back, each ending
+ * with its EOS record.
  */
 #include "fuzz_util.h"
 #include "vmstate/vmstate.h"
@@ -58,7 +58,6 @@ static int old_page(void *opaque, unsigned idx, uint64_t addr, uint8_t *buf,
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const uint8_t head[8] = { 'Q', 'E', 'V', 'M', 0, 0, 0, 3 };
     struct sink_state st = { 0 };
     vms_ram_opts o = { 0 };
     vms_ram_sink sink = { 0 };
@@ -71,16 +70,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 1) {
         return 0;
     }
-    o.page_size = 512u << (data[0] & 7);
-    o.ignore_shared = data[0] & 0x08;
-    o.mapped_ram = data[0] & 0x10;
+    fuzz_ram_opts(data[0], &o);
     st.page_size = o.page_size;
     sink.opaque = &st;
     sink.want_data = data[0] & 0x20;
     sink.block = block;
     sink.page = page;
     sink.old_page = (data[0] & 0x40) ? old_page : NULL;
-    fd = fuzz_memfd(head, sizeof(head), data + 1, size - 1);
+    fd = fuzz_memfd(fuzz_ram_head, sizeof(fuzz_ram_head), data + 1,
+                    size - 1);
     fuzz_fd_path(fd, path);
     vms_error_clear(&err);
     s = vms_stream_open(path, &err);

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include "vmstate/ram.h"
 
 static inline int fuzz_write_all(int fd, const uint8_t *p, size_t n)
 {
@@ -48,6 +49,22 @@ static inline int fuzz_memfd(const uint8_t *a, size_t alen, const uint8_t *b,
     }
     return fd;
 }
+
+/*
+ * fuzz_ram's option byte: page size 512 << (b & 7), x-ignore-shared 0x08,
+ * mapped-ram 0x10 (page data wanted 0x20 and an old-page source 0x40 are
+ * the sink's). Shared with the corpus census, which replays its inputs.
+ */
+static inline void fuzz_ram_opts(uint8_t b, vms_ram_opts *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->page_size = 512u << (b & 7);
+    o->ignore_shared = b & 0x08;
+    o->mapped_ram = b & 0x10;
+}
+
+/* The 8 header bytes that turn fuzz_ram's RAM bodies into a stream. */
+static const uint8_t fuzz_ram_head[8] = { 'Q', 'E', 'V', 'M', 0, 0, 0, 3 };
 
 struct fuzz_pipe {
     int fds[2];
