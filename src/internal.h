@@ -125,9 +125,10 @@ int vms__section_desc(struct vms_vmdesc *vd, struct vms_dump *dump,
                       const struct vms_desc **desc, size_t *state_size,
                       bool *from_dump, struct vms_error *err);
 
+struct vms_dump;
 int vms__device_json(struct vms_stream *s, struct vms_vmdesc *vd,
-                     const struct vms_record *rec, struct vms_jsonw *w,
-                     struct vms_error *err);
+                     struct vms_dump *dump, const struct vms_record *rec,
+                     struct vms_jsonw *w, struct vms_error *err);
 
 /*
  * check.c, shared with verify: QEMU checker's rename tables (field names
