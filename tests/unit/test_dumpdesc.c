@@ -128,6 +128,7 @@ static int item(void *opaque, const vms_unpack_item *it, vms_error *err)
     if (vms_dump_device(c->dump, r->idstr, r->version_id, &d, &size,
                         &e2)) {
         assert_int_equal(e2.code, VMS_ENOTFOUND);
+        vms_buf_free(&body);
         return 0;
     }
     assert_true(d->user != 0);      /* to be checked against the footer */
@@ -154,6 +155,8 @@ static int item(void *opaque, const vms_unpack_item *it, vms_error *err)
         a = collect(d, state);
         b = collect(it->desc, it->state);
         same_leaves(a, b, r->idstr);
+        vms_buf_free(&a->bytes);
+        vms_buf_free(&b->bytes);
         vms_visitor_free(&a->v);
         vms_visitor_free(&b->v);
     }
