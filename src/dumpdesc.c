@@ -161,10 +161,12 @@ static json_t *to_vmdesc(conv *c, const vms_dump_desc *d, int64_t version_id,
 {
     json_t *o = json_object(), *fields = json_array(), *subs = json_array();
 
+    /* Names are C strings of any bytes the dump reader took: no UTF-8
+       check (json_string would refuse them). */
     if (!o || !fields || !subs || depth > VMS_LIMIT_DUMP_DEPTH) {
         goto fail;
     }
-    if (json_object_set_new(o, "vmsd_name", json_string(d->name)) ||
+    if (json_object_set_new(o, "vmsd_name", json_string_nocheck(d->name)) ||
         json_object_set_new(o, "version", json_integer(d->version_id))) {
         goto fail;
     }
@@ -185,7 +187,7 @@ static json_t *to_vmdesc(conv *c, const vms_dump_desc *d, int64_t version_id,
                   "");
         }
         if (!(jf = json_object()) || json_array_append_new(fields, jf) ||
-            json_object_set_new(jf, "name", json_string(f->name))) {
+            json_object_set_new(jf, "name", json_string_nocheck(f->name))) {
             goto fail;
         }
         if (f->has_num && f->num != 1 &&
@@ -195,9 +197,9 @@ static json_t *to_vmdesc(conv *c, const vms_dump_desc *d, int64_t version_id,
         if (f->desc) {
             json_t *s = to_vmdesc(c, f->desc, f->desc->version_id,
                                   depth + 1);
-            if (!s || json_object_set_new(jf, "type", json_string("struct"))
-                || json_object_set_new(jf, "struct", s)) {
-                goto fail;
+            if (!s || json_object_set_new(jf, "struct", s) ||
+                json_object_set_new(jf, "type", json_string("struct"))) {
+                goto fail;      /* s went with the first call */
             }
         } else {
             if (f->size == 0) {
@@ -217,10 +219,18 @@ static json_t *to_vmdesc(conv *c, const vms_dump_desc *d, int64_t version_id,
             goto fail;
         }
     }
-    if (json_object_set_new(o, "fields", fields) ||
-        json_object_set_new(o, "subsections", subs)) {
-        fields = subs = NULL;
-        goto fail;
+    {
+        /* the _new calls take their value, also when they fail */
+        int bad = json_object_set_new(o, "fields", fields);
+        fields = NULL;
+        if (bad) {
+            goto fail;
+        }
+        bad = json_object_set_new(o, "subsections", subs);
+        subs = NULL;
+        if (bad) {
+            goto fail;
+        }
     }
     return o;
 fail:
@@ -291,13 +301,24 @@ int vms_dump_device(vms_dump *dump, const char *section, uint32_t version_id,
     c = (conv){ dd->has_num, b->note, sizeof(b->note) };
     {
         json_t *dev = to_vmdesc(&c, d, version_id, 0), *devs = json_array();
-        root = json_object();
-        if (!dev || !devs || !root ||
-            json_object_set_new(dev, "name", json_string(d->name)) ||
-            json_object_set_new(dev, "instance_id", json_integer(0)) ||
-            json_array_append_new(devs, dev) ||
-            json_object_set_new(root, "devices", devs)) {
+        bool nomem = !(root = json_object()) || !dev || !devs ||
+                     json_object_set_new(dev, "name",
+                                         json_string_nocheck(d->name)) ||
+                     json_object_set_new(dev, "instance_id",
+                                         json_integer(0));
+        /* the _new calls take their value, also when they fail */
+        if (!nomem) {
+            nomem = json_array_append_new(devs, dev) != 0;
+            dev = NULL;
+        }
+        if (!nomem) {
+            nomem = json_object_set_new(root, "devices", devs) != 0;
+            devs = NULL;
+        }
+        if (nomem) {
             json_decref(root);
+            json_decref(devs);
+            json_decref(dev);
             free(b);
             return vms_error_set(err, VMS_ENOMEM, "out of memory");
         }
