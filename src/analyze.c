@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include "vmstate/analyze.h"
+#include "vmstate/dump.h"
 #include "vmstate/stream.h"
 #include "vmstate/ram.h"
 #include "vmstate/sections.h"
@@ -54,6 +55,7 @@ typedef struct analyze {
     vms_stream *s;
     vms_vmdesc *vd;
     bool vd_from_stream;
+    vms_dump *dump;            /* --dump: the second source */
     vms_config cfg;
     bool have_cfg;
     uint32_t page_size;
@@ -552,6 +554,18 @@ static int need_desc(analyze *a, const vms_record *rec)
     if (a->vd) {
         return 0;
     }
+    if (a->dump) {
+        /* the stream's own, if it has one; the dump otherwise */
+        const char *text;
+        size_t len;
+        if (!vms_stream_seekable(a->s) &&
+            (e = vms_stream_buffer_tail(a->s, a->err))) {
+            return e;
+        }
+        if (!(text = vms_stream_vmdesc(a->s, &len))) {
+            return 0;
+        }
+    }
     e = vms__stream_need_vmdesc(a->s, &a->vd, rec->idstr,
                                 a->o->mode == VMS_ANALYZE_EXTRACT
                                 ? " (the RAM blocks were extracted)" : "",
@@ -569,7 +583,7 @@ static int need_desc(analyze *a, const vms_record *rec)
  * bounds it, so nothing is guessed about the rest of the stream.
  */
 static int raw_section(vms_stream *s, const vms_record *rec, uint64_t body,
-                       vms_jsonw *w, vms_error *err)
+                       vms_jsonw *w, const char *why, vms_error *err)
 {
     vms_reader *r = vms_stream_reader(s);
     const uint8_t *p;
@@ -582,9 +596,8 @@ static int raw_section(vms_stream *s, const vms_record *rec, uint64_t body,
         return e;
     }
     fprintf(stderr, "vmstate: %s: offset 0x%" PRIx64 ": warning: "
-            "'%s' holds more than QEMU's description says (a non-NULL "
-            "element folded into NULL markers): printed as raw bytes\n",
-            vms_stream_name(s), body, rec->idstr);
+            "'%s' %s: printed as raw bytes\n", vms_stream_name(s), body,
+            rec->idstr, why);
     if (w && vms_jsonw_hex_bytes(w, p, n)) {
         return vms_stream_fail(s, err, VMS_EIO, vms_stream_offset(s),
                                "cannot write the output");
@@ -592,18 +605,44 @@ static int raw_section(vms_stream *s, const vms_record *rec, uint64_t body,
     return 0;
 }
 
-int vms__device_json(vms_stream *s, vms_vmdesc *vd, const vms_record *rec,
-                     vms_jsonw *w, vms_error *err)
+/* Why a description that may not cover the data was not used. */
+static const char *why_raw(vms_dump *dump, const vms_desc *d, bool from_dump,
+                           char *buf, size_t len)
+{
+    const char *note;
+
+    if (!from_dump) {
+        return "holds more than QEMU's description says (a non-NULL "
+               "element folded into NULL markers)";
+    }
+    note = vms_dump_desc_note(dump, d);
+    snprintf(buf, len, "does not end where the dump's description of '%s' "
+             "does%s%.200s", d->name, note[0] ? ": " : "", note);
+    return buf;
+}
+
+int vms__device_json(vms_stream *s, vms_vmdesc *vd, vms_dump *dump,
+                     const vms_record *rec, vms_jsonw *w, vms_error *err)
 {
     const vms_desc *d;
     size_t size;
     uint64_t body;
     uint8_t *state;
     vms_visitor *in, *out;
+    bool from_dump;
+    char why[400];
     int e;
 
-    if ((e = vms_vmdesc_device(vd, rec->idstr, rec->instance_id, &d,
-                               &size, err))) {
+    if ((e = vms__section_desc(vd, dump, rec, &d, &size, &from_dump,
+                               err))) {
+        if (dump && e != VMS_ENOMEM) {
+            /* the dump is a best effort: what it lacks stays bytes */
+            char msg[VMS_ERROR_MSG_MAX];
+            snprintf(msg, sizeof(msg), "has no description (%.280s)",
+                     err ? err->message : "");
+            vms_error_clear(err);
+            return raw_section(s, rec, vms_stream_offset(s), w, msg, err);
+        }
         if (err) {
             err->has_offset = 1;
             err->offset = rec->offset;
@@ -626,14 +665,18 @@ int vms__device_json(vms_stream *s, vms_vmdesc *vd, const vms_record *rec,
         e = vms_walk(in, d, state, (int)rec->version_id, err);
         if (e && d->user) {
             vms_error_clear(err);
-            e = raw_section(s, rec, body, w, err);
+            e = raw_section(s, rec, body, w,
+                            why_raw(dump, d, from_dump, why, sizeof(why)),
+                            err);
             vms_visitor_free(out);
             out = NULL;
         } else if (!e && d->user) {
             /* The walk may have stopped short: the footer must follow. */
             uint64_t end = vms_stream_offset(s);
             if (vms_stream_end_section(s, rec, NULL)) {
-                e = raw_section(s, rec, body, w, err);
+                e = raw_section(s, rec, body, w,
+                                why_raw(dump, d, from_dump, why,
+                                        sizeof(why)), err);
                 vms_visitor_free(out);
                 out = NULL;
             } else if (vms_stream_offset(s) != end) {
@@ -663,7 +706,8 @@ static int device_section(analyze *a, const vms_record *rec)
 {
     int e = need_desc(a, rec);
 
-    return e ? e : vms__device_json(a->s, a->vd, rec, a->w, a->err);
+    return e ? e : vms__device_json(a->s, a->vd, a->dump, rec, a->w,
+                                    a->err);
 }
 
 /* ---- the pass ---------------------------------------------------------- */
@@ -814,6 +858,10 @@ static int run(analyze *a)
     if (!(a->s = vms_stream_open(o->file, a->err))) {
         return a->err ? a->err->code : VMS_EIO;
     }
+    if (o->version >= 3 && o->dump_file &&
+        (e = vms_dump_load(o->dump_file, &a->dump, a->err))) {
+        return e;
+    }
     if (o->desc_file) {
         if ((e = vms_vmdesc_load_file(o->desc_file, &a->vd, a->err))) {
             return e;
@@ -948,6 +996,7 @@ int vms_analyze(const vms_analyze_opts *opts, vms_error *err)
     free(a.pending);
     vms_ram_free(a.ram);
     vms_vmdesc_free(a.vd);
+    vms_dump_free(a.dump);
     vms_stream_close(a.s);
     if (a.dirfd >= 0) {
         close(a.dirfd);

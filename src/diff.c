@@ -388,7 +388,7 @@ static int device_state(struct side *sd, const vms_record *rec, json_t **out)
     if (!(w = vms_jsonw_new(vms_sink_buf, &buf, VMS_JSONW_COMPACT, 0))) {
         return side_fail(sd, VMS_ENOMEM, "out of memory");
     }
-    e = vms__device_json(sd->s, sd->vd, rec, w, &sd->err);
+    e = vms__device_json(sd->s, sd->vd, NULL, rec, w, &sd->err);
     if (vms_jsonw_free(w) && !e) {
         e = side_fail(sd, VMS_ENOMEM, "out of memory");
     }

@@ -36,7 +36,13 @@ struct vms_dump {
     size_t n_sections;
     vms_dump_section **table;   /* open addressing, by key */
     size_t table_mask;
+    struct vms__dump_descs *descs;  /* dumpdesc.c, built on first use */
 };
+
+struct vms__dump_descs **vms__dump_descs_of(vms_dump *d)
+{
+    return &d->descs;
+}
 
 static void *arena_alloc(vms_dump *d, size_t n)
 {
@@ -916,6 +922,7 @@ void vms_dump_free(vms_dump *d)
         d->arena = c->prev;
         munmap(c, sizeof(*c) + c->cap);
     }
+    vms__dump_descs_free(d->descs);
     free(d->table);
     free(d->file);
     free(d);

@@ -105,9 +105,37 @@ bool vms__stream_vmdesc_capped(const struct vms_stream *s);
 int vms__stream_need_vmdesc(struct vms_stream *s, struct vms_vmdesc **vd,
                             const char *idstr, const char *hint,
                             struct vms_error *err);
+/*
+ * vmdesc.c: the vmdesc in root (taken over, freed on error); dump_names
+ * for descriptions built from a dump (dumpdesc.c): their field names are
+ * QEMU's, made unique by vms_field_vmdesc_name, and their descriptions
+ * are marked as maybe not covering the data (desc->user).
+ */
+struct json_t;
+int vms__vmdesc_from_json(struct json_t *root, const char *name,
+                          bool dump_names, struct vms_vmdesc **out,
+                          struct vms_error *err);
+
+/*
+ * dumpdesc.c: the descriptions built from a dump, kept by the dump
+ * (dump.c frees them); and the one rule for where a device section's
+ * description comes from: the vmdesc entry (vd may be NULL), else the
+ * dump (may be NULL) for the section's version (*from_dump then set).
+ */
+struct vms_dump;
+struct vms_desc;
+struct vms__dump_descs;
+struct vms__dump_descs **vms__dump_descs_of(struct vms_dump *d);
+void vms__dump_descs_free(struct vms__dump_descs *dd);
+int vms__section_desc(struct vms_vmdesc *vd, struct vms_dump *dump,
+                      const struct vms_record *rec,
+                      const struct vms_desc **desc, size_t *state_size,
+                      bool *from_dump, struct vms_error *err);
+
+struct vms_dump;
 int vms__device_json(struct vms_stream *s, struct vms_vmdesc *vd,
-                     const struct vms_record *rec, struct vms_jsonw *w,
-                     struct vms_error *err);
+                     struct vms_dump *dump, const struct vms_record *rec,
+                     struct vms_jsonw *w, struct vms_error *err);
 
 /*
  * check.c, shared with verify: QEMU checker's rename tables (field names

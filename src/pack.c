@@ -36,6 +36,8 @@ typedef struct reader {
     const vms_unpack_ops *ops;
     vms_error *err;
     vms_vmdesc *vd;
+    vms_dump *dump;            /* ops->dump */
+    char note[1024];
     vms_ram *ram;
     uint32_t ram_id;
     uint32_t page_size;
@@ -142,12 +144,20 @@ static int device_body(reader *r, const vms_record *rec, vms_unpack_item *it,
     vms_buf orig = { 0 }, again = { 0 };
     vms_writer *wo = NULL, *wa = NULL;
     vms_error scratch = { 0 };
-    bool ok = false;
+    bool ok = false, from_dump;
     int e;
 
-    if (!r->vd || rec->version_id > INT32_MAX ||
-        vms_vmdesc_device(r->vd, rec->idstr, rec->instance_id, &d, &size,
-                          &scratch)) {
+    if (rec->version_id > INT32_MAX) {
+        return 0;
+    }
+    if ((e = vms__section_desc(r->vd, r->dump, rec, &d, &size, &from_dump,
+                               &scratch))) {
+        /* Without a dump, no vmdesc entry is the rule, not news. */
+        if (r->dump) {
+            snprintf(r->note, sizeof(r->note), "the dump does not "
+                     "describe it: %.400s", scratch.message);
+            it->note = r->note;
+        }
         return 0;
     }
     *state = calloc(1, size ? size : 1);
@@ -201,6 +211,21 @@ static int device_body(reader *r, const vms_record *rec, vms_unpack_item *it,
     if (!ok) {
         free(*state);
         *state = NULL;
+        if (from_dump) {
+            const char *why = vms_dump_desc_note(r->dump, d);
+            snprintf(r->note, sizeof(r->note), "the dump's description of "
+                     "'%.64s' does not end where the section does"
+                     "%s%.300s%s%.200s%s",
+                     d->name, scratch.code ? " (" : "",
+                     scratch.code ? scratch.message : "",
+                     scratch.path[0] ? " at " : "", scratch.path,
+                     scratch.code ? ")" : "");
+            if (why[0]) {
+                size_t n = strlen(r->note);
+                snprintf(r->note + n, sizeof(r->note) - n, ": %.200s", why);
+            }
+            it->note = r->note;
+        }
         return vms_reader_seek(vms_stream_reader(r->s), body, r->err);
     }
     it->body = VMS_BODY_DEVICE;
@@ -285,7 +310,7 @@ static int section(reader *r, const vms_record *rec, vms_unpack_item *it,
 
 int vms_unpack_read(vms_stream *s, const vms_unpack_ops *ops, vms_error *err)
 {
-    reader r = { .s = s, .ops = ops, .err = err };
+    reader r = { .s = s, .ops = ops, .err = err, .dump = ops->dump };
     int e;
 
     if (!vms_stream_seekable(s)) {
@@ -486,8 +511,8 @@ typedef struct unpacker {
     const char *dir;
     int dirfd, ramfd;
     bool made_dir, made_ram;
-    vms_outfile json_of, data_of, raw_of, desc_of, log_of;
-    bool json_open, data_open, raw_open, desc_open, log_open;
+    vms_outfile json_of, data_of, raw_of, desc_of, log_of, dump_of;
+    bool json_open, data_open, raw_open, desc_open, log_open, dump_open;
     vms_jsonw *j;
     vms_writer *data, *raw;
     vms_ramfiles *rf;
@@ -825,6 +850,9 @@ static int u_item(void *opaque, const vms_unpack_item *it, vms_error *err)
         } else if ((e = u_raw(u, "raw", it->body_off, it->body_len))) {
             return e;
         }
+        if (it->note && vms_jsonw_kv_str(j, 0, "note", it->note)) {
+            return jfail(u);
+        }
         e = vms_jsonw_key(j, "footer");
         e = e ? e : vms_jsonw_bool(j, it->footer);
         break;
@@ -920,6 +948,9 @@ static int u_finish(unpacker *u)
     e = e ? e : vms_jsonw_key(j, "vmdesc");
     e = e ? e : u->has_vmdesc ? vms_jsonw_string(j, "vmdesc.json")
                               : vms_jsonw_null(j);
+    e = e ? e : vms_jsonw_key(j, "dump");
+    e = e ? e : u->dump_open ? vms_jsonw_string(j, "dump.json")
+                             : vms_jsonw_null(j);
     e = e ? e : vms_jsonw_end_object(j);
     e = e ? e : vms_jsonw_text(j, "\n", 1);
     e = e ? e : vms_jsonw_flush(j);
@@ -968,7 +999,7 @@ static int u_finish(unpacker *u)
     struct { vms_outfile *o; bool *open; } all[] = {
         { &u->desc_of, &u->desc_open }, { &u->data_of, &u->data_open },
         { &u->raw_of, &u->raw_open }, { &u->log_of, &u->log_open },
-        { &u->json_of, &u->json_open },
+        { &u->dump_of, &u->dump_open }, { &u->json_of, &u->json_open },
     };
     for (size_t i = 0; !e && i < VMS_ARRAY_SIZE(all); i++) {
         if (*all[i].open) {
@@ -988,10 +1019,66 @@ static void u_tick(void *opaque)
     }
 }
 
+/* The dump's bytes (for DIR/dump.json) and the dump read from them. */
+static int u_dump(unpacker *u, const char *path, vms_dump **dump)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    int e;
+
+    if (!f) {
+        vms_error_set_file(u->err, path);
+        return vms_error_set(u->err, errno == ENOENT ? VMS_ENOTFOUND
+                             : VMS_EIO, "cannot open: %s", strerror(errno));
+    }
+    for (;;) {
+        size_t k;
+        if (len == cap) {
+            char *n;
+            cap = cap ? 2 * cap : 1u << 20;
+            if (cap > VMS_LIMIT_DUMP_SIZE || !(n = realloc(buf, cap))) {
+                free(buf);
+                fclose(f);
+                vms_error_set_file(u->err, path);
+                return vms_error_set(u->err, cap > VMS_LIMIT_DUMP_SIZE
+                                     ? VMS_ELIMIT : VMS_ENOMEM, "larger "
+                                     "than VMS_LIMIT_DUMP_SIZE (%u)",
+                                     VMS_LIMIT_DUMP_SIZE);
+            }
+            buf = n;
+        }
+        if (!(k = fread(buf + len, 1, cap - len, f))) {
+            break;
+        }
+        len += k;
+    }
+    fclose(f);
+    e = vms_dump_load_buffer(buf, len, path, dump, u->err);
+    if (!e && !(e = u_open(u, &u->dump_of, &u->dump_open, "dump.json")) &&
+        vms_sink_fd((void *)(intptr_t)u->dump_of.fd, buf, len)) {
+        vms_error_set_file(u->err, "dump.json");
+        e = vms_error_set(u->err, VMS_EIO, "write failed: %s",
+                          strerror(errno));
+    }
+    free(buf);
+    return e;
+}
+
 int vms_unpack(const char *stream, const char *dir, unsigned flags,
                vms_progress_fn progress, void *progress_opaque,
                vms_error *err)
 {
+    return vms_unpack_dump(stream, dir, NULL, flags, progress,
+                           progress_opaque, err);
+}
+
+int vms_unpack_dump(const char *stream, const char *dir,
+                    const char *dump_file, unsigned flags,
+                    vms_progress_fn progress, void *progress_opaque,
+                    vms_error *err)
+{
+    vms_dump *dump = NULL;
     unpacker u = { .err = err, .dir = dir, .dirfd = -1, .ramfd = -1,
                    .progress = progress, .progress_opaque = progress_opaque };
     int64_t size;
@@ -1032,9 +1119,11 @@ int vms_unpack(const char *stream, const char *dir, unsigned flags,
     if ((e = u_open(&u, &u.json_of, &u.json_open, "stream.json")) ||
         (e = u_open(&u, &u.data_of, &u.data_open, "ramdata.bin")) ||
         (e = u_open(&u, &u.raw_of, &u.raw_open, "raw.bin")) ||
-        (e = u_open(&u, &u.desc_of, &u.desc_open, "vmdesc.json"))) {
+        (e = u_open(&u, &u.desc_of, &u.desc_open, "vmdesc.json")) ||
+        (dump_file && (e = u_dump(&u, dump_file, &dump)))) {
         goto out;
     }
+    ops.dump = dump;
     u.j = vms_jsonw_new(vms_sink_fd, (void *)(intptr_t)u.json_of.fd,
                         VMS_JSONW_PRETTY, 4);
     u.data = vms_writer_fd(u.data_of.fd, "ramdata.bin", err);
@@ -1066,9 +1155,9 @@ out:
     vms_ramfiles_free(u.rf);
     {
         vms_outfile *all[] = { &u.json_of, &u.data_of, &u.raw_of, &u.desc_of,
-                               &u.log_of };
+                               &u.log_of, &u.dump_of };
         bool *open[] = { &u.json_open, &u.data_open, &u.raw_open,
-                         &u.desc_open, &u.log_open };
+                         &u.desc_open, &u.log_open, &u.dump_open };
         for (size_t i = 0; i < VMS_ARRAY_SIZE(all); i++) {
             if (*open[i]) {
                 vms_outfile_abort(all[i]);
@@ -1091,6 +1180,7 @@ out:
     free(u.blocks);
     free(u.log);
     free(u.page);
+    vms_dump_free(dump);
     vms_stream_close(u.s);
     if (e && err && !err->code) {
         err->code = e;
@@ -1138,6 +1228,7 @@ typedef struct packer {
     char json_name[300];
     json_t *root;
     vms_vmdesc *vd;
+    vms_dump *dump;            /* "dump": a second source, as in unpack */
     char *vmdesc;
     size_t vmdesc_len;
     uint32_t page_size;
@@ -1482,6 +1573,28 @@ static int p_vmdesc(packer *p)
     return e;
 }
 
+static int p_dump(packer *p)
+{
+    const json_t *j = json_object_get(p->root, "dump");
+    pfile f = { 0 };
+    int e;
+
+    if (!j || json_is_null(j)) {
+        return 0;               /* directories of unpack without --dump */
+    }
+    if (!json_is_string(j) || !safe_rel(json_string_value(j), false)) {
+        return pfail(p, VMS_EFORMAT, "dump", "must name a file in %s, or "
+                     "be null", p->dir);
+    }
+    if ((e = map_file(p, json_string_value(j), &f, NULL))) {
+        return e;
+    }
+    e = vms_dump_load_buffer(f.map ? (const void *)f.map : "", (size_t)f.size,
+                             f.name, &p->dump, p->err);
+    unmap_file(&f);
+    return e;
+}
+
 /* len bytes at off of f (checked by the caller); empty files have no map. */
 static const uint8_t *at(const pfile *f, uint64_t off, uint64_t len)
 {
@@ -1676,17 +1789,20 @@ static int p_device(packer *p, const json_t *sec, const vms_record *rec)
     char where[VMS_ERROR_PATH_MAX];
     int e;
 
-    if (!p->vd) {
-        return pfail(p, VMS_ENOTFOUND, "fields", "no vmdesc to describe "
-                     "the fields (\"vmdesc\" is null)");
-    }
-    vms_error why = { 0 };
-    if ((e = vms_vmdesc_device(p->vd, rec->idstr, rec->instance_id, &d,
-                               &size, &why))) {
-        return pfail(p, e, "idstr", "%s", why.message);
+    bool from_dump;
+
+    if (!p->vd && !p->dump) {
+        return pfail(p, VMS_ENOTFOUND, "fields", "no vmdesc or dump to "
+                     "describe the fields (\"vmdesc\" and \"dump\" are "
+                     "null)");
     }
     if (rec->version_id > INT32_MAX) {
         return pfail(p, VMS_EVERSION, "version_id", "out of range");
+    }
+    vms_error why = { 0 };
+    if ((e = vms__section_desc(p->vd, p->dump, rec, &d, &size, &from_dump,
+                               &why))) {
+        return pfail(p, e, "idstr", "%s", why.message);
     }
     snprintf(where, sizeof(where), "%s.fields", p->path);
     state = calloc(1, size ? size : 1);
@@ -1881,7 +1997,7 @@ int vms_pack(const char *dir, const char *stream, unsigned flags,
                   "unpack (format \"vmstate-unpack\", format_version 1)");
         goto out;
     }
-    if ((e = p_files(&p)) || (e = p_vmdesc(&p))) {
+    if ((e = p_files(&p)) || (e = p_vmdesc(&p)) || (e = p_dump(&p))) {
         goto out;
     }
     /* The stream goes beside its final name, renamed when complete. */
@@ -1942,6 +2058,7 @@ out:
     free(p.pending);
     free(p.vmdesc);
     vms_vmdesc_free(p.vd);
+    vms_dump_free(p.dump);
     json_decref(p.root);
     close(p.dirfd);
     if (e && err && !err->code) {

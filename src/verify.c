@@ -511,9 +511,9 @@ static int device_section(verifier *v, const vms_record *rec, bool *last)
         (int64_t)rec->version_id != d->version_id) {
         vms_record copy = *rec;
         copy.version_id = (uint32_t)d->version_id;
-        return vms__device_json(v->s, v->vd, &copy, NULL, v->err);
+        return vms__device_json(v->s, v->vd, NULL, &copy, NULL, v->err);
     }
-    e = vms__device_json(v->s, v->vd, rec, NULL, v->err);
+    e = vms__device_json(v->s, v->vd, NULL, rec, NULL, v->err);
     return e;
 }
 

@@ -32,6 +32,11 @@ struct vms_vmdesc {
     size_t index_mask;
     void **allocs;             /* everything the descriptions own */
     size_t nallocs, capallocs;
+    /*
+     * Built from a -dump-vmstate dump (dumpdesc.c): field names are
+     * QEMU's own, made unique the vmdesc way by vms_field_vmdesc_name.
+     */
+    bool dump_names;
 };
 
 static void *own(vms_vmdesc *d, size_t size)
@@ -131,23 +136,33 @@ static int build_index(vms_vmdesc *d)
 int vms_vmdesc_parse(const char *text, size_t len, const char *name,
                      vms_vmdesc **out, vms_error *err)
 {
-    vms_vmdesc *d = calloc(1, sizeof(*d));
     json_error_t je;
-    const json_t *devs;
-    uint64_t ps;
+    json_t *root = json_loadb(text, len, 0, &je);
 
     *out = NULL;
-    if (!d) {
-        return vms_error_set(err, VMS_ENOMEM, "out of memory");
-    }
-    d->root = json_loadb(text, len, 0, &je);
-    if (!d->root) {
-        vms_vmdesc_free(d);
+    if (!root) {
         vms_error_set_file(err, name);
         /* The text's own position: the caller knows the file offset. */
         return vms_error_set(err, VMS_EFORMAT, "description JSON, line %d "
                              "column %d: %s", je.line, je.column, je.text);
     }
+    return vms__vmdesc_from_json(root, name, false, out, err);
+}
+
+int vms__vmdesc_from_json(json_t *root, const char *name, bool dump_names,
+                          vms_vmdesc **out, vms_error *err)
+{
+    vms_vmdesc *d = calloc(1, sizeof(*d));
+    const json_t *devs;
+    uint64_t ps;
+
+    *out = NULL;
+    if (!d) {
+        json_decref(root);
+        return vms_error_set(err, VMS_ENOMEM, "out of memory");
+    }
+    d->root = root;
+    d->dump_names = dump_names;
     devs = json_object_get(d->root, "devices");
     if (!json_is_object(d->root) || !json_is_array(devs)) {
         vms_vmdesc_free(d);
@@ -376,7 +391,7 @@ static int build(builder *b, const json_t *o, size_t base, int depth,
         const char *type;
 
         f->name = str_or(jf, "name", NULL);
-        f->flags = VMS_F_VMDESC_NAME;
+        f->flags = b->d->dump_names ? 0 : VMS_F_VMDESC_NAME;
         type = str_or(jf, "type", NULL);
         if (!f->name || !type) {
             return bad(b, "field without name or type", NULL);
@@ -508,8 +523,9 @@ int vms_vmdesc_device(vms_vmdesc *d, const char *name, uint32_t instance_id,
              * QEMU folds array-of-pointer elements into one vmdesc entry
              * even when one of them is not NULL: such a description may
              * not cover the data (the caller may fall back to raw bytes).
+             * A dump's description may not either (dumpdesc.c).
              */
-            dd->user = b.placeholder;
+            dd->user = b.placeholder || d->dump_names;
             bt->desc = dd;
             bt->state_size = end;
         }

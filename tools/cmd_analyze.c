@@ -15,6 +15,7 @@ void cmd_analyze_usage(FILE *out, const char *prog)
             "[-m|--memory]\n"
             "       [-x|--extract [-C DIR] [--force]] [--desc DESC.json] "
             "[--progress] [-q]\n"
+            "       [--dump-vmstate DUMP.json]\n"
             "\n"
             "Decode a QEMU migration stream (a file, or - for standard "
             "input) to JSON,\nas QEMU's scripts/analyze-migration.py does.\n"
@@ -34,6 +35,14 @@ void cmd_analyze_usage(FILE *out, const char *prog)
             "('-d desc'\n"
             "                      output of a stream from the same QEMU "
             "and machine)\n"
+            "      --dump-vmstate FILE  the -dump-vmstate JSON of the QEMU "
+            "that wrote\n"
+            "                      the stream, for device sections the "
+            "vmdesc does not\n"
+            "                      describe (a stream without one); what "
+            "it cannot\n"
+            "                      decode exactly is printed as raw bytes, "
+            "with a warning\n"
             "      --progress      progress bar on stderr when it is a "
             "terminal\n"
             "  -q, --quiet         no progress bar, and with -x no file "
@@ -47,12 +56,14 @@ void cmd_analyze_usage(FILE *out, const char *prog)
             "  %s -x -C out vm.mig\n"
             "  %s -x -C out --force vm.mig\n"
             "  %s --desc desc.json old.mig\n"
+            "  %s --dump-vmstate dump.json novmdesc.mig\n"
             "  %s --progress -x big.mig\n"
             "  ssh host cat vm.mig | %s -\n"
             "\n"
             "Exit status: 0, or 1 with one line on stderr naming the file "
             "and byte\noffset when the stream cannot be decoded; 2 = bad "
-            "usage.\n", prog, prog, prog, prog, prog, prog, prog, prog, prog);
+            "usage.\n", prog, prog, prog, prog, prog, prog, prog, prog, prog,
+            prog);
 }
 
 int cmd_analyze(int argc, char **argv, const char *prog)
@@ -64,6 +75,8 @@ int cmd_analyze(int argc, char **argv, const char *prog)
         { "extract", no_argument, NULL, 'x' },
         { "directory", required_argument, NULL, 'C' },
         { "desc", required_argument, NULL, 'D' },
+        /* --dump is python's -d: the dump file takes the longer name */
+        { "dump-vmstate", required_argument, NULL, 'V' },
         { "progress", no_argument, NULL, 'P' },
         { "quiet", no_argument, NULL, 'q' },
         { "force", no_argument, NULL, 'F' },
@@ -108,6 +121,9 @@ int cmd_analyze(int argc, char **argv, const char *prog)
             break;
         case 'D':
             o.desc_file = optarg;
+            break;
+        case 'V':
+            o.dump_file = optarg;
             break;
         case 'P':
             progress = true;

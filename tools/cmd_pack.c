@@ -10,7 +10,7 @@
 void cmd_unpack_usage(FILE *out, const char *prog)
 {
     fprintf(out,
-            "usage: %s [--force] [--progress] [-q] STREAM DIR\n"
+            "usage: %s [--force] [--progress] [-q] [--dump FILE] STREAM DIR\n"
             "\n"
             "Take the QEMU migration stream STREAM apart into directory DIR:\n"
             "stream.json (every record in order, each device section's\n"
@@ -23,6 +23,12 @@ void cmd_unpack_usage(FILE *out, const char *prog)
             "\n"
             "  -f, --force  write into a non-empty DIR (files of the same\n"
             "               name are replaced)\n"
+            "      --dump FILE  the -dump-vmstate JSON of the QEMU that\n"
+            "               wrote STREAM: describes device sections the\n"
+            "               vmdesc does not (a stream without one); kept\n"
+            "               in DIR as dump.json for pack. A section whose\n"
+            "               decode does not end at its footer stays raw,\n"
+            "               with a \"note\" saying why\n"
             "      --progress  progress bar on stderr when it is a terminal\n"
             "  -q, --quiet  no progress bar\n"
             "  -h, --help   this text\n"
@@ -59,9 +65,20 @@ void cmd_pack_usage(FILE *out, const char *prog)
             prog, prog);
 }
 
-/* unpack and pack take the same options: two operands, --force, --progress. */
-typedef int (*dir_fn)(const char *, const char *, unsigned, vms_progress_fn,
-                      void *, vms_error *);
+/*
+ * unpack and pack take the same options: two operands, --force,
+ * --progress; unpack also --dump.
+ */
+typedef int (*dir_fn)(const char *, const char *, const char *, unsigned,
+                      vms_progress_fn, void *, vms_error *);
+
+static int pack(const char *dir, const char *stream, const char *dump,
+                unsigned flags, vms_progress_fn progress, void *opaque,
+                vms_error *err)
+{
+    (void)dump;
+    return vms_pack(dir, stream, flags, progress, opaque, err);
+}
 
 static int run(int argc, char **argv, const char *prog, const char *label,
                dir_fn fn, void (*usage)(FILE *, const char *))
@@ -71,8 +88,10 @@ static int run(int argc, char **argv, const char *prog, const char *label,
         { "progress", no_argument, NULL, 'P' },
         { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
+        { "dump", required_argument, NULL, 'D' },
         { NULL, 0, NULL, 0 },
     };
+    const char *dump = NULL;
     unsigned flags = 0;
     bool progress = false, quiet = false;
     cli_progress bar;
@@ -84,6 +103,13 @@ static int run(int argc, char **argv, const char *prog, const char *label,
         case 'f': flags |= VMS_PACK_FORCE; break;
         case 'P': progress = true; break;
         case 'q': quiet = true; break;
+        case 'D':
+            if (fn == pack) {
+                usage(stderr, prog);
+                return CLI_EXIT_USAGE;
+            }
+            dump = optarg;
+            break;
         case 'h': usage(stdout, prog); return 0;
         default: usage(stderr, prog); return CLI_EXIT_USAGE;
         }
@@ -93,8 +119,8 @@ static int run(int argc, char **argv, const char *prog, const char *label,
         return CLI_EXIT_USAGE;
     }
     cli_progress_init(&bar, progress && !quiet, label);
-    e = fn(argv[optind], argv[optind + 1], flags, cli_progress_update, &bar,
-           &err);
+    e = fn(argv[optind], argv[optind + 1], dump, flags, cli_progress_update,
+           &bar, &err);
     cli_progress_end(&bar);
     if (e) {
         cli_error(prog, &err);
@@ -105,10 +131,11 @@ static int run(int argc, char **argv, const char *prog, const char *label,
 
 int cmd_unpack(int argc, char **argv, const char *prog)
 {
-    return run(argc, argv, prog, "unpack", vms_unpack, cmd_unpack_usage);
+    return run(argc, argv, prog, "unpack", vms_unpack_dump,
+               cmd_unpack_usage);
 }
 
 int cmd_pack(int argc, char **argv, const char *prog)
 {
-    return run(argc, argv, prog, "pack", vms_pack, cmd_pack_usage);
+    return run(argc, argv, prog, "pack", pack, cmd_pack_usage);
 }

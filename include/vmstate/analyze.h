@@ -29,8 +29,16 @@ typedef struct vms_analyze_opts {
                                  -x only: -1 prints no names */
     /* since version 2: -x replaces existing files (version 1: always) */
     bool force;
+    /*
+     * since version 3: --dump, a -dump-vmstate JSON of the QEMU that wrote
+     * the stream, for device sections its vmdesc does not describe (a
+     * stream without one): decoded through vms_dump_device when the decode
+     * ends at the section's footer, else printed as raw bytes with a
+     * warning on stderr saying why
+     */
+    const char *dump_file;
 } vms_analyze_opts;
-#define VMS_ANALYZE_OPTS_VERSION 2
+#define VMS_ANALYZE_OPTS_VERSION 3
 
 /*
  * Run the analysis. Output files are complete or absent; an existing file

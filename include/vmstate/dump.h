@@ -109,4 +109,38 @@ VMS_API const vms_dump_section *vms_dump_find(const vms_dump *dump,
 /* Whether the key list holds name. */
 VMS_API bool vms_dump_has_key(const vms_dump_key *keys, const char *name);
 
+/* ---- descriptions for device sections ------------------------------- */
+
+/*
+ * The run-time description (desc.h) of a stream's device section from the
+ * dump of the QEMU that wrote it: a second source for sections the
+ * stream's vmdesc does not describe (a stream without one). section is
+ * the section's idstr; the dump entry is the one whose Description is
+ * named like the idstr or one of its '/'-separated tails
+ * ("0000:00:01.0/PIIX3" -> "PIIX3"), the first in file order. Fields of
+ * versions above version_id are left out. Built on first use and owned by
+ * the dump; *state_size as for vms_vmdesc_device (calloc the state).
+ *
+ * A dump has no types: a leaf of 1, 2, 4 or 8 bytes is a big-endian
+ * unsigned integer ("uint8".."uint64"), anything else bytes ("buffer");
+ * arrays use "num". What a dump cannot tell (arrays before QEMU 8.1,
+ * VMStateInfo whose wire size differs from the C size, field_exists
+ * predicates, buffers sized by another field) makes a decode wrong, so
+ * every such description has (*desc)->user set: accept a decode only when
+ * it ends where the section ends (its footer follows).
+ * vms_dump_desc_note() tells what the dump could not give, when known.
+ *
+ * Errors: VMS_ENOTFOUND (no such Description), VMS_EVERSION (version_id
+ * outside the dump's minimum..version), VMS_ELIMIT, VMS_EFORMAT (values
+ * the description builder refuses).
+ */
+struct vms_desc;
+VMS_API int vms_dump_device(vms_dump *dump, const char *section,
+                            uint32_t version_id,
+                            const struct vms_desc **desc,
+                            size_t *state_size, vms_error *err);
+/* One line ("" when nothing) about desc, a description of this dump. */
+VMS_API const char *vms_dump_desc_note(const vms_dump *dump,
+                                       const struct vms_desc *desc);
+
 #endif

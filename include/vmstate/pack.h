@@ -41,6 +41,7 @@
 #include "io.h"
 #include "ram.h"
 #include "stream.h"
+#include "dump.h"
 
 enum vms_unpack_body {
     VMS_BODY_NONE = 0,   /* configuration, command, EOF */
@@ -73,6 +74,11 @@ typedef struct vms_unpack_item {
      */
     uint64_t body_off, body_len;
     bool footer;                    /* sections: a footer followed */
+    /*
+     * RAW device sections that a dump described (ops->dump): why its
+     * description was not used (one line); NULL otherwise.
+     */
+    const char *note;
     /* EOF: the vmdesc JSON text as the stream holds it (NULL: none). */
     const char *vmdesc;
     size_t vmdesc_len;
@@ -90,6 +96,12 @@ typedef struct vms_unpack_ops {
     const vms_ram_sink *ram;
     /* Before the first RAM callback: the page size the decoder uses. */
     int (*ram_begin)(void *opaque, uint32_t page_size, vms_error *err);
+    /*
+     * Optional: the -dump-vmstate dump of the QEMU that wrote the stream,
+     * describing device sections the vmdesc does not (vms_dump_device);
+     * they are DEVICE only when the decode ends at the section's footer.
+     */
+    vms_dump *dump;
 } vms_unpack_ops;
 
 /*
@@ -150,6 +162,16 @@ enum {
 VMS_API int vms_unpack(const char *stream, const char *dir, unsigned flags,
                        vms_progress_fn progress, void *progress_opaque,
                        vms_error *err);
+/*
+ * vms_unpack with dump_file (NULL: none), a -dump-vmstate JSON of the QEMU
+ * that wrote the stream, as a second source of device descriptions (see
+ * vms_unpack_ops.dump). DIR then holds a copy of it (dump.json), which
+ * pack uses the same way; a bad dump is an error naming dump_file.
+ */
+VMS_API int vms_unpack_dump(const char *stream, const char *dir,
+                            const char *dump_file, unsigned flags,
+                            vms_progress_fn progress, void *progress_opaque,
+                            vms_error *err);
 
 /*
  * Write the stream described by directory dir to path stream (temporary

@@ -1,11 +1,16 @@
 /*
  * libFuzzer target: the -dump-vmstate reader and the checker on what it
  * accepts (a dump checked against itself and against an empty one walks
- * every finding path without needing two related inputs).
+ * every finding path without needing two related inputs), and the
+ * run-time descriptions built from it (vms_dump_device) for every
+ * Description, walked over the input's own bytes as wire data.
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include "vmstate/vmstate.h"
+#include "vmstate/dump.h"
+#include "vmstate/visitor.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -29,6 +34,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         vms_check_dumps(d, d, ignore, NULL, &errors, &err);
         vms_check_dumps(d, e, ignore, NULL, &errors, &err);
         vms_check_dumps(e, d, ignore, NULL, &errors, &err);
+        for (const vms_dump_section *s = vms_dump_sections(d); s;
+             s = s->next) {
+            const vms_desc *desc;
+            size_t sz;
+            if (s->desc && s->desc->name && s->version_id >= 0 &&
+                s->version_id <= INT32_MAX &&
+                vms_dump_device(d, s->desc->name, (uint32_t)s->version_id,
+                                &desc, &sz, &err) == 0) {
+                /* the input's own bytes as a section body */
+                vms_reader *r = vms_reader_mem(data, size, "body", NULL);
+                vms_visitor *in = r ? vms_wire_input_new(r, NULL) : NULL;
+                void *state = calloc(1, sz ? sz : 1);
+                if (in && state) {
+                    vms_walk(in, desc, state, (int)s->version_id, NULL);
+                }
+                free(state);
+                vms_visitor_free(in);
+                vms_reader_close(r);
+            }
+        }
     }
     vms_dump_free(d);
     vms_dump_free(e);

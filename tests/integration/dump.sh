@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# --dump (unpack) and --dump-vmstate (analyze) on real data of ../shared:
+# QEMU 10.0's stream with its vmdesc cut off, described by QEMU 10.0's own
+# -dump-vmstate. unpack then pack is byte-identical, the sections the dump
+# describes exactly come decoded (and the same as through the vmdesc),
+# every other device section stays raw with a note saying why, analyze
+# prints decoded device fields; bad dumps fail with one line naming the
+# file and leave nothing behind.
+. "$(dirname "$0")/tap.sh"
+set -u
+SH=${VMS_SHARED:-}/testdata
+[ -d "$SH" ] || skip_all "no shared test data at $SH (set VMS_SHARED)"
+exec python3 - "$VMSTATE" "$SH" <<'PY'
+import hashlib, json, os, shutil, struct, subprocess, sys, tempfile
+V, SH = sys.argv[1], sys.argv[2]
+STREAM = os.path.join(SH, "streams", "qemu10.0-x86_64-pc-i440fx-devices.mig")
+DUMP = os.path.join(SH, "checker", "qemu10.0-x86_64-pc-i440fx-7.2.json")
+n = failed = 0
+def result(good, what, detail=""):
+    global n, failed
+    n += 1
+    failed += not good
+    print("%s %d - %s" % ("ok" if good else "not ok", n, what))
+    if not good and detail:
+        for l in str(detail).splitlines()[:8]:
+            print("# " + l)
+
+def run(*args):
+    return subprocess.run([V] + list(args), stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True, timeout=300)
+
+def strip_vmdesc(src, dst):
+    """The stream up to and with its EOF record: the vmdesc cut off."""
+    b = open(src, "rb").read()
+    for k in range(len(b) - 5, 0, -1):
+        if b[k] == 6 and b[k - 1] == 0 and \
+           k + 5 + struct.unpack(">I", b[k + 1:k + 5])[0] == len(b):
+            open(dst, "wb").write(b[:k])
+            return True
+    return False
+
+tmp = tempfile.mkdtemp()
+cut = os.path.join(tmp, "cut.mig")
+result(strip_vmdesc(STREAM, cut), "the vmdesc is cut off the 10.0 stream")
+
+d = os.path.join(tmp, "cut.d")
+p = run("unpack", "--dump", DUMP, cut, d)
+result(p.returncode == 0, "unpack --dump of the stream without vmdesc",
+       p.stderr)
+doc = json.load(open(os.path.join(d, "stream.json")))
+result(doc.get("dump") == "dump.json" and
+       open(os.path.join(d, "dump.json"), "rb").read() ==
+       open(DUMP, "rb").read(), "DIR keeps the dump as dump.json")
+devs = [s for s in doc["sections"] if s.get("type") == "FULL"]
+decoded = [s for s in devs if "fields" in s]
+result(len(devs) == 37 and len(decoded) == 17,
+       "17 of 37 device sections decoded through the dump (%d of %d)" %
+       (len(decoded), len(devs)))
+unexplained = [s["idstr"] for s in devs
+               if "fields" not in s and not s.get("note")]
+result(not unexplained, "every raw device section has a note",
+       unexplained)
+notes = {s["idstr"]: s.get("note", "") for s in devs}
+result("predicate" in notes.get("0000:00:00.0/I440FX", "") and
+       "config" in notes["0000:00:00.0/I440FX"],
+       "I440FX: the note names the field_exists field (config)",
+       notes.get("0000:00:00.0/I440FX"))
+result("not in the dump" in notes.get("cpu", ""),
+       "cpu: the note says the dump has no such section", notes.get("cpu"))
+
+# The same sections through the vmdesc: the same values.
+full = os.path.join(tmp, "full.d")
+p = run("unpack", STREAM, full)
+ref = {(s["idstr"], s["instance_id"]): s["fields"]
+       for s in json.load(open(os.path.join(full, "stream.json")))["sections"]
+       if "fields" in s}
+def leaves(v):
+    if isinstance(v, dict):
+        for x in v.values():
+            yield from leaves(x)
+    elif isinstance(v, list):
+        for x in v:
+            yield from leaves(x)
+    else:
+        yield v
+def wire(vals):
+    # the bytes the values stand for: "0x%0Nx" integers are zero-padded to
+    # their size, byte strings are hex pairs, so their digits concatenate
+    out = ""
+    for x in vals:
+        if isinstance(x, bool):
+            out += "%02x" % x
+        elif isinstance(x, str) and x.startswith("0x"):
+            out += x.split()[0][2:]
+        else:
+            out += str(x).replace(" ", "")
+    return out
+diff = [s["idstr"] for s in decoded
+        if wire(leaves(s["fields"])) !=
+           wire(leaves(ref[(s["idstr"], s["instance_id"])]))]
+result(not diff, "the values stand for the bytes decoded through the vmdesc", diff)
+
+out = os.path.join(tmp, "cut.out")
+p = run("pack", d, out)
+result(p.returncode == 0 and open(out, "rb").read() == open(cut, "rb").read(),
+       "pack gives the stream without vmdesc back byte for byte", p.stderr)
+
+# An edit of a field decoded through the dump lands in the stream.
+idx = [i for i, s in enumerate(doc["sections"])
+       if s.get("idstr") == "i8259" and s.get("instance_id") == 0][0]
+e = json.loads(open(os.path.join(d, "stream.json")).read())
+old = e["sections"][idx]["fields"]["imr"]
+e["sections"][idx]["fields"]["imr"] = "0x5a"
+json.dump(e, open(os.path.join(d, "stream.json"), "w"), indent=4)
+p = run("pack", "--force", d, out)
+a = run("analyze", "--dump-vmstate", DUMP, out)
+try:
+    st = json.loads(a.stdout)
+    pic = [v for k, v in st.items() if k.startswith("i8259 (")][0]
+except Exception as ex:
+    pic = {"error": str(ex)}
+result(p.returncode == 0 and pic.get("imr") == "0x5a" and old != "0x5a",
+       "an edited imr (%s -> 0x5a) is in the packed stream" % old,
+       p.stderr + a.stderr)
+
+# analyze: decoded device fields, and raw ones with a warning.
+a = run("analyze", "--dump-vmstate", DUMP, cut)
+st = json.loads(a.stdout) if a.returncode == 0 else {}
+rtc = [v for k, v in st.items() if k.startswith("mc146818rtc (")]
+result(a.returncode == 0 and rtc and isinstance(rtc[0], dict) and
+       "cmos_index" in rtc[0], "analyze --dump-vmstate prints decoded "
+       "device fields (mc146818rtc.cmos_index)", a.stderr)
+result("'0000:00:00.0/I440FX' does not end where the dump's description"
+       in a.stderr, "analyze warns about the sections it prints raw")
+a = run("analyze", cut)
+result(a.returncode != 0, "without the dump analyze cannot decode it")
+
+# Bad dumps: one line naming the file, exit 1, nothing written.
+bad = os.path.join(tmp, "bad.json")
+trunc = os.path.join(tmp, "trunc.json")
+open(bad, "w").write('{"not": "a dump"}\n')
+open(trunc, "wb").write(open(DUMP, "rb").read()[:5000])
+for f, what in ((bad, "not a dump"), (trunc, "truncated dump"),
+                (os.path.join(tmp, "missing.json"), "missing dump")):
+    dd = os.path.join(tmp, "bad.d")
+    p = run("unpack", "--dump", f, cut, dd)
+    lines = p.stderr.strip().splitlines()
+    result(p.returncode == 1 and len(lines) == 1 and f in lines[0] and
+           not os.path.exists(dd), "unpack --dump, %s: one line naming "
+           "the file, exit 1, no DIR" % what, p.stderr)
+    p = run("analyze", "--dump-vmstate", f, cut)
+    lines = p.stderr.strip().splitlines()
+    result(p.returncode == 1 and len(lines) == 1 and f in lines[0] and
+           not p.stdout, "analyze --dump-vmstate, %s: one line, exit 1, "
+           "no output" % what, p.stderr)
+# pack of a DIR whose dump.json was broken
+shutil.copy(bad, os.path.join(d, "dump.json"))
+p = run("pack", "--force", d, out + "2")
+result(p.returncode == 1 and "dump.json" in p.stderr and
+       not os.path.exists(out + "2"), "pack with a broken DIR/dump.json "
+       "fails naming it, no stream", p.stderr)
+
+shutil.rmtree(tmp)
+print("1..%d" % n)
+sys.exit(1 if failed else 0)
+PY
