@@ -59,6 +59,9 @@ for name in ("ioapic", "i8254"):
     assert "array lengths" in raw[name], raw[name]
 print("# %d decoded, %d raw, e.g. ioapic: %s" %
       (len(dec), len(raw), raw["ioapic"]))
+# PCI config (field_exists, 256 or 4096 bytes) tried both ways
+assert "0000:00:00.0/I440FX" in dec, "I440FX decodes"
+assert (len(dec), len(devs)) == (11, 30), "11 of 30 decode: %d of %d" % (len(dec), len(devs))
 PY
 
 # QEMU 7.2 loads the stream packed after an edit of the imr.
