@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# --dump with Debian's QEMU 7.2, whose -dump-vmstate has no array counts
+# --dump-vmstate with Debian's QEMU 7.2, whose -dump-vmstate has no array counts
 # ("num", QEMU >= 8.1): a pc stream with its vmdesc cut off, and the dump
 # of the same binary and machine. Sections without arrays decode (i8259),
 # the ones whose layout the dump cannot give stay raw with the reason,
@@ -36,7 +36,7 @@ for k in range(len(b) - 5, 0, -1):
         sys.exit(0)
 sys.exit(1)
 PY
-check "unpack --dump" "$V" unpack --dump "$tmp/dump.json" "$tmp/cut.mig" \
+check "unpack --dump-vmstate" "$V" unpack --dump-vmstate "$tmp/dump.json" "$tmp/cut.mig" \
     "$tmp/cut.d"
 check "pack" "$V" pack "$tmp/cut.d" "$tmp/cut.out"
 same "unpack then pack is byte-identical" \

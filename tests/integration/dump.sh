@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# --dump (unpack) and --dump-vmstate (analyze) on real data of ../shared:
+# --dump-vmstate (unpack, analyze, convert, diff) on real data of ../shared:
 # QEMU 10.0's stream with its vmdesc cut off, described by QEMU 10.0's own
 # -dump-vmstate. unpack then pack is byte-identical, the sections the dump
 # describes exactly come decoded (and the same as through the vmdesc),
@@ -44,8 +44,8 @@ cut = os.path.join(tmp, "cut.mig")
 result(strip_vmdesc(STREAM, cut), "the vmdesc is cut off the 10.0 stream")
 
 d = os.path.join(tmp, "cut.d")
-p = run("unpack", "--dump", DUMP, cut, d)
-result(p.returncode == 0, "unpack --dump of the stream without vmdesc",
+p = run("unpack", "--dump-vmstate", DUMP, cut, d)
+result(p.returncode == 0, "unpack --dump-vmstate of the stream without vmdesc",
        p.stderr)
 doc = json.load(open(os.path.join(d, "stream.json")))
 result(doc.get("dump") == "dump.json" and
@@ -137,6 +137,58 @@ result(p.returncode == 0 and pic.get("imr") == "0x5a" and old != "0x5a",
        "an edited imr (%s -> 0x5a) is in the packed stream" % old,
        p.stderr + a.stderr)
 
+# diff of two streams without vmdesc: the imr edited through unpack/pack
+# shows as a decoded field difference, and only it.
+p = run("diff", "--dump-vmstate", DUMP, cut, out)
+lines = p.stdout.strip().splitlines()
+result(p.returncode == 1 and lines == ['i8259.imr: "%s" != "0x5a"' % old],
+       "diff --dump-vmstate shows the edited imr as a field difference",
+       p.stdout + p.stderr)
+p = run("diff", "--dump-vmstate", DUMP, cut, cut)
+result(p.returncode == 0 and not p.stdout,
+       "diff --dump-vmstate of a stream with itself: the same", p.stdout)
+p = run("diff", cut, out)
+result(p.returncode == 2 and "JSON description" in p.stderr,
+       "without the dump diff cannot decode them", p.stderr)
+
+# convert: wire -> json -> wire and wire -> ber -> wire through the dump
+# are byte-identical; the documents carry the decoded states.
+cj, cb = os.path.join(tmp, "cut.json"), os.path.join(tmp, "cut.der")
+back = os.path.join(tmp, "back.mig")
+p = run("convert", cut, cj, "--to", "json", "--dump-vmstate", DUMP)
+states = 0
+if p.returncode == 0:
+    states = sum(1 for r in json.load(open(cj))["records"] if "state" in r)
+result(p.returncode == 0 and states == 23, "convert --to json "
+       "--dump-vmstate: 23 device states decoded (%d)" % states, p.stderr)
+p = run("convert", cj, back, "--to", "wire", "--dump-vmstate", DUMP)
+result(p.returncode == 0 and open(back, "rb").read() ==
+       open(cut, "rb").read(), "convert json -> wire through the dump is "
+       "byte-identical", p.stderr)
+p = run("convert", cut, cb, "--to", "ber", "--dump-vmstate", DUMP)
+p2 = run("convert", cb, back, "--to", "wire", "--dump-vmstate", DUMP,
+         "--force")
+result(p.returncode == 0 and p2.returncode == 0 and
+       open(back, "rb").read() == open(cut, "rb").read(),
+       "convert wire -> ber -> wire through the dump is byte-identical",
+       p.stderr + p2.stderr)
+os.unlink(back)
+p = run("convert", cj, back, "--to", "wire")
+result(p.returncode == 1 and "none was given" in p.stderr and
+       not os.path.exists(back), "the JSON document without the dump: "
+       "an error saying so, no output", p.stderr)
+# an edit in the JSON document lands in the stream
+e = json.load(open(cj))
+rtc = [r for r in e["records"] if r.get("idstr") == "mc146818rtc"][0]
+rtc["state"]["cmos_index"] = "0x3c"
+json.dump(e, open(cj, "w"))
+p = run("convert", cj, back, "--to", "wire", "--dump-vmstate", DUMP)
+p2 = run("diff", "--dump-vmstate", DUMP, cut, back)
+result(p.returncode == 0 and p2.stdout.strip().splitlines() ==
+       ['mc146818rtc.cmos_index: "0x00" != "0x3c"'],
+       "a value edited in the JSON document is the one difference",
+       p.stderr + p2.stdout + p2.stderr)
+
 # analyze: decoded device fields, and raw ones with a warning.
 a = run("analyze", "--dump-vmstate", DUMP, cut)
 st = json.loads(a.stdout) if a.returncode == 0 else {}
@@ -159,16 +211,27 @@ open(trunc, "wb").write(open(DUMP, "rb").read()[:5000])
 for f, what in ((bad, "not a dump"), (trunc, "truncated dump"),
                 (os.path.join(tmp, "missing.json"), "missing dump")):
     dd = os.path.join(tmp, "bad.d")
-    p = run("unpack", "--dump", f, cut, dd)
+    p = run("unpack", "--dump-vmstate", f, cut, dd)
     lines = p.stderr.strip().splitlines()
     result(p.returncode == 1 and len(lines) == 1 and f in lines[0] and
-           not os.path.exists(dd), "unpack --dump, %s: one line naming "
+           not os.path.exists(dd), "unpack --dump-vmstate, %s: one line naming "
            "the file, exit 1, no DIR" % what, p.stderr)
     p = run("analyze", "--dump-vmstate", f, cut)
     lines = p.stderr.strip().splitlines()
     result(p.returncode == 1 and len(lines) == 1 and f in lines[0] and
            not p.stdout, "analyze --dump-vmstate, %s: one line, exit 1, "
            "no output" % what, p.stderr)
+    co = os.path.join(tmp, "bad.json.out")
+    p = run("convert", cut, co, "--to", "json", "--dump-vmstate", f)
+    lines = p.stderr.strip().splitlines()
+    result(p.returncode == 1 and len(lines) == 1 and f in lines[0] and
+           not os.path.exists(co), "convert --dump-vmstate, %s: one line, "
+           "exit 1, no OUT" % what, p.stderr)
+    p = run("diff", "--dump-vmstate", f, cut, cut)
+    lines = p.stderr.strip().splitlines()
+    result(p.returncode == 2 and len(lines) == 1 and f in lines[0] and
+           not p.stdout, "diff --dump-vmstate, %s: one line, exit 2" % what,
+           p.stderr)
 # pack of a DIR whose dump.json was broken
 shutil.copy(bad, os.path.join(d, "dump.json"))
 p = run("pack", "--force", d, out + "2")
