@@ -189,6 +189,18 @@ result(p.returncode == 0 and p2.stdout.strip().splitlines() ==
        "a value edited in the JSON document is the one difference",
        p.stderr + p2.stdout + p2.stderr)
 
+# verify: the dump of the source passes the sections it decodes exactly;
+# the findings are those without it (names, versions, machine type).
+D72 = os.path.join(SH, "checker", "qemu7.2-x86_64-pc-i440fx-7.2.json")
+p = run("verify", cut, "--dest", D72, "--dump-vmstate", DUMP)
+p0 = run("verify", cut, "--dest", D72)
+lines = p.stdout.strip().splitlines()
+result(p.returncode == p0.returncode == 1 and
+       "passed exactly" in lines[0] and lines[1:] ==
+       p0.stdout.strip().splitlines()[1:] and
+       "Machine type" in lines[1], "verify --dump-vmstate: the same "
+       "findings, sections passed through the dump", p.stdout + p.stderr)
+
 # analyze: decoded device fields, and raw ones with a warning.
 a = run("analyze", "--dump-vmstate", DUMP, cut)
 st = json.loads(a.stdout) if a.returncode == 0 else {}
@@ -227,6 +239,11 @@ for f, what in ((bad, "not a dump"), (trunc, "truncated dump"),
     result(p.returncode == 1 and len(lines) == 1 and f in lines[0] and
            not os.path.exists(co), "convert --dump-vmstate, %s: one line, "
            "exit 1, no OUT" % what, p.stderr)
+    p = run("verify", cut, "--dest", DUMP, "--dump-vmstate", f)
+    lines = p.stderr.strip().splitlines()
+    result(p.returncode == 255 and len(lines) == 1 and f in lines[0] and
+           not p.stdout, "verify --dump-vmstate, %s: one line, exit 255" %
+           what, p.stderr)
     p = run("diff", "--dump-vmstate", f, cut, cut)
     lines = p.stderr.strip().splitlines()
     result(p.returncode == 2 and len(lines) == 1 and f in lines[0] and
