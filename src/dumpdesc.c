@@ -147,6 +147,30 @@ typedef struct conv {
     unsigned npred;            /* predicate fields met so far */
 } conv;
 
+/*
+ * A path without its "[...]" parts: the walk names elements
+ * ("dev.f[2].g"), doubts name fields ("dev.f.g"); QEMU field names with
+ * brackets of their own lose them on both sides alike.
+ */
+static void flatten(const char *path, char *out, size_t len)
+{
+    size_t n = 0;
+
+    for (const char *s = path; *s && n + 1 < len; s++) {
+        if (*s == '[') {
+            while (*s && *s != ']') {
+                s++;
+            }
+            if (!*s) {
+                break;
+            }
+            continue;
+        }
+        out[n++] = *s;
+    }
+    out[n] = 0;
+}
+
 static void add_doubt(conv *c, const char *path, bool predicate,
                       const char *fmt, const char *name)
 {
@@ -157,7 +181,7 @@ static void add_doubt(conv *c, const char *path, bool predicate,
     }
     if (b->ndoubts < MAX_DOUBTS) {
         doubt *d = &b->doubts[b->ndoubts++];
-        snprintf(d->path, sizeof(d->path), "%s", path);
+        flatten(path, d->path, sizeof(d->path));
         snprintf(d->text, sizeof(d->text), fmt, name);
         d->predicate = predicate;
     }
@@ -431,21 +455,8 @@ static void mark(vms_visitor *v)
 {
     probe *p = (probe *)v;
     char flat[sizeof(v->path)];
-    size_t n = 0;
 
-    for (const char *s = v->path; *s && n + 1 < sizeof(flat); s++) {
-        if (*s == '[') {
-            while (*s && *s != ']') {
-                s++;
-            }
-            if (!*s) {
-                break;
-            }
-            continue;
-        }
-        flat[n++] = *s;
-    }
-    flat[n] = 0;
+    flatten(v->path, flat, sizeof(flat));
     for (unsigned i = 0; i < p->b->ndoubts; i++) {
         if (strcmp(p->b->doubts[i].path, flat) == 0) {
             p->reached |= UINT64_C(1) << i;
@@ -615,7 +626,9 @@ done:
     }
     vms_buf_free(&orig);
     vms_buf_free(&again);
-    vms_visitor_free(&p->v);
+    if (p) {
+        vms_visitor_free(&p->v);
+    }
     vms_visitor_free(in);
     free(state);
     return e;

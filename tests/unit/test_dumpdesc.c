@@ -474,6 +474,11 @@ static void note_names_a_reached_field(void **unused)
         FIELD("y", 0, "false") "], "
         "\"Subsections\": [{\"name\": \"x/s\", \"version_id\": 1, "
         "\"Fields\": [" FIELD("z", 0, "false") "]}]}}}";
+    static const char in_array[] = DUMP_HEAD "{\"field\": \"s\", "
+        "\"version_id\": 0, \"field_exists\": false, \"size\": 1, "
+        "\"num\": 2, \"Description\": {\"name\": \"sub\", \"version_id\": 1, "
+        "\"Fields\": [" FIELD("g", 1, "false") ", " FIELD("q", 0, "false")
+        "]}}]}}}";
     char why[600];
 
     (void)unused;
@@ -481,6 +486,9 @@ static void note_names_a_reached_field(void **unused)
     assert_null(strstr(why, "field z"));
     assert_int_equal(pick(reached, "\1\2", 2, why, sizeof(why)), -1);
     assert_non_null(strstr(why, "field y"));
+    /* inside an array of structs: the walk's "x.s[1].q" is field s.q */
+    assert_int_equal(pick(in_array, "\1\2\3", 3, why, sizeof(why)), -1);
+    assert_non_null(strstr(why, "field q"));
 }
 
 int main(void)
