@@ -8,11 +8,11 @@ _vmstate_options() {
     case $1 in
         check) echo "-s --src -d --dest -r --reverse --format -q --quiet -h --help" ;;
         analyze) echo "-f --file -d --dump -m --memory -x --extract -C --directory --desc --dump-vmstate --progress --force -q --quiet -h --help" ;;
-        convert) echo "-t --to -f --force -h --help" ;;
+        convert) echo "-t --to -f --force --dump-vmstate -h --help" ;;
         demo) echo "--version --stream --dump --state --ram --seed --force -h --help" ;;
-        diff) echo "--format --ram --progress -q --quiet -h --help" ;;
-        verify) echo "-d --dest --format -v --verbose -q --quiet -h --help" ;;
-        unpack) echo "-f --force --progress -q --quiet --dump -h --help" ;;
+        diff) echo "--format --ram --dump-vmstate --progress -q --quiet -h --help" ;;
+        verify) echo "-d --dest --dump-vmstate --format -v --verbose -q --quiet -h --help" ;;
+        unpack) echo "-f --force --progress -q --quiet --dump-vmstate -h --help" ;;
         pack) echo "-f --force --progress -q --quiet -h --help" ;;
         help) echo "$_vmstate_commands" ;;
         *) echo "-h --help -V --version" ;;

@@ -605,22 +605,6 @@ static int raw_section(vms_stream *s, const vms_record *rec, uint64_t body,
     return 0;
 }
 
-/* Why a description that may not cover the data was not used. */
-static const char *why_raw(vms_dump *dump, const vms_desc *d, bool from_dump,
-                           char *buf, size_t len)
-{
-    const char *note;
-
-    if (!from_dump) {
-        return "holds more than QEMU's description says (a non-NULL "
-               "element folded into NULL markers)";
-    }
-    note = vms_dump_desc_note(dump, d);
-    snprintf(buf, len, "does not end where the dump's description of '%s' "
-             "does%s%.200s", d->name, note[0] ? ": " : "", note);
-    return buf;
-}
-
 int vms__device_json(vms_stream *s, vms_vmdesc *vd, vms_dump *dump,
                      const vms_record *rec, vms_jsonw *w, vms_error *err)
 {
@@ -630,11 +614,11 @@ int vms__device_json(vms_stream *s, vms_vmdesc *vd, vms_dump *dump,
     uint8_t *state;
     vms_visitor *in, *out;
     bool from_dump;
-    char why[400];
+    char why[400], note[300];
     int e;
 
-    if ((e = vms__section_desc(vd, dump, rec, &d, &size, &from_dump,
-                               err))) {
+    if ((e = vms__section_desc(s, vd, dump, rec, &d, &size, &from_dump,
+                               note, sizeof(note), err))) {
         if (dump && e != VMS_ENOMEM) {
             /* the dump is a best effort: what it lacks stays bytes */
             char msg[VMS_ERROR_MSG_MAX];
@@ -650,6 +634,15 @@ int vms__device_json(vms_stream *s, vms_vmdesc *vd, vms_dump *dump,
         }
         return e;
     }
+    if (!d) {
+        snprintf(why, sizeof(why), "is not decoded through the dump: %s",
+                 note);
+        return raw_section(s, rec, vms_stream_offset(s), w, why, err);
+    }
+    /* From here on, a description that may not cover the data is QEMU's
+       own folding one (see vms_vmdesc_device): the dump's were tried. */
+    snprintf(why, sizeof(why), "holds more than QEMU's description says "
+             "(a non-NULL element folded into NULL markers)");
     if (rec->version_id > INT32_MAX) {
         return vms_stream_fail(s, err, VMS_EVERSION, rec->offset,
                                "section '%s' version %u", rec->idstr,
@@ -665,18 +658,14 @@ int vms__device_json(vms_stream *s, vms_vmdesc *vd, vms_dump *dump,
         e = vms_walk(in, d, state, (int)rec->version_id, err);
         if (e && d->user) {
             vms_error_clear(err);
-            e = raw_section(s, rec, body, w,
-                            why_raw(dump, d, from_dump, why, sizeof(why)),
-                            err);
+            e = raw_section(s, rec, body, w, why, err);
             vms_visitor_free(out);
             out = NULL;
         } else if (!e && d->user) {
             /* The walk may have stopped short: the footer must follow. */
             uint64_t end = vms_stream_offset(s);
             if (vms_stream_end_section(s, rec, NULL)) {
-                e = raw_section(s, rec, body, w,
-                                why_raw(dump, d, from_dump, why,
-                                        sizeof(why)), err);
+                e = raw_section(s, rec, body, w, why, err);
                 vms_visitor_free(out);
                 out = NULL;
             } else if (vms_stream_offset(s) != end) {

@@ -55,6 +55,7 @@ struct conv {
     vms_stream *s;              /* wire */
     vms_reader *r;              /* BER */
     vms_vmdesc *vd;             /* BER: built from the document's vmdesc */
+    vms_dump *dump;             /* describes what the vmdesc does not */
     char *vmdesc;               /* the vmdesc text (NULL: none) */
     size_t vmdesc_len;
     /* sink */
@@ -588,7 +589,8 @@ static int wire_source(conv *c)
 {
     /* RAM travels as its section bytes: its pages are not wanted */
     static const vms_ram_sink no_pages = { .page = no_page };
-    vms_unpack_ops ops = { .opaque = c, .item = deliver, .ram = &no_pages };
+    vms_unpack_ops ops = { .opaque = c, .item = deliver, .ram = &no_pages,
+                           .dump = c->dump };
     int e;
     if (!c->s) {
         const char *text;
@@ -679,6 +681,32 @@ static int ber_head(conv *c, vms_ber_rd *rd)
 }
 
 /* A Section: its head into it->rec, then its body and footer. */
+/* One try of a State on a description (vms__dump_section_load). */
+typedef struct ber_try {
+    conv *c;
+    uint64_t at;                /* the State's first byte */
+    int version;
+    uint8_t *state;             /* the last try's, loaded or not */
+} ber_try;
+
+static int ber_load(void *opaque, const vms_desc *d, size_t size,
+                    vms_error *err)
+{
+    ber_try *t = opaque;
+    vms_visitor *in;
+    int e;
+
+    free(t->state);
+    if (!(t->state = calloc(1, size ? size : 1)) ||
+        !(in = vms_ber_input_new(t->c->r, err))) {
+        return vms_error_set(err, VMS_ENOMEM, "out of memory");
+    }
+    e = vms_reader_seek(t->c->r, t->at, err);
+    e = e ? e : vms_walk(in, d, t->state, t->version, err);
+    vms_visitor_free(in);
+    return e;
+}
+
 static int ber_section(conv *c, vms_ber_rd *rd, vms_unpack_item *it,
                        uint8_t **state)
 {
@@ -710,17 +738,19 @@ static int ber_section(conv *c, vms_ber_rd *rd, vms_unpack_item *it,
     }
     at = vms_reader_offset(c->r);
     if (got && p[0] == VMS_BER_SEQUENCE) {
-        vms_visitor *in;
-        if (!c->vd || vms_vmdesc_device(c->vd, it->rec.idstr,
-                                        it->rec.instance_id, &it->desc,
-                                        &size, NULL)) {
-            return vms_ber_rd_fail(rd, VMS_ENOTFOUND, at, "a state for "
-                                   "\"%s\" instance %u, which the "
-                                   "document's vmdesc does not describe",
-                                   it->rec.idstr, it->rec.instance_id);
-        }
         char name[256];
         uint32_t ver;
+        ber_try t = { c, at, 0, NULL };
+        bool vmdesc = c->vd && !vms_vmdesc_device(c->vd, it->rec.idstr,
+                                                  it->rec.instance_id,
+                                                  &it->desc, &size, NULL);
+        if (!vmdesc && !c->dump) {
+            return vms_ber_rd_fail(rd, VMS_ENOTFOUND, at, "a state for "
+                                   "\"%s\" instance %u, which the "
+                                   "document's vmdesc does not describe "
+                                   "(nor a dump: none was given)",
+                                   it->rec.idstr, it->rec.instance_id);
+        }
         /*
          * The State says the version its fields were written in (that
          * of the description, for one built from a vmdesc).
@@ -728,12 +758,18 @@ static int ber_section(conv *c, vms_ber_rd *rd, vms_unpack_item *it,
         if ((e = vms_ber_peek_state(c->r, name, &ver, c->err))) {
             return e;
         }
-        if (!(*state = calloc(1, size ? size : 1)) ||
-            !(in = vms_ber_input_new(c->r, c->err))) {
+        t.version = (int)ver;
+        if (vmdesc) {
+            e = ber_load(&t, it->desc, size, c->err);
+        } else {
+            /* the dump's mix of field_exists fields the State fits */
+            e = vms__dump_section_load(c->dump, &it->rec, ber_load, &t,
+                                       &it->desc, &size, c->err);
+        }
+        *state = t.state;
+        if (e == VMS_ENOMEM) {
             return nomem(c);
         }
-        e = vms_walk(in, it->desc, *state, (int)ver, c->err);
-        vms_visitor_free(in);
         if (e) {
             if (c->err && !c->err->file[0]) {
                 vms_error_set_file(c->err, c->in);
@@ -995,6 +1031,31 @@ static void js_reset(jsrc *j)
     j->kind[0] = j->type[0] = 0;
 }
 
+/* One try of a record's state on a description (vms__dump_section_load). */
+typedef struct js_try {
+    const json_t *tree;
+    const char *where;
+    int version;
+    uint8_t *state;             /* the last try's, loaded or not */
+} js_try;
+
+static int js_load(void *opaque, const vms_desc *d, size_t size,
+                   vms_error *err)
+{
+    js_try *t = opaque;
+    vms_visitor *v;
+    int e;
+
+    free(t->state);
+    if (!(t->state = calloc(1, size ? size : 1)) ||
+        !(v = vms_json_state_input_new(t->tree, t->where, err))) {
+        return vms_error_set(err, VMS_ENOMEM, "out of memory");
+    }
+    e = vms_walk(v, d, t->state, t->version, err);
+    vms_visitor_free(v);
+    return e;
+}
+
 static int js_deliver(jsrc *j)
 {
     conv *c = j->c;
@@ -1039,25 +1100,33 @@ static int js_deliver(jsrc *j)
     if (j->tree) {
         const vms_desc *d;
         size_t size;
-        vms_visitor *v;
         char where[64];
+        js_try t = { j->tree, where, (int)it->rec.version_id, NULL };
+        bool vmdesc = section && c->vd &&
+                      !vms_vmdesc_device(c->vd, it->rec.idstr,
+                                         it->rec.instance_id, &d, &size,
+                                         NULL);
 
-        if (!section || !c->vd ||
-            vms_vmdesc_device(c->vd, it->rec.idstr, it->rec.instance_id, &d,
-                              &size, NULL)) {
+        if (!vmdesc && (!section || !c->dump)) {
             return js_fail(j, VMS_ENOTFOUND, "records[%u]: a state for "
                            "\"%s\" instance %u, which the document's vmdesc "
-                           "does not describe", j->nrec, it->rec.idstr,
-                           it->rec.instance_id);
+                           "does not describe%s", j->nrec, it->rec.idstr,
+                           it->rec.instance_id, section && !c->dump
+                           ? " (nor a dump: none was given)" : "");
         }
         snprintf(where, sizeof(where), "records[%u].state", j->nrec);
-        if (!(state = calloc(1, size ? size : 1)) ||
-            !(v = vms_json_state_input_new(j->tree, where, c->err))) {
+        if (vmdesc) {
+            e = js_load(&t, d, size, c->err);
+        } else {
+            /* the dump's mix of field_exists fields the state fits */
+            e = vms__dump_section_load(c->dump, &it->rec, js_load, &t, &d,
+                                       &size, c->err);
+        }
+        state = t.state;
+        if (e == VMS_ENOMEM) {
             free(state);
             return js_fail(j, VMS_ENOMEM, "out of memory");
         }
-        e = vms_walk(v, d, state, (int)it->rec.version_id, c->err);
-        vms_visitor_free(v);
         if (e) {
             free(state);
             vms_error_set_file(c->err, c->in);
@@ -1476,6 +1545,12 @@ static int open_out(vms_outfile *o, const char *path, unsigned flags,
 int vms_convert(const char *in, const char *out, vms_encoding to,
                 unsigned flags, vms_error *err)
 {
+    return vms_convert_dump(in, out, to, NULL, flags, err);
+}
+
+int vms_convert_dump(const char *in, const char *out, vms_encoding to,
+                     const char *dump_file, unsigned flags, vms_error *err)
+{
     static const sink *const sinks[] = {
         [VMS_ENC_WIRE] = &wire_sink, [VMS_ENC_BER] = &ber_sink,
         [VMS_ENC_JSON] = &json_sink, [VMS_ENC_TRACE] = &trace_sink,
@@ -1492,6 +1567,9 @@ int vms_convert(const char *in, const char *out, vms_encoding to,
     }
     c.k = sinks[to];
     if ((e = vms_convert_detect(in, &c.from, err))) {
+        return e;
+    }
+    if (dump_file && (e = vms_dump_load(dump_file, &c.dump, err))) {
         return e;
     }
     if (!to_stdout && (e = open_out(&o, out, flags, err))) {
@@ -1533,6 +1611,7 @@ int vms_convert(const char *in, const char *out, vms_encoding to,
     vms_stream_close(c.s);
     vms_reader_close(c.r);
     vms_vmdesc_free(c.vd);
+    vms_dump_free(c.dump);
     vms_buf_free(&c.tmp);
     free(c.vmdesc);
     if (c.spill >= 0) {

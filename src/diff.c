@@ -20,6 +20,7 @@
 #include "vmstate/ram.h"
 #include "vmstate/sections.h"
 #include "vmstate/vmdesc.h"
+#include "vmstate/dump.h"
 #include "vmstate/json.h"
 #include "internal.h"
 
@@ -56,6 +57,7 @@ struct side {
     bool want_pages;
     vms_stream *s;
     vms_vmdesc *vd;
+    vms_dump *dump;            /* each side its own: built lazily */
     vms_config cfg;
     uint32_t page_size;
     uint64_t zero_hash;        /* page_hash of a zero page */
@@ -381,14 +383,14 @@ static int device_state(struct side *sd, const vms_record *rec, json_t **out)
     json_error_t je;
     int e;
 
-    if ((e = vms__stream_need_vmdesc(sd->s, &sd->vd, rec->idstr, NULL,
-                                     &sd->err))) {
+    if (!sd->dump && (e = vms__stream_need_vmdesc(sd->s, &sd->vd, rec->idstr,
+                                                  NULL, &sd->err))) {
         return e;
     }
     if (!(w = vms_jsonw_new(vms_sink_buf, &buf, VMS_JSONW_COMPACT, 0))) {
         return side_fail(sd, VMS_ENOMEM, "out of memory");
     }
-    e = vms__device_json(sd->s, sd->vd, NULL, rec, w, &sd->err);
+    e = vms__device_json(sd->s, sd->vd, sd->dump, rec, w, &sd->err);
     if (vms_jsonw_free(w) && !e) {
         e = side_fail(sd, VMS_ENOMEM, "out of memory");
     }
@@ -539,6 +541,7 @@ static void side_free(struct side *sd)
     free(sd->free_slots);
     vms_ram_free(sd->ram);
     vms_vmdesc_free(sd->vd);
+    vms_dump_free(sd->dump);
     vms_stream_close(sd->s);
 }
 
@@ -967,12 +970,25 @@ int vms_diff(const vms_diff_opts *o, vms_error *err)
     int e;
 
     vms_error_clear(err);
-    if (!o || o->version != VMS_DIFF_OPTS_VERSION || !o->a || !o->b) {
+    if (!o || o->version < 1 || o->version > VMS_DIFF_OPTS_VERSION ||
+        !o->a || !o->b) {
         return vms_error_set(err, VMS_EINVAL, "bad options");
     }
     if (strcmp(o->a, "-") == 0 && strcmp(o->b, "-") == 0) {
         return vms_error_set(err, VMS_EINVAL, "only one of the streams can "
                              "be standard input");
+    }
+    if (o->version >= 2 && o->dump_file &&
+        strcmp(o->dump_file, "-") == 0) {
+        /* each side reads its own copy */
+        return vms_error_set(err, VMS_EINVAL, "the dump cannot be standard "
+                             "input");
+    }
+    if (o->version >= 2 && o->dump_file &&
+        ((e = vms_dump_load(o->dump_file, &a.dump, err)) ||
+         (e = vms_dump_load(o->dump_file, &b.dump, err)))) {
+        vms_dump_free(a.dump);
+        return e;
     }
     a.path = o->a;
     b.path = o->b;

@@ -121,16 +121,43 @@ int vms__vmdesc_from_json(struct json_t *root, const char *name,
  * (dump.c frees them); and the one rule for where a device section's
  * description comes from: the vmdesc entry (vd may be NULL), else the
  * dump (may be NULL) for the section's version (*from_dump then set).
+ *
+ * From a dump, a description is used only when exactly one of its
+ * alternatives (each field_exists field present or absent, up to 2^4
+ * mixes) decodes the section whose body starts at s's offset so that the
+ * footer follows and writing the state back gives the same bytes; else
+ * *desc is NULL and why says what stopped it (0 is returned: the section
+ * stays raw). The reader is left at the body. Lookup errors (no such
+ * Description, version) are returned as vms_dump_device's.
  */
 struct vms_dump;
 struct vms_desc;
+struct vms_stream;
 struct vms__dump_descs;
 struct vms__dump_descs **vms__dump_descs_of(struct vms_dump *d);
 void vms__dump_descs_free(struct vms__dump_descs *dd);
-int vms__section_desc(struct vms_vmdesc *vd, struct vms_dump *dump,
-                      const struct vms_record *rec,
+int vms__section_desc(struct vms_stream *s, struct vms_vmdesc *vd,
+                      struct vms_dump *dump, const struct vms_record *rec,
                       const struct vms_desc **desc, size_t *state_size,
-                      bool *from_dump, struct vms_error *err);
+                      bool *from_dump, char *why, size_t why_len,
+                      struct vms_error *err);
+int vms__dump_section_pick(struct vms_stream *s, struct vms_dump *dump,
+                           const struct vms_record *rec,
+                           const struct vms_desc **desc, size_t *state_size,
+                           char *why, size_t why_len, struct vms_error *err);
+/*
+ * A document's state (stream.json, a convert JSON or BER document) for a
+ * section the dump describes: load (which reads the document into a
+ * zeroed state of state_size bytes through d) is tried on each
+ * alternative until one loads; on failure err holds the first one's
+ * error.
+ */
+typedef int (*vms__load_fn)(void *opaque, const struct vms_desc *d,
+                            size_t state_size, struct vms_error *err);
+int vms__dump_section_load(struct vms_dump *dump,
+                           const struct vms_record *rec, vms__load_fn load,
+                           void *opaque, const struct vms_desc **desc,
+                           size_t *state_size, struct vms_error *err);
 
 struct vms_dump;
 int vms__device_json(struct vms_stream *s, struct vms_vmdesc *vd,

@@ -145,19 +145,29 @@ static int device_body(reader *r, const vms_record *rec, vms_unpack_item *it,
     vms_writer *wo = NULL, *wa = NULL;
     vms_error scratch = { 0 };
     bool ok = false, from_dump;
+    char why[600];
     int e;
 
     if (rec->version_id > INT32_MAX) {
         return 0;
     }
-    if ((e = vms__section_desc(r->vd, r->dump, rec, &d, &size, &from_dump,
-                               &scratch))) {
+    if ((e = vms__section_desc(r->s, r->vd, r->dump, rec, &d, &size,
+                               &from_dump, why, sizeof(why), &scratch))) {
+        if (e == VMS_ENOMEM || (e == VMS_EIO && from_dump)) {
+            return rfail(r, e, body, "%s", scratch.message);
+        }
         /* Without a dump, no vmdesc entry is the rule, not news. */
         if (r->dump) {
             snprintf(r->note, sizeof(r->note), "the dump does not "
                      "describe it: %.400s", scratch.message);
             it->note = r->note;
         }
+        return vms_reader_seek(vms_stream_reader(r->s), body, r->err);
+    }
+    if (!d) {
+        snprintf(r->note, sizeof(r->note), "the dump's description is not "
+                 "used: %s", why);
+        it->note = r->note;
         return 0;
     }
     *state = calloc(1, size ? size : 1);
@@ -212,18 +222,13 @@ static int device_body(reader *r, const vms_record *rec, vms_unpack_item *it,
         free(*state);
         *state = NULL;
         if (from_dump) {
-            const char *why = vms_dump_desc_note(r->dump, d);
+            /* it fitted the dump's rule: only JSON can lose it */
             snprintf(r->note, sizeof(r->note), "the dump's description of "
-                     "'%.64s' does not end where the section does"
-                     "%s%.300s%s%.200s%s",
+                     "'%.64s' does not survive JSON%s%.300s%s%.200s%s",
                      d->name, scratch.code ? " (" : "",
                      scratch.code ? scratch.message : "",
                      scratch.path[0] ? " at " : "", scratch.path,
                      scratch.code ? ")" : "");
-            if (why[0]) {
-                size_t n = strlen(r->note);
-                snprintf(r->note + n, sizeof(r->note) - n, ": %.200s", why);
-            }
             it->note = r->note;
         }
         return vms_reader_seek(vms_stream_reader(r->s), body, r->err);
@@ -1780,16 +1785,40 @@ static int p_ram(packer *p, uint64_t first, uint64_t n)
     return e;
 }
 
+/* One try of pack's JSON fields on a description (vms__dump_section_load). */
+typedef struct p_try {
+    const json_t *fields;
+    const char *where;
+    int version;
+    uint8_t *state;            /* the last try's, loaded or not */
+} p_try;
+
+static int p_load(void *opaque, const vms_desc *d, size_t size,
+                  vms_error *err)
+{
+    p_try *t = opaque;
+    vms_visitor *in;
+    int e;
+
+    free(t->state);
+    if (!(t->state = calloc(1, size ? size : 1)) ||
+        !(in = vms_json_state_input_new(t->fields, t->where, err))) {
+        return vms_error_set(err, VMS_ENOMEM, "out of memory");
+    }
+    e = vms_walk(in, d, t->state, t->version, err);
+    vms_visitor_free(in);
+    return e;
+}
+
 static int p_device(packer *p, const json_t *sec, const vms_record *rec)
 {
     const vms_desc *d;
     size_t size;
-    uint8_t *state;
-    vms_visitor *in, *out;
+    vms_visitor *out;
     char where[VMS_ERROR_PATH_MAX];
+    p_try t = { .fields = json_object_get(sec, "fields"), .where = where };
+    vms_error why = { 0 };
     int e;
-
-    bool from_dump;
 
     if (!p->vd && !p->dump) {
         return pfail(p, VMS_ENOTFOUND, "fields", "no vmdesc or dump to "
@@ -1799,26 +1828,39 @@ static int p_device(packer *p, const json_t *sec, const vms_record *rec)
     if (rec->version_id > INT32_MAX) {
         return pfail(p, VMS_EVERSION, "version_id", "out of range");
     }
-    vms_error why = { 0 };
-    if ((e = vms__section_desc(p->vd, p->dump, rec, &d, &size, &from_dump,
-                               &why))) {
-        return pfail(p, e, "idstr", "%s", why.message);
-    }
+    t.version = (int)rec->version_id;
     snprintf(where, sizeof(where), "%s.fields", p->path);
-    state = calloc(1, size ? size : 1);
-    in = vms_json_state_input_new(json_object_get(sec, "fields"), where,
-                                  p->err);
-    out = vms_wire_output_new(p->w, p->err);
-    if (!state || !in || !out) {
-        e = vms_error_set(p->err, VMS_ENOMEM, "out of memory");
-    } else if ((e = vms_walk(in, d, state, (int)rec->version_id, p->err))) {
-        vms_error_set_file(p->err, p->json_name);
-    } else {
-        e = vms_walk(out, d, state, 0, p->err);
+    e = VMS_ENOTFOUND;
+    if (p->vd && (e = vms_vmdesc_device(p->vd, rec->idstr, rec->instance_id,
+                                        &d, &size, &why)) == 0) {
+        e = p_load(&t, d, size, p->err);
+    } else if (e == VMS_ENOTFOUND && p->dump) {
+        /* which of the dump's alternatives: the one the fields load in */
+        vms_error_clear(&why);
+        e = vms__dump_section_load(p->dump, rec, p_load, &t, &d, &size,
+                                   &why);
+        if (e && why.path[0]) {
+            /* the fields' own error: as the vmdesc path reports it */
+            if (p->err) {
+                *p->err = why;
+            }
+        } else if (e) {
+            free(t.state);
+            return pfail(p, e, "idstr", "%s", why.message);
+        }
+    } else if (e) {
+        return pfail(p, e, "idstr", "%s", p->vd ? why.message
+                     : "no description");
     }
-    vms_visitor_free(in);
-    vms_visitor_free(out);
-    free(state);
+    if (e) {
+        vms_error_set_file(p->err, p->json_name);
+    } else if (!(out = vms_wire_output_new(p->w, p->err))) {
+        e = vms_error_set(p->err, VMS_ENOMEM, "out of memory");
+    } else {
+        e = vms_walk(out, d, t.state, 0, p->err);
+        vms_visitor_free(out);
+    }
+    free(t.state);
     return e;
 }
 

@@ -11,6 +11,7 @@ void cmd_convert_usage(FILE *out, const char *prog)
 {
     fprintf(out,
             "usage: %s IN OUT --to wire|ber|json|trace [--force]\n"
+            "       [--dump-vmstate FILE]\n"
             "\n"
             "Convert a migration stream between encodings. IN is a QEMU\n"
             "migration stream (QEMU's or libvmstate's) or a BER or JSON\n"
@@ -32,6 +33,11 @@ void cmd_convert_usage(FILE *out, const char *prog)
             "                       bodies as hex\n"
             "                trace  one line per device field, for people\n"
             "  -f, --force   replace an existing OUT\n"
+            "      --dump-vmstate FILE  the -dump-vmstate JSON of the QEMU\n"
+            "                that wrote the stream: describes device\n"
+            "                sections its vmdesc does not (a stream\n"
+            "                without one), as in 'vmstate unpack'; give it\n"
+            "                again to convert such a document back\n"
             "  -h, --help    this text\n"
             "\n"
             "Examples:\n"
@@ -47,12 +53,14 @@ int cmd_convert(int argc, char **argv, const char *prog)
     static const struct option opts[] = {
         { "to", required_argument, NULL, 't' },
         { "force", no_argument, NULL, 'f' },
+        { "dump-vmstate", required_argument, NULL, 'V' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     vms_error err = { 0 };
     vms_encoding to = VMS_ENC_WIRE;
     bool have_to = false;
+    const char *dump = NULL;
     unsigned flags = 0;
     int c;
 
@@ -69,6 +77,9 @@ int cmd_convert(int argc, char **argv, const char *prog)
         case 'f':
             flags |= VMS_CONVERT_FORCE;
             break;
+        case 'V':
+            dump = optarg;
+            break;
         case 'h':
             cmd_convert_usage(stdout, prog);
             return 0;
@@ -81,7 +92,8 @@ int cmd_convert(int argc, char **argv, const char *prog)
         cli_errorf(prog, "IN, OUT and --to are required (see --help)");
         return CLI_EXIT_USAGE;
     }
-    if (vms_convert(argv[optind], argv[optind + 1], to, flags, &err)) {
+    if (vms_convert_dump(argv[optind], argv[optind + 1], to, dump, flags,
+                         &err)) {
         cli_error(prog, &err);
         return 1;
     }

@@ -16,7 +16,7 @@ void cmd_diff_usage(FILE *out, const char *prog)
 {
     fprintf(out,
 "usage: %s A.mig B.mig [--format text|json] [--ram summary|pages|none]\n"
-"       [--progress] [-q]\n"
+"       [--dump-vmstate FILE] [--progress] [-q]\n"
 "\n"
 "Show what differs between two QEMU migration streams: device sections\n"
 "matched by (idstr, instance id), each differing field with its two\n"
@@ -35,6 +35,10 @@ void cmd_diff_usage(FILE *out, const char *prog)
 "                     pages and the first 8 addresses; pages: every\n"
 "                     differing page, one per line; none: do not compare\n"
 "                     page contents (faster; blocks are still compared)\n"
+"      --dump-vmstate FILE  the -dump-vmstate JSON of the QEMU that\n"
+"                     wrote the streams: describes the device sections\n"
+"                     their vmdesc does not (streams without one), for\n"
+"                     both, as in 'vmstate unpack'\n"
 "      --progress     progress bar on stderr when it is a terminal\n"
 "  -q, --quiet        print nothing: the exit status tells (as cmp -s)\n"
 "  -h, --help         this text\n"
@@ -55,6 +59,7 @@ int cmd_diff(int argc, char **argv, const char *prog)
         { "format", required_argument, NULL, 'F' },
         { "ram", required_argument, NULL, 'R' },
         { "progress", no_argument, NULL, 'P' },
+        { "dump-vmstate", required_argument, NULL, 'V' },
         { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
@@ -77,6 +82,9 @@ int cmd_diff(int argc, char **argv, const char *prog)
             break;
         case 'q':
             quiet = true;
+            break;
+        case 'V':
+            o.dump_file = optarg;
             break;
         case 'F':
             if (strcmp(optarg, "text") == 0) {

@@ -10,7 +10,8 @@
 void cmd_unpack_usage(FILE *out, const char *prog)
 {
     fprintf(out,
-            "usage: %s [--force] [--progress] [-q] [--dump FILE] STREAM DIR\n"
+            "usage: %s [--force] [--progress] [-q] [--dump-vmstate FILE]\n"
+            "       STREAM DIR\n"
             "\n"
             "Take the QEMU migration stream STREAM apart into directory DIR:\n"
             "stream.json (every record in order, each device section's\n"
@@ -23,12 +24,14 @@ void cmd_unpack_usage(FILE *out, const char *prog)
             "\n"
             "  -f, --force  write into a non-empty DIR (files of the same\n"
             "               name are replaced)\n"
-            "      --dump FILE  the -dump-vmstate JSON of the QEMU that\n"
-            "               wrote STREAM: describes device sections the\n"
-            "               vmdesc does not (a stream without one); kept\n"
-            "               in DIR as dump.json for pack. A section whose\n"
-            "               decode does not end at its footer stays raw,\n"
-            "               with a \"note\" saying why\n"
+            "      --dump-vmstate FILE  the -dump-vmstate JSON of the QEMU\n"
+            "               that wrote STREAM: describes device sections\n"
+            "               the vmdesc does not (a stream without one);\n"
+            "               kept in DIR as dump.json for pack. A section\n"
+            "               decodes only when exactly one of the dump's\n"
+            "               alternatives (field_exists fields present or\n"
+            "               not) ends at its footer and gives its bytes\n"
+            "               back; else it stays raw, with a \"note\" why\n"
             "      --progress  progress bar on stderr when it is a terminal\n"
             "  -q, --quiet  no progress bar\n"
             "  -h, --help   this text\n"
@@ -67,7 +70,7 @@ void cmd_pack_usage(FILE *out, const char *prog)
 
 /*
  * unpack and pack take the same options: two operands, --force,
- * --progress; unpack also --dump.
+ * --progress; unpack also --dump-vmstate.
  */
 typedef int (*dir_fn)(const char *, const char *, const char *, unsigned,
                       vms_progress_fn, void *, vms_error *);
@@ -88,7 +91,7 @@ static int run(int argc, char **argv, const char *prog, const char *label,
         { "progress", no_argument, NULL, 'P' },
         { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
-        { "dump", required_argument, NULL, 'D' },
+        { "dump-vmstate", required_argument, NULL, 'D' },
         { NULL, 0, NULL, 0 },
     };
     const char *dump = NULL;

@@ -12,7 +12,8 @@
 void cmd_verify_usage(FILE *out, const char *prog)
 {
     fprintf(out,
-"usage: %s STREAM --dest DEST.json [--format FMT] [-v] [-q]\n"
+"usage: %s STREAM --dest DEST.json [--dump-vmstate SRC.json]\n"
+"       [--format FMT] [-v] [-q]\n"
 "\n"
 "Will this migration stream load on the destination QEMU whose\n"
 "-dump-vmstate is DEST? For each section the stream carries: does DEST\n"
@@ -29,6 +30,11 @@ void cmd_verify_usage(FILE *out, const char *prog)
 "      --format FMT    text (default, one line per finding), json,\n"
 "                      github (Actions annotations) or sarif, as\n"
 "                      'vmstate check' writes them\n"
+"      --dump-vmstate FILE  the source's -dump-vmstate (the QEMU that\n"
+"                      wrote STREAM), for a stream without JSON\n"
+"                      description: the device sections it decodes\n"
+"                      (as 'vmstate unpack') are passed exactly rather\n"
+"                      than by searching for the next section\n"
 "  -v, --verbose       also list the sections no dump can show (timer,\n"
 "                      cpu, ram, ...), as warnings\n"
 "  -q, --quiet         print no findings: the exit status tells\n"
@@ -51,6 +57,7 @@ int cmd_verify(int argc, char **argv, const char *prog)
         { "dest", required_argument, NULL, 'd' },
         { "format", required_argument, NULL, 'F' },
         { "verbose", no_argument, NULL, 'v' },
+        { "dump-vmstate", required_argument, NULL, 'V' },
         { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
@@ -67,6 +74,7 @@ int cmd_verify(int argc, char **argv, const char *prog)
     while ((c = getopt_long(argc, argv, ":d:vqh", longopts, NULL)) != -1) {
         switch (c) {
         case 'd': o.dest = optarg; break;
+        case 'V': o.src_dump = optarg; break;
         case 'v': o.verbose = true; break;
         case 'q': quiet = true; break;
         case 'h':

@@ -54,4 +54,18 @@ enum {
 VMS_API int vms_convert(const char *in, const char *out, vms_encoding to,
                         unsigned flags, vms_error *err);
 
+/*
+ * As vms_convert, with dump_file (NULL: none), the -dump-vmstate JSON of
+ * the QEMU that wrote the stream: it describes the device sections the
+ * stream's vmdesc does not (a stream without one), by the rule of
+ * vms_unpack_dump (a section decodes only when exactly one of the dump's
+ * alternatives ends at its footer and gives its bytes back; else it
+ * travels as bytes). Reading a BER or JSON document, the states of such
+ * sections are loaded through the same dump. A bad dump is an error
+ * naming dump_file.
+ */
+VMS_API int vms_convert_dump(const char *in, const char *out,
+                             vms_encoding to, const char *dump_file,
+                             unsigned flags, vms_error *err);
+
 #endif

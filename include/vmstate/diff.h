@@ -39,8 +39,15 @@ typedef struct vms_diff_opts {
     int out_fd;               /* where the report goes */
     vms_progress_fn progress; /* optional: bytes of both streams read */
     void *progress_opaque;    /* (called from the calling thread only) */
+    /*
+     * Since version 2, optional: the -dump-vmstate JSON of the QEMU that
+     * wrote the streams, describing (for both) the device sections their
+     * vmdesc does not, by the rule of vms_unpack_dump; a section it does
+     * not decode is compared as its bytes (hex).
+     */
+    const char *dump_file;
 } vms_diff_opts;
-#define VMS_DIFF_OPTS_VERSION 1
+#define VMS_DIFF_OPTS_VERSION 2
 
 /*
  * Compare the two streams. Returns 0 when they hold the same state

@@ -129,6 +129,10 @@ VMS_API bool vms_dump_has_key(const vms_dump_key *keys, const char *name);
  * every such description has (*desc)->user set: accept a decode only when
  * it ends where the section ends (its footer follows).
  * vms_dump_desc_note() tells what the dump could not give, when known.
+ * This is the description with every field_exists field present; the
+ * commands (unpack, analyze, convert, diff, verify: --dump-vmstate) also
+ * try each such field absent, up to 2^4 mixes, and decode a section only
+ * when exactly one mix ends at its footer and writes its bytes back.
  *
  * Errors: VMS_ENOTFOUND (no such Description), VMS_EVERSION (version_id
  * outside the dump's minimum..version), VMS_ELIMIT, VMS_EFORMAT (values

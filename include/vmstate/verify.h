@@ -46,8 +46,18 @@ typedef struct vms_verify_opts {
     const char *dest;         /* the destination's -dump-vmstate */
     bool verbose;             /* also list the sections no dump can show
                                  (uncounted "not_in_dump" findings) */
+    /*
+     * Since version 2, optional: the -dump-vmstate of the QEMU that wrote
+     * the stream, for a stream without vmdesc: the device sections it
+     * decodes (the rule of vms_unpack_dump) are decoded and passed
+     * exactly instead of by searching for the next section header. Their
+     * fields are not compared with DEST (a dump lists every subsection
+     * the source may send, not those this stream sent); names and
+     * versions are verified as without it.
+     */
+    const char *src_dump;
 } vms_verify_opts;
-#define VMS_VERIFY_OPTS_VERSION 1
+#define VMS_VERIFY_OPTS_VERSION 2
 
 /*
  * Verify. On an input error (stream or dump unreadable, not what it

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# --dump with Debian's QEMU 7.2, whose -dump-vmstate has no array counts
+# --dump-vmstate with Debian's QEMU 7.2, whose -dump-vmstate has no array counts
 # ("num", QEMU >= 8.1): a pc stream with its vmdesc cut off, and the dump
 # of the same binary and machine. Sections without arrays decode (i8259),
 # the ones whose layout the dump cannot give stay raw with the reason,
@@ -36,7 +36,7 @@ for k in range(len(b) - 5, 0, -1):
         sys.exit(0)
 sys.exit(1)
 PY
-check "unpack --dump" "$V" unpack --dump "$tmp/dump.json" "$tmp/cut.mig" \
+check "unpack --dump-vmstate" "$V" unpack --dump-vmstate "$tmp/dump.json" "$tmp/cut.mig" \
     "$tmp/cut.d"
 check "pack" "$V" pack "$tmp/cut.d" "$tmp/cut.out"
 same "unpack then pack is byte-identical" \
@@ -59,6 +59,9 @@ for name in ("ioapic", "i8254"):
     assert "array lengths" in raw[name], raw[name]
 print("# %d decoded, %d raw, e.g. ioapic: %s" %
       (len(dec), len(raw), raw["ioapic"]))
+# PCI config (field_exists, 256 or 4096 bytes) tried both ways
+assert "0000:00:00.0/I440FX" in dec, "I440FX decodes"
+assert (len(dec), len(devs)) == (11, 30), "11 of 30 decode: %d of %d" % (len(dec), len(devs))
 PY
 
 # QEMU 7.2 loads the stream packed after an edit of the imr.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# --dump (unpack) and --dump-vmstate (analyze) on real data of ../shared:
+# --dump-vmstate (unpack, analyze, convert, diff) on real data of ../shared:
 # QEMU 10.0's stream with its vmdesc cut off, described by QEMU 10.0's own
 # -dump-vmstate. unpack then pack is byte-identical, the sections the dump
 # describes exactly come decoded (and the same as through the vmdesc),
@@ -44,8 +44,8 @@ cut = os.path.join(tmp, "cut.mig")
 result(strip_vmdesc(STREAM, cut), "the vmdesc is cut off the 10.0 stream")
 
 d = os.path.join(tmp, "cut.d")
-p = run("unpack", "--dump", DUMP, cut, d)
-result(p.returncode == 0, "unpack --dump of the stream without vmdesc",
+p = run("unpack", "--dump-vmstate", DUMP, cut, d)
+result(p.returncode == 0, "unpack --dump-vmstate of the stream without vmdesc",
        p.stderr)
 doc = json.load(open(os.path.join(d, "stream.json")))
 result(doc.get("dump") == "dump.json" and
@@ -53,18 +53,32 @@ result(doc.get("dump") == "dump.json" and
        open(DUMP, "rb").read(), "DIR keeps the dump as dump.json")
 devs = [s for s in doc["sections"] if s.get("type") == "FULL"]
 decoded = [s for s in devs if "fields" in s]
-result(len(devs) == 37 and len(decoded) == 17,
-       "17 of 37 device sections decoded through the dump (%d of %d)" %
+result(len(devs) == 37 and len(decoded) == 23,
+       "23 of 37 device sections decoded through the dump (%d of %d)" %
        (len(decoded), len(devs)))
 unexplained = [s["idstr"] for s in devs
                if "fields" not in s and not s.get("note")]
 result(not unexplained, "every raw device section has a note",
        unexplained)
 notes = {s["idstr"]: s.get("note", "") for s in devs}
-result("predicate" in notes.get("0000:00:00.0/I440FX", "") and
-       "config" in notes["0000:00:00.0/I440FX"],
-       "I440FX: the note names the field_exists field (config)",
+# PCI config: the dump lists the 256- and the 4096-byte variant, both
+# field_exists; the one mix that ends at the footer decodes
+result("fields" in [s for s in devs if s["idstr"] ==
+                    "0000:00:00.0/I440FX"][0],
+       "I440FX decodes (its config tried as 256 and 4096 bytes)",
        notes.get("0000:00:00.0/I440FX"))
+AHCI = "0000:00:05.0/ich9_ahci"
+result("no mix of the fields sent only when a predicate says so" in
+       notes.get(AHCI, "") and "config" in notes[AHCI],
+       "ich9_ahci: the note says no mix of its field_exists fields fits",
+       notes.get(AHCI))
+result("field virtio has a length the dump does not give" in
+       notes.get("0000:00:03.0/virtio-net", ""),
+       "virtio-net: the note names the field that stopped the decode",
+       notes.get("0000:00:03.0/virtio-net"))
+result("more than the 4 tried" in notes.get("0000:00:01.3/piix4_pm", ""),
+       "piix4_pm: too many field_exists fields to try, said so",
+       notes.get("0000:00:01.3/piix4_pm"))
 result("not in the dump" in notes.get("cpu", ""),
        "cpu: the note says the dump has no such section", notes.get("cpu"))
 
@@ -123,6 +137,70 @@ result(p.returncode == 0 and pic.get("imr") == "0x5a" and old != "0x5a",
        "an edited imr (%s -> 0x5a) is in the packed stream" % old,
        p.stderr + a.stderr)
 
+# diff of two streams without vmdesc: the imr edited through unpack/pack
+# shows as a decoded field difference, and only it.
+p = run("diff", "--dump-vmstate", DUMP, cut, out)
+lines = p.stdout.strip().splitlines()
+result(p.returncode == 1 and lines == ['i8259.imr: "%s" != "0x5a"' % old],
+       "diff --dump-vmstate shows the edited imr as a field difference",
+       p.stdout + p.stderr)
+p = run("diff", "--dump-vmstate", DUMP, cut, cut)
+result(p.returncode == 0 and not p.stdout,
+       "diff --dump-vmstate of a stream with itself: the same", p.stdout)
+p = run("diff", cut, out)
+result(p.returncode == 2 and "JSON description" in p.stderr,
+       "without the dump diff cannot decode them", p.stderr)
+
+# convert: wire -> json -> wire and wire -> ber -> wire through the dump
+# are byte-identical; the documents carry the decoded states.
+cj, cb = os.path.join(tmp, "cut.json"), os.path.join(tmp, "cut.der")
+back = os.path.join(tmp, "back.mig")
+p = run("convert", cut, cj, "--to", "json", "--dump-vmstate", DUMP)
+states = 0
+if p.returncode == 0:
+    states = sum(1 for r in json.load(open(cj))["records"] if "state" in r)
+result(p.returncode == 0 and states == 23, "convert --to json "
+       "--dump-vmstate: 23 device states decoded (%d)" % states, p.stderr)
+p = run("convert", cj, back, "--to", "wire", "--dump-vmstate", DUMP)
+result(p.returncode == 0 and open(back, "rb").read() ==
+       open(cut, "rb").read(), "convert json -> wire through the dump is "
+       "byte-identical", p.stderr)
+p = run("convert", cut, cb, "--to", "ber", "--dump-vmstate", DUMP)
+p2 = run("convert", cb, back, "--to", "wire", "--dump-vmstate", DUMP,
+         "--force")
+result(p.returncode == 0 and p2.returncode == 0 and
+       open(back, "rb").read() == open(cut, "rb").read(),
+       "convert wire -> ber -> wire through the dump is byte-identical",
+       p.stderr + p2.stderr)
+os.unlink(back)
+p = run("convert", cj, back, "--to", "wire")
+result(p.returncode == 1 and "none was given" in p.stderr and
+       not os.path.exists(back), "the JSON document without the dump: "
+       "an error saying so, no output", p.stderr)
+# an edit in the JSON document lands in the stream
+e = json.load(open(cj))
+rtc = [r for r in e["records"] if r.get("idstr") == "mc146818rtc"][0]
+rtc["state"]["cmos_index"] = "0x3c"
+json.dump(e, open(cj, "w"))
+p = run("convert", cj, back, "--to", "wire", "--dump-vmstate", DUMP)
+p2 = run("diff", "--dump-vmstate", DUMP, cut, back)
+result(p.returncode == 0 and p2.stdout.strip().splitlines() ==
+       ['mc146818rtc.cmos_index: "0x00" != "0x3c"'],
+       "a value edited in the JSON document is the one difference",
+       p.stderr + p2.stdout + p2.stderr)
+
+# verify: the dump of the source passes the sections it decodes exactly;
+# the findings are those without it (names, versions, machine type).
+D72 = os.path.join(SH, "checker", "qemu7.2-x86_64-pc-i440fx-7.2.json")
+p = run("verify", cut, "--dest", D72, "--dump-vmstate", DUMP)
+p0 = run("verify", cut, "--dest", D72)
+lines = p.stdout.strip().splitlines()
+result(p.returncode == p0.returncode == 1 and
+       "passed exactly" in lines[0] and lines[1:] ==
+       p0.stdout.strip().splitlines()[1:] and
+       "Machine type" in lines[1], "verify --dump-vmstate: the same "
+       "findings, sections passed through the dump", p.stdout + p.stderr)
+
 # analyze: decoded device fields, and raw ones with a warning.
 a = run("analyze", "--dump-vmstate", DUMP, cut)
 st = json.loads(a.stdout) if a.returncode == 0 else {}
@@ -130,8 +208,10 @@ rtc = [v for k, v in st.items() if k.startswith("mc146818rtc (")]
 result(a.returncode == 0 and rtc and isinstance(rtc[0], dict) and
        "cmos_index" in rtc[0], "analyze --dump-vmstate prints decoded "
        "device fields (mc146818rtc.cmos_index)", a.stderr)
-result("'0000:00:00.0/I440FX' does not end where the dump's description"
-       in a.stderr, "analyze warns about the sections it prints raw")
+result("'0000:00:03.0/virtio-net' is not decoded through the dump: field "
+       "virtio has a length" in a.stderr,
+       "analyze warns about the sections it prints raw, saying why",
+       a.stderr)
 a = run("analyze", cut)
 result(a.returncode != 0, "without the dump analyze cannot decode it")
 
@@ -143,16 +223,32 @@ open(trunc, "wb").write(open(DUMP, "rb").read()[:5000])
 for f, what in ((bad, "not a dump"), (trunc, "truncated dump"),
                 (os.path.join(tmp, "missing.json"), "missing dump")):
     dd = os.path.join(tmp, "bad.d")
-    p = run("unpack", "--dump", f, cut, dd)
+    p = run("unpack", "--dump-vmstate", f, cut, dd)
     lines = p.stderr.strip().splitlines()
     result(p.returncode == 1 and len(lines) == 1 and f in lines[0] and
-           not os.path.exists(dd), "unpack --dump, %s: one line naming "
+           not os.path.exists(dd), "unpack --dump-vmstate, %s: one line naming "
            "the file, exit 1, no DIR" % what, p.stderr)
     p = run("analyze", "--dump-vmstate", f, cut)
     lines = p.stderr.strip().splitlines()
     result(p.returncode == 1 and len(lines) == 1 and f in lines[0] and
            not p.stdout, "analyze --dump-vmstate, %s: one line, exit 1, "
            "no output" % what, p.stderr)
+    co = os.path.join(tmp, "bad.json.out")
+    p = run("convert", cut, co, "--to", "json", "--dump-vmstate", f)
+    lines = p.stderr.strip().splitlines()
+    result(p.returncode == 1 and len(lines) == 1 and f in lines[0] and
+           not os.path.exists(co), "convert --dump-vmstate, %s: one line, "
+           "exit 1, no OUT" % what, p.stderr)
+    p = run("verify", cut, "--dest", DUMP, "--dump-vmstate", f)
+    lines = p.stderr.strip().splitlines()
+    result(p.returncode == 255 and len(lines) == 1 and f in lines[0] and
+           not p.stdout, "verify --dump-vmstate, %s: one line, exit 255" %
+           what, p.stderr)
+    p = run("diff", "--dump-vmstate", f, cut, cut)
+    lines = p.stderr.strip().splitlines()
+    result(p.returncode == 2 and len(lines) == 1 and f in lines[0] and
+           not p.stdout, "diff --dump-vmstate, %s: one line, exit 2" % what,
+           p.stderr)
 # pack of a DIR whose dump.json was broken
 shutil.copy(bad, os.path.join(d, "dump.json"))
 p = run("pack", "--force", d, out + "2")
