@@ -2,8 +2,10 @@
  * libvmstate: -dump-vmstate reader.
  *
  * The checker's whole cost is reading two ~2 MB JSON files, so the model
- * is filled straight from yajl's events: no tree, one read() per file, every
- * node and string bump-allocated from one arena.
+ * is filled straight from yajl's events: no tree, one mapping per file,
+ * every node and string bump-allocated from one arena. Large files are
+ * read first by simdjson where it is built in (dump_simdjson.cpp), which
+ * replays its document to the same callbacks; yajl decides every failure.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -18,6 +20,9 @@
 #include <yajl/yajl_parse.h>
 #include "vmstate/dump.h"
 #include "internal.h"
+#ifdef VMS_HAVE_SIMDJSON
+#include "dump_simdjson.h"
+#endif
 
 #define ARENA_CHUNK (256u * 1024)
 
@@ -210,9 +215,10 @@ static int fail(parser *p, int code, size_t off, const char *fmt, ...)
     return 0;
 }
 
+/* simdjson replays events without positions: its failures go to yajl. */
 static size_t here(const parser *p)
 {
-    return yajl_get_bytes_consumed(p->h);
+    return p->h ? yajl_get_bytes_consumed(p->h) : 0;
 }
 
 /*
@@ -967,8 +973,9 @@ static yajl_status feed_squeezed(yajl_handle h, const unsigned char *p,
     return st;
 }
 
-static int parse_text(const void *data, size_t len, bool squeezed,
-                      const char *name, vms_dump **out, vms_error *err)
+int vms__dump_parse(const void *data, size_t len, const char *name,
+                    enum vms__dump_reader reader, vms_dump **out,
+                    vms_error *err)
 {
     parser *p;
     vms_dump *d;
@@ -992,6 +999,19 @@ static int parse_text(const void *data, size_t len, bool squeezed,
     p->text = data;
     p->len = len;
     p->err = err;
+    if (reader == VMS_DUMP_SIMDJSON || reader == VMS_DUMP_SIMDJSON_PADDED) {
+#ifdef VMS_HAVE_SIMDJSON
+        if (vms__dump_simdjson(data, len, reader == VMS_DUMP_SIMDJSON_PADDED,
+                               &callbacks, p) == 0) {
+            goto out;
+        }
+#endif
+        code = p->code ? p->code : VMS_EFORMAT;
+        if (!p->code) {
+            vms_error_set(err, code, "not valid JSON (simdjson)");
+        }
+        goto out;
+    }
     p->h = yajl_alloc(&callbacks, NULL, p);
     if (!p->h) {
         code = vms_error_set(err, VMS_ENOMEM, "out of memory");
@@ -1003,7 +1023,7 @@ static int parse_text(const void *data, size_t len, bool squeezed,
      * we pass the bytes through).
      */
     yajl_config(p->h, yajl_dont_validate_strings, 1);
-    if (squeezed) {
+    if (reader == VMS_DUMP_YAJL_SQUEEZED) {
         st = feed_squeezed(p->h, data, (const unsigned char *)data + len);
     } else {
         st = yajl_parse(p->h, data, len);
@@ -1030,8 +1050,12 @@ out:
     return 0;
 }
 
-int vms_dump_load_buffer(const void *data, size_t len, const char *name,
-                         vms_dump **out, vms_error *err)
+/*
+ * padded: SIMDJSON_PADDING bytes after the text may be read (simdjson
+ * otherwise copies the text to a padded buffer first).
+ */
+static int load_buffer(const void *data, size_t len, bool padded,
+                       const char *name, vms_dump **out, vms_error *err)
 {
     if (len > VMS_LIMIT_DUMP_SIZE) {
         *out = NULL;
@@ -1040,11 +1064,35 @@ int vms_dump_load_buffer(const void *data, size_t len, const char *name,
                              "VMS_LIMIT_DUMP_SIZE (%u)", len,
                              VMS_LIMIT_DUMP_SIZE);
     }
-    /* Large inputs take the fast path; errors are located on the text. */
-    if (len >= 65536 && parse_text(data, len, true, name, out, err) == 0) {
+    /* Large inputs take a fast path; errors are located on the text. */
+    if (len >= 65536 &&
+        vms__dump_parse(data, len, name, vms__dump_have_simdjson()
+                        ? (padded ? VMS_DUMP_SIMDJSON_PADDED
+                                  : VMS_DUMP_SIMDJSON)
+                        : VMS_DUMP_YAJL_SQUEEZED, out, err) == 0) {
         return 0;
     }
-    return parse_text(data, len, false, name, out, err);
+    return vms__dump_parse(data, len, name, VMS_DUMP_YAJL, out, err);
+}
+
+int vms_dump_load_buffer(const void *data, size_t len, const char *name,
+                         vms_dump **out, vms_error *err)
+{
+    return load_buffer(data, len, false, name, out, err);
+}
+
+bool vms__dump_have_simdjson(void)
+{
+#ifdef VMS_HAVE_SIMDJSON
+    return true;
+#else
+    return false;
+#endif
+}
+
+bool vms__dump_parallel_pays(void)
+{
+    return !vms__dump_have_simdjson();
 }
 
 /* A pipe or standard input: read it all, growing the buffer. */
@@ -1105,8 +1153,8 @@ static int read_all(int fd, const char *path, unsigned char **buf,
 int vms_dump_load(const char *path, vms_dump **out, vms_error *err)
 {
     int fd = strcmp(path, "-") == 0 ? 0 : open(path, O_RDONLY | O_CLOEXEC);
-    unsigned char *buf = NULL;
-    size_t len = 0;
+    unsigned char *buf = NULL, *base = MAP_FAILED;
+    size_t len = 0, map_len = 0;
     bool mapped = false;
     struct stat st;
     int r;
@@ -1124,14 +1172,25 @@ int vms_dump_load(const char *path, vms_dump **out, vms_error *err)
         goto out;
     }
     if (S_ISREG(st.st_mode) && st.st_size > 0) {
+        size_t page = (size_t)sysconf(_SC_PAGESIZE);
+
         /*
          * Mapped and pre-faulted: no copy into a buffer, no page-by-page
-         * faults. Dumps are a few MB; streams never come this way.
+         * faults. Dumps are a few MB; streams never come this way. A page
+         * of zeros follows the text, so simdjson may read past its end.
          */
-        buf = mmap(NULL, (size_t)st.st_size, PROT_READ,
-                   MAP_PRIVATE | MAP_POPULATE, fd, 0);
-        mapped = buf != MAP_FAILED;
         len = (size_t)st.st_size;
+        map_len = (len + page - 1) / page * page + page;
+        base = mmap(NULL, map_len, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
+                    -1, 0);
+        if (base != MAP_FAILED) {
+            buf = mmap(base, len, PROT_READ,
+                       MAP_PRIVATE | MAP_FIXED | MAP_POPULATE, fd, 0);
+            mapped = buf != MAP_FAILED;
+            if (!mapped) {
+                munmap(base, map_len);
+            }
+        }
     }
     if (!mapped) {
         r = read_all(fd, path, &buf, &len, err);
@@ -1139,9 +1198,9 @@ int vms_dump_load(const char *path, vms_dump **out, vms_error *err)
             goto out;
         }
     }
-    r = vms_dump_load_buffer(buf, len, path, out, err);
+    r = load_buffer(buf, len, mapped, path, out, err);
     if (mapped) {
-        munmap(buf, len);
+        munmap(base, map_len);
     } else {
         free(buf);
     }
