@@ -281,36 +281,25 @@ static enum key_id key_lookup(const unsigned char *k, size_t n)
 /* Which keys each kind of object models, and their JSON types. */
 enum vtype { T_NONE, T_STRING, T_INT, T_BOOL, T_OBJECT, T_ARRAY };
 
-static enum vtype expected_type(enum frame_kind kind, enum key_id key)
-{
-    switch (kind) {
-    case FR_SECTION:
-        switch (key) {
-        case K_NAME_CAP: return T_STRING;
-        case K_VERSION: case K_MIN_VERSION: return T_INT;
-        case K_DESCRIPTION: return T_OBJECT;
-        default: return T_NONE;
-        }
-    case FR_DESC:
-        switch (key) {
-        case K_NAME: return T_STRING;
-        case K_VERSION: case K_MIN_VERSION: return T_INT;
-        case K_FIELDS: case K_SUBSECTIONS: return T_ARRAY;
-        default: return T_NONE;
-        }
-    case FR_FIELD:
-        switch (key) {
-        case K_FIELD: return T_STRING;
-        case K_VERSION: case K_MIN_VERSION: case K_SIZE: case K_NUM:
-            return T_INT;
-        case K_FIELD_EXISTS: return T_BOOL;
-        case K_DESCRIPTION: return T_OBJECT;
-        default: return T_NONE;
-        }
-    default:
-        return T_NONE;
-    }
-}
+/*
+ * A table, not a switch: looked up for every value of the file.
+ * Sections, descriptions and fields only; other frames hold no keys.
+ */
+static const unsigned char value_types[FR_FIELD + 1][K_NUM + 1] = {
+    [FR_SECTION] = {
+        [K_NAME_CAP] = T_STRING, [K_VERSION] = T_INT,
+        [K_MIN_VERSION] = T_INT, [K_DESCRIPTION] = T_OBJECT,
+    },
+    [FR_DESC] = {
+        [K_NAME] = T_STRING, [K_VERSION] = T_INT, [K_MIN_VERSION] = T_INT,
+        [K_FIELDS] = T_ARRAY, [K_SUBSECTIONS] = T_ARRAY,
+    },
+    [FR_FIELD] = {
+        [K_FIELD] = T_STRING, [K_VERSION] = T_INT, [K_MIN_VERSION] = T_INT,
+        [K_SIZE] = T_INT, [K_NUM] = T_INT, [K_FIELD_EXISTS] = T_BOOL,
+        [K_DESCRIPTION] = T_OBJECT,
+    },
+};
 
 static const char *const type_names[] = {
     [T_NONE] = "null", [T_STRING] = "a string", [T_INT] = "a 64-bit integer",
@@ -338,10 +327,11 @@ static int accept_value(parser *p, enum vtype got, const char *what,
     frame *f;
     enum vtype want;
 
-    if (p->done) {
-        return fail(p, VMS_EFORMAT, off, "unexpected value after the dump");
-    }
     if (p->depth == 0) {
+        if (p->done) {
+            return fail(p, VMS_EFORMAT, off,
+                        "unexpected value after the dump");
+        }
         if (got == T_OBJECT) {
             return 1;
         }
@@ -368,7 +358,7 @@ static int accept_value(parser *p, enum vtype got, const char *what,
     default:
         break;
     }
-    want = expected_type(f->kind, f->key);
+    want = value_types[f->kind][f->key];
     if (want == T_NONE) {
         return 2;
     }
@@ -405,46 +395,18 @@ static int cb_boolean(void *ctx, int v)
     return r != 0;
 }
 
-static int cb_number(void *ctx, const char *s, size_t len)
+/*
+ * A number arrived: v when ok (an int64), else what words it. Both event
+ * sources end here (simdjson with the value, yajl with the text).
+ */
+static int take_number(parser *p, bool ok, int64_t v, const char *what,
+                       size_t off)
 {
-    parser *p = ctx;
-    size_t off = here(p) - len;
-    char what[64];
-    uint64_t v = 0;
-    bool neg = false, ok = true;
-    size_t i = 0;
     int64_t *dst, *ver, *min;
     bool *has_min;
     int r;
     frame *f;
 
-    if (p->skip) {
-        return 1;
-    }
-    if (len && s[0] == '-') {
-        neg = true;
-        i = 1;
-    }
-    if (i == len) {
-        ok = false;
-    }
-    for (; i < len && ok; i++) {
-        if (s[i] < '0' || s[i] > '9') {
-            ok = false;
-        } else if (v > (UINT64_MAX - 9) / 10) {
-            ok = false;
-        } else {
-            v = v * 10 + (uint64_t)(s[i] - '0');
-        }
-    }
-    if (ok && v > (uint64_t)INT64_MAX + neg) {
-        ok = false;
-    }
-    if (!ok) {
-        /* Only a message needs the text: formatting it always costs. */
-        snprintf(what, sizeof(what), "the number %.*s%s",
-                 len > 24 ? 24 : (int)len, s, len > 24 ? "..." : "");
-    }
     r = accept_value(p, ok ? T_INT : T_NONE, ok ? "an integer" : what, off);
     if (r != 1) {
         return r != 0;
@@ -492,8 +454,55 @@ static int cb_number(void *ctx, const char *s, size_t len)
         dst = min;
         *has_min = true;
     }
-    *dst = neg ? (int64_t)(0 - v) : (int64_t)v;
+    *dst = v;
     return 1;
+}
+
+int vms__dump_integer(void *ctx, int64_t v)
+{
+    parser *p = ctx;
+
+    return p->skip ? 1 : take_number(p, true, v, NULL, here(p));
+}
+
+static int cb_number(void *ctx, const char *s, size_t len)
+{
+    parser *p = ctx;
+    size_t off = here(p) - len;
+    char what[64];
+    uint64_t v = 0;
+    bool neg = false, ok = true;
+    size_t i = 0;
+
+    if (p->skip) {
+        return 1;
+    }
+    if (len && s[0] == '-') {
+        neg = true;
+        i = 1;
+    }
+    if (i == len) {
+        ok = false;
+    }
+    for (; i < len && ok; i++) {
+        if (s[i] < '0' || s[i] > '9') {
+            ok = false;
+        } else if (v > (UINT64_MAX - 9) / 10) {
+            ok = false;
+        } else {
+            v = v * 10 + (uint64_t)(s[i] - '0');
+        }
+    }
+    if (ok && v > (uint64_t)INT64_MAX + neg) {
+        ok = false;
+    }
+    if (!ok) {
+        /* Only a message needs the text: formatting it always costs. */
+        snprintf(what, sizeof(what), "the number %.*s%s",
+                 len > 24 ? 24 : (int)len, s, len > 24 ? "..." : "");
+    }
+    return take_number(p, ok, neg ? (int64_t)(0 - v) : (int64_t)v,
+                       what, off);
 }
 
 static int cb_string(void *ctx, const unsigned char *s, size_t len)

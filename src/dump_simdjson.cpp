@@ -21,10 +21,10 @@ struct replay {
 };
 
 /*
- * Integers go back to text: cb_number parses and range-checks them, as it
- * does yajl's. Written by hand: printf's cost showed at 50,000 numbers.
+ * Above INT64_MAX: back to text for cb_number, which refuses it where a
+ * value is modelled (and yajl's parse then words the refusal).
  */
-bool number(const replay &r, uint64_t v, bool neg)
+bool big_number(const replay &r, uint64_t v)
 {
     char buf[24];
     char *p = buf + sizeof(buf);
@@ -33,9 +33,6 @@ bool number(const replay &r, uint64_t v, bool neg)
         *--p = (char)('0' + v % 10);
         v /= 10;
     } while (v);
-    if (neg) {
-        *--p = '-';
-    }
     return r.cb->yajl_number(r.ctx, p, (size_t)(buf + sizeof(buf) - p));
 }
 
@@ -77,13 +74,12 @@ bool walk(const replay &r, simdjson::dom::element e)
     case element_type::INT64: {
         int64_t v = 0;
 
-        return !e.get_int64().get(v) &&
-               number(r, v < 0 ? 0 - (uint64_t)v : (uint64_t)v, v < 0);
+        return !e.get_int64().get(v) && vms__dump_integer(r.ctx, v);
     }
     case element_type::UINT64: {
         uint64_t v = 0;
 
-        return !e.get_uint64().get(v) && number(r, v, false);
+        return !e.get_uint64().get(v) && big_number(r, v);
     }
     case element_type::DOUBLE:
         /*

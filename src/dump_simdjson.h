@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <yajl/yajl_parse.h>
 
 #ifdef __cplusplus
@@ -21,6 +22,9 @@ extern "C" {
  * -1 otherwise, without saying why: the caller parses again with yajl,
  * whose message and position are the ones reported.
  */
+/* The reader's callback for an integer that simdjson has already parsed. */
+int vms__dump_integer(void *ctx, int64_t v);
+
 int vms__dump_simdjson(const void *data, size_t len, bool padded,
                        const yajl_callbacks *cb, void *ctx);
 
