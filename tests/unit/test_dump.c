@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <cmocka.h>
 #include "vmstate/dump.h"
 #include "internal.h"
@@ -419,6 +421,44 @@ static void test_fast_path_fallback(void **state)
     }
 }
 
+/*
+ * A file is mapped with a page of zeros after it for simdjson to read
+ * past its end: a size that fills its last page exactly must load too.
+ */
+static void test_file_page_multiple(void **state)
+{
+    static const char head[] = "{\"vmschkmachine\": {\"Name\": \"m\"},"
+                               " \"s\": {\"version_id\": 4}}";
+    size_t len = 2 * 65536;
+    char *text = malloc(len), path[] = "/tmp/test_dump_XXXXXX";
+    int fd = mkstemp(path);
+    vms_error err;
+    vms_dump *d;
+
+    (void)state;
+    assert_non_null(text);
+    assert_true(fd >= 0);
+    memcpy(text, head, sizeof(head) - 1);
+    memset(text + sizeof(head) - 1, ' ', len - (sizeof(head) - 1));
+    assert_int_equal(write(fd, text, len), (ssize_t)len);
+    close(fd);
+    assert_int_equal(vms_dump_load(path, &d, &err), 0);
+    assert_int_equal(vms_dump_find(d, "s")->version_id, 4);
+    vms_dump_free(d);
+    /* And its error is the one yajl words, from the text's end. */
+    text[len - 1] = '}';
+    fd = open(path, O_WRONLY | O_TRUNC);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, len), (ssize_t)len);
+    close(fd);
+    assert_int_equal(vms_dump_load(path, &d, &err), VMS_EFORMAT);
+    assert_null(d);
+    assert_int_equal(err.line, 1);
+    assert_int_equal(err.column, (int)len);
+    unlink(path);
+    free(text);
+}
+
 static void test_file_errors(void **state)
 {
     vms_error err;
@@ -443,6 +483,7 @@ int main(void)
         cmocka_unit_test(test_readers_agree),
         cmocka_unit_test(test_readers_agree_real),
         cmocka_unit_test(test_fast_path_fallback),
+        cmocka_unit_test(test_file_page_multiple),
         cmocka_unit_test(test_file_errors),
     };
 
