@@ -48,7 +48,8 @@ bool walk(const replay &r, simdjson::dom::element e)
             return false;
         }
         for (simdjson::dom::key_value_pair kv : obj) {
-            if (!r.cb->yajl_map_key(r.ctx, (const unsigned char *)kv.key.data(),
+            if (!r.cb->yajl_map_key(r.ctx,
+                                    (const unsigned char *)kv.key.data(),
                                     kv.key.size()) ||
                 !walk(r, kv.value)) {
                 return false;
@@ -68,7 +69,8 @@ bool walk(const replay &r, simdjson::dom::element e)
     case element_type::STRING: {
         std::string_view s;
 
-        return !e.get_string().get(s) && r.cb->yajl_string(r.ctx, (const unsigned char *)s.data(),
+        return !e.get_string().get(s) &&
+               r.cb->yajl_string(r.ctx, (const unsigned char *)s.data(),
                                  s.size());
     }
     case element_type::INT64: {
