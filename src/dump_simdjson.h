@@ -14,17 +14,18 @@
 extern "C" {
 #endif
 
-/*
- * Parse len bytes at data with simdjson and replay the document to cb as
- * yajl would have, in document order. padded: the SIMDJSON_PADDING (64)
- * bytes after data may be read; otherwise simdjson works on a copy.
- * Returns 0 when the document parsed and every callback returned non-zero;
- * -1 otherwise, without saying why: the caller parses again with yajl,
- * whose message and position are the ones reported.
- */
 /* The reader's callback for an integer that simdjson has already parsed. */
 int vms__dump_integer(void *ctx, int64_t v);
 
+/*
+ * Parse len bytes at data with simdjson and replay the document to cb as
+ * yajl would have, in document order (integers to vms__dump_integer).
+ * padded: the SIMDJSON_PADDING (64) bytes after data may be read;
+ * otherwise simdjson works on a copy. Returns 0 when the document parsed
+ * and every callback returned non-zero; -1 otherwise, without saying why:
+ * the caller parses again with yajl, whose message and position are the
+ * ones reported.
+ */
 int vms__dump_simdjson(const void *data, size_t len, bool padded,
                        const yajl_callbacks *cb, void *ctx);
 
