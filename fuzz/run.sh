@@ -15,7 +15,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-60}
 shift || true
-CC=clang bash scripts/build.sh build-fuzz -Dfuzzing=true -Dtests=false \
+CC=clang CXX=clang++ bash scripts/build.sh build-fuzz -Dfuzzing=true -Dtests=false \
     -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debugoptimized \
     || exit 1
 targets=("$@")

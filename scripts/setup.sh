@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
     # build
     meson ninja-build pkg-config gcc clang libclang-rt-14-dev
-    libjansson-dev libyajl-dev zlib1g-dev
+    libjansson-dev libyajl-dev zlib1g-dev g++ libsimdjson-dev
     # tests
     libcmocka-dev python3 binutils openssl libtasn1-bin git man-db groff-base tmux
     # packaging (tests build the .deb in CI's full mode)

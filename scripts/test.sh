@@ -26,7 +26,7 @@ run_suite() {
 run_suite build
 # Optimised (-O2 -g): the sweeps decode thousands of streams; ASan and
 # UBSan find the same errors, and the suite runs several times faster.
-CC=clang run_suite build-san -Db_sanitize=address,undefined -Db_lundef=false \
+CC=clang CXX=clang++ run_suite build-san -Db_sanitize=address,undefined -Db_lundef=false \
     -Dbuildtype=debugoptimized
 
 mkdir -p build-fuzz

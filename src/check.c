@@ -734,8 +734,9 @@ int vms_check_files(const char *src_path, const char *dest_path,
 
     *out = NULL;
     vms_error_clear(err);
-    /* The two parses are independent: on two cores they cost one. */
-    threaded = pthread_create(&t, NULL, load_thread, &jobs[1]) == 0;
+    /* The two parses are independent: on two cores they may cost one. */
+    threaded = vms__dump_parallel_pays() &&
+               pthread_create(&t, NULL, load_thread, &jobs[1]) == 0;
     load_thread(&jobs[0]);
     if (threaded) {
         pthread_join(t, NULL);

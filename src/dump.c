@@ -2,8 +2,10 @@
  * libvmstate: -dump-vmstate reader.
  *
  * The checker's whole cost is reading two ~2 MB JSON files, so the model
- * is filled straight from yajl's events: no tree, one read() per file, every
- * node and string bump-allocated from one arena.
+ * is filled straight from yajl's events: no tree, one mapping per file,
+ * every node and string bump-allocated from one arena. Large files are
+ * read first by simdjson where it is built in (dump_simdjson.cpp), which
+ * replays its document to the same callbacks; yajl decides every failure.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -18,6 +20,9 @@
 #include <yajl/yajl_parse.h>
 #include "vmstate/dump.h"
 #include "internal.h"
+#ifdef VMS_HAVE_SIMDJSON
+#include "dump_simdjson.h"
+#endif
 
 #define ARENA_CHUNK (256u * 1024)
 
@@ -216,9 +221,10 @@ static int fail(parser *p, int code, size_t off, const char *fmt, ...)
     return 0;
 }
 
+/* simdjson replays events without positions: its failures go to yajl. */
 static size_t here(const parser *p)
 {
-    return yajl_get_bytes_consumed(p->h);
+    return p->h ? yajl_get_bytes_consumed(p->h) : 0;
 }
 
 /*
@@ -281,36 +287,25 @@ static enum key_id key_lookup(const unsigned char *k, size_t n)
 /* Which keys each kind of object models, and their JSON types. */
 enum vtype { T_NONE, T_STRING, T_INT, T_BOOL, T_OBJECT, T_ARRAY };
 
-static enum vtype expected_type(enum frame_kind kind, enum key_id key)
-{
-    switch (kind) {
-    case FR_SECTION:
-        switch (key) {
-        case K_NAME_CAP: return T_STRING;
-        case K_VERSION: case K_MIN_VERSION: return T_INT;
-        case K_DESCRIPTION: return T_OBJECT;
-        default: return T_NONE;
-        }
-    case FR_DESC:
-        switch (key) {
-        case K_NAME: return T_STRING;
-        case K_VERSION: case K_MIN_VERSION: return T_INT;
-        case K_FIELDS: case K_SUBSECTIONS: return T_ARRAY;
-        default: return T_NONE;
-        }
-    case FR_FIELD:
-        switch (key) {
-        case K_FIELD: return T_STRING;
-        case K_VERSION: case K_MIN_VERSION: case K_SIZE: case K_NUM:
-            return T_INT;
-        case K_FIELD_EXISTS: return T_BOOL;
-        case K_DESCRIPTION: return T_OBJECT;
-        default: return T_NONE;
-        }
-    default:
-        return T_NONE;
-    }
-}
+/*
+ * A table, not a switch: looked up for every value of the file.
+ * Sections, descriptions and fields only; other frames hold no keys.
+ */
+static const unsigned char value_types[FR_FIELD + 1][K_NUM + 1] = {
+    [FR_SECTION] = {
+        [K_NAME_CAP] = T_STRING, [K_VERSION] = T_INT,
+        [K_MIN_VERSION] = T_INT, [K_DESCRIPTION] = T_OBJECT,
+    },
+    [FR_DESC] = {
+        [K_NAME] = T_STRING, [K_VERSION] = T_INT, [K_MIN_VERSION] = T_INT,
+        [K_FIELDS] = T_ARRAY, [K_SUBSECTIONS] = T_ARRAY,
+    },
+    [FR_FIELD] = {
+        [K_FIELD] = T_STRING, [K_VERSION] = T_INT, [K_MIN_VERSION] = T_INT,
+        [K_SIZE] = T_INT, [K_NUM] = T_INT, [K_FIELD_EXISTS] = T_BOOL,
+        [K_DESCRIPTION] = T_OBJECT,
+    },
+};
 
 static const char *const type_names[] = {
     [T_NONE] = "null", [T_STRING] = "a string", [T_INT] = "a 64-bit integer",
@@ -338,10 +333,11 @@ static int accept_value(parser *p, enum vtype got, const char *what,
     frame *f;
     enum vtype want;
 
-    if (p->done) {
-        return fail(p, VMS_EFORMAT, off, "unexpected value after the dump");
-    }
     if (p->depth == 0) {
+        if (p->done) {
+            return fail(p, VMS_EFORMAT, off,
+                        "unexpected value after the dump");
+        }
         if (got == T_OBJECT) {
             return 1;
         }
@@ -368,7 +364,7 @@ static int accept_value(parser *p, enum vtype got, const char *what,
     default:
         break;
     }
-    want = expected_type(f->kind, f->key);
+    want = value_types[f->kind][f->key];
     if (want == T_NONE) {
         return 2;
     }
@@ -405,46 +401,18 @@ static int cb_boolean(void *ctx, int v)
     return r != 0;
 }
 
-static int cb_number(void *ctx, const char *s, size_t len)
+/*
+ * A number arrived: v when ok (an int64), else what words it. Both event
+ * sources end here (simdjson with the value, yajl with the text).
+ */
+static int take_number(parser *p, bool ok, int64_t v, const char *what,
+                       size_t off)
 {
-    parser *p = ctx;
-    size_t off = here(p) - len;
-    char what[64];
-    uint64_t v = 0;
-    bool neg = false, ok = true;
-    size_t i = 0;
     int64_t *dst, *ver, *min;
     bool *has_min;
     int r;
     frame *f;
 
-    if (p->skip) {
-        return 1;
-    }
-    if (len && s[0] == '-') {
-        neg = true;
-        i = 1;
-    }
-    if (i == len) {
-        ok = false;
-    }
-    for (; i < len && ok; i++) {
-        if (s[i] < '0' || s[i] > '9') {
-            ok = false;
-        } else if (v > (UINT64_MAX - 9) / 10) {
-            ok = false;
-        } else {
-            v = v * 10 + (uint64_t)(s[i] - '0');
-        }
-    }
-    if (ok && v > (uint64_t)INT64_MAX + neg) {
-        ok = false;
-    }
-    if (!ok) {
-        /* Only a message needs the text: formatting it always costs. */
-        snprintf(what, sizeof(what), "the number %.*s%s",
-                 len > 24 ? 24 : (int)len, s, len > 24 ? "..." : "");
-    }
     r = accept_value(p, ok ? T_INT : T_NONE, ok ? "an integer" : what, off);
     if (r != 1) {
         return r != 0;
@@ -492,8 +460,55 @@ static int cb_number(void *ctx, const char *s, size_t len)
         dst = min;
         *has_min = true;
     }
-    *dst = neg ? (int64_t)(0 - v) : (int64_t)v;
+    *dst = v;
     return 1;
+}
+
+int vms__dump_integer(void *ctx, int64_t v)
+{
+    parser *p = ctx;
+
+    return p->skip ? 1 : take_number(p, true, v, NULL, here(p));
+}
+
+static int cb_number(void *ctx, const char *s, size_t len)
+{
+    parser *p = ctx;
+    size_t off = here(p) - len;
+    char what[64];
+    uint64_t v = 0;
+    bool neg = false, ok = true;
+    size_t i = 0;
+
+    if (p->skip) {
+        return 1;
+    }
+    if (len && s[0] == '-') {
+        neg = true;
+        i = 1;
+    }
+    if (i == len) {
+        ok = false;
+    }
+    for (; i < len && ok; i++) {
+        if (s[i] < '0' || s[i] > '9') {
+            ok = false;
+        } else if (v > (UINT64_MAX - 9) / 10) {
+            ok = false;
+        } else {
+            v = v * 10 + (uint64_t)(s[i] - '0');
+        }
+    }
+    if (ok && v > (uint64_t)INT64_MAX + neg) {
+        ok = false;
+    }
+    if (!ok) {
+        /* Only a message needs the text: formatting it always costs. */
+        snprintf(what, sizeof(what), "the number %.*s%s",
+                 len > 24 ? 24 : (int)len, s, len > 24 ? "..." : "");
+    }
+    return take_number(p, ok, neg ? (int64_t)(0 - v) : (int64_t)v,
+                       what, off);
 }
 
 static int cb_string(void *ctx, const unsigned char *s, size_t len)
@@ -974,8 +989,9 @@ static yajl_status feed_squeezed(yajl_handle h, const unsigned char *p,
     return st;
 }
 
-static int parse_text(const void *data, size_t len, bool squeezed,
-                      const char *name, vms_dump **out, vms_error *err)
+int vms__dump_parse(const void *data, size_t len, const char *name,
+                    enum vms__dump_reader reader, vms_dump **out,
+                    vms_error *err)
 {
     parser *p;
     vms_dump *d;
@@ -999,6 +1015,19 @@ static int parse_text(const void *data, size_t len, bool squeezed,
     p->text = data;
     p->len = len;
     p->err = err;
+    if (reader == VMS_DUMP_SIMDJSON || reader == VMS_DUMP_SIMDJSON_PADDED) {
+#ifdef VMS_HAVE_SIMDJSON
+        if (vms__dump_simdjson(data, len, reader == VMS_DUMP_SIMDJSON_PADDED,
+                               &callbacks, p) == 0) {
+            goto out;
+        }
+#endif
+        code = p->code ? p->code : VMS_EFORMAT;
+        if (!p->code) {
+            vms_error_set(err, code, "not valid JSON (simdjson)");
+        }
+        goto out;
+    }
     p->h = yajl_alloc(&callbacks, NULL, p);
     if (!p->h) {
         code = vms_error_set(err, VMS_ENOMEM, "out of memory");
@@ -1010,7 +1039,7 @@ static int parse_text(const void *data, size_t len, bool squeezed,
      * we pass the bytes through).
      */
     yajl_config(p->h, yajl_dont_validate_strings, 1);
-    if (squeezed) {
+    if (reader == VMS_DUMP_YAJL_SQUEEZED) {
         st = feed_squeezed(p->h, data, (const unsigned char *)data + len);
     } else {
         st = yajl_parse(p->h, data, len);
@@ -1037,8 +1066,12 @@ out:
     return 0;
 }
 
-int vms_dump_load_buffer(const void *data, size_t len, const char *name,
-                         vms_dump **out, vms_error *err)
+/*
+ * padded: SIMDJSON_PADDING bytes after the text may be read (simdjson
+ * otherwise copies the text to a padded buffer first).
+ */
+static int load_buffer(const void *data, size_t len, bool padded,
+                       const char *name, vms_dump **out, vms_error *err)
 {
     if (len > VMS_LIMIT_DUMP_SIZE) {
         *out = NULL;
@@ -1047,11 +1080,35 @@ int vms_dump_load_buffer(const void *data, size_t len, const char *name,
                              "VMS_LIMIT_DUMP_SIZE (%u)", len,
                              VMS_LIMIT_DUMP_SIZE);
     }
-    /* Large inputs take the fast path; errors are located on the text. */
-    if (len >= 65536 && parse_text(data, len, true, name, out, err) == 0) {
+    /* Large inputs take a fast path; errors are located on the text. */
+    if (len >= 65536 &&
+        vms__dump_parse(data, len, name, vms__dump_have_simdjson()
+                        ? (padded ? VMS_DUMP_SIMDJSON_PADDED
+                                  : VMS_DUMP_SIMDJSON)
+                        : VMS_DUMP_YAJL_SQUEEZED, out, err) == 0) {
         return 0;
     }
-    return parse_text(data, len, false, name, out, err);
+    return vms__dump_parse(data, len, name, VMS_DUMP_YAJL, out, err);
+}
+
+int vms_dump_load_buffer(const void *data, size_t len, const char *name,
+                         vms_dump **out, vms_error *err)
+{
+    return load_buffer(data, len, false, name, out, err);
+}
+
+bool vms__dump_have_simdjson(void)
+{
+#ifdef VMS_HAVE_SIMDJSON
+    return true;
+#else
+    return false;
+#endif
+}
+
+bool vms__dump_parallel_pays(void)
+{
+    return !vms__dump_have_simdjson();
 }
 
 /* A pipe or standard input: read it all, growing the buffer. */
@@ -1112,8 +1169,8 @@ static int read_all(int fd, const char *path, unsigned char **buf,
 int vms_dump_load(const char *path, vms_dump **out, vms_error *err)
 {
     int fd = strcmp(path, "-") == 0 ? 0 : open(path, O_RDONLY | O_CLOEXEC);
-    unsigned char *buf = NULL;
-    size_t len = 0;
+    unsigned char *buf = NULL, *base = MAP_FAILED;
+    size_t len = 0, map_len = 0;
     bool mapped = false;
     struct stat st;
     int r;
@@ -1131,14 +1188,25 @@ int vms_dump_load(const char *path, vms_dump **out, vms_error *err)
         goto out;
     }
     if (S_ISREG(st.st_mode) && st.st_size > 0) {
+        size_t page = (size_t)sysconf(_SC_PAGESIZE);
+
         /*
          * Mapped and pre-faulted: no copy into a buffer, no page-by-page
-         * faults. Dumps are a few MB; streams never come this way.
+         * faults. Dumps are a few MB; streams never come this way. A page
+         * of zeros follows the text, so simdjson may read past its end.
          */
-        buf = mmap(NULL, (size_t)st.st_size, PROT_READ,
-                   MAP_PRIVATE | MAP_POPULATE, fd, 0);
-        mapped = buf != MAP_FAILED;
         len = (size_t)st.st_size;
+        map_len = (len + page - 1) / page * page + page;
+        base = mmap(NULL, map_len, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
+                    -1, 0);
+        if (base != MAP_FAILED) {
+            buf = mmap(base, len, PROT_READ,
+                       MAP_PRIVATE | MAP_FIXED | MAP_POPULATE, fd, 0);
+            mapped = buf != MAP_FAILED;
+            if (!mapped) {
+                munmap(base, map_len);
+            }
+        }
     }
     if (!mapped) {
         r = read_all(fd, path, &buf, &len, err);
@@ -1146,9 +1214,9 @@ int vms_dump_load(const char *path, vms_dump **out, vms_error *err)
             goto out;
         }
     }
-    r = vms_dump_load_buffer(buf, len, path, out, err);
+    r = load_buffer(buf, len, mapped, path, out, err);
     if (mapped) {
-        munmap(buf, len);
+        munmap(base, map_len);
     } else {
         free(buf);
     }

@@ -85,6 +85,9 @@ typedef struct vms_dump_section {
  * the wrong type, integers outside int64, strings with NUL characters,
  * nesting deeper than VMS_DUMP_MAX_DEPTH (VMS_ELIMIT). A key given twice
  * keeps its first position and its last value, as python's json does.
+ * Built with simdjson, large texts (64 KiB and more) are read by one
+ * simdjson parser per thread, kept for the thread's next dump: its buffers
+ * (a few MB for a 2 MB dump) are freed when the thread exits.
  */
 VMS_API int vms_dump_load(const char *path, vms_dump **out, vms_error *err);
 

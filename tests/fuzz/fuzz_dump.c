@@ -1,9 +1,11 @@
 /*
  * libFuzzer target: the -dump-vmstate reader and the checker on what it
  * accepts (a dump checked against itself and against an empty one walks
- * every finding path without needing two related inputs), and the
- * run-time descriptions built from it (vms_dump_device) for every
- * Description, walked over the input's own bytes as wire data.
+ * every finding path without needing two related inputs), the run-time
+ * descriptions built from it (vms_dump_device) for every Description,
+ * walked over the input's own bytes as wire data, and simdjson's reader
+ * against yajl's: what simdjson accepts, yajl must accept with the same
+ * model (large inputs trust simdjson's success).
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -11,6 +13,8 @@
 #include "vmstate/vmstate.h"
 #include "vmstate/dump.h"
 #include "vmstate/visitor.h"
+#include "internal.h"
+#include "../dump_same.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -57,5 +61,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     vms_dump_free(d);
     vms_dump_free(e);
+    if (vms__dump_have_simdjson() &&
+        vms__dump_parse(data, size, "fuzz.json", VMS_DUMP_SIMDJSON, &e,
+                        &err) == 0) {
+        if (vms__dump_parse(data, size, "fuzz.json", VMS_DUMP_YAJL, &d,
+                            &err) != 0 || !same_dump(d, e)) {
+            abort();
+        }
+        vms_dump_free(d);
+        vms_dump_free(e);
+    }
     return 0;
 }

@@ -9,8 +9,12 @@
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <cmocka.h>
 #include "vmstate/dump.h"
+#include "internal.h"
+#include "../dump_same.h"
 
 static vms_dump *load(const char *text, vms_error *err)
 {
@@ -105,6 +109,28 @@ static void expect_error(const char *text, int code, int line, int column,
     if (!strstr(err.message, msg)) {
         fail_msg("\"%s\" lacks \"%s\"", err.message, msg);
     }
+    /*
+     * Large inputs take the fast reader (simdjson, or yajl without
+     * indentation): blanks after the error make this one large, and the
+     * fast reader's failure must come out as the same located message.
+     */
+    if (code != VMS_ETRUNC) {
+        size_t n = strlen(text), big = n + 70000;
+        char *t = malloc(big);
+        vms_error e2;
+        vms_dump *d = NULL;
+
+        assert_non_null(t);
+        memcpy(t, text, n);
+        memset(t + n, '\n', big - n);
+        assert_int_equal(vms_dump_load_buffer(t, big, "t.json", &d, &e2),
+                         code);
+        assert_null(d);
+        assert_int_equal(e2.line, line);
+        assert_int_equal(e2.column, column);
+        assert_string_equal(e2.message, err.message);
+        free(t);
+    }
 }
 
 static void test_errors(void **state)
@@ -179,6 +205,187 @@ static void test_large_input_positions(void **state)
     free(big);
 }
 
+/*
+ * Every reader on text (simdjson with and without readable padding after
+ * it); each must succeed and agree with yajl on the text as it is. The
+ * counts of sections and of the machine's keys are checked by the caller.
+ */
+static vms_dump *readers_agree(const char *text, size_t len)
+{
+    static const enum vms__dump_reader readers[] = {
+        VMS_DUMP_YAJL_SQUEEZED, VMS_DUMP_SIMDJSON, VMS_DUMP_SIMDJSON_PADDED,
+    };
+    char *padded = malloc(len + 64);
+    vms_dump *ref, *d;
+    vms_error err;
+
+    assert_non_null(padded);
+    memcpy(padded, text, len);
+    memset(padded + len, 0, 64);
+    assert_int_equal(vms__dump_parse(text, len, "t", VMS_DUMP_YAJL, &ref,
+                                     &err), 0);
+    for (size_t i = 0; i < sizeof(readers) / sizeof(readers[0]); i++) {
+        if (readers[i] != VMS_DUMP_YAJL_SQUEEZED &&
+            !vms__dump_have_simdjson()) {
+            continue;
+        }
+        if (vms__dump_parse(readers[i] == VMS_DUMP_SIMDJSON_PADDED ? padded
+                            : text, len, "t", readers[i], &d, &err)) {
+            fail_msg("reader %d: %s", (int)readers[i], err.message);
+        }
+        assert_true(same_dump(ref, d));
+        vms_dump_free(d);
+    }
+    free(padded);
+    return ref;
+}
+
+/* What a reader could decode its own way: escapes, numbers, repeats. */
+static void test_readers_agree(void **state)
+{
+    static const char text[] =
+        "{\"vmschkmachine\": {\"Name\": \"m\\u00e9\\ud83d\\ude00\\n\\\"\\/\","
+        " \"extra\": [1.5, -0, 1e3, 18446744073709551615, true, null,"
+        " {\"a\": [[]]}, \"\\u0041\"]},\n"
+        " \"s\\\\q\": {\"version_id\": -0, \"minimum_version_id\":"
+        " -9223372036854775808, \"x\": 1.5e3, \"Name\": \"\\u00e9\","
+        " \"y\": 18446744073709551615, \"version_id\": 9223372036854775807,"
+        " \"Description\": {\"name\": \"d\\tx\", \"version_id\": 2,"
+        " \"Fields\": [{\"field\": \"f\", \"version_id\": 0, \"size\": 4,"
+        " \"num\": 0, \"field_exists\": false, \"z\": {\"q\": -1.0E-2}},"
+        " {\"field\": \"g\", \"version_id\": 1, \"size\": 8,"
+        " \"Description\": {\"name\": \"in\", \"version_id\": 1}}],"
+        " \"Fields\": [], \"Subsections\": [{\"name\": \"s1\","
+        " \"version_id\": 3, \"Fields\": []}]}},\n"
+        " \"s\\\\q\": {\"version_id\": 7}, \"t\": {\"version_id\": 1}}";
+    vms_dump *d;
+
+    (void)state;
+    if (!vms__dump_have_simdjson()) {
+        print_message("# SKIP simdjson: built without it\n");
+    }
+    d = readers_agree(text, sizeof(text) - 1);
+    assert_string_equal(vms_dump_machine(d), "m\xc3\xa9\xf0\x9f\x98\x80\n\"/");
+    assert_int_equal(vms_dump_section_count(d), 3);
+    assert_int_equal(vms_dump_find(d, "s\\q")->version_id, 7);
+    vms_dump_free(d);
+}
+
+/* The real dumps in ../shared: the models are equal. */
+static void test_readers_agree_real(void **state)
+{
+    static const char *const files[] = {
+        "dump1.json", "dump2.json", "qemu7.2-x86_64-pc-i440fx-7.2.json",
+        "qemu10.0-x86_64-pc-i440fx-7.2.json",
+    };
+    const char *shared = getenv("VMS_SHARED");
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        char path[512];
+        FILE *f;
+        char *text;
+        long len;
+        vms_dump *d;
+
+        snprintf(path, sizeof(path), "%s/testdata/checker/%s",
+                 shared ? shared : "", files[i]);
+        f = shared ? fopen(path, "rb") : NULL;
+        if (!f) {
+            print_message("# SKIP %s: no ../shared\n", files[i]);
+            skip();
+        }
+        assert_int_equal(fseek(f, 0, SEEK_END), 0);
+        len = ftell(f);
+        rewind(f);
+        text = malloc((size_t)len);
+        assert_non_null(text);
+        assert_int_equal(fread(text, 1, (size_t)len, f), (size_t)len);
+        fclose(f);
+        d = readers_agree(text, (size_t)len);
+        assert_true(vms_dump_section_count(d) > 10);
+        vms_dump_free(d);
+        free(text);
+    }
+}
+
+/*
+ * Text that simdjson refuses and yajl takes (as the reader configures
+ * it): the large-input path must fall back and load it, as yajl does.
+ */
+static void test_fast_path_fallback(void **state)
+{
+    static const char *const docs[] = {
+        /* invalid UTF-8 in a name */
+        "{\"vmschkmachine\": {\"Name\": \"m\xff\"}}",
+        /* \v and \f as blanks */
+        "{\"vmschkmachine\":\v{\"Name\":\f\"m\"}}",
+        /* a number beyond double, where values are ignored */
+        "{\"vmschkmachine\": {\"Name\": \"m\", \"x\": 1e400}}",
+        ("{\"vmschkmachine\": {\"Name\": \"m\", \"x\": "
+         "123456789012345678901234567890}}"),
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+        size_t n = strlen(docs[i]), big = n + 70000;
+        char *t = malloc(big);
+        vms_dump *d = NULL, *ref = NULL;
+        vms_error err;
+
+        assert_non_null(t);
+        memcpy(t, docs[i], n);
+        memset(t + n, ' ', big - n);
+        if (vms_dump_load_buffer(t, big, "t.json", &d, &err)) {
+            fail_msg("doc %zu: %s", i, err.message);
+        }
+        assert_int_equal(vms__dump_parse(t, big, "t.json", VMS_DUMP_YAJL,
+                                         &ref, &err), 0);
+        assert_true(same_dump(ref, d));
+        vms_dump_free(d);
+        vms_dump_free(ref);
+        free(t);
+    }
+}
+
+/*
+ * A file is mapped with a page of zeros after it for simdjson to read
+ * past its end: a size that fills its last page exactly must load too.
+ */
+static void test_file_page_multiple(void **state)
+{
+    static const char head[] = "{\"vmschkmachine\": {\"Name\": \"m\"},"
+                               " \"s\": {\"version_id\": 4}}";
+    size_t len = 2 * 65536;
+    char *text = malloc(len), path[] = "/tmp/test_dump_XXXXXX";
+    int fd = mkstemp(path);
+    vms_error err;
+    vms_dump *d;
+
+    (void)state;
+    assert_non_null(text);
+    assert_true(fd >= 0);
+    memcpy(text, head, sizeof(head) - 1);
+    memset(text + sizeof(head) - 1, ' ', len - (sizeof(head) - 1));
+    assert_int_equal(write(fd, text, len), (ssize_t)len);
+    close(fd);
+    assert_int_equal(vms_dump_load(path, &d, &err), 0);
+    assert_int_equal(vms_dump_find(d, "s")->version_id, 4);
+    vms_dump_free(d);
+    /* And its error is the one yajl words, from the text's end. */
+    text[len - 1] = '}';
+    fd = open(path, O_WRONLY | O_TRUNC);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, len), (ssize_t)len);
+    close(fd);
+    assert_int_equal(vms_dump_load(path, &d, &err), VMS_EFORMAT);
+    assert_null(d);
+    assert_int_equal(err.line, 1);
+    assert_int_equal(err.column, (int)len);
+    unlink(path);
+    free(text);
+}
+
 static void test_file_errors(void **state)
 {
     vms_error err;
@@ -200,6 +407,10 @@ int main(void)
         cmocka_unit_test(test_duplicates),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_large_input_positions),
+        cmocka_unit_test(test_readers_agree),
+        cmocka_unit_test(test_readers_agree_real),
+        cmocka_unit_test(test_fast_path_fallback),
+        cmocka_unit_test(test_file_page_multiple),
         cmocka_unit_test(test_file_errors),
     };
 

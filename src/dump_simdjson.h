@@ -1,0 +1,36 @@
+/*
+ * libvmstate internals: simdjson as a second event source for the dump
+ * reader (src/dump.c), built only with the meson feature "simdjson".
+ */
+#ifndef VMS_DUMP_SIMDJSON_H
+#define VMS_DUMP_SIMDJSON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <yajl/yajl_parse.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The reader's callback for an integer that simdjson has already parsed. */
+int vms__dump_integer(void *ctx, int64_t v);
+
+/*
+ * Parse len bytes at data with simdjson and replay the document to cb as
+ * yajl would have, in document order (integers to vms__dump_integer).
+ * padded: the SIMDJSON_PADDING (64) bytes after data may be read;
+ * otherwise simdjson works on a copy. Returns 0 when the document parsed
+ * and every callback returned non-zero; -1 otherwise, without saying why:
+ * the caller parses again with yajl, whose message and position are the
+ * ones reported.
+ */
+int vms__dump_simdjson(const void *data, size_t len, bool padded,
+                       const yajl_callbacks *cb, void *ctx);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
