@@ -1031,31 +1031,6 @@ static void js_reset(jsrc *j)
     j->kind[0] = j->type[0] = 0;
 }
 
-/* One try of a record's state on a description (vms__dump_section_load). */
-typedef struct js_try {
-    const json_t *tree;
-    const char *where;
-    int version;
-    uint8_t *state;             /* the last try's, loaded or not */
-} js_try;
-
-static int js_load(void *opaque, const vms_desc *d, size_t size,
-                   vms_error *err)
-{
-    js_try *t = opaque;
-    vms_visitor *v;
-    int e;
-
-    free(t->state);
-    if (!(t->state = calloc(1, size ? size : 1)) ||
-        !(v = vms_json_state_input_new(t->tree, t->where, err))) {
-        return vms_error_set(err, VMS_ENOMEM, "out of memory");
-    }
-    e = vms_walk(v, d, t->state, t->version, err);
-    vms_visitor_free(v);
-    return e;
-}
-
 static int js_deliver(jsrc *j)
 {
     conv *c = j->c;
@@ -1101,7 +1076,7 @@ static int js_deliver(jsrc *j)
         const vms_desc *d;
         size_t size;
         char where[64];
-        js_try t = { j->tree, where, (int)it->rec.version_id, NULL };
+        vms__json_try t = { j->tree, where, (int)it->rec.version_id, NULL };
         bool vmdesc = section && c->vd &&
                       !vms_vmdesc_device(c->vd, it->rec.idstr,
                                          it->rec.instance_id, &d, &size,
@@ -1116,11 +1091,11 @@ static int js_deliver(jsrc *j)
         }
         snprintf(where, sizeof(where), "records[%u].state", j->nrec);
         if (vmdesc) {
-            e = js_load(&t, d, size, c->err);
+            e = vms__json_try_load(&t, d, size, c->err);
         } else {
             /* the dump's mix of field_exists fields the state fits */
-            e = vms__dump_section_load(c->dump, &it->rec, js_load, &t, &d,
-                                       &size, c->err);
+            e = vms__dump_section_load(c->dump, &it->rec, vms__json_try_load,
+                                       &t, &d, &size, c->err);
         }
         state = t.state;
         if (e == VMS_ENOMEM) {

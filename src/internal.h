@@ -158,6 +158,20 @@ int vms__dump_section_load(struct vms_dump *dump,
                            const struct vms_record *rec, vms__load_fn load,
                            void *opaque, const struct vms_desc **desc,
                            size_t *state_size, struct vms_error *err);
+/*
+ * The vms__load_fn of JSON states (pack's stream.json, convert's JSON
+ * documents): tree, read through the JSON state input visitor (errors
+ * name where + the field) in version, into a fresh state each try; the
+ * caller frees the last try's state.
+ */
+typedef struct vms__json_try {
+    const struct json_t *tree;
+    const char *where;
+    int version;
+    uint8_t *state;
+} vms__json_try;
+int vms__json_try_load(void *opaque, const struct vms_desc *d, size_t size,
+                       struct vms_error *err);
 
 struct vms_dump;
 int vms__device_json(struct vms_stream *s, struct vms_vmdesc *vd,

@@ -1785,38 +1785,14 @@ static int p_ram(packer *p, uint64_t first, uint64_t n)
     return e;
 }
 
-/* One try of pack's JSON fields on a description (vms__dump_section_load). */
-typedef struct p_try {
-    const json_t *fields;
-    const char *where;
-    int version;
-    uint8_t *state;            /* the last try's, loaded or not */
-} p_try;
-
-static int p_load(void *opaque, const vms_desc *d, size_t size,
-                  vms_error *err)
-{
-    p_try *t = opaque;
-    vms_visitor *in;
-    int e;
-
-    free(t->state);
-    if (!(t->state = calloc(1, size ? size : 1)) ||
-        !(in = vms_json_state_input_new(t->fields, t->where, err))) {
-        return vms_error_set(err, VMS_ENOMEM, "out of memory");
-    }
-    e = vms_walk(in, d, t->state, t->version, err);
-    vms_visitor_free(in);
-    return e;
-}
-
 static int p_device(packer *p, const json_t *sec, const vms_record *rec)
 {
     const vms_desc *d;
     size_t size;
     vms_visitor *out;
     char where[VMS_ERROR_PATH_MAX];
-    p_try t = { .fields = json_object_get(sec, "fields"), .where = where };
+    vms__json_try t = { .tree = json_object_get(sec, "fields"),
+                        .where = where };
     vms_error why = { 0 };
     int e;
 
@@ -1833,12 +1809,12 @@ static int p_device(packer *p, const json_t *sec, const vms_record *rec)
     e = VMS_ENOTFOUND;
     if (p->vd && (e = vms_vmdesc_device(p->vd, rec->idstr, rec->instance_id,
                                         &d, &size, &why)) == 0) {
-        e = p_load(&t, d, size, p->err);
+        e = vms__json_try_load(&t, d, size, p->err);
     } else if (e == VMS_ENOTFOUND && p->dump) {
         /* which of the dump's alternatives: the one the fields load in */
         vms_error_clear(&why);
-        e = vms__dump_section_load(p->dump, rec, p_load, &t, &d, &size,
-                                   &why);
+        e = vms__dump_section_load(p->dump, rec, vms__json_try_load, &t, &d,
+                                   &size, &why);
         if (e && why.path[0]) {
             /* the fields' own error: as the vmdesc path reports it */
             if (p->err) {

@@ -891,3 +891,20 @@ vms_visitor *vms_json_state_input_text(const char *text, size_t len,
              name ? name : "");
     return v;
 }
+
+int vms__json_try_load(void *opaque, const vms_desc *d, size_t size,
+                       vms_error *err)
+{
+    vms__json_try *t = opaque;
+    vms_visitor *v;
+    int e;
+
+    free(t->state);
+    if (!(t->state = calloc(1, size ? size : 1)) ||
+        !(v = vms_json_state_input_new(t->tree, t->where, err))) {
+        return vms_error_set(err, VMS_ENOMEM, "out of memory");
+    }
+    e = vms_walk(v, d, t->state, t->version, err);
+    vms_visitor_free(v);
+    return e;
+}
