@@ -560,6 +560,18 @@ static const vms_visit_ops probe_ops = {
  * gives the same bytes. *reached: the doubts the walk got to. Only
  * out-of-memory and I/O errors are returned; the reader is left anywhere.
  */
+typedef struct rewrite {
+    const vms_desc *desc;
+    void *state;
+} rewrite;
+
+static int write_state(void *opaque, vms_visitor *out, vms_error *err)
+{
+    const rewrite *w = opaque;
+
+    return vms_walk(out, w->desc, w->state, 0, err);
+}
+
 static int try_fit(vms_stream *s, const vms_record *rec, const built *b,
                    uint64_t body, bool *fits, uint64_t *reached,
                    vms_error *why)
@@ -568,9 +580,6 @@ static int try_fit(vms_stream *s, const vms_record *rec, const built *b,
     uint8_t *state = calloc(1, b->state_size ? b->state_size : 1);
     vms_visitor *in = vms_wire_input_new(r, why);
     probe *p = (probe *)vms_visitor_alloc(sizeof(*p), &probe_ops, true, why);
-    vms_buf orig = { 0 }, again = { 0 };
-    vms_writer *wo = NULL, *wa = NULL;
-    vms_visitor *out = NULL;
     const uint8_t *f;
     size_t got;
     uint64_t end;
@@ -602,30 +611,12 @@ static int try_fit(vms_stream *s, const vms_record *rec, const built *b,
         vms_get_be32(f + 1) != rec->section_id) {
         goto done;
     }
-    if (!(wo = vms_writer_buf(&orig, why)) ||
-        !(wa = vms_writer_buf(&again, why)) ||
-        !(out = vms_wire_output_new(wa, why))) {
-        e = VMS_ENOMEM;
-        goto done;
+    {
+        rewrite w = { b->desc, state };
+
+        e = vms__stream_reencodes(s, body, end, write_state, &w, fits, why);
     }
-    if ((e = vms_stream_copy(s, body, end - body, wo, why)) ||
-        (e = vms_writer_flush(wo, why)) ||
-        (e = vms_walk(out, b->desc, state, 0, why)) ||
-        (e = vms_writer_flush(wa, why))) {
-        goto done;
-    }
-    *fits = orig.len == again.len &&
-            (!orig.len || memcmp(orig.data, again.data, orig.len) == 0);
 done:
-    vms_visitor_free(out);
-    if (wo) {
-        vms_writer_close(wo, NULL);
-    }
-    if (wa) {
-        vms_writer_close(wa, NULL);
-    }
-    vms_buf_free(&orig);
-    vms_buf_free(&again);
     if (p) {
         vms_visitor_free(&p->v);
     }

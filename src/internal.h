@@ -173,6 +173,18 @@ typedef struct vms__json_try {
 int vms__json_try_load(void *opaque, const struct vms_desc *d, size_t size,
                        struct vms_error *err);
 
+/*
+ * Whether the wire bytes that encode() writes through a wire output
+ * visitor are exactly the stream's bytes [off, end): a description is
+ * trusted for a section only when it writes the section back unchanged.
+ * Returns an error only for I/O and memory (a mismatch is *same false).
+ */
+struct vms_visitor;
+int vms__stream_reencodes(struct vms_stream *s, uint64_t off, uint64_t end,
+                          int (*encode)(void *opaque, struct vms_visitor *out,
+                                        struct vms_error *err),
+                          void *opaque, bool *same, struct vms_error *err);
+
 struct vms_dump;
 int vms__device_json(struct vms_stream *s, struct vms_vmdesc *vd,
                      struct vms_dump *dump, const struct vms_record *rec,

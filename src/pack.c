@@ -103,9 +103,20 @@ static int ram_chunk(reader *r, const vms_record *rec)
  * The state through the JSON state output and input visitors into a fresh
  * state, written by out (wire): what pack will do with stream.json.
  */
-static int json_round_trip(const vms_desc *d, void *state, size_t size,
-                           int version, vms_visitor *out, vms_error *err)
+typedef struct json_trip {
+    const vms_desc *d;
+    void *state;
+    size_t size;
+    int version;
+} json_trip;
+
+static int json_round_trip(void *opaque, vms_visitor *out, vms_error *err)
 {
+    const json_trip *t = opaque;
+    const vms_desc *d = t->d;
+    void *state = t->state;
+    size_t size = t->size;
+    int version = t->version;
     vms_buf text = { 0 };
     vms_jsonw *j = vms_jsonw_new(vms_sink_buf, &text, VMS_JSONW_COMPACT, 0);
     vms_visitor *jo = j ? vms_json_state_output_new(j, err) : NULL;
@@ -140,9 +151,7 @@ static int device_body(reader *r, const vms_record *rec, vms_unpack_item *it,
     const vms_desc *d;
     size_t size;
     uint64_t body = vms_stream_offset(r->s), end;
-    vms_visitor *in = NULL, *out = NULL;
-    vms_buf orig = { 0 }, again = { 0 };
-    vms_writer *wo = NULL, *wa = NULL;
+    vms_visitor *in = NULL;
     vms_error scratch = { 0 };
     bool ok = false, from_dump;
     char why[600];
@@ -190,31 +199,11 @@ static int device_body(reader *r, const vms_record *rec, vms_unpack_item *it,
         }
     }
     if (!e) {
-        wo = vms_writer_buf(&orig, &scratch);
-        wa = vms_writer_buf(&again, &scratch);
-        out = wa ? vms_wire_output_new(wa, &scratch) : NULL;
-        if (!wo || !out) {
-            e = VMS_ENOMEM;
-        }
+        json_trip t = { d, *state, size, (int)rec->version_id };
+
+        e = vms__stream_reencodes(r->s, body, end, json_round_trip, &t, &ok,
+                                  &scratch);
     }
-    if (!e && !(e = vms_stream_copy(r->s, body, end - body, wo, &scratch)) &&
-        !(e = vms_writer_flush(wo, &scratch)) &&
-        !(e = json_round_trip(d, *state, size, (int)rec->version_id, out,
-                              &scratch)) &&
-        !(e = vms_writer_flush(wa, &scratch))) {
-        /* an empty section leaves both buffers NULL: no memcmp then */
-        ok = orig.len == again.len &&
-             (!orig.len || memcmp(orig.data, again.data, orig.len) == 0);
-    }
-    vms_visitor_free(out);
-    if (wo) {
-        vms_writer_close(wo, NULL);
-    }
-    if (wa) {
-        vms_writer_close(wa, NULL);
-    }
-    vms_buf_free(&orig);
-    vms_buf_free(&again);
     if (e == VMS_ENOMEM) {
         return rfail(r, e, body, "out of memory");
     }
