@@ -13,19 +13,11 @@ S=${VMS_SHARED:-}/testdata/streams
 [ -d "$S" ] || skip_all "no shared test data at $S (set VMS_SHARED)"
 exec python3 - "$VMSTATE" "$S" <<'PY'
 import os, random, subprocess, sys, tempfile, struct
+sys.path.insert(0, os.path.join(os.environ["VMS_SRCDIR"], "tests",
+                                "integration"))
+from tap import result, done
 V, S = sys.argv[1], sys.argv[2]
 rng = random.Random(3)
-n = 0
-failed = 0
-def result(good, what, detail=""):
-    global n, failed
-    n += 1
-    if not good:
-        failed += 1
-    print("%s %d - %s" % ("ok" if good else "not ok", n, what))
-    if not good and detail:
-        for l in detail.splitlines()[:5]:
-            print("# " + l)
 
 tmp = tempfile.mkdtemp()
 def run(data, what, must_fail, extract=False):
@@ -99,6 +91,5 @@ for name in ("s390x-ccw-virtio", "aarch64-virt-a57", "x86_64-pc-compress"):
             bad.append("flip at 0x%x: %s" % (s, why))
     result(not bad, "%s: %d flipped bytes" % (name, len(spots)),
            "\n".join(bad))
-print("1..%d" % n)
-sys.exit(1 if failed else 0)
+done()
 PY

@@ -10,22 +10,17 @@ T=${VMS_SHARED:-}/testdata
 [ -d "$T/streams" ] || skip_all "no shared test data at $T (set VMS_SHARED)"
 exec python3 - "$VMSTATE" "$T" <<'PY'
 import os, random, subprocess, sys, tempfile
+sys.path.insert(0, os.path.join(os.environ["VMS_SRCDIR"], "tests",
+                                "integration"))
+from tap import result, done
 V, T = sys.argv[1], sys.argv[2]
 S = os.path.join(T, "streams")
 D72 = os.path.join(T, "checker", "qemu7.2-x86_64-pc-i440fx-7.2.json")
 rng = random.Random(7)
 # Sanitized builds run ~15x slower: fewer cases, the same kinds.
 K = 1 if os.environ.get("VMS_SANITIZE", "none") in ("", "none") else 3
-n = failed = 0
 tmp = tempfile.mkdtemp()
 
-def result(good, what, detail=""):
-    global n, failed
-    n += 1
-    failed += not good
-    print("%s %d - %s" % ("ok" if good else "not ok", n, what))
-    for l in detail.splitlines()[:5]:
-        print("# " + l)
 
 def run(args, error_rc):
     try:
@@ -83,6 +78,5 @@ for name in ("x86_64-pc-i440fx-devices", "x86_64-pc-live-xbzrle",
             bad.append("flip at 0x%x: %s" % (at, why))
     result(not bad, "%s: %d single-bit flips" % (name, 25 // K),
            "\n".join(bad))
-print("1..%d" % n)
-sys.exit(1 if failed else 0)
+done()
 PY

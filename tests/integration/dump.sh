@@ -12,18 +12,12 @@ SH=${VMS_SHARED:-}/testdata
 [ -d "$SH" ] || skip_all "no shared test data at $SH (set VMS_SHARED)"
 exec python3 - "$VMSTATE" "$SH" <<'PY'
 import hashlib, json, os, shutil, struct, subprocess, sys, tempfile
+sys.path.insert(0, os.path.join(os.environ["VMS_SRCDIR"], "tests",
+                                "integration"))
+from tap import result, done
 V, SH = sys.argv[1], sys.argv[2]
 STREAM = os.path.join(SH, "streams", "qemu10.0-x86_64-pc-i440fx-devices.mig")
 DUMP = os.path.join(SH, "checker", "qemu10.0-x86_64-pc-i440fx-7.2.json")
-n = failed = 0
-def result(good, what, detail=""):
-    global n, failed
-    n += 1
-    failed += not good
-    print("%s %d - %s" % ("ok" if good else "not ok", n, what))
-    if not good and detail:
-        for l in str(detail).splitlines()[:8]:
-            print("# " + l)
 
 def run(*args):
     return subprocess.run([V] + list(args), stdout=subprocess.PIPE,
@@ -257,6 +251,5 @@ result(p.returncode == 1 and "dump.json" in p.stderr and
        "fails naming it, no stream", p.stderr)
 
 shutil.rmtree(tmp)
-print("1..%d" % n)
-sys.exit(1 if failed else 0)
+done()
 PY

@@ -11,19 +11,13 @@
 set -u
 exec python3 - "$VMSTATE" "$VMS_SRCDIR" <<'PY'
 import os, subprocess, sys, tempfile
+sys.path.insert(0, os.path.join(os.environ["VMS_SRCDIR"], "tests",
+                                "integration"))
+from tap import result, done
 V, SRC = sys.argv[1], sys.argv[2]
 sys.path.insert(0, os.path.join(SRC, "tests", "fuzz"))
 import streamcut as sc
 
-n = failed = 0
-def result(good, what, detail=""):
-    global n, failed
-    n += 1
-    failed += not good
-    print("%s %d - %s" % ("ok" if good else "not ok", n, what))
-    if not good:
-        for l in str(detail).splitlines()[:6]:
-            print("# " + l)
 
 # A command that writes files: how to run it on INPUT into directory OUT
 # (--force is appended to the arguments), which files a good run writes
@@ -202,6 +196,5 @@ for w in WRITERS:
                "or temporary file" % tag, "\n".join(bad))
     subprocess.run(["rm", "-rf", base])
 
-print("1..%d" % n)
-sys.exit(1 if failed else 0)
+done()
 PY

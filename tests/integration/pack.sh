@@ -11,17 +11,10 @@ S=${VMS_SHARED:-}/testdata/streams
 [ -d "$S" ] || skip_all "no shared test data at $S (set VMS_SHARED)"
 exec python3 - "$VMSTATE" "$S" <<'PY'
 import hashlib, json, os, shutil, subprocess, sys, tempfile
+sys.path.insert(0, os.path.join(os.environ["VMS_SRCDIR"], "tests",
+                                "integration"))
+from tap import result, done
 V, S = sys.argv[1], sys.argv[2]
-n = 0
-failed = 0
-def result(good, what, detail=""):
-    global n, failed
-    n += 1
-    failed += not good
-    print("%s %d - %s" % ("ok" if good else "not ok", n, what))
-    if not good and detail:
-        for l in str(detail).splitlines()[:8]:
-            print("# " + l)
 
 def sha(path):
     h = hashlib.sha256()
@@ -298,6 +291,5 @@ result(not bad_runs, "%d hostile streams: unpack succeeds and pack "
        "reproduces them, or it fails in one line leaving nothing" %
        len(cases), "\n".join(bad_runs))
 shutil.rmtree(tmp)
-print("1..%d" % n)
-sys.exit(1 if failed else 0)
+done()
 PY
