@@ -1111,61 +1111,6 @@ bool vms__dump_parallel_pays(void)
     return !vms__dump_have_simdjson();
 }
 
-/* A pipe or standard input: read it all, growing the buffer. */
-static int read_all(int fd, const char *path, unsigned char **buf,
-                    size_t *len, vms_error *err)
-{
-    size_t cap = 65536, n = 0;
-    unsigned char *b = malloc(cap);
-
-    for (;;) {
-        ssize_t k;
-
-        if (!b) {
-            vms_error_set_file(err, path);
-            return vms_error_set(err, VMS_ENOMEM, "out of memory");
-        }
-        if (n == cap) {
-            unsigned char *nb;
-
-            if (cap > VMS_LIMIT_DUMP_SIZE) {
-                free(b);
-                vms_error_set_file(err, path);
-                return vms_error_set(err, VMS_ELIMIT, "dump exceeds "
-                                     "VMS_LIMIT_DUMP_SIZE (%u)",
-                                     VMS_LIMIT_DUMP_SIZE);
-            }
-            nb = realloc(b, cap * 2);
-
-            if (!nb) {
-                free(b);
-            }
-            b = nb;
-            cap *= 2;
-            continue;
-        }
-        k = read(fd, b + n, cap - n);
-        if (k < 0 && errno == EINTR) {
-            continue;
-        }
-        if (k < 0) {
-            int e = errno;
-
-            free(b);
-            vms_error_set_file(err, path);
-            return vms_error_set(err, VMS_EIO, "cannot read: %s",
-                                 strerror(e));
-        }
-        if (k == 0) {
-            break;
-        }
-        n += (size_t)k;
-    }
-    *buf = b;
-    *len = n;
-    return 0;
-}
-
 int vms_dump_load(const char *path, vms_dump **out, vms_error *err)
 {
     int fd = strcmp(path, "-") == 0 ? 0 : open(path, O_RDONLY | O_CLOEXEC);
@@ -1209,7 +1154,12 @@ int vms_dump_load(const char *path, vms_dump **out, vms_error *err)
         }
     }
     if (!mapped) {
-        r = read_all(fd, path, &buf, &len, err);
+        /* A pipe or standard input. */
+        char *text;
+
+        r = vms__read_all(fd, path, VMS_LIMIT_DUMP_SIZE, "dump",
+                          "VMS_LIMIT_DUMP_SIZE", &text, &len, err);
+        buf = (unsigned char *)text;
         if (r) {
             goto out;
         }

@@ -185,6 +185,18 @@ int vms__stream_reencodes(struct vms_stream *s, uint64_t off, uint64_t end,
                                         struct vms_error *err),
                           void *opaque, bool *same, struct vms_error *err);
 
+/*
+ * A whole file (or what fd gives until its end) in a malloc'd buffer
+ * with a NUL after it, refused with "WHAT exceeds LIMIT_NAME (limit)"
+ * once it grows past limit bytes; errors name path.
+ */
+int vms__read_all(int fd, const char *path, size_t limit, const char *what,
+                  const char *limit_name, char **out, size_t *out_len,
+                  struct vms_error *err);
+int vms__read_file(const char *path, size_t limit, const char *what,
+                   const char *limit_name, char **out, size_t *out_len,
+                   struct vms_error *err);
+
 struct vms_dump;
 int vms__device_json(struct vms_stream *s, struct vms_vmdesc *vd,
                      struct vms_dump *dump, const struct vms_record *rec,

@@ -699,3 +699,78 @@ void vms_outfile_abort(vms_outfile *o)
     }
     release_dir(o);
 }
+
+int vms__read_all(int fd, const char *path, size_t limit, const char *what,
+                  const char *limit_name, char **out, size_t *out_len,
+                  vms_error *err)
+{
+    size_t cap = 65536, len = 0;
+    char *buf = malloc(cap + 1);
+
+    *out = NULL;
+    *out_len = 0;
+    for (;;) {
+        ssize_t k;
+
+        if (!buf) {
+            vms_error_set_file(err, path);
+            return vms_error_set(err, VMS_ENOMEM, "out of memory");
+        }
+        if (len == cap) {
+            char *n = realloc(buf, 2 * cap + 1);
+
+            if (!n) {
+                free(buf);
+            }
+            buf = n;
+            cap *= 2;
+            continue;
+        }
+        k = read(fd, buf + len, cap - len);
+        if (k < 0 && errno == EINTR) {
+            continue;
+        }
+        if (k < 0) {
+            int e = errno;
+
+            free(buf);
+            vms_error_set_file(err, path);
+            return vms_error_set(err, VMS_EIO, "cannot read: %s",
+                                 strerror(e));
+        }
+        if (k == 0) {
+            break;
+        }
+        len += (size_t)k;
+        /* Checked as it grows: a pipe may never end. */
+        if (len > limit) {
+            free(buf);
+            vms_error_set_file(err, path);
+            return vms_error_set(err, VMS_ELIMIT, "%s exceeds %s (%zu)",
+                                 what, limit_name, limit);
+        }
+    }
+    buf[len] = 0;
+    *out = buf;
+    *out_len = len;
+    return 0;
+}
+
+int vms__read_file(const char *path, size_t limit, const char *what,
+                   const char *limit_name, char **out, size_t *out_len,
+                   vms_error *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int e;
+
+    if (fd < 0) {
+        *out = NULL;
+        *out_len = 0;
+        vms_error_set_file(err, path);
+        return vms_error_set(err, errno == ENOENT ? VMS_ENOTFOUND : VMS_EIO,
+                             "cannot open: %s", strerror(errno));
+    }
+    e = vms__read_all(fd, path, limit, what, limit_name, out, out_len, err);
+    close(fd);
+    return e;
+}

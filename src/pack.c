@@ -1016,38 +1016,14 @@ static void u_tick(void *opaque)
 /* The dump's bytes (for DIR/dump.json) and the dump read from them. */
 static int u_dump(unpacker *u, const char *path, vms_dump **dump)
 {
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
+    char *buf;
+    size_t len;
     int e;
 
-    if (!f) {
-        vms_error_set_file(u->err, path);
-        return vms_error_set(u->err, errno == ENOENT ? VMS_ENOTFOUND
-                             : VMS_EIO, "cannot open: %s", strerror(errno));
+    if ((e = vms__read_file(path, VMS_LIMIT_DUMP_SIZE, "dump",
+                            "VMS_LIMIT_DUMP_SIZE", &buf, &len, u->err))) {
+        return e;
     }
-    for (;;) {
-        size_t k;
-        if (len == cap) {
-            char *n;
-            cap = cap ? 2 * cap : 1u << 20;
-            if (cap > VMS_LIMIT_DUMP_SIZE || !(n = realloc(buf, cap))) {
-                free(buf);
-                fclose(f);
-                vms_error_set_file(u->err, path);
-                return vms_error_set(u->err, cap > VMS_LIMIT_DUMP_SIZE
-                                     ? VMS_ELIMIT : VMS_ENOMEM, "larger "
-                                     "than VMS_LIMIT_DUMP_SIZE (%u)",
-                                     VMS_LIMIT_DUMP_SIZE);
-            }
-            buf = n;
-        }
-        if (!(k = fread(buf + len, 1, cap - len, f))) {
-            break;
-        }
-        len += k;
-    }
-    fclose(f);
     e = vms_dump_load_buffer(buf, len, path, dump, u->err);
     if (!e && !(e = u_open(u, &u->dump_of, &u->dump_open, "dump.json")) &&
         vms_sink_fd((void *)(intptr_t)u->dump_of.fd, buf, len)) {

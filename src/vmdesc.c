@@ -192,39 +192,15 @@ int vms__vmdesc_from_json(json_t *root, const char *name, bool dump_names,
 
 int vms_vmdesc_load_file(const char *path, vms_vmdesc **out, vms_error *err)
 {
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
+    char *buf;
+    size_t len;
     int e;
 
     *out = NULL;
-    if (!f) {
-        vms_error_set_file(err, path);
-        return vms_error_set(err, errno == ENOENT ? VMS_ENOTFOUND : VMS_EIO,
-                             "cannot open: %s", strerror(errno));
+    if ((e = vms__read_file(path, VMS_LIMIT_DESC_FILE, "description file",
+                            "VMS_LIMIT_DESC_FILE", &buf, &len, err))) {
+        return e;
     }
-    for (;;) {
-        if (len == cap) {
-            char *n;
-            cap = cap ? 2 * cap : 1u << 16;
-            if (cap > VMS_LIMIT_DESC_FILE || !(n = realloc(buf, cap))) {
-                free(buf);
-                fclose(f);
-                vms_error_set_file(err, path);
-                return vms_error_set(err, cap > VMS_LIMIT_DESC_FILE
-                                     ? VMS_ELIMIT : VMS_ENOMEM, "description "
-                                     "file exceeds VMS_LIMIT_DESC_FILE (%u)",
-                                     VMS_LIMIT_DESC_FILE);
-            }
-            buf = n;
-        }
-        size_t k = fread(buf + len, 1, cap - len, f);
-        if (k == 0) {
-            break;
-        }
-        len += k;
-    }
-    fclose(f);
     e = vms_vmdesc_parse(buf, len, path, out, err);
     free(buf);
     return e;
