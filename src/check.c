@@ -26,8 +26,10 @@ typedef struct rename_entry {
 
 #define NAMES(...) (const char *const[]){ __VA_ARGS__, NULL }
 
-/* changed_names of check_fields_match(), in QEMU's order. */
+/* changed_names of check_fields_match(), in QEMU's order (the newest
+ * script's: acpi-ghes, added in 2025, stands first; hpet last). */
 static const rename_entry field_renames[] = {
+    { "acpi-ghes", NAMES("ghes_addr_le", "hw_error_le") },
     { "apic", NAMES("timer", "timer_expiry") },
     { "e1000", NAMES("dev", "parent_obj") },
     { "ehci", NAMES("dev", "pcidev") },
