@@ -4,8 +4,10 @@
 set -euo pipefail
 dir=$1
 shift
+# -Werror is ours (CI, tests, benchmarks), not the default for people who
+# build the package: meson.build leaves it off.
 if [ ! -f "$dir/build.ninja" ]; then
-    meson setup "$dir" "$@" >&2
+    meson setup "$dir" -Dwerror=true "$@" >&2
 elif [ $# -gt 0 ]; then
     meson configure "$dir" "$@" >&2
 fi

@@ -32,9 +32,12 @@
 #define MAX_DOUBTS 64
 
 typedef struct doubt {
-    char path[160];            /* as the walk names it, without [index] */
+    /* As the walk names it, without [index]; the walk's path has the
+       same bound, so the two are compared at the same length. */
+    char path[VMS_ERROR_PATH_MAX];
     char text[160];
     bool predicate;            /* a field_exists field (tried both ways) */
+    bool cut;                  /* path longer than the bound: a prefix */
 } doubt;
 
 typedef struct built {
@@ -171,7 +174,30 @@ static void flatten(const char *path, char *out, size_t len)
     out[n] = 0;
 }
 
-static void add_doubt(conv *c, const char *path, bool predicate,
+/*
+ * path + "." + name into out (VMS_ERROR_PATH_MAX bytes, the walk's bound);
+ * true when it had to be cut, so that the doubt is matched as a prefix.
+ */
+static bool join_path(char *out, const char *path, const char *name)
+{
+    size_t room = VMS_ERROR_PATH_MAX - 1, n = 0;
+    const char *parts[] = { path, ".", name };
+    bool cut = false;
+
+    for (size_t i = 0; i < VMS_ARRAY_SIZE(parts); i++) {
+        size_t len = strlen(parts[i]);
+        if (len > room - n) {
+            len = room - n;
+            cut = true;
+        }
+        memcpy(out + n, parts[i], len);
+        n += len;
+    }
+    out[n] = 0;
+    return cut;
+}
+
+static void add_doubt(conv *c, const char *path, bool cut, bool predicate,
                       const char *fmt, const char *name)
 {
     built *b = c->b;
@@ -184,6 +210,7 @@ static void add_doubt(conv *c, const char *path, bool predicate,
         flatten(path, d->path, sizeof(d->path));
         snprintf(d->text, sizeof(d->text), fmt, name);
         d->predicate = predicate;
+        d->cut = cut;
     }
 }
 
@@ -212,7 +239,8 @@ static json_t *to_vmdesc(conv *c, const vms_dump_desc *d, int64_t version_id,
                          int depth, const char *path)
 {
     json_t *o = json_object(), *fields = json_array(), *subs = json_array();
-    char fpath[sizeof(((doubt *)0)->path)];
+    char fpath[VMS_ERROR_PATH_MAX];
+    bool cut;
 
     /* Names are C strings of any bytes the dump reader took: no UTF-8
        check (json_string would refuse them). */
@@ -231,17 +259,17 @@ static json_t *to_vmdesc(conv *c, const vms_dump_desc *d, int64_t version_id,
         if (f->has_num && f->num == 0) {
             continue;           /* an array of nothing sends nothing */
         }
-        snprintf(fpath, sizeof(fpath), "%s.%s", path, f->name);
+        cut = join_path(fpath, path, f->name);
         if (f->field_exists) {
             unsigned k = c->npred++;
-            add_doubt(c, fpath, true, "field %s is sent only when a "
+            add_doubt(c, fpath, cut, true, "field %s is sent only when a "
                       "predicate says so", f->name);
             if (k < MAX_PREDICATES && (c->b->alt >> k & 1)) {
                 continue;       /* this alternative: not on the wire */
             }
         }
         if (!f->has_num && !c->has_num) {
-            add_doubt(c, fpath, false, "the dump gives no array lengths "
+            add_doubt(c, fpath, cut, false, "the dump gives no array lengths "
                       "(QEMU before 8.1), field %s may be one", f->name);
         }
         if (!(jf = json_object()) || json_array_append_new(fields, jf) ||
@@ -261,7 +289,7 @@ static json_t *to_vmdesc(conv *c, const vms_dump_desc *d, int64_t version_id,
             }
         } else {
             if (f->size == 0) {
-                add_doubt(c, fpath, false, "field %s has a length the dump "
+                add_doubt(c, fpath, cut, false, "field %s has a length the dump "
                           "does not give", f->name);
             }
             if (json_object_set_new(jf, "type",
@@ -273,7 +301,7 @@ static json_t *to_vmdesc(conv *c, const vms_dump_desc *d, int64_t version_id,
     }
     for (const vms_dump_desc *s = d->subsections; s; s = s->next) {
         json_t *js;
-        snprintf(fpath, sizeof(fpath), "%s.%s", path, s->name);
+        (void)join_path(fpath, path, s->name);
         js = to_vmdesc(c, s, s->version_id, depth + 1, fpath);
         if (!js || json_array_append_new(subs, js)) {
             goto fail;
@@ -324,7 +352,7 @@ static int get_built(vms_dump *dump, const char *section, uint32_t version_id,
     built *b;
     conv c;
     json_t *root;
-    char path[sizeof(((doubt *)0)->path)];
+    char path[VMS_ERROR_PATH_MAX];
     int e;
 
     if (!dd) {
@@ -455,10 +483,21 @@ static void mark(vms_visitor *v)
 {
     probe *p = (probe *)v;
     char flat[sizeof(v->path)];
+    /* the walk cuts its path at the same bound as the doubts */
+    bool walk_cut = v->path_len + 1 >= sizeof(v->path);
 
     flatten(v->path, flat, sizeof(flat));
     for (unsigned i = 0; i < p->b->ndoubts; i++) {
-        if (strcmp(p->b->doubts[i].path, flat) == 0) {
+        const doubt *d = &p->b->doubts[i];
+        bool hit;
+        if (d->cut || walk_cut) {
+            /* one side was cut: the shorter one must begin the other */
+            size_t a = strlen(d->path), b = strlen(flat);
+            hit = strncmp(d->path, flat, a < b ? a : b) == 0;
+        } else {
+            hit = strcmp(d->path, flat) == 0;
+        }
+        if (hit) {
             p->reached |= UINT64_C(1) << i;
         }
     }

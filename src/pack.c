@@ -1236,6 +1236,7 @@ static int get_uint(packer *p, const json_t *o, const char *key,
 {
     const json_t *j = json_object_get(o, key);
 
+    *v = 0;                     /* defined on every path, errors too */
     if (!j) {
         return pfail(p, VMS_EFORMAT, key, "missing");
     }
@@ -1755,7 +1756,7 @@ static int p_device(packer *p, const json_t *sec, const vms_record *rec)
     const vms_desc *d;
     size_t size;
     vms_visitor *out;
-    char where[VMS_ERROR_PATH_MAX];
+    char where[sizeof(((packer *)0)->path) + sizeof(".fields")];
     vms__json_try t = { .tree = json_object_get(sec, "fields"),
                         .where = where };
     vms_error why = { 0 };

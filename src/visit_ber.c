@@ -550,6 +550,7 @@ int vms_ber_rd_header(vms_ber_rd *in, uint8_t want, uint8_t *tag, uint64_t *len)
     uint8_t t, l;
     int e;
 
+    *len = 0;                   /* defined on every path, errors too */
     if (at >= limit) {
         return vms_ber_rd_fail(in, VMS_EFORMAT, at, "%s expected, but the "
                                "enclosing construction ends",
