@@ -13,6 +13,7 @@ packages=(
     dpkg-dev debhelper fakeroot lintian
     # the peer and test oracle: Debian's QEMU 7.2
     qemu-system-x86 qemu-system-arm qemu-system-ppc qemu-system-misc qemu-utils
+    libvirglrenderer1   # QEMU 10.0's opengl module wants it (scripts/qemu-versions.sh)
     # benchmarks
     hyperfine time
 )
@@ -24,15 +25,19 @@ for p in "${packages[@]}"; do
     fi
 done
 
-if [ ${#missing[@]} -eq 0 ]; then
-    exit 0
+if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "setup: missing packages: ${missing[*]}; run as root (or install them)" >&2
+        exit 1
+    fi
+    echo "setup: installing ${missing[*]}" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q >&2
+    apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
 fi
 
-if [ "$(id -u)" -ne 0 ]; then
-    echo "setup: missing packages: ${missing[*]}; run as root (or install them)" >&2
-    exit 1
+# QEMU 10.0 and 5.2 beside the installed 7.2, unpacked under a cache
+# folder (not installed): the cross-version tests need real peers.
+if [ "$(id -u)" -eq 0 ]; then
+    bash "$(dirname "$0")/qemu-versions.sh" >&2
 fi
-echo "setup: installing ${missing[*]}" >&2
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -q >&2
-apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
