@@ -491,6 +491,52 @@ static void note_names_a_reached_field(void **unused)
     assert_non_null(strstr(why, "field q"));
 }
 
+
+/*
+ * A doubtful field deep in nested structs, its path longer than a doubt
+ * used to hold (160 bytes; the walk names paths up to 255): it is still
+ * the one blamed, also past the walk's bound, where both paths are cut.
+ * levels structs of 40-character names, then g (1 byte) and the doubtful
+ * field, whose length the dump does not give.
+ */
+static void long_paths_blamed(unsigned levels)
+{
+    char dump[4096], name[41], why[600];
+    size_t n;
+
+    n = (size_t)snprintf(dump, sizeof(dump), "%s", DUMP_HEAD);
+    for (unsigned i = 0; i < levels; i++) {
+        memset(name, 'a' + (int)i, 40);
+        name[40] = 0;
+        n += (size_t)snprintf(dump + n, sizeof(dump) - n,
+                              "{\"field\": \"%s\", \"version_id\": 0, "
+                              "\"field_exists\": false, \"size\": 2, "
+                              "\"num\": 1, \"Description\": {\"name\": "
+                              "\"d%u\", \"version_id\": 1, \"Fields\": [",
+                              name, i);
+    }
+    memset(name, 'y', 40);
+    name[40] = 0;
+    n += (size_t)snprintf(dump + n, sizeof(dump) - n,
+                          FIELD("g", 1, "false") ", {\"field\": \"%s\", "
+                          "\"version_id\": 0, \"field_exists\": false, "
+                          "\"size\": 0, \"num\": 1}", name);
+    for (unsigned i = 0; i < levels; i++) {
+        n += (size_t)snprintf(dump + n, sizeof(dump) - n, "]}}");
+    }
+    n += (size_t)snprintf(dump + n, sizeof(dump) - n, "]}}}");
+    assert_true(n < sizeof(dump));
+    assert_int_equal(pick(dump, "\1\2", 2, why, sizeof(why)), -1);
+    assert_non_null(strstr(why, name));
+}
+
+static void long_paths(void **unused)
+{
+    (void)unused;
+    long_paths_blamed(3);       /* "x.aaa….bbb….ccc….yyy…": 165 bytes */
+    long_paths_blamed(7);       /* 329 bytes: cut on both sides */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -502,6 +548,7 @@ int main(void)
         cmocka_unit_test(predicates_tried_both_ways),
         cmocka_unit_test(too_many_predicates),
         cmocka_unit_test(note_names_a_reached_field),
+        cmocka_unit_test(long_paths),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
