@@ -111,16 +111,16 @@ int vms_libvirt_header_parse(const uint8_t *buf, size_t len,
                                 "version %u (1 and 2 are known)",
                                 info->libvirt_version);
     }
-    if (info->data_len == 0 || info->data_len > LIBVIRT_DATA_MAX) {
-        return vms_error_set_at(err, VMS_EFORMAT, 20, "libvirt header data "
-                                "length %u (the domain XML's room) is not "
-                                "plausible", info->data_len);
-    }
     if (file_size >= 0 && info->stream_offset > (uint64_t)file_size) {
         return vms_error_set_at(err, VMS_ETRUNC, 20, "libvirt header data "
                                 "length %u runs past the end of the file "
                                 "(%" PRId64 " bytes)", info->data_len,
                                 file_size);
+    }
+    if (info->data_len == 0 || info->data_len > LIBVIRT_DATA_MAX) {
+        return vms_error_set_at(err, VMS_EFORMAT, 20, "libvirt header data "
+                                "length %u (the domain XML's room) is not "
+                                "plausible", info->data_len);
     }
     if (info->libvirt_version >= 2 && info->cookie_offset &&
         info->cookie_offset >= info->data_len) {

@@ -208,7 +208,14 @@ static int fill(vms_reader *r, size_t n, vms_error *err)
                 : r->src.read(r->src.opaque, r->buf + r->fill,
                               READER_BUF - r->fill, err);
             if (got < 0) {
-                return (int)got;
+                /*
+                 * A container cut short is a broken container, not the
+                 * stream's end: peek must not take it for one.
+                 */
+                if (got == VMS_ETRUNC && err) {
+                    err->code = VMS_EFORMAT;
+                }
+                return got == VMS_ETRUNC ? VMS_EFORMAT : (int)got;
             }
             k = (ssize_t)got;
         } else {
