@@ -245,21 +245,17 @@ static int ram_block(void *opaque, unsigned idx, const char *name,
     return 0;
 }
 
-static int ram_page(void *opaque, unsigned idx, uint64_t addr,
-                    const uint8_t *data, uint8_t fill, vms_error *err)
+/*
+ * Each part of page addr of block idx that a range holds: fn(c, output
+ * offset, offset in the page, length).
+ */
+static int each_place(core *c, unsigned idx, uint64_t addr,
+                      int (*fn)(core *c, uint64_t off, size_t in_page,
+                                size_t len, void *arg), void *arg)
 {
-    core *c = opaque;
     uint32_t ps = c->page_size;
     int e;
 
-    (void)err;
-    if (c->pass != 2) {
-        return 0;
-    }
-    if (!data && fill) {
-        memset(c->fillpage, fill, ps);
-        data = c->fillpage;
-    }
     for (size_t i = 0; i < c->map.n; i++) {
         const vms__mm_range *r = &c->map.r[i];
         uint64_t a, b;
@@ -269,10 +265,43 @@ static int ram_page(void *opaque, unsigned idx, uint64_t addr,
         }
         a = addr > r->offset ? addr : r->offset;
         b = addr + ps < r->offset + r->size ? addr + ps : r->offset + r->size;
-        if ((e = emit(c, range_base(c, r) + (a - r->offset),
-                      data ? data + (a - addr) : NULL, (size_t)(b - a)))) {
+        if ((e = fn(c, range_base(c, r) + (a - r->offset), (size_t)(a - addr),
+                    (size_t)(b - a), arg))) {
             return e;
         }
+    }
+    return 0;
+}
+
+static int put_part(core *c, uint64_t off, size_t in_page, size_t len,
+                    void *arg)
+{
+    const uint8_t *data = arg;
+    return emit(c, off, data ? data + in_page : NULL, len);
+}
+
+static int ram_page(void *opaque, unsigned idx, uint64_t addr,
+                    const uint8_t *data, uint8_t fill, vms_error *err)
+{
+    core *c = opaque;
+
+    (void)err;
+    if (c->pass != 2) {
+        return 0;
+    }
+    if (!data && fill) {
+        memset(c->fillpage, fill, c->page_size);
+        data = c->fillpage;
+    }
+    return each_place(c, idx, addr, put_part, (void *)data);
+}
+
+static int get_part(core *c, uint64_t off, size_t in_page, size_t len,
+                    void *arg)
+{
+    if (pread(c->out.fd, (uint8_t *)arg + in_page, len, (off_t)off) < 0) {
+        return vms_error_set(c->err, VMS_EIO, "%s: %s", c->o->output,
+                             strerror(errno));
     }
     return 0;
 }
@@ -282,41 +311,14 @@ static int ram_old_page(void *opaque, unsigned idx, uint64_t addr,
                         uint8_t *buf, vms_error *err)
 {
     core *c = opaque;
-    uint32_t ps = c->page_size;
     int e;
 
     (void)err;
-    memset(buf, 0, ps);
+    memset(buf, 0, c->page_size);
     if ((e = flush_all(c))) {
         return e;
     }
-    for (size_t i = 0; i < c->map.n; i++) {
-        const vms__mm_range *r = &c->map.r[i];
-        uint64_t a, b;
-        if (r->block != idx || addr >= r->offset + r->size ||
-            addr + ps <= r->offset) {
-            continue;
-        }
-        a = addr > r->offset ? addr : r->offset;
-        b = addr + ps < r->offset + r->size ? addr + ps : r->offset + r->size;
-        ssize_t n = pread(c->out.fd, buf + (a - addr), (size_t)(b - a),
-                          (off_t)(range_base(c, r) + (a - r->offset)));
-        if (n < 0) {
-            return vms_error_set(c->err, VMS_EIO, "%s: %s", c->o->output,
-                                 strerror(errno));
-        }
-    }
-    return 0;
-}
-
-static bool has_cap(const vms_config *cfg, const char *cap)
-{
-    for (uint32_t i = 0; i < cfg->ncaps && i < 32; i++) {
-        if (strcmp(cfg->caps[i], cap) == 0) {
-            return true;
-        }
-    }
-    return false;
+    return each_place(c, idx, addr, get_part, buf);
 }
 
 static int ram_section(core *c, const vms_record *rec)
@@ -324,7 +326,7 @@ static int ram_section(core *c, const vms_record *rec)
     int e;
 
     if (!c->ram) {
-        if (has_cap(&c->cfg, "x-ignore-shared")) {
+        if (vms__config_has_cap(&c->cfg, "x-ignore-shared")) {
             return vms_stream_fail(c->s, c->err, VMS_EUNSUPPORTED,
                     rec->offset, "the stream was saved with x-ignore-shared: "
                     "RAM in shared memory is not in it, and the stream does "
@@ -332,7 +334,7 @@ static int ram_section(core *c, const vms_record *rec)
         }
         vms_ram_opts ro = {
             .page_size = c->page_size,
-            .mapped_ram = has_cap(&c->cfg, "mapped-ram"),
+            .mapped_ram = vms__config_has_cap(&c->cfg, "mapped-ram"),
         };
         vms_ram_sink sink = {
             .opaque = c,
