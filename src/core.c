@@ -53,6 +53,8 @@ typedef struct core {
     unsigned nblocks;
     uint8_t host_cfg[256];
     bool have_host_cfg;
+    vms__mm_pci *pci;         /* PCI devices' config headers */
+    unsigned npci;
     json_t *cpu[MAX_CPUS];    /* "cpu" section states by instance id */
     unsigned ncpu;
 
@@ -440,6 +442,46 @@ static const char *pci_config(const json_t *state)
     return NULL;
 }
 
+/*
+ * A PCI device's config header, for the option ROM rule: PCIDevice
+ * state ("config"), or a virtio-pci device's "virtio" field, which
+ * virtio_save (hw/virtio/virtio.c) begins with virtio_pci_save_config's
+ * pci_device_save: vmstate_pci_device's be32 version_id 2, then config.
+ */
+static int note_pci(core *c, const vms_record *rec, const json_t *st)
+{
+    const char *slash = strrchr(rec->idstr, '/'), *hex = pci_config(st);
+    uint8_t buf[4 + 64];
+    size_t n, skip = 0;
+
+    if (!slash || (size_t)(slash - rec->idstr) >= sizeof(c->pci->path)) {
+        return 0;
+    }
+    if (!hex) {
+        const json_t *v = json_object_get(st, "virtio");
+        if (!json_is_string(v)) {
+            return 0;
+        }
+        hex = json_string_value(v);
+        skip = 4;
+    }
+    n = hex_bytes(hex, buf, skip + 64);
+    if (n < skip + 64 ||
+        (skip && (buf[0] || buf[1] || buf[2] || buf[3] != 2))) {
+        return 0;
+    }
+    vms__mm_pci *p = realloc(c->pci, (c->npci + 1) * sizeof(*p));
+    if (!p) {
+        return core_fail(c, VMS_ENOMEM, "out of memory");
+    }
+    c->pci = p;
+    p += c->npci++;
+    memset(p, 0, sizeof(*p));
+    memcpy(p->path, rec->idstr, (size_t)(slash - rec->idstr));
+    memcpy(p->cfg, buf + skip, 64);
+    return 0;
+}
+
 static int device_section(core *c, const vms_record *rec)
 {
     json_t *st;
@@ -461,6 +503,10 @@ static int device_section(core *c, const vms_record *rec)
             c->ncpu = rec->instance_id + 1;
         }
         return 0;
+    }
+    if (c->pass == 1 && (e = note_pci(c, rec, st))) {
+        json_decref(st);
+        return e;
     }
     if (c->pass == 1 && (ends_with(rec->idstr, "/I440FX") ||
                          ends_with(rec->idstr, "/mch"))) {
@@ -762,6 +808,8 @@ static int layout_and_open(core *c)
             .nblocks = c->nblocks,
             .host_cfg = c->have_host_cfg ? c->host_cfg : NULL,
             .host_cfg_len = c->have_host_cfg ? sizeof(c->host_cfg) : 0,
+            .pci = c->pci,
+            .npci = c->npci,
         };
         e = vms__memmap_machine(&m, &c->map, c->err);
         if (e) {
@@ -853,6 +901,7 @@ int vms_core(const vms_core_opts *o, vms_error *err)
         json_decref(c.cpu[i]);
     }
     free(c.blocks);
+    free(c.pci);
     free(c.cpus.x86);
     free(c.cpus.arm);
     free(c.run);

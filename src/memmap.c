@@ -180,6 +180,12 @@ static int find_block(const vms__mm_machine *m, const char *name)
     return -1;
 }
 
+static bool ends_with(const char *s, const char *t)
+{
+    size_t a = strlen(s), b = strlen(t);
+    return a >= b && strcmp(s + a - b, t) == 0;
+}
+
 /* "PREFIX<major>.<minor>" -> major * 100 + minor; -1 when not so. */
 static int machine_version(const char *name, const char *prefix)
 {
@@ -196,6 +202,32 @@ static int machine_version(const char *name, const char *prefix)
 }
 
 /*
+ * A PCI device's option ROM ("PATH/TYPE.rom", hw/pci/pci.c
+ * pci_add_option_rom) is in address_space_memory only while its ROM BAR
+ * is enabled and the device decodes memory (hw/pci/pci.c pci_bar_address:
+ * PCI_COMMAND_MEMORY, PCI_ROM_ADDRESS_ENABLE). 1: surely unmapped; 0: it
+ * may be mapped (or the device's config is not in the stream).
+ */
+static int rom_unmapped(const vms__mm_machine *m, const char *name)
+{
+    const char *slash = strrchr(name, '/');
+    size_t pl;
+
+    if (!slash || !ends_with(name, ".rom")) {
+        return 0;
+    }
+    pl = (size_t)(slash - name);
+    for (unsigned i = 0; i < m->npci; i++) {
+        const uint8_t *c = m->pci[i].cfg;
+        if (strlen(m->pci[i].path) == pl &&
+            strncmp(m->pci[i].path, name, pl) == 0) {
+            return !(c[4] & 0x02) || !(c[0x30] & 0x01);
+        }
+    }
+    return 0;
+}
+
+/*
  * Blocks the machine's rules do not place must be ones QEMU never maps in
  * address_space_memory; anything else would be a guess.
  */
@@ -204,7 +236,8 @@ static int check_blocks(const vms__mm_machine *m, const char *const *placed,
 {
     for (unsigned i = 0; i < m->nblocks; i++) {
         const char *n = m->blocks[i].name;
-        bool known = strncmp(n, "/rom@", 5) == 0;  /* fw_cfg blobs */
+        bool known = strncmp(n, "/rom@", 5) == 0 ||  /* fw_cfg blobs */
+                     rom_unmapped(m, n);
         for (const char *const *p = placed; !known && *p; p++) {
             known = strcmp(n, *p) == 0;
         }
@@ -214,10 +247,11 @@ static int check_blocks(const vms__mm_machine *m, const char *const *placed,
         if (!known) {
             return vms_error_set(err, VMS_EUNSUPPORTED,
                     "machine %s: where RAM block '%s' (0x%" PRIx64
-                    " bytes) is mapped is not known (a device's memory or "
-                    "ROM, a memory backend, pflash firmware?): give the "
-                    "ranges with --memory-map", m->machine, n,
-                    m->blocks[i].length);
+                    " bytes) is mapped is not known (%s): give the ranges "
+                    "with --memory-map", m->machine, n, m->blocks[i].length,
+                    ends_with(n, ".rom") ? "an option ROM whose BAR may be "
+                    "enabled" : "a device's memory, a memory backend, "
+                    "pflash firmware?");
         }
     }
     return 0;

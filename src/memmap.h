@@ -29,6 +29,12 @@ typedef struct vms__memmap {
     size_t n;
 } vms__memmap;
 
+/* A PCI device's config space header, by its path ("0000:00:03.0"). */
+typedef struct vms__mm_pci {
+    char path[256];
+    uint8_t cfg[64];
+} vms__mm_pci;
+
 /* What the machine's rules read from the saved VM. */
 typedef struct vms__mm_machine {
     const char *machine;      /* the configuration section's name */
@@ -37,6 +43,9 @@ typedef struct vms__mm_machine {
     /* the host bridge's PCI config space (I440FX / mch), NULL if absent */
     const uint8_t *host_cfg;
     size_t host_cfg_len;
+    /* every PCI device whose config space the stream shows */
+    const vms__mm_pci *pci;
+    unsigned npci;
 } vms__mm_machine;
 
 int vms__memmap_machine(const vms__mm_machine *m, vms__memmap *out,
