@@ -171,13 +171,20 @@ def dump(target, ver, machine, path):
 def load(target, ver, machine, path, tmp):
     """QEMU's verdict: (loads, message)."""
     arch, _, _, dev = TARGETS[target]
-    p, sock, log = run_qemu([qemu(ver, arch), "-M", machine, "-S",
-                             "-incoming", "exec:cat %s" % path] +
-                            extra(target, ver) + dev, tmp, "load")
+    return load_args([qemu(ver, arch), "-M", machine] + extra(target, ver) +
+                     dev, path, tmp)
+
+
+def load_args(args, path, tmp):
+    """QEMU (args: binary and options) started with -S -incoming
+    "exec:cat path": (loaded, QEMU's error lines). Loaded = "info migrate"
+    says completed; a failed load says failed or makes QEMU exit."""
+    p, sock, log = run_qemu(args + ["-S", "-incoming", "exec:cat %s" % path],
+                            tmp, "load")
     status = "?"
     try:
         h = Hmp(sock, p)
-        for _ in range(300):
+        for _ in range(600):
             o = h.cmd("info migrate")
             m = re.search(r"Migration status: (\S+)", o)
             status = m.group(1) if m else "?"
