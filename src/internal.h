@@ -213,10 +213,6 @@ int vms__read_file(const char *path, size_t limit, const char *what,
                    const char *limit_name, char **out, size_t *out_len,
                    struct vms_error *err);
 
-/* stream.c: whether the configuration section lists capability cap. */
-struct vms_config;
-bool vms__config_has_cap(const struct vms_config *cfg, const char *cap);
-
 struct vms_dump;
 int vms__device_json(struct vms_stream *s, struct vms_vmdesc *vd,
                      struct vms_dump *dump, const struct vms_record *rec,

@@ -780,13 +780,3 @@ int vms__stream_reencodes(vms_stream *s, uint64_t off, uint64_t end,
     vms_buf_free(&again);
     return e;
 }
-
-bool vms__config_has_cap(const vms_config *cfg, const char *cap)
-{
-    for (uint32_t i = 0; i < cfg->ncaps && i < 32; i++) {
-        if (strcmp(cfg->caps[i], cap) == 0) {
-            return true;
-        }
-    }
-    return false;
-}
