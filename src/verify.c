@@ -35,7 +35,9 @@ static const struct unlisted_section {
     const char *where;
 } unlisted[] = {
     /* every target */
-    { "ram", "migration/ram.c ram_mig_init: register_savevm_live" },
+    { "ram", "migration/ram.c ram_mig_init: register_savevm_live; its "
+             "blocks and the capabilities it needs are the destination "
+             "command line's" },
     { "block", "migration/block.c blk_mig_init: register_savevm_live "
                "(block migration, QEMU < 9.1)" },
     { "dirty-bitmap", "migration/block-dirty-bitmap.c "

@@ -69,6 +69,10 @@ TARGETS = {
     "s390x-ccw": ("s390x", "s390-ccw-virtio-", ["-m", "16"],
                   ["-netdev", "user,id=n0",
                    "-device", "virtio-net-ccw,netdev=n0"]),
+    # only 7.2 -> 7.2 and 7.2 -> 10.0 (see SPECIAL)
+    "x86_64-pc-compress": ("x86_64", "pc-i440fx-", ["-m", "16"], []),
+    "x86_64-pc-block": ("x86_64", "pc-i440fx-", ["-m", "16"],
+                        ["-drive", "file={disk},if=ide,format=qcow2"]),
 }
 
 
@@ -135,15 +139,33 @@ def finish(p):
         p.wait()
 
 
+# Streams of the migration features QEMU 10.0 dropped (the compress
+# capability, block migration): HMP commands before "migrate", its flags.
+SPECIAL = {
+    "x86_64-pc-compress": (["migrate_set_capability compress on",
+                            "migrate_set_parameter compress-threads 1"], ""),
+    "x86_64-pc-block": ([], "-b "),
+}
+DISK = None   # the block stream's disk (made in main)
+
+
+def devices(target):
+    return [a.replace("{disk}", DISK or "") for a in TARGETS[target][3]]
+
+
 def save(target, ver, machine, path, tmp):
-    arch, _, _, dev = TARGETS[target]
+    arch = TARGETS[target][0]
+    setup, flags = SPECIAL.get(target, ([], ""))
     p, sock, log = run_qemu([qemu(ver, arch), "-M", machine] +
-                            extra(target, ver) + dev, tmp, "save")
+                            extra(target, ver) + devices(target), tmp,
+                            "save")
     try:
         h = Hmp(sock, p)
         time.sleep(1.5)
         h.cmd("stop")
-        h.cmd('migrate "exec:cat > %s"' % path)
+        for c in setup:
+            h.cmd(c)
+        h.cmd('migrate %s"exec:cat > %s"' % (flags, path))
         for _ in range(600):
             o = h.cmd("info migrate")
             m = re.search(r"Migration status: (\S+)", o)
@@ -170,9 +192,9 @@ def dump(target, ver, machine, path):
 
 def load(target, ver, machine, path, tmp):
     """QEMU's verdict: (loads, message)."""
-    arch, _, _, dev = TARGETS[target]
+    arch = TARGETS[target][0]
     return load_args([qemu(ver, arch), "-M", machine] + extra(target, ver) +
-                     dev, path, tmp)
+                     devices(target), path, tmp)
 
 
 def load_args(args, path, tmp):
@@ -251,6 +273,14 @@ def rename(b, old, new):
     return bytes(c)
 
 
+def machine(b, old, new):
+    """The configuration's machine type (0x07, be32 length, name)."""
+    o = b"\x07" + len(old).to_bytes(4, "big") + old.encode()
+    assert b.count(o) == 1, "no configuration section"
+    return b.replace(o, b"\x07" + len(new).to_bytes(4, "big") +
+                     new.encode())
+
+
 def first_section(b, idstr):
     name = bytes([len(idstr)]) + idstr.encode()
     k = b.find(name)
@@ -298,7 +328,19 @@ def main():
         open(os.path.join(data, name), "wb").write(fn(b))
         return name
 
+    global DISK
+    DISK = os.path.join(tmp, "disk.qcow2")
+    subprocess.run(["qemu-img", "create", "-f", "qcow2", DISK, "4M"],
+                   check=True, stdout=subprocess.DEVNULL)
+    for target in SPECIAL:
+        m72 = TARGETS[target][1] + "7.2"
+        s72 = mk(target, "7.2", m72)
+        row(target + ":7.2->7.2", target, s72, "7.2", m72)
+        row(target + ":7.2->10.0", target, s72, "10.0", m72)
+
     for target in TARGETS:
+        if target in SPECIAL:
+            continue
         pre = TARGETS[target][1]
         m52, m72, m100 = pre + "5.2", pre + "7.2", pre + "10.0"
         s72 = mk(target, "7.2", m72)
@@ -345,10 +387,27 @@ def main():
                        lambda b: b + b"\x42" * 100), "7.2", m72)
             row(target + ":cut-1", target,
                 derive(s72, "cut-1", lambda b: b[:len(b) - 1]), "7.2", m72)
+            # QEMU compares the machine type over the stream's length
+            row(target + ":machine-prefix", target,
+                derive(s72, "machine-prefix",
+                       lambda b: machine(b, m72, m72[:-1])), "7.2", m72)
+            row(target + ":machine-7.1", target,
+                derive(s72, "machine-7.1",
+                       lambda b: machine(b, m72, pre + "7.1")), "7.2", m72)
+            row(target + ":unknown-subsection", target,
+                derive(s72, "unknown-subsection",
+                       lambda b: b.replace(b"e1000/mit_state",
+                                           b"e1000/mit_statx")), "7.2", m72)
+            row(target + ":10.0-hpet-version+1", target,
+                derive(s100, "hpet-version",
+                       lambda b: raise_version(b, "hpet")), "10.0", m100)
         if target == "s390x-ccw":
             row(target + ":todclock-version+1", target,
                 derive(s72, "todclock-version",
                        lambda b: raise_version(b, "todclock")), "7.2", m72)
+        if target in ("ppc64-pseries", "x86_64-q35"):
+            row(target + ":cut-before-eof", target,
+                derive(s72, "cut-before-eof", lambda b: b[:e]), "7.2", m72)
         if target == "x86_64-q35":
             b10 = open(os.path.join(data, s100), "rb").read()
             e10 = end_marker(b10)

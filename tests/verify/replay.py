@@ -61,7 +61,11 @@ for rid, target, stream, dump, dver, dmachine, verdict, msg in rows:
         tap.result(True, "%s: QEMU %s, verify exit %d" % (rid, verdict, rc))
         continue
     # QEMU refused in a section that verify says it did not verify?
-    m = re.search(r"of device '([^']+)'|version \d+ for '([^']+)'|Failed to load ([^:/ ]+)[:/]", msg)
+    # the section QEMU names in its error
+    m = re.search(r"of device '([^']+)'|version \d+ for '([^']+)'|"
+                  r"Failed to load ([^:/ ]+)[:/]|"
+                  r"section or instance '([^']+)'|"
+                  r"section id \d+\(([^)]+)\)", msg)
     dev = next((g for g in m.groups() if g), None) if m else None
     listed = dev and re.search(r'Section "%s".*not verified' %
                                re.escape(dev), out)
