@@ -31,6 +31,7 @@
 #include "internal.h"
 #include "memmap.h"
 #include "elfcore.h"
+#include "kdump.h"
 
 #define RUN_MAX (1u << 20)    /* bytes gathered before one pwrite */
 #define MAX_CPUS 1024
@@ -62,6 +63,8 @@ typedef struct core {
     vms__cpus cpus;
     vms_outfile out;
     bool out_open;
+    int wfd;                  /* where pages go: the output, or for kdump
+                                 the temporary ELF core */
     uint64_t out_size;
 
     uint8_t *run;             /* pending bytes for [run_off, +run_len) */
@@ -104,7 +107,7 @@ static void tick(void *opaque)
 static int out_pwrite(core *c, const void *buf, size_t len, uint64_t off)
 {
     while (len) {
-        ssize_t n = pwrite(c->out.fd, buf, len, (off_t)off);
+        ssize_t n = pwrite(c->wfd, buf, len, (off_t)off);
         if (n < 0 && errno == EINTR) {
             continue;
         }
@@ -130,7 +133,7 @@ static int flush_zero(core *c)
         return 0;
     }
     /* a zero page over one written before must read as zeros: a hole */
-    if (fallocate(c->out.fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+    if (fallocate(c->wfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
                   (off_t)off, (off_t)len) == 0) {
         return 0;
     }
@@ -301,7 +304,7 @@ static int ram_page(void *opaque, unsigned idx, uint64_t addr,
 static int get_part(core *c, uint64_t off, size_t in_page, size_t len,
                     void *arg)
 {
-    if (pread(c->out.fd, (uint8_t *)arg + in_page, len, (off_t)off) < 0) {
+    if (pread(c->wfd, (uint8_t *)arg + in_page, len, (off_t)off) < 0) {
         return vms_error_set(c->err, VMS_EIO, "%s: %s", c->o->output,
                              strerror(errno));
     }
@@ -819,7 +822,7 @@ static int layout_and_open(core *c)
     if (e) {
         return e;
     }
-    if (c->o->format == VMS_CORE_ELF) {
+    if (c->o->format != VMS_CORE_RAW) {
         if ((e = cpus(c))) {
             return e;
         }
@@ -837,7 +840,19 @@ static int layout_and_open(core *c)
         return e;
     }
     c->out_open = true;
-    if (ftruncate(c->out.fd, (off_t)c->out_size) != 0) {
+    c->wfd = c->out.fd;
+    if (c->o->format == VMS_CORE_KDUMP) {
+        /* the ELF core first, unnamed, beside the output (sparse: not
+           in a tmpfs /tmp, where its bytes would be RAM) */
+        c->wfd = openat(c->out.dirfd, ".", O_TMPFILE | O_RDWR, 0600);
+        if (c->wfd < 0) {
+            free(hdr);
+            return vms_error_set(c->err, VMS_EIO, "%s: cannot make a "
+                                 "temporary file beside it: %s",
+                                 c->o->output, strerror(errno));
+        }
+    }
+    if (ftruncate(c->wfd, (off_t)c->out_size) != 0) {
         free(hdr);
         return vms_error_set(c->err, VMS_EIO, "%s: %s", c->o->output,
                              strerror(errno));
@@ -853,14 +868,46 @@ static int layout_and_open(core *c)
     return e;
 }
 
+/*
+ * The kdump file from the finished ELF core. Page size and phys_base as
+ * QEMU's cpu_get_dump_info gives them: x86 the target page (4 KiB) and 0;
+ * aarch64 64 KiB ("aarch64 max pagesize") and the lowest RAM address.
+ */
+static int write_kdump(core *c)
+{
+    size_t nsz = vms__elf_notes_size(&c->cpus);
+    uint8_t *notes = malloc(nsz ? nsz : 1);
+    bool arm = c->cpus.arch == VMS__ARCH_ARM64;
+    int e;
+
+    if (!notes) {
+        return core_fail(c, VMS_ENOMEM, "out of memory");
+    }
+    vms__elf_notes(&c->cpus, notes);
+    vms__kdump_in in = {
+        .map = &c->map,
+        .src_fd = c->wfd,
+        .notes = notes,
+        .notes_size = nsz,
+        .ncpus = c->cpus.n,
+        .uname_machine = arm ? "aarch64" : "x86_64",
+        .page_size = arm ? 65536 : 4096,
+        .phys_base = arm ? c->map.r[0].paddr : 0,
+    };
+    e = vms__kdump_write(&in, c->out.fd, c->o->output, c->err);
+    free(notes);
+    return e;
+}
+
 int vms_core(const vms_core_opts *o, vms_error *err)
 {
-    core c = { .o = o, .err = err };
+    core c = { .o = o, .err = err, .wfd = -1 };
     int e;
 
     vms_error_clear(err);
     if (!o || o->version < 1 || !o->file || !o->output ||
-        (o->format != VMS_CORE_ELF && o->format != VMS_CORE_RAW)) {
+        (o->format != VMS_CORE_ELF && o->format != VMS_CORE_RAW &&
+         o->format != VMS_CORE_KDUMP)) {
         return vms_error_set(err, VMS_EINVAL, "vms_core: bad options");
     }
     c.pass = 1;
@@ -886,6 +933,9 @@ int vms_core(const vms_core_opts *o, vms_error *err)
     if (!e) {
         e = flush_all(&c);
     }
+    if (!e && o->format == VMS_CORE_KDUMP) {
+        e = write_kdump(&c);
+    }
     if (!e) {
         tick(&c);
         e = vms_outfile_commit(&c.out, o->force ? VMS_OUT_FORCE : 0, err);
@@ -893,6 +943,9 @@ int vms_core(const vms_core_opts *o, vms_error *err)
     }
     if (c.out_open) {
         vms_outfile_abort(&c.out);
+    }
+    if (c.wfd > 0 && c.wfd != c.out.fd) {
+        close(c.wfd);
     }
     vms_ram_free(c.ram);
     vms_stream_close(c.s);
