@@ -552,24 +552,6 @@ static int ram_section(analyze *a, const vms_record *rec)
 {
     int e;
 
-    if (!a->ram && a->prescan) {
-        vms_ram_opts ro = {
-            .page_size = a->page_size,
-            .ignore_shared = has_cap(a, "x-ignore-shared"),
-            .mapped_ram = has_cap(a, "mapped-ram"),
-        };
-        vms_ram_sink sink = {
-            .opaque = a,
-            .block = pre_block,
-            .record = pre_record,
-            .tick = tick,
-        };
-        if (!(a->ram = vms_ram_new(&ro, &sink, a->err))) {
-            return fail(a, a->err ? a->err->code : VMS_ENOMEM, "%s",
-                        a->err ? a->err->message : "out of memory");
-        }
-        a->ram_id = rec->section_id;
-    }
     if (!a->ram) {
         vms_ram_opts ro = {
             .page_size = a->page_size,
@@ -578,10 +560,12 @@ static int ram_section(analyze *a, const vms_record *rec)
         };
         vms_ram_sink sink = {
             .opaque = a,
-            .want_data = a->o->memory || a->o->mode == VMS_ANALYZE_EXTRACT,
-            .block = ram_block,
-            .page = ram_page,
-            .old_page = ram_old_page,
+            .want_data = !a->prescan && (a->o->memory ||
+                                         a->o->mode == VMS_ANALYZE_EXTRACT),
+            .block = a->prescan ? pre_block : ram_block,
+            .page = a->prescan ? NULL : ram_page,
+            .old_page = a->prescan ? NULL : ram_old_page,
+            .record = a->prescan ? pre_record : NULL,
             .tick = tick,
         };
         if (!(a->ram = vms_ram_new(&ro, &sink, a->err))) {
