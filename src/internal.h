@@ -269,6 +269,14 @@ bool vms__check_names_match(const char *key, const char *s, const char *d);
 const char *vms__check_section_rename(const char *sec);
 int vms__check_report_add(struct vms_check_report *r,
                           const struct vms_finding *f);
+struct vms_check_options;
+/* r->src and r->dest checked under opts' rules and baseline into r. */
+int vms__check_report_fill(struct vms_check_report *r,
+                           const struct vms_check_options *opts,
+                           struct vms_error *err);
+struct vms_check_baseline;
+int vms__check_baseline_apply(const struct vms_check_baseline *b,
+                              struct vms_check_report *r);
 
 /*
  * BER/DER primitives (visit_ber.c), shared by the BER visitors and the
