@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <jansson.h>
 #include "vmstate/core.h"
 #include "vmstate/stream.h"
@@ -93,8 +94,12 @@ static void tick(void *opaque)
 
     if (c->o->progress && c->s) {
         uint64_t done = vms_stream_offset(c->s);
-        /* pass 1 reads the whole input, pass 2 up to the RAM's end */
+        /* pass 1 reads the whole input, pass 2 up to the RAM's end;
+           kdump's pages count as much again as pass 2 */
         uint64_t total = c->in_size + (c->ram_end ? c->ram_end : c->in_size);
+        if (c->o->format == VMS_CORE_KDUMP) {
+            total += c->ram_end ? c->ram_end : c->in_size;
+        }
         if (c->pass == 2) {
             done += c->in_size;
         }
@@ -106,20 +111,7 @@ static void tick(void *opaque)
 
 static int out_pwrite(core *c, const void *buf, size_t len, uint64_t off)
 {
-    while (len) {
-        ssize_t n = pwrite(c->wfd, buf, len, (off_t)off);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            return vms_error_set(c->err, VMS_EIO, "%s: %s", c->o->output,
-                                 n < 0 ? strerror(errno) : "short write");
-        }
-        buf = (const uint8_t *)buf + n;
-        len -= (size_t)n;
-        off += (uint64_t)n;
-    }
-    return 0;
+    return vms__pwrite_all(c->wfd, buf, len, off, c->o->output, c->err);
 }
 
 static int flush_zero(core *c)
@@ -539,12 +531,18 @@ static int pass(core *c)
     }
     if (c->pass == 1) {
         int64_t size = vms_reader_size(vms_stream_reader(c->s));
-        if (!vms_stream_seekable(c->s) || size <= 0) {
+        struct stat st;
+        /*
+         * Read twice means opened twice: a file (whatever container the
+         * input layer finds in it), not a pipe.
+         */
+        if (strcmp(c->o->file, "-") == 0 || stat(c->o->file, &st) != 0 ||
+            !S_ISREG(st.st_mode)) {
             return core_fail(c, VMS_EUNSUPPORTED, "core reads its input twice "
                              "(the map and the registers follow the RAM): "
                              "give a file, not a pipe");
         }
-        c->in_size = (uint64_t)size;
+        c->in_size = size > 0 ? (uint64_t)size : (uint64_t)st.st_size;
         if ((text = vms_stream_vmdesc(c->s, &len)) &&
             (e = vms_vmdesc_parse(text, len, c->o->file, &c->vd, c->err))) {
             c->err->has_offset = 1;
@@ -873,6 +871,18 @@ static int layout_and_open(core *c)
  * QEMU's cpu_get_dump_info gives them: x86 the target page (4 KiB) and 0;
  * aarch64 64 KiB ("aarch64 max pagesize") and the lowest RAM address.
  */
+static void kdump_tick(void *opaque, uint64_t done, uint64_t total)
+{
+    core *c = opaque;
+
+    if (c->o->progress && total) {
+        uint64_t all = c->in_size + 2 * c->ram_end;
+        c->o->progress(c->o->progress_opaque, c->in_size + c->ram_end +
+                       (uint64_t)((double)done / (double)total *
+                                  (double)c->ram_end), all);
+    }
+}
+
 static int write_kdump(core *c)
 {
     size_t nsz = vms__elf_notes_size(&c->cpus);
@@ -893,6 +903,8 @@ static int write_kdump(core *c)
         .uname_machine = arm ? "aarch64" : "x86_64",
         .page_size = arm ? 65536 : 4096,
         .phys_base = arm ? c->map.r[0].paddr : 0,
+        .progress = kdump_tick,
+        .progress_opaque = c,
     };
     e = vms__kdump_write(&in, c->out.fd, c->o->output, c->err);
     free(notes);

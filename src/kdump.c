@@ -46,15 +46,16 @@ typedef struct kout {
     vms_error *err;
 } kout;
 
-static int put(kout *o, const void *buf, size_t len, uint64_t off)
+int vms__pwrite_all(int fd, const void *buf, size_t len, uint64_t off,
+                    const char *name, vms_error *err)
 {
     while (len) {
-        ssize_t n = pwrite(o->fd, buf, len, (off_t)off);
+        ssize_t n = pwrite(fd, buf, len, (off_t)off);
         if (n < 0 && errno == EINTR) {
             continue;
         }
         if (n <= 0) {
-            return vms_error_set(o->err, VMS_EIO, "%s: %s", o->name,
+            return vms_error_set(err, VMS_EIO, "%s: %s", name,
                                  n < 0 ? strerror(errno) : "short write");
         }
         buf = (const uint8_t *)buf + n;
@@ -62,6 +63,11 @@ static int put(kout *o, const void *buf, size_t len, uint64_t off)
         off += (uint64_t)n;
     }
     return 0;
+}
+
+static int put(kout *o, const void *buf, size_t len, uint64_t off)
+{
+    return vms__pwrite_all(o->fd, buf, len, off, o->name, o->err);
 }
 
 /* A sequential region written through a buffer. */

@@ -25,6 +25,10 @@ typedef struct vms__kdump_in {
     void *progress_opaque;
 } vms__kdump_in;
 
+/* len bytes at off of fd, whole or an error naming name (EINTR retried). */
+int vms__pwrite_all(int fd, const void *buf, size_t len, uint64_t off,
+                    const char *name, vms_error *err);
+
 /* Write the dump to out_fd (an empty file); errors name out_name. */
 int vms__kdump_write(const vms__kdump_in *in, int out_fd,
                      const char *out_name, vms_error *err);

@@ -97,6 +97,13 @@ cat "$tmp/pc.mig" | "$V" core - -o "$tmp/pipe.elf" 2>"$tmp/err"
 same "a pipe is refused (two passes), no file" "1 yes no" \
     "$? $(grep -q 'not a pipe' "$tmp/err" && echo yes) $( [ -e "$tmp/pipe.elf" ] && echo yes || echo no)"
 
+head -c 600000 "$tmp/pc.mig" >"$tmp/cut.mig"
+"$V" core "$tmp/cut.mig" -o "$tmp/cut.elf" 2>"$tmp/err"
+rc=$?
+sed 's/^/# /' "$tmp/err"
+same "a stream cut in its RAM: exit 1, one line with file and offset, no file" \
+    "1 1 yes no" "$rc $(wc -l <"$tmp/err") $(grep -q 'cut.mig: offset 0x[0-9a-f]*: unexpected end of input' "$tmp/err" && echo yes) $( [ -e "$tmp/cut.elf" ] && echo yes || echo no)"
+
 # ---- what is not known is refused ------------------------------------------
 S390=$VMS_SHARED/testdata/streams/s390x-ccw-virtio.mig
 if [ -f "$S390" ]; then
@@ -140,6 +147,27 @@ same "q35: the six PT_LOADs of the split" \
     "0x0 0xc0000 0xc0000 0x20000 0xe0000 0x20000 0x100000 0x7ff00000 0xfffc0000 0x40000 0x100000000 0x80000000" \
     "$(readelf -lW "$tmp/q35.elf" | awk '$1 == "LOAD" {printf "%s %s ", $3, $5}' | python3 -c 'import sys; print(" ".join(hex(int(x, 16)) for x in sys.stdin.read().split()))')"
 wait "$qpid" 2>/dev/null
+
+# --progress on a terminal (tmux), nothing through a pipe: the kdump of the
+# 4 GiB q35 guest takes long enough for the bar's first interval
+if command -v tmux >/dev/null; then
+    tsock=vms-core-$$
+    log=$tmp/tty.log
+    : >"$log"
+    tmux -L "$tsock" -f /dev/null new-session -d -x 150 -y 20 \
+        "sleep 0.5; env -u NO_COLOR TERM=xterm $V core --progress --format kdump $tmp/q35.mig -o $tmp/q35.kdump; echo \"[exit \$?]\"; sleep 30"
+    tmux -L "$tsock" pipe-pane -o -t 0 "cat >>'$log'"
+    for _ in $(seq 300); do
+        grep -q '\[exit [0-9]*\]' "$log" 2>/dev/null && break
+        sleep 0.1
+    done
+    tmux -L "$tsock" kill-server 2>/dev/null
+    check "--progress draws on a terminal" grep -q $'\rcore ' "$log"
+    check "and the kdump is made (exit 0)" grep -q '\[exit 0\]' "$log"
+    "$V" core --progress --force --format kdump "$tmp/q35.mig" -o "$tmp/q35.kdump" 2>"$tmp/err"
+    same "--progress prints nothing through a pipe" "" "$(cat "$tmp/err")"
+    rm -f "$tmp/q35.kdump"
+fi
 
 # ---- aarch64 virt ------------------------------------------------------------
 if command -v qemu-system-aarch64 >/dev/null; then
