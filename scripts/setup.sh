@@ -15,6 +15,7 @@ packages=(
     # tests/integration/libvirt*.sh: real libvirt saves, the compressors it runs
     libvirt-daemon-system libvirt-clients libvirt-daemon-driver-qemu
     gzip bzip2 xz-utils lzop zstd
+    gdb gdb-multiarch python3-libkdumpfile  # tests/integration/core-*.sh: independent readers of our cores
     # packaging (tests build the .deb in CI's full mode)
     dpkg-dev debhelper fakeroot lintian
     # the peer and test oracle: Debian's QEMU 7.2
