@@ -45,9 +45,9 @@ static vms_reader *reader_new(const char *name, vms_error *err)
     return r;
 }
 
-vms_reader *vms_reader_fd(int fd, const char *name, vms_error *err)
+/* A reader with its own buffer (fd and source readers). */
+static vms_reader *buffered_new(const char *name, vms_error *err)
 {
-    struct stat st;
     vms_reader *r = reader_new(name, err);
 
     if (!r) {
@@ -60,6 +60,17 @@ vms_reader *vms_reader_fd(int fd, const char *name, vms_error *err)
         return NULL;
     }
     r->mem = r->buf;
+    return r;
+}
+
+vms_reader *vms_reader_fd(int fd, const char *name, vms_error *err)
+{
+    struct stat st;
+    vms_reader *r = buffered_new(name, err);
+
+    if (!r) {
+        return NULL;
+    }
     r->fd = fd;
     if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
         off_t cur = lseek(fd, 0, SEEK_CUR);
@@ -72,18 +83,11 @@ vms_reader *vms_reader_fd(int fd, const char *name, vms_error *err)
 vms_reader *vms__reader_source(const vms__source *src, const char *name,
                                vms_error *err)
 {
-    vms_reader *r = reader_new(name, err);
+    vms_reader *r = buffered_new(name, err);
 
     if (!r) {
         return NULL;
     }
-    r->buf = malloc(READER_BUF);
-    if (!r->buf) {
-        free(r);
-        vms_error_set(err, VMS_ENOMEM, "out of memory");
-        return NULL;
-    }
-    r->mem = r->buf;
     r->has_src = true;
     r->src = *src;
     r->size = src->pread ? src->size : -1;
