@@ -30,7 +30,7 @@ _vmstate_values() {
         demo:--ram|demo:--seed) echo "" ;;
         analyze:-d|analyze:--dump) echo "state desc" ;;
         diff:--format) echo "text json" ;;
-        core:--format) echo "elf raw" ;;
+        core:--format) echo "elf kdump raw" ;;
         diff:--ram) echo "summary pages none" ;;
         verify:--format) echo "text json github sarif" ;;
     esac

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <jansson.h>
 #include "vmstate/core.h"
 #include "vmstate/stream.h"
@@ -31,6 +32,7 @@
 #include "internal.h"
 #include "memmap.h"
 #include "elfcore.h"
+#include "kdump.h"
 
 #define RUN_MAX (1u << 20)    /* bytes gathered before one pwrite */
 #define MAX_CPUS 1024
@@ -62,6 +64,8 @@ typedef struct core {
     vms__cpus cpus;
     vms_outfile out;
     bool out_open;
+    int wfd;                  /* where pages go: the output, or for kdump
+                                 the temporary ELF core */
     uint64_t out_size;
 
     uint8_t *run;             /* pending bytes for [run_off, +run_len) */
@@ -90,8 +94,12 @@ static void tick(void *opaque)
 
     if (c->o->progress && c->s) {
         uint64_t done = vms_stream_offset(c->s);
-        /* pass 1 reads the whole input, pass 2 up to the RAM's end */
+        /* pass 1 reads the whole input, pass 2 up to the RAM's end;
+           kdump's pages count as much again as pass 2 */
         uint64_t total = c->in_size + (c->ram_end ? c->ram_end : c->in_size);
+        if (c->o->format == VMS_CORE_KDUMP) {
+            total += c->ram_end ? c->ram_end : c->in_size;
+        }
         if (c->pass == 2) {
             done += c->in_size;
         }
@@ -103,20 +111,7 @@ static void tick(void *opaque)
 
 static int out_pwrite(core *c, const void *buf, size_t len, uint64_t off)
 {
-    while (len) {
-        ssize_t n = pwrite(c->out.fd, buf, len, (off_t)off);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            return vms_error_set(c->err, VMS_EIO, "%s: %s", c->o->output,
-                                 n < 0 ? strerror(errno) : "short write");
-        }
-        buf = (const uint8_t *)buf + n;
-        len -= (size_t)n;
-        off += (uint64_t)n;
-    }
-    return 0;
+    return vms__pwrite_all(c->wfd, buf, len, off, c->o->output, c->err);
 }
 
 static int flush_zero(core *c)
@@ -130,7 +125,7 @@ static int flush_zero(core *c)
         return 0;
     }
     /* a zero page over one written before must read as zeros: a hole */
-    if (fallocate(c->out.fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+    if (fallocate(c->wfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
                   (off_t)off, (off_t)len) == 0) {
         return 0;
     }
@@ -301,7 +296,7 @@ static int ram_page(void *opaque, unsigned idx, uint64_t addr,
 static int get_part(core *c, uint64_t off, size_t in_page, size_t len,
                     void *arg)
 {
-    if (pread(c->out.fd, (uint8_t *)arg + in_page, len, (off_t)off) < 0) {
+    if (pread(c->wfd, (uint8_t *)arg + in_page, len, (off_t)off) < 0) {
         return vms_error_set(c->err, VMS_EIO, "%s: %s", c->o->output,
                              strerror(errno));
     }
@@ -536,12 +531,18 @@ static int pass(core *c)
     }
     if (c->pass == 1) {
         int64_t size = vms_reader_size(vms_stream_reader(c->s));
-        if (!vms_stream_seekable(c->s) || size <= 0) {
+        struct stat st;
+        /*
+         * Read twice means opened twice: a file (whatever container the
+         * input layer finds in it), not a pipe.
+         */
+        if (strcmp(c->o->file, "-") == 0 || stat(c->o->file, &st) != 0 ||
+            !S_ISREG(st.st_mode)) {
             return core_fail(c, VMS_EUNSUPPORTED, "core reads its input twice "
                              "(the map and the registers follow the RAM): "
                              "give a file, not a pipe");
         }
-        c->in_size = (uint64_t)size;
+        c->in_size = size > 0 ? (uint64_t)size : (uint64_t)st.st_size;
         if ((text = vms_stream_vmdesc(c->s, &len)) &&
             (e = vms_vmdesc_parse(text, len, c->o->file, &c->vd, c->err))) {
             c->err->has_offset = 1;
@@ -819,7 +820,7 @@ static int layout_and_open(core *c)
     if (e) {
         return e;
     }
-    if (c->o->format == VMS_CORE_ELF) {
+    if (c->o->format != VMS_CORE_RAW) {
         if ((e = cpus(c))) {
             return e;
         }
@@ -837,7 +838,19 @@ static int layout_and_open(core *c)
         return e;
     }
     c->out_open = true;
-    if (ftruncate(c->out.fd, (off_t)c->out_size) != 0) {
+    c->wfd = c->out.fd;
+    if (c->o->format == VMS_CORE_KDUMP) {
+        /* the ELF core first, unnamed, beside the output (sparse: not
+           in a tmpfs /tmp, where its bytes would be RAM) */
+        c->wfd = openat(c->out.dirfd, ".", O_TMPFILE | O_RDWR, 0600);
+        if (c->wfd < 0) {
+            free(hdr);
+            return vms_error_set(c->err, VMS_EIO, "%s: cannot make a "
+                                 "temporary file beside it: %s",
+                                 c->o->output, strerror(errno));
+        }
+    }
+    if (ftruncate(c->wfd, (off_t)c->out_size) != 0) {
         free(hdr);
         return vms_error_set(c->err, VMS_EIO, "%s: %s", c->o->output,
                              strerror(errno));
@@ -853,14 +866,60 @@ static int layout_and_open(core *c)
     return e;
 }
 
+/*
+ * The kdump file from the finished ELF core. Page size and phys_base as
+ * QEMU's cpu_get_dump_info gives them: x86 the target page (4 KiB) and 0;
+ * aarch64 64 KiB ("aarch64 max pagesize") and the lowest RAM address.
+ */
+static void kdump_tick(void *opaque, uint64_t done, uint64_t total)
+{
+    core *c = opaque;
+
+    if (c->o->progress && total) {
+        uint64_t all = c->in_size + 2 * c->ram_end;
+        c->o->progress(c->o->progress_opaque, c->in_size + c->ram_end +
+                       (uint64_t)((double)done / (double)total *
+                                  (double)c->ram_end), all);
+    }
+}
+
+static int write_kdump(core *c)
+{
+    size_t nsz = vms__elf_notes_size(&c->cpus);
+    uint8_t *notes = malloc(nsz ? nsz : 1);
+    bool arm = c->cpus.arch == VMS__ARCH_ARM64;
+    int e;
+
+    if (!notes) {
+        return core_fail(c, VMS_ENOMEM, "out of memory");
+    }
+    vms__elf_notes(&c->cpus, notes);
+    vms__kdump_in in = {
+        .map = &c->map,
+        .src_fd = c->wfd,
+        .notes = notes,
+        .notes_size = nsz,
+        .ncpus = c->cpus.n,
+        .uname_machine = arm ? "aarch64" : "x86_64",
+        .page_size = arm ? 65536 : 4096,
+        .phys_base = arm ? c->map.r[0].paddr : 0,
+        .progress = kdump_tick,
+        .progress_opaque = c,
+    };
+    e = vms__kdump_write(&in, c->out.fd, c->o->output, c->err);
+    free(notes);
+    return e;
+}
+
 int vms_core(const vms_core_opts *o, vms_error *err)
 {
-    core c = { .o = o, .err = err };
+    core c = { .o = o, .err = err, .wfd = -1 };
     int e;
 
     vms_error_clear(err);
     if (!o || o->version < 1 || !o->file || !o->output ||
-        (o->format != VMS_CORE_ELF && o->format != VMS_CORE_RAW)) {
+        (o->format != VMS_CORE_ELF && o->format != VMS_CORE_RAW &&
+         o->format != VMS_CORE_KDUMP)) {
         return vms_error_set(err, VMS_EINVAL, "vms_core: bad options");
     }
     c.pass = 1;
@@ -886,6 +945,9 @@ int vms_core(const vms_core_opts *o, vms_error *err)
     if (!e) {
         e = flush_all(&c);
     }
+    if (!e && o->format == VMS_CORE_KDUMP) {
+        e = write_kdump(&c);
+    }
     if (!e) {
         tick(&c);
         e = vms_outfile_commit(&c.out, o->force ? VMS_OUT_FORCE : 0, err);
@@ -893,6 +955,9 @@ int vms_core(const vms_core_opts *o, vms_error *err)
     }
     if (c.out_open) {
         vms_outfile_abort(&c.out);
+    }
+    if (c.wfd > 0 && c.wfd != c.out.fd) {
+        close(c.wfd);
     }
     vms_ram_free(c.ram);
     vms_stream_close(c.s);

@@ -10,7 +10,7 @@
 void cmd_core_usage(FILE *out, const char *prog)
 {
     fprintf(out,
-            "usage: %s STREAM -o FILE [--format elf|raw] "
+            "usage: %s STREAM -o FILE [--format elf|kdump|raw] "
             "[--memory-map MAP]\n"
             "       [--force] [--progress] [-q]\n"
             "\n"
@@ -22,8 +22,10 @@ void cmd_core_usage(FILE *out, const char *prog)
             "  -o, --output FILE   the core (complete or absent)\n"
             "      --format F      elf (default): PT_NOTE with each CPU's "
             "registers and one\n"
-            "                      PT_LOAD per guest-physical range; raw: "
-            "a sparse file\n"
+            "                      PT_LOAD per guest-physical range; "
+            "kdump: the\n"
+            "                      kdump-compressed file (zlib) crash "
+            "reads; raw: a sparse file\n"
             "                      where file offset = guest-physical "
             "address\n"
             "      --memory-map MAP  ranges 'PADDR SIZE BLOCK OFFSET' per "
@@ -39,11 +41,12 @@ void cmd_core_usage(FILE *out, const char *prog)
             "Examples:\n"
             "  %s vm.mig -o vm.core && gdb -c vm.core\n"
             "  %s vm.mig -o vm.raw --format raw\n"
+            "  %s vm.mig -o vm.kdump --format kdump\n"
             "  %s vm.mig -o vm.core --memory-map map.txt\n"
             "\n"
             "Exit status: 0, or 1 with one line on stderr naming the file "
             "(and byte\noffset) when the input cannot be turned into a "
-            "core; 2 = bad usage.\n", prog, prog, prog, prog);
+            "core; 2 = bad usage.\n", prog, prog, prog, prog, prog);
 }
 
 int cmd_core(int argc, char **argv, const char *prog)
@@ -74,10 +77,12 @@ int cmd_core(int argc, char **argv, const char *prog)
         case 'F':
             if (strcmp(optarg, "elf") == 0) {
                 o.format = VMS_CORE_ELF;
+            } else if (strcmp(optarg, "kdump") == 0) {
+                o.format = VMS_CORE_KDUMP;
             } else if (strcmp(optarg, "raw") == 0) {
                 o.format = VMS_CORE_RAW;
             } else {
-                cli_errorf(prog, "--format takes elf or raw, not '%s'",
+                cli_errorf(prog, "--format takes elf, kdump or raw, not '%s'",
                            optarg);
                 return CLI_EXIT_USAGE;
             }

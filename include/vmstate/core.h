@@ -19,6 +19,12 @@
 enum vms_core_format {
     VMS_CORE_ELF = 0,         /* ELF core: PT_NOTE + one PT_LOAD per range */
     VMS_CORE_RAW,             /* sparse file, file offset = guest-physical */
+    /*
+     * kdump-compressed (makedumpfile's diskdump file, zlib pages), for
+     * crash and libkdumpfile; the ELF core is made first in a temporary
+     * file in the output's directory
+     */
+    VMS_CORE_KDUMP,
 };
 
 typedef struct vms_core_opts {

@@ -17,10 +17,24 @@
 set -u
 . "$(dirname "$0")/qemu-streams.sh"
 CMP=$(dirname "$0")/core-compare.py
+UNFLAT=$(dirname "$0")/core-unflatten.py
+# kdumpfile_reads FILE ADDR WHAT: libkdumpfile (Debian's python3 module)
+# reads the 4 KiB blob at guest-physical ADDR from FILE
+kdumpfile_reads() {
+    if ! /usr/bin/python3 -c 'import kdumpfile' 2>/dev/null; then
+        not_ok "$3: python3-libkdumpfile is not installed (scripts/setup.sh)"
+        return
+    fi
+    check "$3" /usr/bin/python3 -c '
+import kdumpfile, sys
+k = kdumpfile.kdumpfile(sys.argv[1])
+got = k.read(kdumpfile.KDUMP_MACHPHYSADDR, int(sys.argv[2], 0), 4096)
+sys.exit(got != open(sys.argv[3], "rb").read())' "$1" "$2" "$tmp/b4k"
+}
 head -c 4096 /dev/urandom >"$tmp/b4k"
 
 # ---- pc-i440fx-7.2, 256 MiB, after firmware ---------------------------------
-mkstream pc "stop;dump-guest-memory $tmp/pc.qemu.elf;$(MIG pc | sed 's/^stop;//')" \
+mkstream pc "stop;dump-guest-memory $tmp/pc.qemu.elf;dump-guest-memory -z $tmp/pc.qemu.flat;$(MIG pc | sed 's/^stop;//')" \
     qemu-system-x86_64 -M pc-i440fx-7.2 -m 256 \
     -device loader,file="$tmp/b4k",addr=0x800000,force-raw=on
 check "pc: QEMU wrote a stream and its core" test -s "$tmp/pc.qemu.elf"
@@ -60,6 +74,14 @@ check "raw: pc.bios at 0xfffc0000" \
     cmp -n 262144 -i 0x100003d8:0xfffc0000 "$tmp/pc.qemu.elf" "$tmp/pc.raw"
 check "raw: the blob at 0x800000" cmp -n 4096 -i 0:0x800000 "$tmp/b4k" "$tmp/pc.raw"
 
+# kdump: QEMU writes the flattened variant (dump-guest-memory -z, for
+# pipes); un-flattened it must be our file byte for byte
+check "pc: --format kdump" "$V" core --format kdump "$tmp/pc.mig" -o "$tmp/pc.kdump"
+check "kdump: QEMU's -z output un-flattens" python3 "$UNFLAT" "$tmp/pc.qemu.flat" "$tmp/pc.qemu.kdump"
+check "kdump: ours is QEMU's, byte for byte" cmp "$tmp/pc.qemu.kdump" "$tmp/pc.kdump"
+kdumpfile_reads "$tmp/pc.kdump" 0x800000 "libkdumpfile reads the blob at 0x800000 from our kdump"
+kdumpfile_reads "$tmp/pc.elf" 0x800000 "libkdumpfile reads the blob at 0x800000 from our ELF core"
+
 printf '# the pc map, by hand\n0x0 0x10000000 pc.ram 0\n0xfffc0000 0x40000 pc.bios 0x0\n' \
     >"$tmp/map"
 check "--memory-map" "$V" core "$tmp/pc.mig" -o "$tmp/pc.map.elf" --memory-map "$tmp/map"
@@ -74,6 +96,13 @@ check "--force replaces it" "$V" core --force "$tmp/pc.mig" -o "$tmp/pc.elf"
 cat "$tmp/pc.mig" | "$V" core - -o "$tmp/pipe.elf" 2>"$tmp/err"
 same "a pipe is refused (two passes), no file" "1 yes no" \
     "$? $(grep -q 'not a pipe' "$tmp/err" && echo yes) $( [ -e "$tmp/pipe.elf" ] && echo yes || echo no)"
+
+head -c 600000 "$tmp/pc.mig" >"$tmp/cut.mig"
+"$V" core "$tmp/cut.mig" -o "$tmp/cut.elf" 2>"$tmp/err"
+rc=$?
+sed 's/^/# /' "$tmp/err"
+same "a stream cut in its RAM: exit 1, one line with file and offset, no file" \
+    "1 1 yes no" "$rc $(wc -l <"$tmp/err") $(grep -q 'cut.mig: offset 0x[0-9a-f]*: unexpected end of input' "$tmp/err" && echo yes) $( [ -e "$tmp/cut.elf" ] && echo yes || echo no)"
 
 # ---- what is not known is refused ------------------------------------------
 S390=$VMS_SHARED/testdata/streams/s390x-ccw-virtio.mig
@@ -119,13 +148,48 @@ same "q35: the six PT_LOADs of the split" \
     "$(readelf -lW "$tmp/q35.elf" | awk '$1 == "LOAD" {printf "%s %s ", $3, $5}' | python3 -c 'import sys; print(" ".join(hex(int(x, 16)) for x in sys.stdin.read().split()))')"
 wait "$qpid" 2>/dev/null
 
+# --progress on a terminal (tmux), nothing through a pipe: the kdump of the
+# 4 GiB q35 guest takes long enough for the bar's first interval
+if command -v tmux >/dev/null; then
+    tsock=vms-core-$$
+    log=$tmp/tty.log
+    : >"$log"
+    tmux -L "$tsock" -f /dev/null new-session -d -x 150 -y 20 \
+        "sleep 0.5; env -u NO_COLOR TERM=xterm $V core --progress --format kdump $tmp/q35.mig -o $tmp/q35.kdump; echo \"[exit \$?]\"; sleep 30"
+    tmux -L "$tsock" pipe-pane -o -t 0 "cat >>'$log'"
+    for _ in $(seq 300); do
+        grep -q '\[exit [0-9]*\]' "$log" 2>/dev/null && break
+        sleep 0.1
+    done
+    tmux -L "$tsock" kill-server 2>/dev/null
+    check "--progress draws on a terminal" grep -q $'\rcore ' "$log"
+    check "and the kdump is made (exit 0)" grep -q '\[exit 0\]' "$log"
+    "$V" core --progress --force --format kdump "$tmp/q35.mig" -o "$tmp/q35.kdump" 2>"$tmp/err"
+    same "--progress prints nothing through a pipe" "" "$(cat "$tmp/err")"
+    rm -f "$tmp/q35.kdump"
+fi
+
 # ---- aarch64 virt ------------------------------------------------------------
 if command -v qemu-system-aarch64 >/dev/null; then
-    mkstream arm "stop;dump-guest-memory $tmp/arm.qemu.elf;$(MIG arm | sed 's/^stop;//')" \
+    mkstream arm "stop;dump-guest-memory $tmp/arm.qemu.elf;dump-guest-memory -z $tmp/arm.qemu.flat;$(MIG arm | sed 's/^stop;//')" \
         qemu-system-aarch64 -M virt-7.2 -cpu cortex-a57 -smp 2 -m 128 \
         -device loader,file="$tmp/b4k",addr=0x40800000,force-raw=on
     check "aarch64: vmstate core" "$V" core "$tmp/arm.mig" -o "$tmp/arm.elf"
     check "aarch64: our core is QEMU's" python3 "$CMP" "$tmp/arm.qemu.elf" "$tmp/arm.elf"
+    check "aarch64: --format kdump" "$V" core --format kdump "$tmp/arm.mig" -o "$tmp/arm.kdump"
+    python3 "$UNFLAT" "$tmp/arm.qemu.flat" "$tmp/arm.qemu.kdump"
+    # QEMU 7.2 names the machine "Unknown" (no ELF_MACHINE_UNAME for arm);
+    # we write "aarch64", which crash and libkdumpfile look for
+    check "aarch64 kdump: QEMU's but for utsname.machine = aarch64" python3 - \
+        "$tmp/arm.qemu.kdump" "$tmp/arm.kdump" <<'PY'
+import sys
+q, o = (open(p, "rb").read() for p in sys.argv[1:3])
+m = slice(12 + 4 * 65, 12 + 5 * 65)
+assert q[m].rstrip(b"\0") == b"Unknown", q[m]
+assert o[m].rstrip(b"\0") == b"aarch64", o[m]
+assert len(q) == len(o) and q[:m.start] == o[:m.start] and q[m.stop:] == o[m.stop:]
+PY
+    kdumpfile_reads "$tmp/arm.kdump" 0x40800000 "libkdumpfile reads the blob at 0x40800000 from our aarch64 kdump"
     if command -v gdb-multiarch >/dev/null; then
         gdb-multiarch -batch -c "$tmp/arm.elf" -ex 'info registers pc' \
             -ex 'x/4gx 0x40800000' >"$tmp/gdb.out" 2>&1
