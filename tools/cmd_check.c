@@ -62,9 +62,8 @@ int cmd_check(int argc, char **argv, const char *prog)
     vms_error err;
     int c;
 
-    opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":s:d:rqh", longopts, NULL)) != -1) {
+    while ((c = cli_getopt(argc, argv, "s:d:rqh", longopts)) != -1) {
         switch (c) {
         case 's': src = optarg; break;
         case 'd': dest = optarg; break;
@@ -84,13 +83,11 @@ int cmd_check(int argc, char **argv, const char *prog)
         }
     }
     if (optind < argc) {
-        cli_errorf(prog, "unexpected argument '%s' (see --help)",
-                   argv[optind]);
+        cli_usage_hint(prog, "unexpected argument '%s'", argv[optind]);
         return CLI_EXIT_USAGE;
     }
     if (!src || !dest) {
-        cli_errorf(prog, "both -s/--src and -d/--dest are required "
-                         "(see --help)");
+        cli_usage_hint(prog, "both -s/--src and -d/--dest are required");
         return CLI_EXIT_USAGE;
     }
     if (vms_check_files(src, dest, &opts, &report, &err)) {

@@ -61,12 +61,44 @@ void cli_errorf(const char *prog, const char *fmt, ...)
     fputc('\n', stderr);
 }
 
+int cli_getopt(int argc, char **argv, const char *shortopts,
+               const struct option *longopts)
+{
+    char spec[64];
+
+    /* the leading ':' makes a missing argument ':' rather than '?' */
+    snprintf(spec, sizeof(spec), ":%s", shortopts);
+    opterr = 0;
+    return getopt_long(argc, argv, spec, longopts, NULL);
+}
+
+void cli_usage_hint(const char *prog, const char *fmt, ...)
+{
+    va_list ap;
+
+    fprintf(stderr, "%s: ", prog);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, " (see '%s --help')\n", prog);
+}
+
 void cli_bad_option(const char *prog, int c, char **argv)
 {
-    if (c == ':') {
-        cli_errorf(prog, "option '%s' needs an argument", argv[optind - 1]);
+    char name[80];
+    const char *arg = argv[optind - 1];
+
+    /* a short option inside a cluster (-mz): name the letter itself */
+    if (optopt && !(arg[0] == '-' && arg[1] == '-')) {
+        snprintf(name, sizeof(name), "-%c", optopt);
     } else {
-        cli_errorf(prog, "unknown option '%s' (see --help)", argv[optind - 1]);
+        /* --opt=value: the option's name only */
+        snprintf(name, sizeof(name), "%.*s", (int)strcspn(arg, "="), arg);
+    }
+    if (c == ':') {
+        cli_usage_hint(prog, "option '%s' needs an argument", name);
+    } else {
+        cli_usage_hint(prog, "unknown option '%s'", name);
     }
 }
 
