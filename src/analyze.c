@@ -512,11 +512,12 @@ static int commit_blocks(analyze *a)
 /* ---- device sections --------------------------------------------------- */
 
 int vms__stream_need_vmdesc(vms_stream *s, vms_vmdesc **vd,
-                            const char *idstr, const char *hint,
+                            const vms_record *rec, const char *hint,
                             vms_error *err)
 {
     const char *text;
     size_t len;
+    bool unsure;
     int e;
 
     if (*vd) {
@@ -527,12 +528,18 @@ int vms__stream_need_vmdesc(vms_stream *s, vms_vmdesc **vd,
     }
     text = vms_stream_vmdesc(s, &len);
     if (!text) {
+        /* the truncation rule first: a cut stream has lost its description */
+        if ((e = vms__stream_probe_end(s, rec, &unsure, err))) {
+            return e;
+        }
         return vms_stream_fail(s, err, VMS_ENOTFOUND, vms_stream_offset(s),
                     "section '%s' needs the stream's JSON description, and "
                     "this stream has none (old machine type or "
-                    "suppress-vmdesc%s)%s%s", idstr,
+                    "suppress-vmdesc%s%s)%s%s", rec->idstr,
                     vms__stream_vmdesc_capped(s) ? "; none of at most "
                     "VMS_LIMIT_VMDESC_SIZE (64 MiB) ends the stream" : "",
+                    unsure ? ", or the stream is truncated: without footers "
+                    "its end marker cannot be found" : "",
                     hint ? ": pass --desc FILE with the '-d desc' output of "
                     "a stream from the same QEMU and machine" : "",
                     hint ? hint : "");
@@ -563,10 +570,11 @@ static int need_desc(analyze *a, const vms_record *rec)
             return e;
         }
         if (!(text = vms_stream_vmdesc(a->s, &len))) {
+            vms_stream_require_fit(a->s, true);
             return 0;
         }
     }
-    e = vms__stream_need_vmdesc(a->s, &a->vd, rec->idstr,
+    e = vms__stream_need_vmdesc(a->s, &a->vd, rec,
                                 a->o->mode == VMS_ANALYZE_EXTRACT
                                 ? " (the RAM blocks were extracted)" : "",
                                 a->err);
@@ -695,8 +703,11 @@ static int device_section(analyze *a, const vms_record *rec)
 {
     int e = need_desc(a, rec);
 
-    return e ? e : vms__device_json(a->s, a->vd, a->dump, rec, a->w,
-                                    a->err);
+    e = e ? e : vms__device_json(a->s, a->vd, a->dump, rec, a->w, a->err);
+    if (e && a->o->desc_file) {
+        e = vms__stream_misfit_error(a->s, rec, e, a->err);
+    }
+    return e;
 }
 
 /* ---- the pass ---------------------------------------------------------- */
@@ -855,6 +866,8 @@ static int run(analyze *a)
         if ((e = vms_vmdesc_load_file(o->desc_file, &a->vd, a->err))) {
             return e;
         }
+        /* a borrowed description must prove it fits this stream */
+        vms_stream_require_fit(a->s, true);
     } else if ((text = vms_stream_vmdesc(a->s, &len))) {
         if ((e = vms_vmdesc_parse(text, len, o->file, &a->vd, a->err))) {
             if (a->err) {
