@@ -167,6 +167,7 @@ static int write_desc_file(analyze *a)
     }
     if ((e = vms_outfile_open(&of, a->dirfd, "desc.json", a->out_flags,
                               a->err))) {
+        vms__error_outfile(a->err, a->o->outdir, "desc.json");
         return e;
     }
     w = vms_jsonw_new(vms_sink_fd, (void *)(intptr_t)of.fd,
@@ -603,9 +604,14 @@ static int raw_section(vms_stream *s, const vms_record *rec, uint64_t body,
         (e = vms_read_ptr(r, n, &p, err))) {
         return e;
     }
-    fprintf(stderr, "vmstate: %s: offset 0x%" PRIx64 ": warning: "
-            "'%s' %s: printed as raw bytes\n", vms_stream_name(s), body,
-            rec->idstr, why);
+    /*
+     * Named as error(3) names its program (program_invocation_short_name):
+     * the vmstate tool sets it to "vmstate CMD", so warnings read like its
+     * errors; another program's warnings carry its own name.
+     */
+    fprintf(stderr, "%s: %s: offset 0x%" PRIx64 ": warning: "
+            "'%s' %s: printed as raw bytes\n", program_invocation_short_name,
+            vms_stream_name(s), body, rec->idstr, why);
     if (w && vms_jsonw_hex_bytes(w, p, n)) {
         return vms_stream_fail(s, err, VMS_EIO, vms_stream_offset(s),
                                "cannot write the output");
@@ -905,6 +911,7 @@ static int run(analyze *a)
         }
         if ((e = vms_outfile_open(&a->state_out, a->dirfd, "state.json",
                                   a->out_flags, a->err))) {
+            vms__error_outfile(a->err, a->o->outdir, "state.json");
             return e;
         }
         a->state_open = true;

@@ -106,6 +106,12 @@ bool vms__stream_vmdesc_capped(const struct vms_stream *s);
  * The reader calls fn(opaque, err) after filling err for an end of input
  * (VMS_ETRUNC): the stream rewrites it into its one truncation message.
  */
+/*
+ * An output file's error names the path the user gave (DIR/NAME), not the
+ * base name vms_outfile_open() saw: overwrites err->file.
+ */
+void vms__error_outfile(struct vms_error *err, const char *dir,
+                        const char *name);
 struct vms_reader;
 void vms__reader_on_trunc(struct vms_reader *r,
                           void (*fn)(void *opaque, struct vms_error *err),

@@ -620,6 +620,20 @@ int vms_outfile_open(vms_outfile *o, int dirfd, const char *name,
     return 0;
 }
 
+void vms__error_outfile(vms_error *err, const char *dir, const char *name)
+{
+    if (!err) {
+        return;
+    }
+    if (dir && strcmp(dir, ".") != 0) {
+        size_t n = strlen(dir);
+        snprintf(err->file, sizeof(err->file), "%s%s%s", dir,
+                 n && dir[n - 1] == '/' ? "" : "/", name);
+    } else {
+        snprintf(err->file, sizeof(err->file), "%s", name);
+    }
+}
+
 int vms_outfile_create(vms_outfile *o, const char *path, unsigned flags,
                        vms_error *err)
 {
@@ -648,7 +662,7 @@ int vms_outfile_create(vms_outfile *o, const char *path, unsigned flags,
     }
     e = vms_outfile_open(o, dirfd, slash + 1, flags, err);
     if (e) {
-        vms_error_set_file(err, path);
+        vms__error_outfile(err, NULL, path);   /* the path, not its base */
         close(dirfd);
         return e;
     }

@@ -912,6 +912,9 @@ static int u_open(unpacker *u, vms_outfile *o, bool *open, const char *name)
 {
     int e = vms_outfile_open(o, u->dirfd, name, VMS_OUT_FORCE, u->err);
 
+    if (e) {
+        vms__error_outfile(u->err, u->dir, name);
+    }
     *open = e == 0;
     return e;
 }
@@ -1079,13 +1082,17 @@ int vms_unpack_dump(const char *stream, const char *dir,
     }
     if (mkdirat(u.dirfd, RAM_SUBDIR, 0777) == 0) {
         u.made_ram = true;
+    } else if (errno != EEXIST) {
+        /* say why (a read-only DIR), not what openat finds missing after */
+        vms__error_outfile(err, dir, RAM_SUBDIR);
+        e = vms_error_set(err, VMS_EIO, "cannot create: %s", strerror(errno));
+        goto out;
     }
     u.ramfd = openat(u.dirfd, RAM_SUBDIR,
                      O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (u.ramfd < 0) {
-        vms_error_set_file(err, dir);
-        e = vms_error_set(err, VMS_EIO, "cannot open %s/" RAM_SUBDIR ": %s",
-                          dir, strerror(errno));
+        vms__error_outfile(err, dir, RAM_SUBDIR);
+        e = vms_error_set(err, VMS_EIO, "cannot open: %s", strerror(errno));
         goto out;
     }
     if ((e = u_open(&u, &u.json_of, &u.json_open, "stream.json")) ||
@@ -1967,8 +1974,8 @@ int vms_pack(const char *dir, const char *stream, unsigned flags,
     close(fd);
     if (!p.root) {
         vms_error_set_file(err, p.json_name);
-        e = vms_error_set(err, VMS_EFORMAT, "line %d column %d: %s",
-                          je.line, je.column, je.text);
+        /* line and column go to err->line/column: printed once */
+        e = vms_error_set(err, VMS_EFORMAT, "%s", je.text);
         if (err) {
             err->line = je.line;
             err->column = je.column;
@@ -2002,7 +2009,7 @@ int vms_pack(const char *dir, const char *stream, unsigned flags,
     }
     if ((e = vms_outfile_open(&of, sfd, base, (flags & VMS_PACK_FORCE)
                               ? VMS_OUT_FORCE : 0, err))) {
-        vms_error_set_file(err, stream);
+        vms__error_outfile(err, NULL, stream);
         goto out;
     }
     of_open = true;

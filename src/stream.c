@@ -938,6 +938,62 @@ int vms_stream_end_section(vms_stream *s, const vms_record *rec,
     return 0;
 }
 
+/*
+ * The footer of rec (0x7e, its id, then a record type or the input's end)
+ * at or after from, however far: 1 with *pos, 0 when the input ends
+ * first, -1 when the bytes cannot be read back (a pipe not buffered).
+ * For sections larger than the reader's window (ppc64's spapr_iommu).
+ */
+int vms__stream_probe_end(vms_stream *s, const vms_record *rec, bool *unsure,
+                          vms_error *err);
+
+static int footer_beyond(vms_stream *s, const vms_record *rec, uint64_t from,
+                         uint64_t *pos)
+{
+    uint64_t end;
+    uint8_t *buf;
+    int found = 0;
+
+    if (s->size >= 0 && s->cur == s->file) {
+        end = (uint64_t)s->size;
+    } else if (s->tail && s->cur == s->tail) {
+        end = s->tail_base + s->tail_len;
+    } else {
+        return -1;
+    }
+    if (!(buf = malloc(SCAN_CHUNK + 6))) {
+        return -1;
+    }
+    while (from + 5 <= end && !found) {
+        size_t n = end - from > SCAN_CHUNK + 6 ? SCAN_CHUNK + 6
+                                               : (size_t)(end - from);
+        if (s->cur == s->file) {
+            if (pread_full(s, buf, n, from, NULL)) {
+                found = -1;
+                break;
+            }
+        } else {
+            memcpy(buf, s->tail_buf + (from - s->tail_base), n);
+        }
+        for (size_t i = 0; i + 5 <= n; i++) {
+            if (buf[i] == VMS_REC_FOOTER &&
+                vms_get_be32(buf + i + 1) == rec->section_id &&
+                (i + 5 < n ? buf[i + 5] <= VMS_REC_COMMAND
+                           : from + n == end)) {
+                *pos = from + i;
+                found = 1;
+                break;
+            }
+        }
+        if (n < SCAN_CHUNK + 6) {
+            break;
+        }
+        from += SCAN_CHUNK;    /* 6 bytes of overlap: a footer across */
+    }
+    free(buf);
+    return found;
+}
+
 int vms_stream_body_to_footer(vms_stream *s, const vms_record *rec,
                               size_t *len, vms_error *err)
 {
@@ -962,6 +1018,26 @@ int vms_stream_body_to_footer(vms_stream *s, const vms_record *rec,
         /* the input ends within the window, before any footer */
         return fail_trunc(s, err, at + got);
     }
+    if (got == VMS_READER_WINDOW && s->footers) {
+        uint64_t pos;
+        bool unsure;
+        int f = footer_beyond(s, rec, at + got - 5, &pos);
+        if (f == 0) {
+            /* no footer anywhere after it: the input was cut */
+            return fail_trunc(s, err, at);
+        }
+        /* the truncation rule first: a cut further on is what to say */
+        if (f == 1 && (e = vms__stream_probe_end(s, rec, &unsure, err))) {
+            return e;
+        }
+        if (f == 1) {
+            return vms_stream_fail(s, err, VMS_ELIMIT, at, "section '%s' "
+                                   "is %" PRIu64 " bytes to its footer, more "
+                                   "than the %u that can be held without a "
+                                   "description that decodes it", rec->idstr,
+                                   pos - at, VMS_READER_WINDOW);
+        }
+    }
     return vms_stream_fail(s, err, VMS_EFORMAT, at, "section '%s' does not "
                            "match its description and no footer bounds it",
                            rec->idstr);
@@ -972,6 +1048,7 @@ int vms__stream_probe_end(vms_stream *s, const vms_record *rec, bool *unsure,
 {
     uint64_t back = vms_stream_offset(s);
     bool ended = s->ended, footers = s->footers;
+    size_t nsecs = s->nsecs;
     vms_record cur = *rec, nr;
     vms_error tmp;
     int e = 0;
@@ -983,17 +1060,22 @@ int vms__stream_probe_end(vms_stream *s, const vms_record *rec, bool *unsure,
         return 0;
     }
     for (;;) {
-        size_t n;
         if (cur.type == VMS_REC_SECTION_START || cur.type == VMS_REC_SECTION_FULL ||
             cur.type == VMS_REC_SECTION_PART || cur.type == VMS_REC_SECTION_END) {
+            uint64_t pos;
+            int f = footer_beyond(s, &cur, vms_stream_offset(s), &pos);
             vms_error_clear(&tmp);
-            e = vms_stream_body_to_footer(s, &cur, &n, &tmp);
-            if (!e) {
-                e = vms_read_skip(s->cur, n + 5, &tmp);
+            if (f < 0) {
+                *unsure = true;
+                break;
             }
-            if (e) {
-                /* no footer within the window: cannot tell */
-                *unsure = e != VMS_ETRUNC;
+            if (f == 0) {
+                s->ctx = CTX_BODY;
+                e = fail_trunc(s, &tmp, vms_stream_offset(s));
+                break;
+            }
+            if ((e = vms_reader_seek(s->cur, pos + 5, &tmp))) {
+                *unsure = true;
                 break;
             }
         }
@@ -1011,6 +1093,14 @@ int vms__stream_probe_end(vms_stream *s, const vms_record *rec, bool *unsure,
     s->ended = ended;
     s->footers = footers;
     s->tail_kind = VMS_TAIL_UNKNOWN;
+    /* forget the sections the walk started: they have not been read yet */
+    if (s->nsecs != nsecs) {
+        s->nsecs = nsecs;
+        memset(s->index, 0, 2 * s->capsecs * sizeof(*s->index));
+        for (size_t i = 0; i < s->nsecs; i++) {
+            s->index[sec_slot(s, s->secs[i].id)] = (uint32_t)i + 1;
+        }
+    }
     enter_body(s, rec);
     if (vms_reader_seek(s->cur, back, NULL) != 0) {
         return vms_stream_fail(s, err, VMS_EIO, back, "cannot seek back");

@@ -3,6 +3,7 @@
  * drop-in names of QEMU's scripts (vmstate-static-checker,
  * analyze-migration).
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -145,6 +146,7 @@ int main(int argc, char **argv)
     for (size_t i = 0; aliases[i].argv0; i++) {
         if (strcmp(base, aliases[i].argv0) == 0) {
             cmd = find(aliases[i].command);
+            program_invocation_short_name = base;
             return cmd->run(argc, argv, base);
         }
     }
@@ -182,5 +184,7 @@ int main(int argc, char **argv)
         return CLI_EXIT_USAGE;
     }
     snprintf(prog, sizeof(prog), "vmstate %s", cmd->name);
+    /* the library's warnings name the program as error(3) does */
+    program_invocation_short_name = prog;
     return cmd->run(argc - 1, argv + 1, prog);
 }

@@ -99,15 +99,8 @@ fi
 # "00" and "0x00" are one value).
 if [ -s "$tmp/c72.mig" ] && qemu-system-x86_64 -M pc-i440fx-7.2 -dump-vmstate "$tmp/c72.dump.json" \
     >/dev/null 2>&1; then
-    python3 - "$tmp/c72.mig" "$tmp/c72-nodesc.mig" <<'PY'
-import struct, sys
-d = open(sys.argv[1], "rb").read()
-for p in range(len(d) - 5, 0, -1):
-    if d[p] == 6 and d[p - 1] == 0 and \
-       struct.unpack(">I", d[p + 1:p + 5])[0] == len(d) - p - 5:
-        open(sys.argv[2], "wb").write(d[:p])
-        break
-PY
+    python3 "$VMS_SRCDIR/tests/integration/vmdesc_cut.py" "$tmp/c72.mig" \
+        "$tmp/c72-nodesc.mig"
     "$V" diff --dump-vmstate "$tmp/c72.dump.json" "$tmp/c72.mig" \
         "$tmp/c72-nodesc.mig" >"$tmp/out" 2>"$tmp/err"
     same "vmdesc-decoded vs dump-decoded copy of one stream: exit 0, nothing printed" \

@@ -34,15 +34,8 @@ have() { [ -s "$tmp/$1.mig" ]; }
 for n in "${names[@]}"; do
     [ "$n" = old ] && continue
     "$V" analyze -d desc "$tmp/$n.mig" >"$tmp/$n.desc.json" 2>/dev/null
-    python3 - "$tmp/$n.mig" "$tmp/$n.cut.mig" <<'PY'
-import struct, sys
-d = open(sys.argv[1], "rb").read()
-for p in range(len(d) - 5, 0, -1):
-    if d[p] == 6 and d[p - 1] == 0 and \
-       struct.unpack(">I", d[p + 1:p + 5])[0] == len(d) - p - 5:
-        open(sys.argv[2], "wb").write(d[:p])
-        break
-PY
+    python3 "$VMS_SRCDIR/tests/integration/vmdesc_cut.py" "$tmp/$n.mig" \
+        "$tmp/$n.cut.mig"
 done
 
 for n in "${names[@]}"; do

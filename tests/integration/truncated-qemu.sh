@@ -30,19 +30,15 @@ fi
 
 for n in "${names[@]}"; do
 python3 - "$V" "$tmp" "$n" <<'PY'
-import os, random, struct, subprocess, sys, shutil
+import os, random, subprocess, sys, shutil
+sys.path.insert(0, os.path.join(os.environ["VMS_SRCDIR"], "tests",
+                                "integration"))
+from vmdesc_cut import end_marker
 V, tmp, name = sys.argv[1:4]
 full = os.path.join(tmp, name + ".mig")
 data = open(full, "rb").read()
 rng = random.Random(name)
-# The end marker: the 0x00 before the 0x06 whose be32 length reaches the
-# end exactly (the rule QEMU's analyze-migration.py relies on too).
-eof = None
-for p in range(len(data) - 5, 0, -1):
-    if data[p] == 6 and data[p - 1] == 0 and \
-       struct.unpack(">I", data[p + 1:p + 5])[0] == len(data) - p - 5:
-        eof = p - 1
-        break
+eof = end_marker(data)
 if eof is None:
     print("not ok - %s: no description found in QEMU's stream" % name)
     sys.exit(0)
@@ -98,7 +94,10 @@ with open(cut, "wb") as f:
     f.write(data[:eof + 1])
 urc, uerr = run("unpack")
 arc, aerr = run("analyze")
-good = urc == 0 and arc == 1 and "truncated" not in aerr + uerr and \
+# (unpack may not bound a section over 1 MiB without a description, as
+# ppc64's spapr_iommu: it says so, and never "truncated")
+good = (urc == 0 or "more than the 1048576 that can be held" in uerr) and \
+    arc == 1 and "truncated" not in aerr + uerr and \
     "needs the stream's JSON description" in aerr
 print(("ok" if good else "not ok") + " - %s: cut exactly after the end "
       "marker: no truncation (unpack exit %d; analyze asks for a "
