@@ -9,6 +9,7 @@ packages=(
     libjansson-dev libyajl-dev zlib1g-dev g++ libsimdjson-dev
     # tests
     libcmocka-dev python3 binutils openssl libtasn1-bin git man-db groff-base tmux
+    busybox-static cpio   # tests/guest/linux-guest.sh: a Linux guest's initramfs
     # packaging (tests build the .deb in CI's full mode)
     dpkg-dev debhelper fakeroot lintian
     # the peer and test oracle: Debian's QEMU 7.2

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <stdbool.h>
 #include "vmstate/limits.h"
+#include "vmstate/stream.h"
 
 static inline uint16_t vms_get_be16(const uint8_t *p)
 {
@@ -61,6 +62,21 @@ static inline size_t vms_hash_str(const char *s, size_t seed)
 }
 
 #define VMS_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/*
+ * Whether the configuration record names capability cap (among the first
+ * 32, the ones vms_config keeps; the bound also guards a config that a
+ * caller filled).
+ */
+static inline bool vms__config_has_cap(const vms_config *c, const char *cap)
+{
+    for (uint32_t i = 0; i < c->ncaps && i < VMS_ARRAY_SIZE(c->caps); i++) {
+        if (strcmp(c->caps[i], cap) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
 
 /*
  * A zeroed visitor of size bytes (a struct whose first member is the
