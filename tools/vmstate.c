@@ -51,15 +51,24 @@ void cli_error(const char *prog, const vms_error *err)
     fprintf(stderr, "%s: %s\n", prog, vms_error_format(err, buf, sizeof(buf)));
 }
 
+/* One line "PROG: message", with the pointer to --help for usage slips. */
+static void say(const char *prog, bool hint, const char *fmt, va_list ap)
+{
+    fprintf(stderr, "%s: ", prog);
+    vfprintf(stderr, fmt, ap);
+    if (hint) {
+        fprintf(stderr, " (see '%s --help')", prog);
+    }
+    fputc('\n', stderr);
+}
+
 void cli_errorf(const char *prog, const char *fmt, ...)
 {
     va_list ap;
 
-    fprintf(stderr, "%s: ", prog);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    say(prog, false, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
 }
 
 int cli_getopt(int argc, char **argv, const char *shortopts,
@@ -77,11 +86,9 @@ void cli_usage_hint(const char *prog, const char *fmt, ...)
 {
     va_list ap;
 
-    fprintf(stderr, "%s: ", prog);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    say(prog, true, fmt, ap);
     va_end(ap);
-    fprintf(stderr, " (see '%s --help')\n", prog);
 }
 
 void cli_bad_option(const char *prog, int c, char **argv)
