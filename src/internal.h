@@ -166,6 +166,18 @@ int vms__stream_need_vmdesc(struct vms_stream *s, struct vms_vmdesc **vd,
  * are marked as maybe not covering the data (desc->user).
  */
 struct json_t;
+/*
+ * vmdesc.c: a field of a vmdesc keeps its wire bytes (VMS_TYPE_RAW) and
+ * QEMU's type name; what those size bytes are when the name says one value
+ * ("uint64" of 8 bytes: one big-endian number): VMS__RAW_BYTES when it
+ * says none (buffers, unknown names, a size that does not fit the name).
+ */
+enum vms__raw_kind { VMS__RAW_BYTES, VMS__RAW_INT, VMS__RAW_BOOL,
+                     VMS__RAW_FLOAT };
+struct vms_field;
+enum vms__raw_kind vms__raw_scalar(const struct vms_field *f, size_t size,
+                                   bool *is_signed);
+
 int vms__vmdesc_from_json(struct json_t *root, const char *name,
                           bool dump_names, struct vms_vmdesc **out,
                           struct vms_error *err);
@@ -251,6 +263,31 @@ int vms__read_file(const char *path, size_t limit, const char *what,
                    const char *limit_name, char **out, size_t *out_len,
                    struct vms_error *err);
 
+/*
+ * A reader's bytes from somewhere other than a file descriptor: the
+ * stream inside a container (input.c). Sequential sources (decompressors)
+ * set read and leave pread NULL: the reader is then a pipe to its users.
+ * Seekable ones (a window of a file, a qcow2 snapshot's state) set pread
+ * and size. Both return the bytes read, 0 at the end, or a negative
+ * VMS_E* with err filled (naming the container and its own offsets).
+ */
+typedef struct vms__source {
+    int64_t (*read)(void *opaque, void *buf, size_t n, struct vms_error *err);
+    int64_t (*pread)(void *opaque, void *buf, size_t n, uint64_t off,
+                     struct vms_error *err);
+    void (*close)(void *opaque);
+    void *opaque;
+    int64_t size;
+} vms__source;
+struct vms_reader *vms__reader_source(const vms__source *src,
+                                      const char *name,
+                                      struct vms_error *err);
+/* A reader's file descriptor; -1 for memory and sources. */
+int vms__reader_fd(const struct vms_reader *r);
+/* n bytes at off of a seekable reader, without moving it. */
+int vms__reader_pread(struct vms_reader *r, void *buf, size_t n, uint64_t off,
+                      struct vms_error *err);
+
 struct vms_dump;
 int vms__device_json(struct vms_stream *s, struct vms_vmdesc *vd,
                      struct vms_dump *dump, const struct vms_record *rec,
@@ -295,6 +332,14 @@ bool vms__check_names_match(const char *key, const char *s, const char *d);
 const char *vms__check_section_rename(const char *sec);
 int vms__check_report_add(struct vms_check_report *r,
                           const struct vms_finding *f);
+struct vms_check_options;
+/* r->src and r->dest checked under opts' rules and baseline into r. */
+int vms__check_report_fill(struct vms_check_report *r,
+                           const struct vms_check_options *opts,
+                           struct vms_error *err);
+struct vms_check_baseline;
+int vms__check_baseline_apply(const struct vms_check_baseline *b,
+                              struct vms_check_report *r);
 
 /*
  * BER/DER primitives (visit_ber.c), shared by the BER visitors and the

@@ -49,46 +49,24 @@ static bool type_signed(vms_type t)
            t == VMS_TYPE_INT32_LE || t == VMS_TYPE_TIMER;
 }
 
-/*
- * Leaves of a description built from a vmdesc are untyped bytes (RAW)
- * with QEMU's type name: those names that are integers or bools on the
- * wire, at their size, are encoded as such, so that a real stream's
- * device reads as well as a C-described one.
- */
-static const struct {
-    const char *name;
-    uint8_t size;
-    uint8_t kind;
-    bool is_signed;
-} raw_types[] = {
-    { "bool", 1, VAL_BOOL, false },
-    { "int8", 1, VAL_INT, true }, { "int16", 2, VAL_INT, true },
-    { "int32", 4, VAL_INT, true }, { "int64", 8, VAL_INT, true },
-    { "uint8", 1, VAL_INT, false }, { "uint16", 2, VAL_INT, false },
-    { "uint32", 4, VAL_INT, false }, { "uint64", 8, VAL_INT, false },
-    { "int8 equal", 1, VAL_INT, true }, { "int16 equal", 2, VAL_INT, true },
-    { "int32 equal", 4, VAL_INT, true }, { "int64 equal", 8, VAL_INT, true },
-    { "uint8 equal", 1, VAL_INT, false },
-    { "uint16 equal", 2, VAL_INT, false },
-    { "uint32 equal", 4, VAL_INT, false },
-    { "uint64 equal", 8, VAL_INT, false },
-    { "int32 le", 4, VAL_INT, true }, { "timer", 8, VAL_INT, true },
-};
-
 /* How a leaf is encoded; *raw when elem holds its wire bytes. */
 static val_kind leaf_kind(const vms_field *f, size_t size, bool *is_signed,
                           bool *raw)
 {
     *raw = vms_type_is_bytes(f->type);
     *is_signed = type_signed(f->type);
-    if (f->type == VMS_TYPE_RAW && f->type_name) {
-        for (size_t i = 0; i < VMS_ARRAY_SIZE(raw_types); i++) {
-            if (raw_types[i].size == size &&
-                strcmp(raw_types[i].name, f->type_name) == 0) {
-                *is_signed = raw_types[i].is_signed;
-                return (val_kind)raw_types[i].kind;
-            }
-        }
+    /*
+     * A description built from a vmdesc has untyped leaves with QEMU's
+     * type name: integers and bools on the wire are encoded as such, so
+     * that a real stream's device reads as well as a C-described one.
+     */
+    switch (vms__raw_scalar(f, size, is_signed)) {
+    case VMS__RAW_INT:
+        return VAL_INT;
+    case VMS__RAW_BOOL:
+        return VAL_BOOL;
+    default:
+        break;
     }
     return *raw ? VAL_OCTETS : value_kind(f);
 }

@@ -24,6 +24,8 @@
 #include "verify.h"
 #include "pack.h"
 #include "convert.h"
+#include "core.h"
+#include "input.h"
 /* @HEADERS@ -- one include per concept header, added as they land */
 
 #endif
