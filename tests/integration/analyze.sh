@@ -71,6 +71,14 @@ same "-m on mapped-ram is byte-identical to QEMU's tool" \
 "$V" analyze -m - <"$mr" >"$tmp/mr2" 2>"$tmp/err"
 check "... also from standard input when it is a file" cmp -s "$tmp/mr" "$tmp/mr2"
 
+# -C DIR makes DIR when it is missing (one level, as unpack), and a block
+# named "/rom@etc/acpi/tables" goes where QEMU's tool writes it.
+rm -rf "$tmp/newdir"
+"$V" analyze -x -q -C "$tmp/newdir" "$S/x86_64-pc-i440fx-devices.mig" 2>"$tmp/err"
+check "-x -C makes a missing directory" test -s "$tmp/newdir/state.json"
+check "-x writes rom@etc/acpi/tables inside it, as QEMU's tool" \
+    test -f "$tmp/newdir/rom@etc/acpi/tables" -a ! -L "$tmp/newdir/rom@etc"
+
 # The drop-in name takes QEMU's options.
 am=$VMS_BUILDDIR/tools/analyze-migration
 "$am" -f "$S/x86_64-pc-i440fx-devices.mig" >"$tmp/am" 2>&1
