@@ -27,6 +27,8 @@ static const cli_command commands[] = {
       cmd_unpack, cmd_unpack_usage },
     { "pack", "write a stream back from an unpacked directory",
       cmd_pack, cmd_pack_usage },
+    { "info", "what a saved-VM file is (stream, libvirt image, qcow2)",
+      cmd_info, cmd_info_usage },
     { "convert", "convert a stream between wire, ASN.1 BER, JSON and trace",
       cmd_convert, cmd_convert_usage },
     { "core", "guest memory and CPUs of a saved VM as an ELF core or raw image",
