@@ -277,7 +277,6 @@ static int ram_old_page(void *opaque, unsigned idx, uint64_t addr,
     struct block *b = idx < sd->nblocks ? &sd->blocks[idx] : NULL;
     uint64_t pg = addr / sd->page_size, src;
     size_t ps = sd->page_size;
-    int fd;
 
     (void)err;
     if (!b || !b->src || pg >= b->npages) {
@@ -300,14 +299,13 @@ static int ram_old_page(void *opaque, unsigned idx, uint64_t addr,
         memcpy(buf, sd->cache[src >> 2], ps);
         return 0;
     }
-    fd = vms_stream_fd(sd->s);
-    if (fd < 0) {
+    if (!vms_stream_seekable(sd->s)) {
         return side_fail(sd, VMS_EUNSUPPORTED, "an XBZRLE page refers to an "
                          "earlier page: diff needs a file, not a pipe");
     }
-    if (pread(fd, buf, ps, (off_t)(src >> 2)) != (ssize_t)ps) {
+    if (vms_stream_pread(sd->s, buf, ps, src >> 2, NULL)) {
         return side_fail(sd, VMS_EIO, "cannot read back the page at offset "
-                         "0x%" PRIx64 ": %s", src >> 2, strerror(errno));
+                         "0x%" PRIx64, src >> 2);
     }
     return 0;
 }

@@ -225,6 +225,31 @@ int vms__read_file(const char *path, size_t limit, const char *what,
                    const char *limit_name, char **out, size_t *out_len,
                    struct vms_error *err);
 
+/*
+ * A reader's bytes from somewhere other than a file descriptor: the
+ * stream inside a container (input.c). Sequential sources (decompressors)
+ * set read and leave pread NULL: the reader is then a pipe to its users.
+ * Seekable ones (a window of a file, a qcow2 snapshot's state) set pread
+ * and size. Both return the bytes read, 0 at the end, or a negative
+ * VMS_E* with err filled (naming the container and its own offsets).
+ */
+typedef struct vms__source {
+    int64_t (*read)(void *opaque, void *buf, size_t n, struct vms_error *err);
+    int64_t (*pread)(void *opaque, void *buf, size_t n, uint64_t off,
+                     struct vms_error *err);
+    void (*close)(void *opaque);
+    void *opaque;
+    int64_t size;
+} vms__source;
+struct vms_reader *vms__reader_source(const vms__source *src,
+                                      const char *name,
+                                      struct vms_error *err);
+/* A reader's file descriptor; -1 for memory and sources. */
+int vms__reader_fd(const struct vms_reader *r);
+/* n bytes at off of a seekable reader, without moving it. */
+int vms__reader_pread(struct vms_reader *r, void *buf, size_t n, uint64_t off,
+                      struct vms_error *err);
+
 struct vms_dump;
 int vms__device_json(struct vms_stream *s, struct vms_vmdesc *vd,
                      struct vms_dump *dump, const struct vms_record *rec,

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include "vmstate/stream.h"
+#include "vmstate/input.h"
 #include "vmstate/pack.h"
 #include "vmstate/version.h"
 #include "vmstate/visitor.h"
@@ -26,7 +27,8 @@ struct vms_stream {
     vms_reader *cur;        /* file or tail */
     uint64_t tail_base;     /* input offset of tail[0] */
     uint8_t *tail_buf;
-    int fd;                 /* seekable inputs: for pread; else -1 */
+    vms_input *input;       /* the container the stream came in */
+    int fd;                 /* a bare stream's fd; else -1 */
     int64_t size;           /* -1 for pipes */
     char *vmdesc;           /* NUL-terminated */
     size_t vmdesc_len;
@@ -84,23 +86,7 @@ int64_t vms_stream_find_vmdesc(const uint8_t *buf, size_t len)
 static int pread_full(vms_stream *s, void *buf, size_t n, uint64_t off,
                       vms_error *err)
 {
-    uint8_t *d = buf;
-
-    while (n) {
-        ssize_t k = pread(s->fd, d, n, (off_t)off);
-        if (k < 0 && errno == EINTR) {
-            continue;
-        }
-        if (k <= 0) {
-            return vms_stream_fail(s, err, k < 0 ? VMS_EIO : VMS_ETRUNC, off,
-                        "read failed: %s", k < 0 ? strerror(errno)
-                                                 : "unexpected end");
-        }
-        d += k;
-        n -= (size_t)k;
-        off += (uint64_t)k;
-    }
-    return 0;
+    return vms__reader_pread(s->file, buf, n, off, err);
 }
 
 static int take_vmdesc(vms_stream *s, const uint8_t *json, size_t len,
@@ -175,45 +161,31 @@ out:
 
 vms_stream *vms_stream_open(const char *path, vms_error *err)
 {
+    return vms_stream_open_input(path, NULL, err);
+}
+
+vms_stream *vms_stream_open_input(const char *path, const vms_input_opts *o,
+                                  vms_error *err)
+{
     vms_stream *s = calloc(1, sizeof(*s));
     uint32_t magic, version;
-    struct stat st;
-    int fd;
 
     if (!s) {
         vms_error_set(err, VMS_ENOMEM, "out of memory");
         return NULL;
     }
-    snprintf(s->name, sizeof(s->name), "%s", path);
-    if (strcmp(path, "-") == 0) {
-        fd = dup(0);
-    } else {
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-    }
-    if (fd < 0) {
-        vms_stream_fail(s, err, errno == ENOENT ? VMS_ENOTFOUND : VMS_EIO, 0,
-             "cannot open: %s", strerror(errno));
-        err->has_offset = 0;
+    /* The one place streams are opened: a container's stream too. */
+    s->input = vms_input_open(path, o, err);
+    if (!s->input) {
         free(s);
         return NULL;
     }
-    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-        close(fd);
-        vms_stream_fail(s, err, VMS_EINVAL, 0, "is a directory");
-        err->has_offset = 0;
-        free(s);
-        return NULL;
-    }
-    s->fd = fd;
+    s->file = vms_input_take_reader(s->input);
+    snprintf(s->name, sizeof(s->name), "%s", vms_reader_name(s->file));
+    s->fd = vms__reader_fd(s->file);
     s->size = -1;
-    s->file = vms_reader_fd(fd, path, err);
-    if (!s->file) {
-        close(fd);
-        free(s);
-        return NULL;
-    }
     s->cur = s->file;
-    if (vms_reader_size(s->file) >= 0 && lseek(fd, 0, SEEK_CUR) == 0) {
+    if (vms_reader_size(s->file) >= 0 && vms_reader_offset(s->file) == 0) {
         s->size = vms_reader_size(s->file);
     }
     if (vms_read_be32(s->file, &magic, err) ||
@@ -245,9 +217,7 @@ void vms_stream_close(vms_stream *s)
     if (s) {
         vms_reader_close(s->file);
         vms_reader_close(s->tail);
-        if (s->fd >= 0) {
-            close(s->fd);
-        }
+        vms_input_close(s->input);
         free(s->tail_buf);
         free(s->vmdesc);
         free(s->secs);
@@ -279,6 +249,21 @@ const char *vms_stream_name(const vms_stream *s)
 int vms_stream_fd(const vms_stream *s)
 {
     return s->size >= 0 ? s->fd : -1;
+}
+
+int vms_stream_pread(vms_stream *s, void *buf, size_t n, uint64_t off,
+                     vms_error *err)
+{
+    if (s->size < 0) {
+        return vms_stream_fail(s, err, VMS_EUNSUPPORTED, off,
+                               "input is not seekable");
+    }
+    return vms__reader_pread(s->file, buf, n, off, err);
+}
+
+const vms_input_info *vms_stream_input_info(const vms_stream *s)
+{
+    return vms_input_get_info(s->input);
 }
 
 const char *vms_stream_vmdesc(const vms_stream *s, size_t *len)

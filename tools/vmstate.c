@@ -93,6 +93,12 @@ static void usage(FILE *out)
     for (size_t i = 0; commands[i].name; i++) {
         fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
     }
+    fprintf(out, "\nEvery command that reads a stream also reads it inside "
+                 "a libvirt save image\n(raw or compressed) or a qcow2 "
+                 "image's internal snapshot:\n"
+                 "  --snapshot ID|NAME  the qcow2 snapshot to read (default: "
+                 "the only one\n"
+                 "                      with VM state)\n");
     fprintf(out, "\n'vmstate help <command>' or 'vmstate <command> --help' "
                  "describes one command.\n");
 }
@@ -104,6 +110,45 @@ static void version(void)
            "(QEMU 2.x to 10.x streams, vmdesc JSON)\n"
            "dump format: QEMU -dump-vmstate JSON (QEMU 1.x to 10.x)\n",
            vms_version(), VMS_STREAM_VERSION);
+}
+
+/*
+ * --snapshot ID|NAME picks a qcow2 image's internal snapshot for every
+ * command that reads a stream (vms_stream_open consults the input
+ * layer's default), so it is taken out of argv here, wherever it stands,
+ * rather than parsed by each command.
+ */
+static int take_snapshot_option(int *argc, char **argv, const char *prog)
+{
+    static vms_input_opts o = VMS_INPUT_OPTS_INIT;
+    int out = 1;
+
+    for (int i = 1; i < *argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--") == 0) {
+            while (i < *argc) {
+                argv[out++] = argv[i++];
+            }
+            break;
+        }
+        if (strcmp(a, "--snapshot") == 0) {
+            if (i + 1 >= *argc) {
+                cli_errorf(prog, "option '--snapshot' needs an argument");
+                return CLI_EXIT_USAGE;
+            }
+            o.snapshot = argv[++i];
+            continue;
+        }
+        if (strncmp(a, "--snapshot=", 11) == 0) {
+            o.snapshot = a + 11;
+            continue;
+        }
+        argv[out++] = argv[i];
+    }
+    argv[out] = NULL;
+    *argc = out;
+    vms_input_set_default(&o);
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -152,5 +197,8 @@ int main(int argc, char **argv)
         return CLI_EXIT_USAGE;
     }
     snprintf(prog, sizeof(prog), "vmstate %s", cmd->name);
+    if (take_snapshot_option(&argc, argv, prog)) {
+        return CLI_EXIT_USAGE;
+    }
     return cmd->run(argc - 1, argv + 1, prog);
 }

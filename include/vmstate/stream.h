@@ -131,6 +131,25 @@ VMS_API int64_t vms_stream_find_vmdesc(const uint8_t *buf, size_t len);
  * for decoders of pages stored at fixed offsets (mapped-ram).
  */
 VMS_API int vms_stream_fd(const vms_stream *s);
+/*
+ * n stream bytes at off (seekable inputs, bare or inside a container:
+ * vms_stream_fd is -1 for the latter), without moving the reader.
+ */
+VMS_API int vms_stream_pread(vms_stream *s, void *buf, size_t n,
+                             uint64_t off, vms_error *err);
+
+/*
+ * vms_stream_open reads the stream inside whatever holds it (input.h):
+ * this is vms_stream_open with the container's options; o NULL = the
+ * process default. vms_stream_input_info says what held it.
+ */
+struct vms_input_opts;
+struct vms_input_info;
+VMS_API vms_stream *vms_stream_open_input(const char *path,
+                                          const struct vms_input_opts *o,
+                                          vms_error *err);
+VMS_API const struct vms_input_info *vms_stream_input_info(
+    const vms_stream *s);
 
 /*
  * Copy len input bytes at offset off (seekable inputs) to w, in large

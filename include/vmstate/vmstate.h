@@ -25,6 +25,7 @@
 #include "pack.h"
 #include "convert.h"
 #include "core.h"
+#include "input.h"
 /* @HEADERS@ -- one include per concept header, added as they land */
 
 #endif

@@ -60,6 +60,17 @@ check "-m exits 0 with valid JSON" \
     python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert "memory" in d["ram (2)"]' "$tmp/mem"
 check "-m prints page bytes" grep -q '"pc.ram (0x0000000000000000)": "' "$tmp/mem"
 
+# -m on mapped-ram, the one stream where QEMU's -m works (its newest
+# analyze-migration.py, which reads mapped-ram): byte for byte, every
+# block in "section sizes" (recorded: sha256 and size of its output).
+mr=$S/qemu10.0-x86_64-pc-mapped-ram.mig
+read -r want_sum want_size <"$VMS_SRCDIR/tests/data/analyze-x/shared-qemu10.0-x86_64-pc-mapped-ram.m"
+"$V" analyze -m "$mr" >"$tmp/mr" 2>"$tmp/err"
+same "-m on mapped-ram is byte-identical to QEMU's tool" \
+    "$want_sum $want_size" "$(sha256sum <"$tmp/mr" | cut -c1-64) $(stat -c %s "$tmp/mr")"
+"$V" analyze -m - <"$mr" >"$tmp/mr2" 2>"$tmp/err"
+check "... also from standard input when it is a file" cmp -s "$tmp/mr" "$tmp/mr2"
+
 # The drop-in name takes QEMU's options.
 am=$VMS_BUILDDIR/tools/analyze-migration
 "$am" -f "$S/x86_64-pc-i440fx-devices.mig" >"$tmp/am" 2>&1
