@@ -244,4 +244,17 @@ while read -r name kind bin args; do
     judge "$name" "$tmp/$name.mig" "$bin"
     [ -n "$regen" ] || trace_shape "$name"
 done <<<"$STREAMS"
+# The trace through a -dump-vmstate (a stream without vmdesc) has the same
+# shape: i8259's imr is one line, as through the vmdesc above.
+if [ -z "$regen" ] &&
+   mkstream nodesc exec qemu-system-x86_64 -M pc-i440fx-7.2,suppress-vmdesc=on -m 64 &&
+   qemu-system-x86_64 -M pc-i440fx-7.2 -dump-vmstate "$tmp/dump.json" \
+       -accel tcg -nodefaults -display none >/dev/null 2>&1; then
+    "$V" convert "$tmp/nodesc.mig" - --to trace \
+        --dump-vmstate "$tmp/dump.json" >"$tmp/nodesc.trace" 2>"$tmp/err"
+    check "trace through a dump: i8259.imr is one line" \
+        grep -qE '^i8259\.imr = \(uint8\) 0x[0-9a-f]+$' "$tmp/nodesc.trace"
+    check "... and no field of it is split into bytes" \
+        test -z "$(grep -E '^i8259\.[a-z_]+\(1\)\(1\)' "$tmp/nodesc.trace")"
+fi
 [ -n "$regen" ] || done_testing
