@@ -46,9 +46,8 @@ int cmd_info(int argc, char **argv, const char *prog)
     vms_error err;
     int c;
 
-    opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while ((c = cli_getopt(argc, argv, "h", longopts)) != -1) {
         switch (c) {
         case 'F':
             if (strcmp(optarg, "json") == 0) {
@@ -56,8 +55,8 @@ int cmd_info(int argc, char **argv, const char *prog)
             } else if (strcmp(optarg, "text") == 0) {
                 o.json = false;
             } else {
-                cli_errorf(prog, "--format takes text or json, not '%s'",
-                           optarg);
+                cli_usage_hint(prog, "--format takes text or json, not '%s'",
+                               optarg);
                 return CLI_EXIT_USAGE;
             }
             break;
@@ -70,7 +69,7 @@ int cmd_info(int argc, char **argv, const char *prog)
         }
     }
     if (optind != argc - 1) {
-        cli_errorf(prog, "one FILE expected (see --help)");
+        cli_usage_hint(prog, "one FILE expected");
         return CLI_EXIT_USAGE;
     }
     o.file = argv[optind];

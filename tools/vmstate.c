@@ -175,7 +175,7 @@ static int take_snapshot_option(int *argc, char **argv, const char *prog)
         }
         if (strcmp(a, "--snapshot") == 0) {
             if (i + 1 >= *argc) {
-                cli_errorf(prog, "option '--snapshot' needs an argument");
+                cli_usage_hint(prog, "option '--snapshot' needs an argument");
                 return CLI_EXIT_USAGE;
             }
             o.snapshot = argv[++i];
