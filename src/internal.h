@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include <stdbool.h>
 #include "vmstate/limits.h"
@@ -62,6 +63,39 @@ static inline size_t vms_hash_str(const char *s, size_t seed)
 }
 
 #define VMS_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Whether all n bytes at p are v (a RAM page sent as one byte value). */
+static inline bool vms__all_bytes(const uint8_t *p, size_t n, uint8_t v)
+{
+    return n == 0 || (p[0] == v && memcmp(p, p + 1, n - 1) == 0);
+}
+
+/*
+ * Make index idx of the table at *tabp (a T * holding *n elements of elem
+ * bytes) exist, the new elements zeroed: RAM blocks arrive by index, in
+ * any order (ram.h's block callback). Returns 0, or VMS_ENOMEM with the
+ * table unchanged. The pointer is moved with memcpy, so any T * works.
+ */
+static inline int vms__table_fit(void *tabp, unsigned *n, unsigned idx,
+                                 size_t elem)
+{
+    void *tab, *t;
+
+    if (idx < *n) {
+        return 0;
+    }
+    if (idx == (unsigned)-1 || (size_t)idx + 1 > SIZE_MAX / elem) {
+        return VMS_ENOMEM;
+    }
+    memcpy(&tab, tabp, sizeof(tab));
+    if (!(t = realloc(tab, ((size_t)idx + 1) * elem))) {
+        return VMS_ENOMEM;
+    }
+    memset((char *)t + (size_t)*n * elem, 0, ((size_t)idx + 1 - *n) * elem);
+    memcpy(tabp, &t, sizeof(t));
+    *n = idx + 1;
+    return 0;
+}
 
 /*
  * Whether the configuration record names capability cap (among the first

@@ -90,14 +90,8 @@ static int u_block(void *opaque, unsigned idx, const char *name,
     ublock *b;
     int r;
 
-    if (idx >= u->nblocks) {
-        ublock *n = realloc(u->blocks, (idx + 1) * sizeof(*n));
-        if (!n) {
-            return vms_error_set(err, VMS_ENOMEM, "out of memory");
-        }
-        memset(n + u->nblocks, 0, (idx + 1 - u->nblocks) * sizeof(*n));
-        u->blocks = n;
-        u->nblocks = idx + 1;
+    if (vms__table_fit(&u->blocks, &u->nblocks, idx, sizeof(*b))) {
+        return vms_error_set(err, VMS_ENOMEM, "out of memory");
     }
     b = &u->blocks[idx];
     if (b->last) {

@@ -424,24 +424,14 @@ static int skip_unknown_body(verifier *v, const vms_record *rec, bool *last)
                            "ends the stream)" : "");
 }
 
-static bool has_cap(const vms_config *cfg, const char *cap)
-{
-    for (uint32_t i = 0; i < cfg->ncaps && i < 32; i++) {
-        if (strcmp(cfg->caps[i], cap) == 0) {
-            return true;
-        }
-    }
-    return false;
-}
-
 static int ram_chunk(verifier *v, const vms_record *rec)
 {
     if (!v->ram) {
         vms_ram_opts ro = {
             .page_size = v->vd && vms_vmdesc_page_size(v->vd)
                              ? vms_vmdesc_page_size(v->vd) : 4096,
-            .ignore_shared = has_cap(&v->cfg, "x-ignore-shared"),
-            .mapped_ram = has_cap(&v->cfg, "mapped-ram"),
+            .ignore_shared = vms__config_has_cap(&v->cfg, "x-ignore-shared"),
+            .mapped_ram = vms__config_has_cap(&v->cfg, "mapped-ram"),
         };
         vms_ram_sink sink = { 0 };
 
