@@ -20,6 +20,7 @@
 #include "vmstate/convert.h"
 #include "vmstate/pack.h"
 #include "vmstate/stream.h"
+#include "vmstate/version.h"
 #include "vmstate/vmdesc.h"
 #include "vmstate/visitor.h"
 #include <yajl/yajl_parse.h>
@@ -34,9 +35,6 @@ enum {
     REC_EOF = 0x83,             /* [3] NULL */
     REC_TAIL = 0x84,            /* [4] OCTET STRING */
 };
-
-/* QEMU's stream version after the magic. */
-#define STREAM_VERSION 3u
 
 typedef struct conv conv;
 
@@ -326,7 +324,7 @@ static int ber_begin(conv *c)
     }
     /* magic, version, the vmdesc when there is one; then the records */
     if (vms_der_uint(&head, VMS_STREAM_MAGIC) ||
-        vms_der_uint(&head, STREAM_VERSION) ||
+        vms_der_uint(&head, VMS_STREAM_VERSION) ||
         (c->vmdesc && vms_der_tlv(&head, VMS_BER_OCTETS, c->vmdesc,
                                   c->vmdesc_len))) {
         vms_buf_free(&head);
@@ -536,7 +534,7 @@ static int json_begin(conv *c)
     }
     e = vms_jsonw_begin_object(j);
     e = vms_jsonw_kv_str(j, e, "format", "vmstate-stream");
-    e = vms_jsonw_kv_int(j, e, "version", STREAM_VERSION);
+    e = vms_jsonw_kv_int(j, e, "version", VMS_STREAM_VERSION);
     e = e ? e : vms_jsonw_key(j, "vmdesc");
     if (!e) {
         e = c->vmdesc ? vms_jsonw_string_len(j, c->vmdesc, c->vmdesc_len)
@@ -641,7 +639,7 @@ static int ber_head(conv *c, vms_ber_rd *rd)
     if ((e = vms_ber_rd_uint(rd, &v))) {
         return e;
     }
-    if (v != STREAM_VERSION) {
+    if (v != VMS_STREAM_VERSION) {
         return vms_ber_rd_fail(rd, VMS_EUNSUPPORTED, at, "stream version %"
                                PRIu64, v);
     }
@@ -1165,7 +1163,7 @@ static int js_int(void *ctx, long long v)
         return tb_add(j, json_integer(v), false);
     }
     if (j->depth == 1 && strcmp(j->top_key, "version") == 0) {
-        return v == STREAM_VERSION ? 1
+        return v == VMS_STREAM_VERSION ? 1
                : js_fail(j, VMS_EUNSUPPORTED, "stream version %lld", v);
     }
     for (int i = 0; j->depth == 3 && i < 3; i++) {

@@ -14,54 +14,25 @@
 #include "vmstate/visitor.h"
 #include "vmstate/error.h"
 #include "internal.h"
+#include "types.h"
 
 /* Nesting deeper than this is a description bug (or hostile vmdesc). */
 #define WALK_MAX_DEPTH 64
 
-static const char *const type_names[VMS_TYPE__COUNT] = {
-    [VMS_TYPE_BOOL] = "bool",
-    [VMS_TYPE_INT8] = "int8",
-    [VMS_TYPE_INT16] = "int16",
-    [VMS_TYPE_INT32] = "int32",
-    [VMS_TYPE_INT64] = "int64",
-    [VMS_TYPE_UINT8] = "uint8",
-    [VMS_TYPE_UINT16] = "uint16",
-    [VMS_TYPE_UINT32] = "uint32",
-    [VMS_TYPE_UINT64] = "uint64",
-    [VMS_TYPE_INT32_LE] = "int32 le",
-    [VMS_TYPE_FLOAT64] = "float64",
-    [VMS_TYPE_TIMER] = "timer",
-    [VMS_TYPE_BITMAP] = "bitmap",
-    [VMS_TYPE_BUFFER] = "buffer",
-    [VMS_TYPE_UNUSED] = "unused_buffer",
-    [VMS_TYPE_RAW] = "raw",
-    [VMS_TYPE_STRUCT] = "struct",
-};
-
-/* QEMU names its validating integer types "<type> equal". */
-static const char *const equal_names[VMS_TYPE__COUNT] = {
-    [VMS_TYPE_INT8] = "int8 equal",
-    [VMS_TYPE_INT16] = "int16 equal",
-    [VMS_TYPE_INT32] = "int32 equal",
-    [VMS_TYPE_INT64] = "int64 equal",
-    [VMS_TYPE_UINT8] = "uint8 equal",
-    [VMS_TYPE_UINT16] = "uint16 equal",
-    [VMS_TYPE_UINT32] = "uint32 equal",
-    [VMS_TYPE_UINT64] = "uint64 equal",
-};
-
 const char *vms_field_type_name(const vms_field *f)
 {
+    const vms__type_info *t;
+
     if (f->type_name) {
         return f->type_name;
     }
-    if ((unsigned)f->type >= VMS_TYPE__COUNT) {
+    if (!(t = vms__type_of(f->type, false))) {
         return "unknown";
     }
-    if ((f->flags & VMS_F_EQUAL) && equal_names[f->type]) {
-        return equal_names[f->type];
+    if ((f->flags & VMS_F_EQUAL) && vms__type_of(f->type, true)) {
+        t = vms__type_of(f->type, true);
     }
-    return type_names[f->type];
+    return t->name;
 }
 
 const char *vms_field_vmdesc_name(const vms_desc *d, const vms_field *f,
@@ -87,31 +58,16 @@ const char *vms_field_vmdesc_name(const vms_desc *d, const vms_field *f,
 
 size_t vms_type_fixed_size(vms_type t)
 {
-    switch (t) {
-    case VMS_TYPE_BOOL:
-    case VMS_TYPE_INT8:
-    case VMS_TYPE_UINT8:
-        return 1;
-    case VMS_TYPE_INT16:
-    case VMS_TYPE_UINT16:
-        return 2;
-    case VMS_TYPE_INT32:
-    case VMS_TYPE_UINT32:
-    case VMS_TYPE_INT32_LE:
-        return 4;
-    case VMS_TYPE_INT64:
-    case VMS_TYPE_UINT64:
-    case VMS_TYPE_FLOAT64:
-    case VMS_TYPE_TIMER:
-        return 8;
-    default:
-        return 0;
-    }
+    const vms__type_info *ti = vms__type_of(t, false);
+
+    return ti ? ti->size : 0;
 }
 
 bool vms_type_is_bytes(vms_type t)
 {
-    return t == VMS_TYPE_BUFFER || t == VMS_TYPE_UNUSED || t == VMS_TYPE_RAW;
+    const vms__type_info *ti = vms__type_of(t, false);
+
+    return ti && ti->bytes;
 }
 
 bool vms_field_exists(const vms_field *f, void *opaque, int version_id)
@@ -231,7 +187,7 @@ static int validate(const vms_desc *d, int depth, vms_error *err)
             return vms_error_set(err, VMS_EINVAL, "%s.%s: size 0",
                                  d->name, f->name);
         }
-        if ((f->flags & VMS_F_EQUAL) && !equal_names[f->type]) {
+        if ((f->flags & VMS_F_EQUAL) && !vms__type_of(f->type, true)) {
             return vms_error_set(err, VMS_EINVAL,
                                  "%s.%s: only integers can be \"equal\"",
                                  d->name, f->name);

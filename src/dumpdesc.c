@@ -20,6 +20,7 @@
 #include "vmstate/visitor.h"
 #include "vmstate/json.h"
 #include "internal.h"
+#include "types.h"
 
 /* Built descriptions of one dump section kept (versions x alternatives). */
 #define MAX_BUILT 64
@@ -217,17 +218,9 @@ static void add_doubt(conv *c, const char *path, bool cut, bool predicate,
 /* Leaves: big-endian integers when they have an integer's size. */
 static const char *leaf_type(int64_t size)
 {
-    switch (size) {
-    case 1:
-        return "uint8";
-    case 2:
-        return "uint16";
-    case 4:
-        return "uint32";
-    case 8:
-        return "uint64";
-    }
-    return "buffer";
+    const vms__type_info *t = size > 0 ? vms__type_uint((size_t)size) : NULL;
+
+    return t ? t->name : vms__type_of(VMS_TYPE_BUFFER, false)->name;
 }
 
 /*

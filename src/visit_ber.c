@@ -20,77 +20,33 @@
 #include <string.h>
 #include "vmstate/visitor.h"
 #include "internal.h"
+#include "types.h"
 
 /* States inside States: the levels doc/vmstate.asn1 spells out. */
 #define BER_MAX_STATES 5
 
-typedef enum { VAL_INT, VAL_BOOL, VAL_OCTETS } val_kind;
-
-static val_kind value_kind(const vms_field *f)
-{
-    switch (f->type) {
-    case VMS_TYPE_BOOL:
-        return VAL_BOOL;
-    case VMS_TYPE_INT8: case VMS_TYPE_INT16: case VMS_TYPE_INT32:
-    case VMS_TYPE_INT64: case VMS_TYPE_UINT8: case VMS_TYPE_UINT16:
-    case VMS_TYPE_UINT32: case VMS_TYPE_UINT64: case VMS_TYPE_INT32_LE:
-    case VMS_TYPE_TIMER:
-        return VAL_INT;
-    default:
-        /* float64 and bitmaps as their wire bytes: exact, no rounding */
-        return VAL_OCTETS;
-    }
-}
-
-static bool type_signed(vms_type t)
-{
-    return t == VMS_TYPE_INT8 || t == VMS_TYPE_INT16 ||
-           t == VMS_TYPE_INT32 || t == VMS_TYPE_INT64 ||
-           t == VMS_TYPE_INT32_LE || t == VMS_TYPE_TIMER;
-}
-
 /*
- * Leaves of a description built from a vmdesc are untyped bytes (RAW)
- * with QEMU's type name: those names that are integers or bools on the
- * wire, at their size, are encoded as such, so that a real stream's
+ * How a leaf is encoded (enum vms__value); *raw when elem holds its wire
+ * bytes. Leaves of a description built from a vmdesc are untyped bytes
+ * (RAW) with QEMU's type name: those names that are integers or bools on
+ * the wire, at their size, are encoded as such, so that a real stream's
  * device reads as well as a C-described one.
  */
-static const struct {
-    const char *name;
-    uint8_t size;
-    uint8_t kind;
-    bool is_signed;
-} raw_types[] = {
-    { "bool", 1, VAL_BOOL, false },
-    { "int8", 1, VAL_INT, true }, { "int16", 2, VAL_INT, true },
-    { "int32", 4, VAL_INT, true }, { "int64", 8, VAL_INT, true },
-    { "uint8", 1, VAL_INT, false }, { "uint16", 2, VAL_INT, false },
-    { "uint32", 4, VAL_INT, false }, { "uint64", 8, VAL_INT, false },
-    { "int8 equal", 1, VAL_INT, true }, { "int16 equal", 2, VAL_INT, true },
-    { "int32 equal", 4, VAL_INT, true }, { "int64 equal", 8, VAL_INT, true },
-    { "uint8 equal", 1, VAL_INT, false },
-    { "uint16 equal", 2, VAL_INT, false },
-    { "uint32 equal", 4, VAL_INT, false },
-    { "uint64 equal", 8, VAL_INT, false },
-    { "int32 le", 4, VAL_INT, true }, { "timer", 8, VAL_INT, true },
-};
-
-/* How a leaf is encoded; *raw when elem holds its wire bytes. */
-static val_kind leaf_kind(const vms_field *f, size_t size, bool *is_signed,
-                          bool *raw)
+static int leaf_kind(const vms_field *f, size_t size, bool *is_signed,
+                     bool *raw)
 {
-    *raw = vms_type_is_bytes(f->type);
-    *is_signed = type_signed(f->type);
+    const vms__type_info *t = vms__type_of(f->type, false);
+
+    *raw = t && t->bytes;
+    *is_signed = t && t->is_signed;
     if (f->type == VMS_TYPE_RAW && f->type_name) {
-        for (size_t i = 0; i < VMS_ARRAY_SIZE(raw_types); i++) {
-            if (raw_types[i].size == size &&
-                strcmp(raw_types[i].name, f->type_name) == 0) {
-                *is_signed = raw_types[i].is_signed;
-                return (val_kind)raw_types[i].kind;
-            }
+        const vms__type_info *n = vms__type_named(f->type_name);
+        if (n && n->size == size && n->value != VMS__VAL_OCTETS) {
+            *is_signed = n->is_signed;
+            return n->value;
         }
     }
-    return *raw ? VAL_OCTETS : value_kind(f);
+    return *raw || !t ? VMS__VAL_OCTETS : t->value;
 }
 
 /* One level of the walk: a State (fields, then subsections) or an array. */
@@ -280,7 +236,7 @@ static int o_value(ber_out *o, const vms_field *f, const void *elem,
     int e;
 
     switch (leaf_kind(f, size, &is_signed, &raw)) {
-    case VAL_BOOL: {
+    case VMS__VAL_BOOL: {
         bool b;
         if (raw && *(const uint8_t *)elem > 1) {
             /* not a bool QEMU writes: its byte, as it is */
@@ -290,13 +246,13 @@ static int o_value(ber_out *o, const vms_field *f, const void *elem,
         tmp[0] = b ? 0xff : 0x00;   /* DER's only TRUE */
         return o_tlv(o, VMS_BER_BOOLEAN, tmp, 1);
     }
-    case VAL_INT:
+    case VMS__VAL_INT:
         if (raw) {
             return o_int_wire(o, elem, size, is_signed);
         }
         vms_leaf_to_wire(f, elem, size, tmp);
         return o_int_wire(o, tmp, size, is_signed);
-    case VAL_OCTETS:
+    case VMS__VAL_OCTETS:
         if (raw) {
             return o_tlv(o, VMS_BER_OCTETS, elem, size);
         }
@@ -784,7 +740,7 @@ static int i_value(ber_in *in, const vms_field *f, void *elem, size_t size)
     int e;
 
     switch (leaf_kind(f, size, &is_signed, &raw)) {
-    case VAL_BOOL:
+    case VMS__VAL_BOOL:
         if (raw && !vms_read_peek(in->rd.r, 1, &p, &got, in->v.err) &&
             got && p[0] == VMS_BER_OCTETS) {
             goto octets;    /* a byte other than 0 and 1 */
@@ -803,7 +759,7 @@ static int i_value(ber_in *in, const vms_field *f, void *elem, size_t size)
         tmp[0] = tmp[0] != 0;   /* TRUE is 0xff in DER, 1 on the wire */
         vms_leaf_from_wire(f, tmp, 1, elem);
         return 0;
-    case VAL_INT:
+    case VMS__VAL_INT:
         if (raw) {
             return vms_ber_rd_int(&in->rd, elem, size, is_signed);
         }
@@ -812,7 +768,7 @@ static int i_value(ber_in *in, const vms_field *f, void *elem, size_t size)
         }
         vms_leaf_from_wire(f, tmp, size, elem);
         return 0;
-    case VAL_OCTETS:
+    case VMS__VAL_OCTETS:
     octets:
         if ((e = vms_ber_rd_header(&in->rd, VMS_BER_OCTETS, NULL, &len))) {
             return e;
