@@ -5,7 +5,6 @@
 #include <string.h>
 #include <inttypes.h>
 #include "vmstate/error.h"
-#include "vmstate/version.h"
 
 void vms_error_clear(vms_error *err)
 {
@@ -123,9 +122,4 @@ char *vms_error_format(const vms_error *err, char *buf, size_t len)
     APPEND("%s", err->message[0] ? err->message : vms_strerror(err->code));
 #undef APPEND
     return buf;
-}
-
-const char *vms_version(void)
-{
-    return VMS_VERSION_STRING;
 }

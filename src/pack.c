@@ -613,8 +613,8 @@ static int p_device(packer *p, const json_t *sec, const vms_record *rec)
     size_t size;
     vms_visitor *out;
     char where[sizeof(((packer *)0)->path) + sizeof(".fields")];
-    vms__json_try t = { .tree = json_object_get(sec, "fields"),
-                        .where = where };
+    vms__json_src js = { json_object_get(sec, "fields"), where };
+    vms__state_try t = { .input = vms__json_input, .opaque = &js };
     vms_error why = { 0 };
     int e;
 
@@ -631,11 +631,11 @@ static int p_device(packer *p, const json_t *sec, const vms_record *rec)
     e = VMS_ENOTFOUND;
     if (p->vd && (e = vms_vmdesc_device(p->vd, rec->idstr, rec->instance_id,
                                         &d, &size, &why)) == 0) {
-        e = vms__json_try_load(&t, d, size, p->err);
+        e = vms__state_try_load(&t, d, size, p->err);
     } else if (e == VMS_ENOTFOUND && p->dump) {
         /* which of the dump's alternatives: the one the fields load in */
         vms_error_clear(&why);
-        e = vms__dump_section_load(p->dump, rec, vms__json_try_load, &t, &d,
+        e = vms__dump_section_load(p->dump, rec, vms__state_try_load, &t, &d,
                                    &size, &why);
         if (e && why.path[0]) {
             /* the fields' own error: as the vmdesc path reports it */

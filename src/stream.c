@@ -749,34 +749,3 @@ int vms_stream_put_eof(vms_writer *w, const char *json, size_t len,
     e = e ? e : vms_write_be32(w, (uint32_t)len, err);
     return e ? e : vms_write_bytes(w, json, len, err);
 }
-
-int vms__stream_reencodes(vms_stream *s, uint64_t off, uint64_t end,
-                          int (*encode)(void *opaque, vms_visitor *out,
-                                        vms_error *err),
-                          void *opaque, bool *same, vms_error *err)
-{
-    vms_buf orig = { 0 }, again = { 0 };
-    vms_writer *wo = vms_writer_buf(&orig, err);
-    vms_writer *wa = vms_writer_buf(&again, err);
-    vms_visitor *out = wa ? vms_wire_output_new(wa, err) : NULL;
-    int e = wo && out ? 0 : VMS_ENOMEM;
-
-    *same = false;
-    if (!e && !(e = vms_stream_copy(s, off, end - off, wo, err)) &&
-        !(e = vms_writer_flush(wo, err)) && !(e = encode(opaque, out, err)) &&
-        !(e = vms_writer_flush(wa, err))) {
-        /* an empty section leaves both buffers NULL: no memcmp then */
-        *same = orig.len == again.len &&
-                (!orig.len || memcmp(orig.data, again.data, orig.len) == 0);
-    }
-    vms_visitor_free(out);
-    if (wo) {
-        vms_writer_close(wo, NULL);
-    }
-    if (wa) {
-        vms_writer_close(wa, NULL);
-    }
-    vms_buf_free(&orig);
-    vms_buf_free(&again);
-    return e;
-}

@@ -874,19 +874,10 @@ vms_visitor *vms_json_state_input_text(const char *text, size_t len,
     return v;
 }
 
-int vms__json_try_load(void *opaque, const vms_desc *d, size_t size,
-                       vms_error *err)
+int vms__json_input(void *opaque, vms_visitor **v, vms_error *err)
 {
-    vms__json_try *t = opaque;
-    vms_visitor *v;
-    int e;
+    const vms__json_src *src = opaque;
 
-    free(t->state);
-    if (!(t->state = calloc(1, size ? size : 1)) ||
-        !(v = vms_json_state_input_new(t->tree, t->where, err))) {
-        return vms_error_set(err, VMS_ENOMEM, "out of memory");
-    }
-    e = vms_walk(v, d, t->state, t->version, err);
-    vms_visitor_free(v);
-    return e;
+    *v = vms_json_state_input_new(src->tree, src->where, err);
+    return *v ? 0 : VMS_ENOMEM;
 }
