@@ -11,7 +11,6 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <inttypes.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -893,43 +892,13 @@ int vms_convert_detect(const char *path, vms_encoding *enc, vms_error *err)
     return e;
 }
 
-static int open_out(vms_outfile *o, const char *path, unsigned flags,
-                    vms_error *err)
-{
-    char *d = strdup(path), *b = strdup(path);
-    int dirfd = -1, e;
-
-    if (!d || !b) {
-        free(d);
-        free(b);
-        return vms_error_set(err, VMS_ENOMEM, "out of memory");
-    }
-    dirfd = open(dirname(d), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dirfd < 0) {
-        vms_error_set_file(err, path);
-        e = vms_error_set(err, VMS_EIO, "cannot open its directory");
-    } else {
-        e = vms_outfile_open(o, dirfd, basename(b),
-                             (flags & VMS_CONVERT_FORCE) ? VMS_OUT_FORCE : 0,
-                             err);
-        if (e) {
-            close(dirfd);
-        }
-    }
-    free(d);
-    free(b);
-    return e;
-}
-
 int vms_convert(const char *in, const char *out, vms_encoding to,
-                unsigned flags, vms_error *err)
+                const vms_convert_opts *opts, vms_error *err)
 {
-    return vms_convert_dump(in, out, to, NULL, flags, err);
-}
-
-int vms_convert_dump(const char *in, const char *out, vms_encoding to,
-                     const char *dump_file, unsigned flags, vms_error *err)
-{
+    static const vms_convert_opts defaults = VMS_CONVERT_OPTS_INIT;
+    const vms_convert_opts *co = opts ? opts : &defaults;
+    const char *dump_file = co->dump_file;
+    unsigned flags = co->flags;
     static const sink *const sinks[] = {
         [VMS_ENC_WIRE] = &wire_sink, [VMS_ENC_BER] = &ber_sink,
         [VMS_ENC_JSON] = &json_sink, [VMS_ENC_TRACE] = &trace_sink,
@@ -939,6 +908,10 @@ int vms_convert_dump(const char *in, const char *out, vms_encoding to,
     bool to_stdout = strcmp(out, "-") == 0;
     int e;
 
+    if ((e = vms__opts_version(co->version, VMS_CONVERT_OPTS_VERSION,
+                               "vms_convert_opts", err))) {
+        return e;
+    }
     if ((unsigned)to >= VMS_ARRAY_SIZE(sinks) || !sinks[to]) {
         return vms_error_set(err, VMS_EUNSUPPORTED, "converting to %s is "
                              "not supported", vms_encoding_name(to)
@@ -951,7 +924,9 @@ int vms_convert_dump(const char *in, const char *out, vms_encoding to,
     if (dump_file && (e = vms_dump_load(dump_file, &c.dump, err))) {
         return e;
     }
-    if (!to_stdout && (e = open_out(&o, out, flags, err))) {
+    if (!to_stdout &&
+        (e = vms_outfile_create(&o, out, (flags & VMS_CONVERT_FORCE)
+                                ? VMS_OUT_FORCE : 0, err))) {
         return e;
     }
     c.w = vms_writer_fd(to_stdout ? 1 : o.fd, out, err);
@@ -975,14 +950,12 @@ int vms_convert_dump(const char *in, const char *out, vms_encoding to,
         e = e ? e : e2;
     }
     if (!to_stdout) {
-        int dirfd = o.dirfd;
         if (e) {
             vms_outfile_abort(&o);
         } else {
             e = vms_outfile_commit(&o, (flags & VMS_CONVERT_FORCE)
                                    ? VMS_OUT_FORCE : 0, err);
         }
-        close(dirfd);
     }
     if (e && err && !err->file[0]) {
         vms_error_set_file(err, in);

@@ -123,3 +123,14 @@ char *vms_error_format(const vms_error *err, char *buf, size_t len)
 #undef APPEND
     return buf;
 }
+
+int vms__opts_version(int version, int known, const char *name,
+                      vms_error *err)
+{
+    if (version >= 1 && version <= known) {
+        return 0;
+    }
+    return vms_error_set(err, VMS_EINVAL, "%s version %d is not one this "
+                         "library knows (1 to %d): start from its _INIT",
+                         name, version, known);
+}

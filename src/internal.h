@@ -263,6 +263,14 @@ int vms__stream_reencodes(struct vms_stream *s, uint64_t off, uint64_t end,
                           void *opaque, bool *same, struct vms_error *err);
 
 /*
+ * An options struct's version: 0 when the library knows it (1..known),
+ * else VMS_EINVAL naming the struct (a program built against a later
+ * header, or one that did not start from the _INIT macro).
+ */
+int vms__opts_version(int version, int known, const char *name,
+                      struct vms_error *err);
+
+/*
  * A whole file (or what fd gives until its end) in a malloc'd buffer
  * with a NUL after it, refused with "WHAT exceeds LIMIT_NAME (limit)"
  * once it grows past limit bytes; errors name path.

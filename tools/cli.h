@@ -83,7 +83,6 @@ int cli_report_print(const char *prog, vms_check_report *report,
 /* Subcommands (tools/cmd_<name>.c). */
 int cmd_check(int argc, char **argv, const char *prog);
 void cmd_check_usage(FILE *out, const char *prog);
-/* @DECLS@ */
 int cmd_analyze(int argc, char **argv, const char *prog);
 void cmd_analyze_usage(FILE *out, const char *prog);
 int cmd_demo(int argc, char **argv, const char *prog);

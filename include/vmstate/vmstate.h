@@ -24,6 +24,5 @@
 #include "verify.h"
 #include "pack.h"
 #include "convert.h"
-/* @HEADERS@ -- one include per concept header, added as they land */
 
 #endif
