@@ -2,16 +2,17 @@
 # Subcommands and options are listed here once; tests/integration check
 # them against "vmstate help" so that the two cannot drift apart.
 
-_vmstate_commands="analyze check convert demo diff verify unpack pack help"
+_vmstate_commands="analyze check convert core demo diff verify unpack pack help"
 
 _vmstate_options() {
     case $1 in
-        check) echo "-s --src -d --dest -r --reverse --format -q --quiet -h --help" ;;
+        check) echo "-s --src -d --dest -r --reverse --rules --baseline --matrix --format -q --quiet -h --help" ;;
         analyze) echo "-f --file -d --dump -m --memory -x --extract -C --directory --desc --dump-vmstate --progress --force -q --quiet -h --help" ;;
+        core) echo "-o --output --format --memory-map --force --progress -q --quiet -h --help" ;;
         convert) echo "-t --to -f --force --dump-vmstate -h --help" ;;
         demo) echo "--version --stream --dump --state --ram --seed --force -h --help" ;;
         diff) echo "--format --ram --dump-vmstate --progress -q --quiet -h --help" ;;
-        verify) echo "-d --dest --dump-vmstate --format -v --verbose -q --quiet -h --help" ;;
+        verify) echo "-d --dest --dump-vmstate --format --strict -v --verbose -q --quiet -h --help" ;;
         unpack) echo "-f --force --progress -q --quiet --dump-vmstate -h --help" ;;
         pack) echo "-f --force --progress -q --quiet -h --help" ;;
         help) echo "$_vmstate_commands" ;;
@@ -23,11 +24,13 @@ _vmstate_options() {
 _vmstate_values() {
     case $1:$2 in
         check:--format) echo "text json github sarif" ;;
+        check:--rules) echo "qemu-7.2 qemu-10.0 qemu-10.2" ;;
         demo:--version) echo "1 2" ;;
         convert:-t|convert:--to) echo "wire ber json trace" ;;
         demo:--ram|demo:--seed) echo "" ;;
         analyze:-d|analyze:--dump) echo "state desc" ;;
         diff:--format) echo "text json" ;;
+        core:--format) echo "elf kdump raw" ;;
         diff:--ram) echo "summary pages none" ;;
         verify:--format) echo "text json github sarif" ;;
     esac

@@ -10,6 +10,7 @@ packages=(
     # tests
     libcmocka-dev python3 binutils openssl libtasn1-bin git man-db groff-base tmux
     busybox-static cpio   # tests/guest/linux-guest.sh: a Linux guest's initramfs
+    gdb gdb-multiarch python3-libkdumpfile  # tests/integration/core-*.sh: independent readers of our cores
     # packaging (tests build the .deb in CI's full mode)
     dpkg-dev debhelper fakeroot lintian
     # the peer and test oracle: Debian's QEMU 7.2

@@ -46,7 +46,11 @@ struct xblock {
     bool has_file;             /* -x: in a->rf */
     uint64_t length;
     uint8_t ***cache;          /* -m: page copies for XBZRLE, see slot() */
+    uint8_t **need;            /* -m, seekable: a bit per page an XBZRLE
+                                  record of the stream applies a delta to,
+                                  in tables of CACHE_CHUNK bits */
     uint64_t npages;
+    char *name;                /* -m, seekable: from the first pass */
 };
 
 typedef struct analyze {
@@ -83,6 +87,13 @@ typedef struct analyze {
     uint64_t cache_bytes;
     bool cache_full;
     vms_ramfiles *rf;          /* -x: the block files */
+    /*
+     * -m on a seekable file reads it twice: the first pass (no output)
+     * learns every block (mapped-ram announces them between their pages)
+     * and which pages XBZRLE deltas need, so the second keeps only those.
+     */
+    bool prescan;
+    bool prescanned;
 } analyze;
 
 static int fail(analyze *a, int code, const char *fmt, ...)
@@ -147,13 +158,13 @@ static int release_output(analyze *a)
 /* -x prints each file name as it is made, as python does. */
 static int say_file(analyze *a, const char *name)
 {
-    char line[300];
-    int n = snprintf(line, sizeof(line), "%s\n", name);
-
     if (a->o->out_fd < 0) {
         return 0;
     }
-    return vms_sink_fd((void *)(intptr_t)a->o->out_fd, line, (size_t)n);
+    if (vms_sink_fd((void *)(intptr_t)a->o->out_fd, name, strlen(name))) {
+        return VMS_EIO;
+    }
+    return vms_sink_fd((void *)(intptr_t)a->o->out_fd, "\n", 1);
 }
 
 static int write_desc_file(analyze *a)
@@ -227,6 +238,14 @@ static uint8_t **cache_slot(struct xblock *b, uint64_t pg, bool create)
     return *t ? &(*t)[pg % CACHE_CHUNK] : NULL;
 }
 
+static struct xblock *xblock_at(analyze *a, unsigned idx)
+{
+    if (vms__table_fit(&a->blocks, &a->nblocks, idx, sizeof(*a->blocks))) {
+        return NULL;
+    }
+    return &a->blocks[idx];
+}
+
 static int ram_block(void *opaque, unsigned idx, const char *name,
                      uint64_t length, vms_error *err)
 {
@@ -235,12 +254,15 @@ static int ram_block(void *opaque, unsigned idx, const char *name,
     int e;
 
     (void)err;
-    if (vms__table_fit(&a->blocks, &a->nblocks, idx, sizeof(*b))) {
+    if (!(b = xblock_at(a, idx))) {
         return fail(a, VMS_ENOMEM, "out of memory");
     }
-    b = &a->blocks[idx];
     if (b->has_file || b->cache) {
         return 0;   /* announced again by a later MEM_SIZE */
+    }
+    if (a->prescanned && b->length != length) {
+        return fail(a, VMS_EFORMAT, "block '%s' changed its length between "
+                    "two reads of the file", name);
     }
     b->length = length;
     b->npages = (length + a->page_size - 1) / a->page_size;
@@ -248,19 +270,28 @@ static int ram_block(void *opaque, unsigned idx, const char *name,
         /* The block files share the directory with -x's JSON files. */
         static const char *const reserved[] = { "desc.json", "state.json",
                                                 NULL };
-        char fname[256];
+        char fname[VMS_RAMFILE_PATH_MAX];
+        bool qemu;
 
         if (!a->rf &&
             !(a->rf = vms_ramfiles_new(a->dirfd, a->page_size, a->out_flags,
                                        a->err))) {
             return VMS_ENOMEM;
         }
-        vms_ramfiles_fname(a->rf, name, reserved, fname);
+        /*
+         * Where QEMU's tool puts the block, printing its name as it does;
+         * a name that would leave the directory (or clash) is flattened
+         * into one file name instead, and that name is printed.
+         */
+        qemu = vms_ramfiles_qemu_path(a->rf, name, reserved, fname);
+        if (!qemu) {
+            vms_ramfiles_fname(a->rf, name, reserved, fname);
+        }
         if ((e = vms_ramfiles_block(a->rf, idx, fname, length, a->err)) < 0) {
             return e;
         }
         b->has_file = true;
-        say_file(a, fname);
+        say_file(a, qemu ? name : fname);
     } else if (a->o->memory) {
         b->cache = calloc(b->npages / CACHE_CHUNK + 1, sizeof(*b->cache));
         if (!b->cache) {
@@ -281,9 +312,13 @@ static int ram_json_begin(analyze *a)
     if (!e) {
         e = vms_jsonw_begin_object(a->w);
     }
-    for (unsigned i = 0; !e && i < vms_ram_nblocks(a->ram); i++) {
+    /* mapped-ram announces each block between pages: the first pass of
+       -m knows them all before the first page is printed */
+    for (unsigned i = 0; !e && i < (a->prescanned ? a->nblocks
+                                    : vms_ram_nblocks(a->ram)); i++) {
         char v[24];
-        e = vms_jsonw_key(a->w, vms_ram_block_name(a->ram, i));
+        e = vms_jsonw_key(a->w, a->prescanned ? a->blocks[i].name
+                                              : vms_ram_block_name(a->ram, i));
         if (!e) {
             snprintf(v, sizeof(v), "0x%016" PRIx64,
                      i < a->nblocks ? a->blocks[i].length : 0);
@@ -347,6 +382,18 @@ static int ram_json_end(analyze *a)
     return e ? fail(a, VMS_EIO, "cannot write the output") : 0;
 }
 
+/* Whether -m keeps a copy of the page: all of them without a first pass. */
+static bool needed(const analyze *a, const struct xblock *b, uint64_t pg)
+{
+    const uint8_t *t;
+
+    if (!a->prescanned) {
+        return true;
+    }
+    t = b->need && pg < b->npages ? b->need[pg / CACHE_CHUNK] : NULL;
+    return t && ((t[pg % CACHE_CHUNK / 8] >> (pg % 8)) & 1);
+}
+
 static int ram_page(void *opaque, unsigned idx, uint64_t addr,
                     const uint8_t *data, uint8_t fill, vms_error *err)
 {
@@ -384,7 +431,7 @@ static int ram_page(void *opaque, unsigned idx, uint64_t addr,
             return fail(a, VMS_EIO, "cannot write the output");
         }
     }
-    if (b->cache && pg < b->npages) {
+    if (b->cache && pg < b->npages && needed(a, b, pg)) {
         uint8_t **slot = cache_slot(b, pg, !(!data && fill == 0));
         if (!slot) {
             /* a zero page never cached, or no memory for the table */
@@ -442,6 +489,49 @@ static int ram_old_page(void *opaque, unsigned idx, uint64_t addr,
 
 static int commit_blocks(analyze *a);
 
+/* First pass of -m: the block list, as "section sizes" must print it. */
+static int pre_block(void *opaque, unsigned idx, const char *name,
+                     uint64_t length, vms_error *err)
+{
+    analyze *a = opaque;
+    struct xblock *b = xblock_at(a, idx);
+
+    (void)err;
+    if (!b) {
+        return fail(a, VMS_ENOMEM, "out of memory");
+    }
+    if (b->name) {
+        return 0;
+    }
+    b->length = length;
+    b->npages = (length + a->page_size - 1) / a->page_size;
+    if (!(b->name = strdup(name)) ||
+        !(b->need = calloc(b->npages / CACHE_CHUNK + 1, sizeof(*b->need)))) {
+        return fail(a, VMS_ENOMEM, "out of memory");
+    }
+    return 0;
+}
+
+/* First pass of -m: an XBZRLE record marks the page its delta needs. */
+static int pre_record(void *opaque, const vms_ram_record *r, vms_error *err)
+{
+    analyze *a = opaque;
+    struct xblock *b = r->block < a->nblocks ? &a->blocks[r->block] : NULL;
+    uint64_t pg = (r->word & ~(uint64_t)(a->page_size - 1)) / a->page_size;
+    uint8_t **t;
+
+    (void)err;
+    if (!(r->word & VMS_RAM_XBZRLE) || !b || !b->need || pg >= b->npages) {
+        return 0;
+    }
+    t = &b->need[pg / CACHE_CHUNK];
+    if (!*t && !(*t = calloc(CACHE_CHUNK / 8, 1))) {
+        return fail(a, VMS_ENOMEM, "out of memory");
+    }
+    (*t)[pg % CACHE_CHUNK / 8] |= (uint8_t)(1u << (pg % 8));
+    return 0;
+}
+
 static int ram_section(analyze *a, const vms_record *rec)
 {
     int e;
@@ -454,10 +544,12 @@ static int ram_section(analyze *a, const vms_record *rec)
         };
         vms_ram_sink sink = {
             .opaque = a,
-            .want_data = a->o->memory || a->o->mode == VMS_ANALYZE_EXTRACT,
-            .block = ram_block,
-            .page = ram_page,
-            .old_page = ram_old_page,
+            .want_data = !a->prescan && (a->o->memory ||
+                                         a->o->mode == VMS_ANALYZE_EXTRACT),
+            .block = a->prescan ? pre_block : ram_block,
+            .page = a->prescan ? NULL : ram_page,
+            .old_page = a->prescan ? NULL : ram_old_page,
+            .record = a->prescan ? pre_record : NULL,
             .tick = tick,
         };
         if (!(a->ram = vms_ram_new(&ro, &sink, a->err))) {
@@ -473,15 +565,20 @@ static int ram_section(analyze *a, const vms_record *rec)
     if ((e = vms_ram_read(a->ram, a->s, rec->version_id, a->err))) {
         return e;
     }
-    if (a->o->mode == VMS_ANALYZE_EXTRACT) {
+    if (a->o->mode == VMS_ANALYZE_EXTRACT && a->rf) {
         /*
          * The RAM is complete at its END: commit the files now, so that
          * they stay even if a later device section cannot be decoded.
          */
-        return rec->type == VMS_REC_SECTION_END ? commit_blocks(a)
-                                                : vms_ramfiles_flush(a->rf,
-                                                                     a->err);
+        e = rec->type == VMS_REC_SECTION_END ? commit_blocks(a)
+                                             : vms_ramfiles_flush(a->rf,
+                                                                  a->err);
+        if (e) {
+            return e;
+        }
     }
+    /* python prints the block sizes; the device sections follow the RAM's
+       object (-m: its "memory" is still being written). */
     if (a->w && !a->o->memory) {
         return ram_json_begin(a);
     }
@@ -808,10 +905,52 @@ static int pass(analyze *a)
     }
 }
 
+/*
+ * -m on a file: a pass without output (see analyze.prescan), then the
+ * stream from its start again. A pipe has one pass: every page is kept
+ * for XBZRLE deltas, up to VMS_LIMIT_XBZRLE_CACHE.
+ */
+static int first_pass(analyze *a)
+{
+    int e;
+
+    a->prescan = true;
+    e = pass(a);
+    a->prescan = false;
+    vms_ram_free(a->ram);
+    a->ram = NULL;
+    a->ram_seen = false;
+    a->ram_id = 0;
+    a->have_cfg = false;
+    memset(&a->cfg, 0, sizeof(a->cfg));
+    vms_stream_close(a->s);
+    a->s = NULL;
+    if (e) {
+        return e;
+    }
+    /* "-" is a seekable file here (seekable streams start at offset 0):
+       the stream reads a dup of it, which shares the offset */
+    if (strcmp(a->o->file, "-") == 0 && lseek(0, 0, SEEK_SET) != 0) {
+        return vms_error_set(a->err, VMS_EIO, "cannot read the standard "
+                             "input again: %s", strerror(errno));
+    }
+    if (!(a->s = vms_stream_open(a->o->file, a->err))) {
+        return a->err ? a->err->code : VMS_EIO;
+    }
+    a->prescanned = true;
+    return 0;
+}
+
 static int open_outdir(analyze *a)
 {
     const char *dir = a->o->outdir ? a->o->outdir : ".";
 
+    /* -C DIR makes DIR when it is missing, as unpack does */
+    if (a->o->outdir && mkdir(dir, 0777) != 0 && errno != EEXIST) {
+        vms_error_set_file(a->err, dir);
+        return vms_error_set(a->err, VMS_EIO, "cannot create directory: %s",
+                             strerror(errno));
+    }
     a->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (a->dirfd < 0) {
         vms_error_set_file(a->err, dir);
@@ -880,6 +1019,9 @@ static int run(analyze *a)
         }
         a->state_open = true;
         a->out_fd = a->state_out.fd;
+    }
+    if (o->memory && vms_stream_seekable(a->s) && (e = first_pass(a))) {
+        return e;
     }
     a->w = vms_jsonw_new(out_sink, a, VMS_JSONW_PRETTY, 4);
     if (!a->w || vms_jsonw_begin_object(a->w)) {
@@ -961,6 +1103,13 @@ int vms_analyze(const vms_analyze_opts *opts, vms_error *err)
             }
             free(a.blocks[i].cache);
         }
+        if (a.blocks[i].need) {
+            for (uint64_t c = 0; c <= a.blocks[i].npages / CACHE_CHUNK; c++) {
+                free(a.blocks[i].need[c]);
+            }
+            free(a.blocks[i].need);
+        }
+        free(a.blocks[i].name);
     }
     free(a.blocks);
     for (size_t i = 0; i < a.npending; i++) {

@@ -16,194 +16,12 @@
 #include "vmstate/check.h"
 #include "vmstate/version.h"
 #include "internal.h"
-
-/* ---- QEMU's rename tables ---- */
-
-typedef struct rename_entry {
-    const char *key;
-    const char *const *names;
-} rename_entry;
-
-#define NAMES(...) (const char *const[]){ __VA_ARGS__, NULL }
-
-/* changed_names of check_fields_match(), in QEMU's order (the newest
- * script's: acpi-ghes, added in 2025, stands first; hpet last). */
-static const rename_entry field_renames[] = {
-    { "acpi-ghes", NAMES("ghes_addr_le", "hw_error_le") },
-    { "apic", NAMES("timer", "timer_expiry") },
-    { "e1000", NAMES("dev", "parent_obj") },
-    { "ehci", NAMES("dev", "pcidev") },
-    { "I440FX", NAMES("dev", "parent_obj") },
-    { "ich9_ahci", NAMES("card", "parent_obj") },
-    { "ich9-ahci", NAMES("ahci", "ich9_ahci") },
-    { "ioh3420", NAMES("PCIDevice", "PCIEDevice") },
-    { "ioh-3240-express-root-port",
-      NAMES("port.br.dev", "parent_obj.parent_obj.parent_obj",
-            "port.br.dev.exp.aer_log",
-            "parent_obj.parent_obj.parent_obj.exp.aer_log") },
-    { "cirrus_vga", NAMES("hw_cursor_x", "vga.hw_cursor_x",
-                          "hw_cursor_y", "vga.hw_cursor_y") },
-    { "lsiscsi", NAMES("dev", "parent_obj") },
-    { "mch", NAMES("d", "parent_obj") },
-    { "pci_bridge", NAMES("bridge.dev", "parent_obj", "bridge.dev.shpc",
-                          "shpc") },
-    { "pcnet", NAMES("pci_dev", "parent_obj") },
-    { "PIIX3", NAMES("pci_irq_levels", "pci_irq_levels_vmstate") },
-    { "piix4_pm", NAMES("dev", "parent_obj", "pci0_status",
-                        "acpi_pci_hotplug.acpi_pcihp_pci_status[0x0]",
-                        "pm1a.sts", "ar.pm1.evt.sts", "pm1a.en",
-                        "ar.pm1.evt.en", "pm1_cnt.cnt", "ar.pm1.cnt.cnt",
-                        "tmr.timer", "ar.tmr.timer", "tmr.overflow_time",
-                        "ar.tmr.overflow_time", "gpe", "ar.gpe") },
-    { "rtl8139", NAMES("dev", "parent_obj") },
-    { "qxl", NAMES("num_surfaces", "ssd.num_surfaces") },
-    { "usb-ccid", NAMES("abProtocolDataStructure",
-                        "abProtocolDataStructure.data") },
-    { "usb-host", NAMES("dev", "parent_obj") },
-    { "usb-mouse", NAMES("usb-ptr-queue", "HIDPointerEventQueue") },
-    { "usb-tablet", NAMES("usb-ptr-queue", "HIDPointerEventQueue") },
-    { "vmware_vga", NAMES("card", "parent_obj") },
-    { "vmware_vga_internal", NAMES("depth", "new_depth") },
-    { "xhci", NAMES("pci_dev", "parent_obj") },
-    { "x3130-upstream", NAMES("PCIDevice", "PCIEDevice") },
-    { "xio3130-express-downstream-port",
-      NAMES("port.br.dev", "parent_obj.parent_obj.parent_obj",
-            "port.br.dev.exp.aer_log",
-            "parent_obj.parent_obj.parent_obj.exp.aer_log") },
-    { "xio3130-downstream", NAMES("PCIDevice", "PCIEDevice") },
-    { "xio3130-express-upstream-port",
-      NAMES("br.dev", "parent_obj.parent_obj", "br.dev.exp.aer_log",
-            "parent_obj.parent_obj.exp.aer_log") },
-    { "spapr_pci", NAMES("dma_liobn[0]", "mig_liobn", "mem_win_addr",
-                         "mig_mem_win_addr", "mem_win_size",
-                         "mig_mem_win_size", "io_win_addr",
-                         "mig_io_win_addr", "io_win_size",
-                         "mig_io_win_size") },
-    { "hpet", NAMES("num_timers", "num_timers_save") },
-};
-
-/* get_changed_sec_name(): either way round, first pair that matches. */
-static const char *const section_renames[][2] = {
-    { "ICH9 LPC", "ICH9-LPC" },
-    { "e1000-82540em", "e1000" },
-};
-
-static bool in_list(const char *const *names, const char *s)
-{
-    for (; *names; names++) {
-        if (strcmp(*names, s) == 0) {
-            return true;
-        }
-    }
-    return false;
-}
-
-bool vms__check_names_match(const char *key, const char *s, const char *d)
-{
-    if (strcmp(s, d) == 0) {
-        return true;
-    }
-    for (size_t i = 0; i < VMS_ARRAY_SIZE(field_renames); i++) {
-        if (strcmp(field_renames[i].key, key) == 0) {
-            return in_list(field_renames[i].names, s) &&
-                   in_list(field_renames[i].names, d);
-        }
-    }
-    return false;
-}
-
-const char *vms__check_section_rename(const char *sec)
-{
-    for (size_t i = 0; i < VMS_ARRAY_SIZE(section_renames); i++) {
-        if (strcmp(section_renames[i][0], sec) == 0) {
-            return section_renames[i][1];
-        }
-        if (strcmp(section_renames[i][1], sec) == 0) {
-            return section_renames[i][0];
-        }
-    }
-    return "";
-}
+#include "check_rules.h"
 
 /* ---- findings ---- */
 
-static const char *const kind_names[] = {
-    [VMS_FINDING_VERSION] = "version",
-    [VMS_FINDING_MIN_VERSION] = "min_version",
-    [VMS_FINDING_SECTION_MISSING] = "section_missing",
-    [VMS_FINDING_ENTRY_MISSING] = "entry_missing",
-    [VMS_FINDING_DESCRIPTION_RENAMED] = "description_renamed",
-    [VMS_FINDING_FIELD_MISMATCH] = "field_mismatch",
-    [VMS_FINDING_NO_MORE_FIELDS] = "no_more_fields",
-    [VMS_FINDING_SIZE] = "size",
-    [VMS_FINDING_UNUSED_SIZE] = "unused_size",
-    [VMS_FINDING_SUBSECTION_MISSING] = "subsection_missing",
-    [VMS_FINDING_DESCRIPTION_MISSING] = "description_missing",
-    [VMS_FINDING_MACHINE_TYPE] = "machine_type",
-    [VMS_FINDING_NO_VMDESC] = "no_vmdesc",
-    [VMS_FINDING_NOT_IN_DUMP] = "not_in_dump",
-};
-
-/* What each kind means, for SARIF rules and --help-like listings. */
-static const char *const kind_summaries[] = {
-    [VMS_FINDING_VERSION] = "The source sends a newer version than the "
-        "destination accepts",
-    [VMS_FINDING_MIN_VERSION] = "The source sends a version older than "
-        "the destination's minimum",
-    [VMS_FINDING_SECTION_MISSING] = "The destination has no such device "
-        "section",
-    [VMS_FINDING_ENTRY_MISSING] = "An entry (Fields, Subsections, "
-        "Description, ...) is missing in the destination",
-    [VMS_FINDING_DESCRIPTION_RENAMED] = "The destination describes the "
-        "section under another name",
-    [VMS_FINDING_FIELD_MISMATCH] = "The destination expects a different "
-        "field at this place",
-    [VMS_FINDING_NO_MORE_FIELDS] = "The destination ends before the "
-        "source's fields do",
-    [VMS_FINDING_SIZE] = "A field's size differs",
-    [VMS_FINDING_UNUSED_SIZE] = "An unused buffer does not cover the same "
-        "bytes as the fields it replaces",
-    [VMS_FINDING_SUBSECTION_MISSING] = "The destination lacks a subsection "
-        "the source may send",
-    [VMS_FINDING_DESCRIPTION_MISSING] = "A nested struct has no "
-        "description in the destination",
-    [VMS_FINDING_MACHINE_TYPE] = "The two dumps are of different machine "
-        "types",
-    [VMS_FINDING_NO_VMDESC] = "The stream carries no JSON description: "
-        "only section names and versions were verified",
-    [VMS_FINDING_NOT_IN_DUMP] = "The section is registered outside any "
-        "device class, so no -dump-vmstate shows it: not verified",
-};
-
-const char *vms_finding_kind_summary(enum vms_finding_kind kind)
-{
-    if ((unsigned)kind >= VMS_ARRAY_SIZE(kind_summaries)) {
-        return "unknown";
-    }
-    return kind_summaries[kind];
-}
-
-const char *vms_finding_kind_name(enum vms_finding_kind kind)
-{
-    if ((unsigned)kind >= VMS_ARRAY_SIZE(kind_names)) {
-        return "unknown";
-    }
-    return kind_names[kind];
-}
-
-int vms_finding_write_text(const vms_finding *f, FILE *out)
-{
-    int r;
-
-    if (f->kind == VMS_FINDING_MIN_VERSION && !f->counted) {
-        r = fprintf(out, "Section \"%s\" ", f->section);
-    } else {
-        r = fprintf(out, "%s\n", f->message);
-    }
-    return r < 0 ? VMS_EIO : 0;
-}
-
 typedef struct walker {
+    const vms_check_rules *rules;
     vms_finding_fn fn;
     void *opaque;
     int taint;
@@ -344,17 +162,21 @@ static void check_description_in_list(walker *w, const vms_dump_field *s,
     check_descriptions(w, s->desc, d->desc, sec);
 }
 
-static bool exists_in_substruct(const vms_dump_field *fld, const char *item)
+static bool exists_in_substruct(walker *w, const vms_dump_field *fld,
+                                const char *item)
 {
     if (!fld->desc || !fld->desc->has_fields || !fld->desc->fields) {
         return false;
     }
-    return vms__check_names_match(fld->desc->name, fld->desc->fields->name, item);
+    return vms__rules_names_match(w->rules, fld->desc->name,
+                                  fld->desc->fields->name, item);
 }
 
-static __int128 size_total(const vms_dump_field *f)
+/* size_total() of QEMU >= 8.1's script; QEMU 7.2's compares size alone. */
+static __int128 size_total(walker *w, const vms_dump_field *f)
 {
-    return f->has_num ? (__int128)f->size * f->num : f->size;
+    return f->has_num && vms__rules_unused_num(w->rules)
+               ? (__int128)f->size * f->num : f->size;
 }
 
 static void unused_mismatch(walker *w, const char *sec, const char *desc,
@@ -450,8 +272,8 @@ static void check_fields(walker *w, const vms_dump_field *src_fields,
             continue;
         }
 
-        if (!vms__check_names_match(desc, s_item->name, d_item->name)) {
-            if (exists_in_substruct(d_item, s_item->name)) {
+        if (!vms__rules_names_match(w->rules, desc, s_item->name, d_item->name)) {
+            if (exists_in_substruct(w, d_item, s_item->name)) {
                 if (d_n == VMS_ARRAY_SIZE(d_stack)) {
                     break;
                 }
@@ -461,7 +283,7 @@ static void check_fields(walker *w, const vms_dump_field *src_fields,
                 continue;
             }
             /* Backward migration: src has a substruct dest removed. */
-            if (exists_in_substruct(s_item, d_item->name)) {
+            if (exists_in_substruct(w, s_item, d_item->name)) {
                 if (s_n == VMS_ARRAY_SIZE(s_stack)) {
                     break;
                 }
@@ -472,8 +294,8 @@ static void check_fields(walker *w, const vms_dump_field *src_fields,
             }
             if (strcmp(s_item->name, "unused") == 0 ||
                 strcmp(d_item->name, "unused") == 0) {
-                __int128 s_size = size_total(s_item);
-                __int128 d_size = size_total(d_item);
+                __int128 s_size = size_total(w, s_item);
+                __int128 d_size = size_total(w, d_item);
 
                 if (s_size == d_size) {
                     continue;
@@ -539,7 +361,7 @@ static void check_descriptions(walker *w, const vms_dump_desc *s,
 
     check_version(w, s->version_id, d->version_id, d->has_minimum_version_id,
                   d->minimum_version_id, sec, s->name, NULL);
-    if (!vms__check_names_match(sec, s->name, d->name)) {
+    if (!vms__rules_names_match(w->rules, sec, s->name, d->name)) {
         finding_init(&f, VMS_FINDING_DESCRIPTION_RENAMED, sec, s->name,
                      NULL);
         f.src = s->name;
@@ -569,7 +391,19 @@ int vms_check_dumps(const vms_dump *src, const vms_dump *dest,
                     vms_finding_fn fn, void *opaque, int *errors,
                     vms_error *err)
 {
-    walker w = { .fn = fn, .opaque = opaque };
+    return vms_check_dumps_rules(src, dest, NULL, fn, opaque, errors, err);
+}
+
+int vms_check_dumps_rules(const vms_dump *src, const vms_dump *dest,
+                          const vms_check_rules *rules, vms_finding_fn fn,
+                          void *opaque, int *errors, vms_error *err)
+{
+    walker w = { .rules = rules ? rules : vms__check_rules_default(),
+                 .fn = fn, .opaque = opaque };
+
+    if (!w.rules) {
+        return vms_error_set(err, VMS_ENOMEM, "out of memory");
+    }
 
     for (const vms_dump_section *s = vms_dump_sections(src); s && !w.stop;
          s = s->next) {
@@ -578,7 +412,7 @@ int vms_check_dumps(const vms_dump *src, const vms_dump *dest,
 
         if (!d) {
             /* Either the section was renamed or dest lacks it. */
-            d = vms_dump_find(dest, vms__check_section_rename(s->key));
+            d = vms_dump_find(dest, vms__rules_section_rename(w.rules, s->key));
             if (!d) {
                 finding_init(&f, VMS_FINDING_SECTION_MISSING, s->key, NULL,
                              NULL);
@@ -709,6 +543,35 @@ void vms_check_report_free(vms_check_report *r)
     free(r);
 }
 
+int vms__check_report_fill(vms_check_report *r,
+                           const vms_check_options *opts, vms_error *err)
+{
+    const vms_check_rules *rules = NULL;
+    const vms_check_baseline *baseline = NULL;
+    int code = 0;
+
+    if (opts && opts->version >= 2) {
+        rules = opts->rules;
+        baseline = opts->baseline;
+    }
+    r->rules = keep(r, vms_check_rules_name(rules ? rules
+                                          : vms__check_rules_default()),
+                    &code);
+    if (code) {
+        return vms_error_set(err, VMS_ENOMEM, "out of memory");
+    }
+    code = vms_check_dumps_rules(r->src, r->dest, rules, collect, r,
+                                 &r->errors, err);
+    if (code) {
+        return code == VMS_ENOMEM ? code
+             : vms_error_set(err, VMS_ENOMEM, "out of memory");
+    }
+    if (vms__check_baseline_apply(baseline, r)) {
+        return vms_error_set(err, VMS_ENOMEM, "out of memory");
+    }
+    return 0;
+}
+
 typedef struct load_job {
     const char *path;
     vms_dump *dump;
@@ -773,258 +636,11 @@ int vms_check_files(const char *src_path, const char *dest_path,
     r->src_file = vms_dump_file(r->src);
     r->dest_file = vms_dump_file(r->dest);
     r->tool = "vmstate check";
-    code = vms_check_dumps(r->src, r->dest, collect, r, &r->errors, err);
+    code = vms__check_report_fill(r, opts, err);
     if (code) {
         vms_check_report_free(r);
-        return code == VMS_ENOMEM ? code
-             : vms_error_set(err, VMS_ENOMEM, "out of memory");
+        return code;
     }
     *out = r;
     return 0;
-}
-
-int vms_check_report_write_text(const vms_check_report *r, FILE *out)
-{
-    for (size_t i = 0; i < r->n_findings; i++) {
-        if (vms_finding_write_text(&r->findings[i], out)) {
-            return VMS_EIO;
-        }
-    }
-    return fflush(out) == 0 ? 0 : VMS_EIO;
-}
-
-int vms_check_report_write_color(const vms_check_report *r, FILE *out)
-{
-    for (size_t i = 0; i < r->n_findings; i++) {
-        const vms_finding *f = &r->findings[i];
-
-        /*
-         * The uncounted section-level version message has no newline: QEMU
-         * prints the next finding on the same line, so that line keeps the
-         * colour of the finding that ends it.
-         */
-        if (fputs(f->counted || f->kind != VMS_FINDING_MACHINE_TYPE
-                      ? "\033[31m" : "\033[33m", out) == EOF ||
-            vms_finding_write_text(f, out) ||
-            fputs("\033[0m", out) == EOF) {
-            return VMS_EIO;
-        }
-    }
-    return fflush(out) == 0 ? 0 : VMS_EIO;
-}
-
-static void json_str_or_null(vms_jsonw *w, const char *key, const char *s)
-{
-    vms_jsonw_key(w, key);
-    if (s) {
-        vms_jsonw_string(w, s);
-    } else {
-        vms_jsonw_null(w);
-    }
-}
-
-static void json_value(vms_jsonw *w, const char *key, const char *s,
-                       bool is_number)
-{
-    if (s && is_number) {
-        vms_jsonw_key(w, key);
-        vms_jsonw_raw(w, s, strlen(s));
-    } else {
-        json_str_or_null(w, key, s);
-    }
-}
-
-int vms_check_report_write_json(const vms_check_report *r, vms_jsonw *w)
-{
-    vms_jsonw_begin_object(w);
-    json_str_or_null(w, "src", r->src_file);
-    json_str_or_null(w, "dest", r->dest_file);
-    vms_jsonw_key(w, "errors");
-    vms_jsonw_int(w, r->errors);
-    vms_jsonw_key(w, "findings");
-    vms_jsonw_begin_array(w);
-    for (size_t i = 0; i < r->n_findings; i++) {
-        const vms_finding *f = &r->findings[i];
-
-        vms_jsonw_begin_object(w);
-        json_str_or_null(w, "kind", vms_finding_kind_name(f->kind));
-        vms_jsonw_key(w, "counted");
-        vms_jsonw_bool(w, f->counted);
-        json_str_or_null(w, "section", f->section);
-        json_str_or_null(w, "description", f->description);
-        json_str_or_null(w, "field", f->field);
-        json_value(w, "src", f->src, f->src_is_number);
-        json_value(w, "dest", f->dest, f->dest_is_number);
-        json_str_or_null(w, "message", f->message);
-        vms_jsonw_end_object(w);
-    }
-    vms_jsonw_end_array(w);
-    vms_jsonw_end_object(w);
-    return vms_jsonw_text(w, "\n", 1);
-}
-
-int vms_check_write_json_error(const char *src_path, const char *dest_path,
-                               const vms_error *err, vms_jsonw *w)
-{
-    char buf[1024];
-
-    vms_jsonw_begin_object(w);
-    json_str_or_null(w, "src", src_path);
-    json_str_or_null(w, "dest", dest_path);
-    vms_jsonw_key(w, "error");
-    vms_jsonw_begin_object(w);
-    json_str_or_null(w, "file", err->file[0] ? err->file : NULL);
-    vms_jsonw_key(w, "line");
-    if (err->line > 0) {
-        vms_jsonw_int(w, err->line);
-    } else {
-        vms_jsonw_null(w);
-    }
-    vms_jsonw_key(w, "column");
-    if (err->line > 0) {
-        vms_jsonw_int(w, err->column);
-    } else {
-        vms_jsonw_null(w);
-    }
-    json_str_or_null(w, "code", vms_strerror(err->code));
-    json_str_or_null(w, "message", err->message);
-    json_str_or_null(w, "text", vms_error_format(err, buf, sizeof(buf)));
-    vms_jsonw_end_object(w);
-    vms_jsonw_end_object(w);
-    return vms_jsonw_text(w, "\n", 1);
-}
-
-/*
- * GitHub's workflow commands end at a newline and split properties at
- * ',' and ':', so those are percent-encoded (as its toolkit does).
- */
-static int github_escape(FILE *out, const char *s, bool property)
-{
-    for (; *s; s++) {
-        int r;
-        switch (*s) {
-        case '%': r = fputs("%25", out); break;
-        case '\r': r = fputs("%0D", out); break;
-        case '\n': r = fputs("%0A", out); break;
-        case ':': r = property ? fputs("%3A", out) : fputc(':', out); break;
-        case ',': r = property ? fputs("%2C", out) : fputc(',', out); break;
-        default: r = fputc(*s, out); break;
-        }
-        if (r == EOF) {
-            return VMS_EIO;
-        }
-    }
-    return 0;
-}
-
-int vms_check_report_write_github(const vms_check_report *r, FILE *out)
-{
-    for (size_t i = 0; i < r->n_findings; i++) {
-        const vms_finding *f = &r->findings[i];
-        char title[128];
-
-        snprintf(title, sizeof(title), "%s (%s)",
-                 r->tool ? r->tool : "vmstate check",
-                 vms_finding_kind_name(f->kind));
-        if (fprintf(out, "::%s file=", f->counted ? "error" : "warning") < 0 ||
-            github_escape(out, r->dest_file ? r->dest_file : "", true) ||
-            fputs(",title=", out) == EOF ||
-            github_escape(out, title, true) || fputs("::", out) == EOF ||
-            github_escape(out, f->message, false) ||
-            fputc('\n', out) == EOF) {
-            return VMS_EIO;
-        }
-    }
-    return fflush(out) == 0 ? 0 : VMS_EIO;
-}
-
-/* The finding's place as one dotted name: section.description.field. */
-static void logical_name(const vms_finding *f, char *buf, size_t len)
-{
-    snprintf(buf, len, "%s%s%s%s%s", f->section ? f->section : "",
-             f->description ? "." : "", f->description ? f->description : "",
-             f->field ? "." : "", f->field ? f->field : "");
-}
-
-int vms_check_report_write_sarif(const vms_check_report *r, vms_jsonw *w)
-{
-    char name[1024];
-
-    vms_jsonw_begin_object(w);
-    vms_jsonw_key(w, "$schema");
-    vms_jsonw_string(w, "https://json.schemastore.org/sarif-2.1.0.json");
-    vms_jsonw_key(w, "version");
-    vms_jsonw_string(w, "2.1.0");
-    vms_jsonw_key(w, "runs");
-    vms_jsonw_begin_array(w);
-    vms_jsonw_begin_object(w);
-    vms_jsonw_key(w, "tool");
-    vms_jsonw_begin_object(w);
-    vms_jsonw_key(w, "driver");
-    vms_jsonw_begin_object(w);
-    vms_jsonw_key(w, "name");
-    vms_jsonw_string(w, r->tool ? r->tool : "vmstate check");
-    vms_jsonw_key(w, "version");
-    vms_jsonw_string(w, vms_version());
-    vms_jsonw_key(w, "rules");
-    vms_jsonw_begin_array(w);
-    for (size_t k = 0; k < VMS_ARRAY_SIZE(kind_names); k++) {
-        vms_jsonw_begin_object(w);
-        vms_jsonw_key(w, "id");
-        vms_jsonw_string(w, kind_names[k]);
-        vms_jsonw_key(w, "shortDescription");
-        vms_jsonw_begin_object(w);
-        vms_jsonw_key(w, "text");
-        vms_jsonw_string(w, kind_summaries[k]);
-        vms_jsonw_end_object(w);
-        vms_jsonw_end_object(w);
-    }
-    vms_jsonw_end_array(w);
-    vms_jsonw_end_object(w);
-    vms_jsonw_end_object(w);
-    vms_jsonw_key(w, "results");
-    vms_jsonw_begin_array(w);
-    for (size_t i = 0; i < r->n_findings; i++) {
-        const vms_finding *f = &r->findings[i];
-
-        vms_jsonw_begin_object(w);
-        vms_jsonw_key(w, "ruleId");
-        vms_jsonw_string(w, vms_finding_kind_name(f->kind));
-        vms_jsonw_key(w, "level");
-        vms_jsonw_string(w, f->counted ? "error" : "warning");
-        vms_jsonw_key(w, "message");
-        vms_jsonw_begin_object(w);
-        vms_jsonw_key(w, "text");
-        vms_jsonw_string(w, f->message);
-        vms_jsonw_end_object(w);
-        vms_jsonw_key(w, "locations");
-        vms_jsonw_begin_array(w);
-        vms_jsonw_begin_object(w);
-        if (r->dest_file) {
-            vms_jsonw_key(w, "physicalLocation");
-            vms_jsonw_begin_object(w);
-            vms_jsonw_key(w, "artifactLocation");
-            vms_jsonw_begin_object(w);
-            vms_jsonw_key(w, "uri");
-            vms_jsonw_string(w, r->dest_file);
-            vms_jsonw_end_object(w);
-            vms_jsonw_end_object(w);
-        }
-        logical_name(f, name, sizeof(name));
-        vms_jsonw_key(w, "logicalLocations");
-        vms_jsonw_begin_array(w);
-        vms_jsonw_begin_object(w);
-        vms_jsonw_key(w, "fullyQualifiedName");
-        vms_jsonw_string(w, name[0] ? name : "vmschkmachine");
-        vms_jsonw_end_object(w);
-        vms_jsonw_end_array(w);
-        vms_jsonw_end_object(w);
-        vms_jsonw_end_array(w);
-        vms_jsonw_end_object(w);
-    }
-    vms_jsonw_end_array(w);
-    vms_jsonw_end_object(w);
-    vms_jsonw_end_array(w);
-    vms_jsonw_end_object(w);
-    return vms_jsonw_text(w, "\n", 1);
 }

@@ -168,6 +168,18 @@ int vms__stream_need_vmdesc(struct vms_stream *s, struct vms_vmdesc **vd,
  * are marked as maybe not covering the data (desc->user).
  */
 struct json_t;
+/*
+ * types.c: a field of a vmdesc keeps its wire bytes (VMS_TYPE_RAW) and
+ * QEMU's type name; what those size bytes are when the name says one value
+ * ("uint64" of 8 bytes: one big-endian number): VMS__RAW_BYTES when it
+ * says none (buffers, unknown names, a size that does not fit the name).
+ */
+enum vms__raw_kind { VMS__RAW_BYTES, VMS__RAW_INT, VMS__RAW_BOOL,
+                     VMS__RAW_FLOAT };
+struct vms_field;
+enum vms__raw_kind vms__raw_scalar(const struct vms_field *f, size_t size,
+                                   bool *is_signed);
+
 int vms__vmdesc_from_json(struct json_t *root, const char *name,
                           bool dump_names, struct vms_vmdesc **out,
                           struct vms_error *err);
@@ -326,5 +338,13 @@ bool vms__check_names_match(const char *key, const char *s, const char *d);
 const char *vms__check_section_rename(const char *sec);
 int vms__check_report_add(struct vms_check_report *r,
                           const struct vms_finding *f);
+struct vms_check_options;
+/* r->src and r->dest checked under opts' rules and baseline into r. */
+int vms__check_report_fill(struct vms_check_report *r,
+                           const struct vms_check_options *opts,
+                           struct vms_error *err);
+struct vms_check_baseline;
+int vms__check_baseline_apply(const struct vms_check_baseline *b,
+                              struct vms_check_report *r);
 
 #endif

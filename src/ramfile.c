@@ -2,11 +2,13 @@
  * libvmstate: RAM blocks written to files (see ramfile.h).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include "vmstate/io.h"
 #include "internal.h"
 #include "ramfile.h"
@@ -17,7 +19,7 @@
 struct rblock {
     vms_outfile out;
     bool open, committed;
-    char fname[256];
+    char fname[VMS_RAMFILE_PATH_MAX];   /* relative to the directory */
     uint64_t length, npages;
     uint8_t *written;          /* a bit per page: data was written there */
 };
@@ -36,7 +38,7 @@ struct writer {
     size_t len;
     uint64_t off;
     int err;                   /* errno of the first failed write */
-    char fname[256];
+    char fname[VMS_RAMFILE_PATH_MAX];
 };
 
 struct vms_ramfiles {
@@ -50,6 +52,8 @@ struct vms_ramfiles {
     size_t run_len;
     uint8_t *run;
     struct writer wr;
+    char **dirs;               /* subdirectories made here, in order */
+    size_t ndirs;
 };
 
 static void *writer_main(void *opaque)
@@ -177,6 +181,12 @@ void vms_ramfiles_free(vms_ramfiles *rf)
     }
     free(rf->blocks);
     free(rf->run);
+    /* A failed run leaves no directory it made empty (most nested first). */
+    for (size_t i = rf->ndirs; i-- > 0;) {
+        unlinkat(rf->dirfd, rf->dirs[i], AT_REMOVEDIR);
+        free(rf->dirs[i]);
+    }
+    free(rf->dirs);
     free(rf);
 }
 
@@ -213,6 +223,73 @@ int vms_ramfiles_flush(vms_ramfiles *rf, vms_error *err)
     return 0;
 }
 
+static int remember_dir(vms_ramfiles *rf, const char *path, size_t len)
+{
+    char **n = realloc(rf->dirs, (rf->ndirs + 1) * sizeof(*n));
+
+    if (!n) {
+        return -1;
+    }
+    rf->dirs = n;
+    if (!(n[rf->ndirs] = strndup(path, len))) {
+        return -1;
+    }
+    rf->ndirs++;
+    return 0;
+}
+
+/*
+ * b->fname may hold directories (vms_ramfiles_qemu_path): each is made if
+ * missing and entered with O_NOFOLLOW, so a symlink planted in the output
+ * directory is refused, never followed; the file goes into the last one.
+ */
+static int open_in_subdir(vms_ramfiles *rf, struct rblock *b, vms_error *err)
+{
+    const char *p = b->fname, *slash;
+    int fd = rf->dirfd, e;
+
+    while ((slash = strchr(p, '/'))) {
+        char comp[256];
+        int nfd;
+
+        snprintf(comp, sizeof(comp), "%.*s", (int)(slash - p), p);
+        if (mkdirat(fd, comp, 0777) == 0 &&
+            remember_dir(rf, b->fname, (size_t)(slash - b->fname))) {
+            e = vms_error_set(err, VMS_ENOMEM, "out of memory");
+            goto out;
+        }
+        nfd = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+                     O_CLOEXEC);
+        if (nfd < 0) {
+            int en = errno;
+            vms_error_set_file(err, b->fname);
+            e = vms_error_set(err, VMS_EIO, "cannot enter directory '%.*s': "
+                              "%s", (int)(slash - b->fname), b->fname,
+                              en == ELOOP ? "it is a symbolic link (never "
+                              "followed)" : strerror(en));
+            goto out;
+        }
+        if (fd != rf->dirfd) {
+            close(fd);
+        }
+        fd = nfd;
+        p = slash + 1;
+    }
+    if ((e = vms_outfile_open(&b->out, fd, p, rf->out_flags, err))) {
+        vms_error_set_file(err, b->fname);
+        goto out;
+    }
+    if (fd != rf->dirfd) {
+        b->out.own_dirfd = fd;   /* closed by its commit or abort */
+    }
+    return 0;
+out:
+    if (fd != rf->dirfd) {
+        close(fd);
+    }
+    return e;
+}
+
 int vms_ramfiles_block(vms_ramfiles *rf, unsigned idx, const char *fname,
                        uint64_t length, vms_error *err)
 {
@@ -229,8 +306,7 @@ int vms_ramfiles_block(vms_ramfiles *rf, unsigned idx, const char *fname,
     snprintf(b->fname, sizeof(b->fname), "%s", fname);
     b->length = length;
     b->npages = (length + rf->page_size - 1) / rf->page_size;
-    if ((e = vms_outfile_open(&b->out, rf->dirfd, b->fname, rf->out_flags,
-                              err))) {
+    if ((e = open_in_subdir(rf, b, err))) {
         return e;
     }
     b->open = true;
@@ -246,16 +322,25 @@ int vms_ramfiles_block(vms_ramfiles *rf, unsigned idx, const char *fname,
     return 0;
 }
 
+/* a and b name the same file, or one is a directory of the other */
+static bool clash(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b), n = la < lb ? la : lb;
+
+    return strncmp(a, b, n) == 0 &&
+           (la == lb || (la < lb ? b[la] : a[lb]) == '/');
+}
+
 static bool fname_taken(const vms_ramfiles *rf, const char *fname,
                         const char *const *reserved)
 {
     for (; reserved && *reserved; reserved++) {
-        if (strcmp(*reserved, fname) == 0) {
+        if (clash(*reserved, fname)) {
             return true;
         }
     }
     for (unsigned i = 0; i < rf->nblocks; i++) {
-        if (strcmp(rf->blocks[i].fname, fname) == 0) {
+        if (rf->blocks[i].fname[0] && clash(rf->blocks[i].fname, fname)) {
             return true;
         }
     }
@@ -272,6 +357,46 @@ void vms_ramfiles_fname(const vms_ramfiles *rf, const char *name,
     for (unsigned n = 2; fname_taken(rf, out, reserved); n++) {
         snprintf(out, 256, "%.200s~%u", base, n);
     }
+}
+
+/*
+ * QEMU's analyze-migration.py (RamSection.read) opens "./" + name after
+ * os.makedirs of its directory: "/rom@etc/acpi/tables" is the file
+ * rom@etc/acpi/tables. That path, when every component is a plain name
+ * (not empty after the leading slashes, not "." or "..", no leading dot,
+ * no control byte, at most 255 bytes) and it clashes with nothing taken.
+ */
+bool vms_ramfiles_qemu_path(const vms_ramfiles *rf, const char *name,
+                            const char *const *reserved,
+                            char out[VMS_RAMFILE_PATH_MAX])
+{
+    size_t n = 0, comp = 0;
+    const char *p = name;
+
+    while (*p == '/') {
+        p++;
+    }
+    for (; *p; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c == '/') {
+            if (comp == 0) {
+                continue;   /* "a//b": python's path is a/b */
+            }
+            comp = 0;
+        } else if (c < 0x20 || c == 0x7f || (comp == 0 && c == '.') ||
+                   ++comp > 255) {
+            return false;
+        }
+        if (n + 1 >= VMS_RAMFILE_PATH_MAX) {
+            return false;
+        }
+        out[n++] = (char)c;
+    }
+    if (n == 0 || out[n - 1] == '/') {
+        return false;
+    }
+    out[n] = 0;
+    return !fname_taken(rf, out, reserved);
 }
 
 const char *vms_ramfiles_name(const vms_ramfiles *rf, unsigned idx)

@@ -17,6 +17,9 @@
 
 typedef struct vms_ramfiles vms_ramfiles;
 
+/* A block file's path inside the directory, with its NUL. */
+#define VMS_RAMFILE_PATH_MAX 512
+
 /*
  * Files go into dirfd (borrowed); page_size is the target page size;
  * out_flags are vms_outfile_open's (VMS_OUT_FORCE replaces files).
@@ -27,8 +30,11 @@ vms_ramfiles *vms_ramfiles_new(int dirfd, uint32_t page_size,
 void vms_ramfiles_free(vms_ramfiles *rf);
 
 /*
- * Block idx (dense, from 0) of length bytes, in file fname (one safe path
- * component). 1 when idx is known already (a later MEM_SIZE), else 0.
+ * Block idx (dense, from 0) of length bytes, in file fname: one safe path
+ * component (vms_ramfiles_fname) or a path vms_ramfiles_qemu_path made,
+ * whose directories are created as needed (never through a symlink, and
+ * removed again by a failed run when they stay empty). 1 when idx is known
+ * already (a later MEM_SIZE), else 0.
  */
 int vms_ramfiles_block(vms_ramfiles *rf, unsigned idx, const char *fname,
                        uint64_t length, vms_error *err);
@@ -40,6 +46,16 @@ int vms_ramfiles_block(vms_ramfiles *rf, unsigned idx, const char *fname,
  */
 void vms_ramfiles_fname(const vms_ramfiles *rf, const char *name,
                         const char *const *reserved, char out[256]);
+/*
+ * The path QEMU's analyze-migration.py -x gives the block called name
+ * ("/rom@etc/acpi/tables" -> rom@etc/acpi/tables), when it is plain
+ * (no ".", "..", leading dot or control byte in a component) and names no
+ * file of reserved nor of another block, nor a directory of one: true and
+ * out filled; false: use vms_ramfiles_fname.
+ */
+bool vms_ramfiles_qemu_path(const vms_ramfiles *rf, const char *name,
+                            const char *const *reserved,
+                            char out[VMS_RAMFILE_PATH_MAX]);
 /* The file name of block idx, "" when none. */
 const char *vms_ramfiles_name(const vms_ramfiles *rf, unsigned idx);
 

@@ -90,3 +90,24 @@ const vms__type_info *vms__type_uint(size_t size)
     }
     return NULL;
 }
+
+enum vms__raw_kind vms__raw_scalar(const vms_field *f, size_t size,
+                                   bool *is_signed)
+{
+    const vms__type_info *t;
+
+    if (f->type != VMS_TYPE_RAW || !f->type_name ||
+        !(t = vms__type_named(f->type_name)) || t->size != size) {
+        return VMS__RAW_BYTES;
+    }
+    /* float64: the be64 of its IEEE bits */
+    if (t->type == VMS_TYPE_FLOAT64) {
+        *is_signed = false;
+        return VMS__RAW_FLOAT;
+    }
+    if (t->value == VMS__VAL_OCTETS) {
+        return VMS__RAW_BYTES;
+    }
+    *is_signed = t->is_signed;
+    return t->value == VMS__VAL_BOOL ? VMS__RAW_BOOL : VMS__RAW_INT;
+}

@@ -20,6 +20,91 @@
 /* Nested descriptions deeper than this are not followed (QEMU's are < 10). */
 #define MAX_DEPTH 64
 
+/*
+ * Sections QEMU registers outside the device-class path, so that no
+ * -dump-vmstate (which lists the device classes' dc->vmsd) describes them:
+ * vmstate_register() / vmstate_register_with_alias_id() of a description
+ * that is no class's dc->vmsd, and register_savevm_live() handlers (no
+ * description at all). Each entry names where QEMU (7.2 to 10.x)
+ * registers it; the name is the section's description name (vmsd_name)
+ * or, for handlers without one, its idstr. Whether the destination loads
+ * them is not visible in its dump: verify lists them as not verified.
+ */
+static const struct unlisted_section {
+    const char *name;
+    const char *where;
+} unlisted[] = {
+    /* every target */
+    { "ram", "migration/ram.c ram_mig_init: register_savevm_live; its "
+             "blocks and the capabilities it needs are the destination "
+             "command line's" },
+    { "block", "migration/block.c blk_mig_init: register_savevm_live "
+               "(block migration, QEMU < 9.1)" },
+    { "dirty-bitmap", "migration/block-dirty-bitmap.c "
+                      "dirty_bitmap_mig_init: register_savevm_live" },
+    { "globalstate", "migration/global_state.c register_global_state: "
+                     "vmstate_register" },
+    { "timer", "softmmu/cpu-timers.c (system/ in 10.0) cpu_timers_init: "
+               "vmstate_register(vmstate_timers)" },
+    { "cpu_common", "cpu.c (hw/core/cpu-common.c) cpu_exec_realizefn: "
+                    "vmstate_register(vmstate_cpu_common) for a CPU class "
+                    "without dc->vmsd" },
+    { "cpu", "cpu.c (hw/core/cpu-common.c) cpu_exec_realizefn: "
+             "vmstate_register(sysemu_ops->legacy_vmsd): target/*/machine.c "
+             "vmstate_{x86,arm,ppc,s390}_cpu" },
+    { "PCIBUS", "hw/pci/pci.c pci_bus_realize: vmstate_register"
+                "(vmstate_pcibus), a bus, not a device" },
+    { "i2c_bus", "hw/i2c/core.c i2c_init_bus: vmstate_register, a bus" },
+    { "slirp", "net/slirp.c net_slirp_init: register_savevm_live "
+               "(libslirp's own format)" },
+    { "tpm-emulator", "backends/tpm/tpm_emulator.c tpm_emulator_inst_init: "
+                      "vmstate_register (a backend, not a device)" },
+    { "ide", "hw/ide/piix.c pci_piix_ide_realize (also cmd646.c, via.c): "
+             "vmstate_register(vmstate_ide_pci); later QEMUs set dc->vmsd "
+             "and their dump lists it" },
+    /* x86_64 */
+    { "apic", "hw/intc/apic_common.c apic_common_realize: "
+              "vmstate_register_with_alias_id(vmstate_apic_common)" },
+    { "acpi_build", "hw/i386/acpi-build.c acpi_setup: vmstate_register" },
+    /* aarch64 */
+    { "virt_acpi_build", "hw/arm/virt-acpi-build.c virt_acpi_setup: "
+                         "vmstate_register" },
+    /* ppc64 pseries */
+    { "spapr", "hw/ppc/spapr.c spapr_machine_init: "
+               "vmstate_register(vmstate_spapr), the machine's own state" },
+    { "spapr/htab", "hw/ppc/spapr.c spapr_machine_init: "
+                    "register_savevm_live (the hash page table)" },
+    { "icp/server", "hw/intc/xics.c icp_realize: vmstate_register"
+                    "(vmstate_icp_server), instance = cpu_index" },
+    { "spapr_cpu", "hw/ppc/spapr_cpu_core.c spapr_realize_vcpu: "
+                   "vmstate_register(vmstate_spapr_cpu_state)" },
+    { "spapr_iommu", "hw/ppc/spapr_iommu.c spapr_tce_table_realize: "
+                     "vmstate_register(vmstate_spapr_tce_table), "
+                     "instance = liobn" },
+    { "spapr_drc", "hw/ppc/spapr_drc.c drc_realize: vmstate_register"
+                   "(vmstate_spapr_drc), instance = DRC index" },
+    /* s390x ccw */
+    { "s390_css", "hw/s390x/css.c css_register_vmstate (from "
+                  "s390-virtio-ccw.c ccw_init): vmstate_register"
+                  "(vmstate_css)" },
+    { "todclock", "hw/s390x/tod.c s390_tod_realize: register_savevm_live" },
+    { "s390-storage_attributes", "hw/s390x/s390-stattrib.c "
+                                 "s390_stattrib_realize: "
+                                 "register_savevm_live" },
+    { "s390-skeys", "hw/s390x/s390-skeys.c s390_skeys_realize: "
+                    "register_savevm_live" },
+};
+
+static const struct unlisted_section *find_unlisted(const char *name)
+{
+    for (size_t i = 0; i < VMS_ARRAY_SIZE(unlisted); i++) {
+        if (strcmp(unlisted[i].name, name) == 0) {
+            return &unlisted[i];
+        }
+    }
+    return NULL;
+}
+
 typedef struct verifier {
     const vms_verify_opts *o;
     vms_check_report *r;
@@ -32,27 +117,18 @@ typedef struct verifier {
     vms_error *err;
     bool vd_known;             /* looked for (a pipe: at its first device) */
     int e;                     /* VMS_ENOMEM while adding findings */
+    /* the sections no dump describes, by name, in stream order */
+    struct unseen {
+        const struct unlisted_section *u;
+        char name[257];        /* an iterative section without entry */
+        unsigned count;
+    } unseen[VMS_ARRAY_SIZE(unlisted) + 8];
+    size_t n_unseen;
 } verifier;
-
-/*
- * Registered with vmstate_register() or as iterative handlers, not by a
- * device class: -dump-vmstate lists none of them.
- */
-static const char *const unlisted[] = {
-    "timer", "slirp", "cpu_common", "cpu", "apic", "PCIBUS", "ide",
-    "i2c_bus", "acpi_build", "globalstate", "ram", "block", "dirty-bitmap",
-    "spapr/htab", "s390-storage_attributes", "s390-skeys", "configuration",
-    "spapr", "spapr_option_vector", "tpm-emulator",
-};
 
 bool vms_verify_unlisted(const char *vmsd_name)
 {
-    for (size_t i = 0; i < VMS_ARRAY_SIZE(unlisted); i++) {
-        if (strcmp(unlisted[i], vmsd_name) == 0) {
-            return true;
-        }
-    }
-    return false;
+    return find_unlisted(vmsd_name) != NULL;
 }
 
 static void add(verifier *v, enum vms_finding_kind kind, bool counted,
@@ -154,7 +230,20 @@ static void compare_field(verifier *v, const char *sec, const vms_field *sf,
 {
     bool s_struct = sf->type == VMS_TYPE_STRUCT;
 
-    if (s_struct && df->desc) {
+    if (!s_struct && df->desc && sf->type_name &&
+        (strcmp(sf->type_name, "qlist") == 0 ||
+         strcmp(sf->type_name, "qtailq") == 0)) {
+        /*
+         * A VMSTATE_QLIST / VMSTATE_QTAILQ_V field (migration/
+         * vmstate-types.c, vmstate_info_qlist / vmstate_info_qtailq): the
+         * stream's vmdesc names the list as one field of type "qlist" or
+         * "qtailq" (its put_* describes no element), while -dump-vmstate
+         * shows the element's description under the field, since the
+         * field has a vmsd (savevm.c dump_vmstate_vmsf). The same field
+         * on both sides; the elements' layout is not in the stream's
+         * description, so it cannot be compared.
+         */
+    } else if (s_struct && df->desc) {
         /* QEMU loads a nested struct at its own (the dest's) version. */
         compare_desc(v, sec, sf->vmsd, df->desc, df->desc->version_id,
                      depth + 1);
@@ -316,6 +405,59 @@ static const char *base_name(const char *idstr)
     return slash && slash[1] ? slash + 1 : idstr;
 }
 
+/* Count a section no dump describes (listed after the pass). */
+static void unseen(verifier *v, const struct unlisted_section *u,
+                   const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < v->n_unseen; i++) {
+        if (v->unseen[i].u == u &&
+            (u || strcmp(v->unseen[i].name, name ? name : "") == 0)) {
+            v->unseen[i].count++;
+            return;
+        }
+    }
+    if (i < VMS_ARRAY_SIZE(v->unseen)) {
+        v->unseen[i].u = u;
+        v->unseen[i].count = 1;
+        snprintf(v->unseen[i].name, sizeof(v->unseen[i].name), "%s",
+                 name ? name : "");
+        v->n_unseen++;
+    }
+}
+
+/*
+ * What QEMU's verdict also depends on and no dump shows: one finding per
+ * section name, uncounted unless --strict. Never a silent pass.
+ */
+static void list_unseen(verifier *v)
+{
+    for (size_t i = 0; i < v->n_unseen && !v->e; i++) {
+        const struct unseen *n = &v->unseen[i];
+        const char *name = n->u ? n->u->name : n->name;
+        char inst[48] = "";
+
+        if (n->count > 1) {
+            snprintf(inst, sizeof(inst), " (%u instances)", n->count);
+        }
+        add(v, VMS_FINDING_NOT_IN_DUMP, v->o->version >= 3 && v->o->strict,
+            name, name, NULL, "Section \"%s\"%s: not verified: no "
+            "-dump-vmstate describes it (QEMU registers it in %s)",
+            name, inst, n->u ? n->u->where : "its migration code");
+    }
+}
+
+/* idstr is name, or ends in "/" + name */
+static bool idstr_fits(const char *idstr, const char *name)
+{
+    size_t li = strlen(idstr), ln = strlen(name);
+
+    return li == ln ? strcmp(idstr, name) == 0
+                    : li > ln && idstr[li - ln - 1] == '/' &&
+                      strcmp(idstr + li - ln, name) == 0;
+}
+
 static void check_section(verifier *v, const vms_record *rec,
                           const vms_desc *d)
 {
@@ -332,16 +474,34 @@ static void check_section(verifier *v, const vms_record *rec,
     if (d && d->version_id == INT32_MAX) {
         d = NULL;   /* old-style entry: no description of its own */
     }
+    if (d && !idstr_fits(rec->idstr, d->name)) {
+        /*
+         * QEMU names a description's section "[device path/]vmsd name"
+         * (savevm.c vmstate_register_with_alias_id: the instance's id,
+         * "/", then vmsd->name; its compat entry is vmsd->name alone), and
+         * finds the section to load by that name (find_se). A section
+         * whose idstr does not end in its own description's name matches
+         * no entry on any destination.
+         */
+        add(v, VMS_FINDING_SECTION_MISSING, true, sec, d->name, NULL,
+            "Section \"%s\": QEMU names description \"%s\"'s sections "
+            "\"[path/]%s\", so DEST has no section \"%s\" to load",
+            sec, d->name, d->name, rec->idstr);
+        return;
+    }
     ds = lookup(v->dump, vmsd);
     if (!ds) {
-        if (!vms_verify_unlisted(vmsd) && !vms_verify_unlisted(rec->idstr)) {
+        const struct unlisted_section *u = find_unlisted(vmsd);
+
+        if (!u) {
+            u = find_unlisted(rec->idstr);
+        }
+        if (!u) {
             add(v, VMS_FINDING_SECTION_MISSING, true, sec, vmsd, NULL,
                 "Section \"%s\": device type \"%s\" is unknown to DEST",
                 sec, vmsd);
-        } else if (v->o->verbose) {
-            add(v, VMS_FINDING_NOT_IN_DUMP, false, sec, vmsd, NULL,
-                "Section \"%s\": \"%s\" is in no -dump-vmstate, not "
-                "verified", sec, vmsd);
+        } else {
+            unseen(v, u, NULL);
         }
         return;
     }
@@ -427,6 +587,8 @@ static int skip_unknown_body(verifier *v, const vms_record *rec, bool *last)
 static int ram_chunk(verifier *v, const vms_record *rec)
 {
     if (!v->ram) {
+        /* RAM blocks (names, sizes) are the destination's command line's */
+        unseen(v, find_unlisted("ram"), NULL);
         vms_ram_opts ro = {
             .page_size = v->vd && vms_vmdesc_page_size(v->vd)
                              ? vms_vmdesc_page_size(v->vd) : 4096,
@@ -552,7 +714,13 @@ static int pass(verifier *v)
         case VMS_REC_EOF:
             return 0;
         case VMS_REC_CONFIGURATION:
-            if (machine && strcmp(v->cfg.machine, machine) != 0) {
+            /*
+             * QEMU compares only as many characters as the stream's name
+             * has (savevm.c configuration_post_load: strncmp over the
+             * received length): "pc-i440fx-7." loads on pc-i440fx-7.2.
+             */
+            if (machine && strncmp(v->cfg.machine, machine,
+                                   strlen(v->cfg.machine)) != 0) {
                 add(v, VMS_FINDING_MACHINE_TYPE, true, NULL, NULL, NULL,
                     "Machine type \"%s\" in the stream, DEST is \"%s\"",
                     v->cfg.machine, machine);
@@ -572,6 +740,11 @@ static int pass(verifier *v)
         } else if (k == VMS_SECTION_RAM) {
             e = ram_chunk(v, &rec);
         } else if (k != VMS_SECTION_DEVICE) {
+            if (rec.type == VMS_REC_SECTION_START ||
+                rec.type == VMS_REC_SECTION_FULL) {
+                const struct unlisted_section *u = find_unlisted(rec.idstr);
+                unseen(v, u, u ? NULL : rec.idstr);
+            }
             e = vms_section_read(v->s, &rec, k, v->err);
         } else if ((e = device_section(v, &rec, &last)) == 0 && last) {
             return 0;   /* without a vmdesc: EOF is the last byte */
@@ -621,6 +794,9 @@ int vms_verify(const vms_verify_opts *o, vms_check_report **out,
         goto out;
     }
     e = pass(&v);
+    if (!e) {
+        list_unseen(&v);
+    }
 out:
     if (!e && v.e) {
         e = vms_error_set(err, v.e, "out of memory");

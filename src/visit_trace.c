@@ -164,9 +164,35 @@ static int tr_leaf(vms_visitor *v, const vms_field *f, void *elem,
     trace_out *t = (trace_out *)v;
     size_t before = t->len;
     char value[96];
+    enum vms__raw_kind raw;
+    bool is_signed;
     int e = 0;
 
     element_name(t, f);
+    /*
+     * A description made from a vmdesc keeps each leaf's wire bytes with
+     * QEMU's type name (vmdesc.c): "uint64" of 8 bytes is one number, as
+     * the C description's field would be.
+     */
+    raw = vms__raw_scalar(f, size, &is_signed);
+    if (raw != VMS__RAW_BYTES) {
+        uint64_t x = 0;
+        for (size_t k = 0; k < size; k++) {
+            x = (x << 8) | ((const uint8_t *)elem)[k];
+        }
+        if (raw == VMS__RAW_BOOL) {
+            snprintf(value, sizeof(value), " = (bool) %s\n",
+                     x ? "true" : "false");
+        } else if (raw == VMS__RAW_FLOAT) {
+            double d;
+            memcpy(&d, &x, sizeof(d));
+            snprintf(value, sizeof(value), " = (float64) %.17g\n", d);
+        } else {
+            snprintf(value, sizeof(value), " = (%s) 0x%" PRIx64 "\n",
+                     f->type_name, x);
+        }
+        return emit(t, before, value);
+    }
     if (vms_type_is_bytes(f->type) || f->type == VMS_TYPE_BITMAP) {
         bool words = f->type == VMS_TYPE_BITMAP;
         size_t unit = words ? 8 : 1, n = size / unit;

@@ -80,9 +80,17 @@ int cli_report_input_error(const char *prog, enum cli_report_format format,
 int cli_report_print(const char *prog, vms_check_report *report,
                      enum cli_report_format format, bool quiet);
 
+/* The same for a --matrix run. */
+int cli_matrix_print(const char *prog, vms_check_matrix *m,
+                     enum cli_report_format format, bool quiet);
+/* Print report in format (text coloured on a terminal); 0 or VMS_E*. */
+int cli_report_write(const vms_check_report *report,
+                     enum cli_report_format format);
 /* Subcommands (tools/cmd_<name>.c). */
 int cmd_check(int argc, char **argv, const char *prog);
 void cmd_check_usage(FILE *out, const char *prog);
+int cmd_core(int argc, char **argv, const char *prog);
+void cmd_core_usage(FILE *out, const char *prog);
 int cmd_analyze(int argc, char **argv, const char *prog);
 void cmd_analyze_usage(FILE *out, const char *prog);
 int cmd_demo(int argc, char **argv, const char *prog);

@@ -45,15 +45,36 @@ int cli_report_input_error(const char *prog, enum cli_report_format format,
     return CLI_EXIT_INPUT;
 }
 
-int cli_report_print(const char *prog, vms_check_report *report,
-                     enum cli_report_format format, bool quiet)
+/*
+ * QEMU's lines for a person at a terminal: errors in red, the uncounted
+ * machine-type warning in yellow; the bytes between the escapes are
+ * QEMU's. The uncounted section-level version message has no newline:
+ * QEMU prints the next finding on the same line, so that line keeps the
+ * colour of the finding that ends it.
+ */
+static int write_color(const vms_check_report *r, FILE *out)
 {
-    vms_error err;
-    int r = 0, count = report->errors;
+    for (size_t i = 0; i < r->n_findings; i++) {
+        const vms_finding *f = &r->findings[i];
 
-    if (quiet) {
-        r = 0;
-    } else if (format == CLI_REPORT_JSON || format == CLI_REPORT_SARIF) {
+        if (f->accepted) {
+            continue;
+        }
+        if (fputs(f->kind == VMS_FINDING_MACHINE_TYPE ? CLI_YELLOW : CLI_RED,
+                  out) == EOF ||
+            vms_finding_write_text(f, out) || fputs(CLI_RESET, out) == EOF) {
+            return VMS_EIO;
+        }
+    }
+    return fflush(out) == 0 ? 0 : VMS_EIO;
+}
+
+int cli_report_write(const vms_check_report *report,
+                     enum cli_report_format format)
+{
+    int r;
+
+    if (format == CLI_REPORT_JSON || format == CLI_REPORT_SARIF) {
         vms_jsonw *w = stdout_json();
 
         r = !w ? VMS_ENOMEM
@@ -64,11 +85,18 @@ int cli_report_print(const char *prog, vms_check_report *report,
     } else if (format == CLI_REPORT_GITHUB) {
         r = vms_check_report_write_github(report, stdout);
     } else if (cli_color(1)) {
-        r = vms_check_report_write_color(report, stdout);
+        r = write_color(report, stdout);
     } else {
         r = vms_check_report_write_text(report, stdout);
     }
-    vms_check_report_free(report);
+    return r;
+}
+
+/* A report that could not be written: one line, the input-error status. */
+static int write_failed(const char *prog, int r, int count)
+{
+    vms_error err;
+
     if (r) {
         vms_error_clear(&err);
         vms_error_set(&err, r, "cannot write the report");
@@ -76,4 +104,39 @@ int cli_report_print(const char *prog, vms_check_report *report,
         return CLI_EXIT_INPUT;
     }
     return count;
+}
+
+int cli_report_print(const char *prog, vms_check_report *report,
+                     enum cli_report_format format, bool quiet)
+{
+    int r = 0, count = report->errors;
+
+    if (!quiet) {
+        r = cli_report_write(report, format);
+    }
+    vms_check_report_free(report);
+    return write_failed(prog, r, count);
+}
+
+int cli_matrix_print(const char *prog, vms_check_matrix *m,
+                     enum cli_report_format format, bool quiet)
+{
+    int r = 0, count = m->errors;
+
+    if (quiet) {
+        r = 0;
+    } else if (format == CLI_REPORT_JSON || format == CLI_REPORT_SARIF) {
+        vms_jsonw *w = stdout_json();
+
+        r = !w ? VMS_ENOMEM
+            : format == CLI_REPORT_JSON ? vms_check_matrix_write_json(m, w)
+                                        : vms_check_matrix_write_sarif(m, w);
+        r = vms_jsonw_free(w) ? VMS_EIO : r;
+    } else if (format == CLI_REPORT_GITHUB) {
+        r = vms_check_matrix_write_github(m, stdout);
+    } else {
+        r = vms_check_matrix_write_text(m, stdout);
+    }
+    vms_check_matrix_free(m);
+    return write_failed(prog, r, count);
 }

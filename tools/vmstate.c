@@ -28,6 +28,8 @@ static const cli_command commands[] = {
       cmd_pack, cmd_pack_usage },
     { "convert", "convert a stream between wire, ASN.1 BER, JSON and trace",
       cmd_convert, cmd_convert_usage },
+    { "core", "guest memory and CPUs of a saved VM as an ELF core or raw image",
+      cmd_core, cmd_core_usage },
     { NULL, NULL, NULL, NULL },
 };
 

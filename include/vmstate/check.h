@@ -56,6 +56,11 @@ typedef struct vms_finding {
     const char *src;
     const char *dest;
     const char *message;         /* QEMU's line, without the newline */
+    /*
+     * Listed in the options' baseline (an earlier JSON report): neither
+     * printed as text nor counted in errors.
+     */
+    bool accepted;
 } vms_finding;
 
 VMS_API const char *vms_finding_kind_name(enum vms_finding_kind kind);
@@ -69,6 +74,36 @@ VMS_API const char *vms_finding_kind_summary(enum vms_finding_kind kind);
  */
 VMS_API int vms_finding_write_text(const vms_finding *f, FILE *out);
 
+/*
+ * Rules: the tolerances of one release of QEMU's checker, as data (the
+ * schema is vmstate-rules(5)): section renames, field renames per key, and
+ * how an "unused" gap's size is compared. A set is built from built-in
+ * tables ("qemu-7.2", "qemu-10.0", "qemu-10.2") and users' JSON files,
+ * each added on top of the previous ones.
+ */
+typedef struct vms_check_rules vms_check_rules;
+/* The built-in names, NULL-terminated; the last one is the default. */
+VMS_API const char *const *vms_check_rules_builtin_names(void);
+#define VMS_CHECK_RULES_DEFAULT "qemu-10.2"
+/* An empty set (no renames, unused compared as size x num). */
+VMS_API int vms_check_rules_new(vms_check_rules **out, vms_error *err);
+/* Adds a built-in table; VMS_ENOTFOUND for an unknown name. */
+VMS_API int vms_check_rules_add_builtin(vms_check_rules *rules,
+                                        const char *name, vms_error *err);
+/*
+ * Adds a rules file; a malformed one is VMS_EFORMAT with err naming the
+ * file and the JSON path ("$.field_renames.apic[1]") or line and column.
+ */
+VMS_API int vms_check_rules_add_file(vms_check_rules *rules,
+                                     const char *path, vms_error *err);
+/* The same from memory; origin names it in errors. */
+VMS_API int vms_check_rules_add_json(vms_check_rules *rules,
+                                     const char *text, size_t len,
+                                     const char *origin, vms_error *err);
+/* The names of what was added, joined by '+' (for reports). */
+VMS_API const char *vms_check_rules_name(const vms_check_rules *rules);
+VMS_API void vms_check_rules_free(vms_check_rules *rules);
+
 /* Called for each finding in walk order; non-zero stops the walk. */
 typedef int (*vms_finding_fn)(void *opaque, const vms_finding *f);
 
@@ -80,12 +115,32 @@ typedef int (*vms_finding_fn)(void *opaque, const vms_finding *f);
 VMS_API int vms_check_dumps(const vms_dump *src, const vms_dump *dest,
                             vms_finding_fn fn, void *opaque, int *errors,
                             vms_error *err);
+/* The same under the given rules (NULL = the default built-in). */
+VMS_API int vms_check_dumps_rules(const vms_dump *src, const vms_dump *dest,
+                                  const vms_check_rules *rules,
+                                  vms_finding_fn fn, void *opaque,
+                                  int *errors, vms_error *err);
+
+/*
+ * Accepted findings: an earlier --format json report (of one pair or of a
+ * matrix). A finding matches an entry of the same kind and location
+ * (section, description, field, and the missing section, entry or
+ * subsection's name), never by message; each entry accepts one finding.
+ */
+typedef struct vms_check_baseline vms_check_baseline;
+VMS_API int vms_check_baseline_load(const char *path,
+                                    vms_check_baseline **out,
+                                    vms_error *err);
+VMS_API void vms_check_baseline_free(vms_check_baseline *baseline);
 
 typedef struct vms_check_options {
     int version;                 /* VMS_CHECK_OPTIONS_VERSION */
     bool reverse;                /* swap src and dest after loading */
+    /* version 2: */
+    const vms_check_rules *rules;        /* NULL = the default built-in */
+    const vms_check_baseline *baseline;  /* NULL = none */
 } vms_check_options;
-#define VMS_CHECK_OPTIONS_VERSION 1
+#define VMS_CHECK_OPTIONS_VERSION 2
 
 /* Every finding of one check, with the dumps it points into. */
 typedef struct vms_check_report {
@@ -95,8 +150,9 @@ typedef struct vms_check_report {
     int errors;                  /* capped at 255, as the exit status */
     size_t n_findings;
     vms_finding *findings;
-    vms_dump *src, *dest;        /* owned */
+    vms_dump *src, *dest;        /* owned (NULL in a matrix's pairs) */
     char **strings;              /* owned messages */
+    const char *rules;           /* the rules' names ("qemu-10.2") */
 } vms_check_report;
 
 /*
@@ -108,20 +164,14 @@ VMS_API int vms_check_files(const char *src_path, const char *dest_path,
                             vms_check_report **out, vms_error *err);
 VMS_API void vms_check_report_free(vms_check_report *report);
 
-/* QEMU's text output. Returns 0 or VMS_EIO. */
+/* QEMU's text output (accepted findings left out). Returns 0 or VMS_EIO. */
 VMS_API int vms_check_report_write_text(const vms_check_report *report,
                                         FILE *out);
 /*
- * The same lines for a person at a terminal: errors in red, the
- * machine-type warning in yellow (ANSI escapes; the bytes between them
- * are QEMU's). Returns 0 or VMS_EIO.
- */
-VMS_API int vms_check_report_write_color(const vms_check_report *report,
-                                         FILE *out);
-/*
  * The JSON document {"src", "dest", "errors", "findings": [{"kind",
  * "counted", "section", "description", "field", "src", "dest",
- * "message"}]}, absent values as null. Returns the writer's status.
+ * "message", "accepted"}], "rules"}, absent values as null. Returns the
+ * writer's status.
  */
 VMS_API int vms_check_report_write_json(const vms_check_report *report,
                                         vms_jsonw *w);
@@ -140,6 +190,54 @@ VMS_API int vms_check_report_write_github(const vms_check_report *report,
  */
 VMS_API int vms_check_report_write_sarif(const vms_check_report *report,
                                          vms_jsonw *w);
+/*
+ * A matrix: every ordered pair of dumps of one target, each dump parsed
+ * once, the pairs checked in parallel threads.
+ */
+typedef struct vms_check_pair {
+    size_t src, dest;            /* indexes into files */
+    vms_check_report *report;    /* its src/dest are the matrix's */
+} vms_check_pair;
+
+typedef struct vms_check_matrix {
+    size_t n_dumps;
+    const char **files;          /* as given */
+    /*
+     * Per dump, its target: "x86", "arm", "ppc64" or "s390x" from a
+     * section only that QEMU target has (ioapic, arm_gic,
+     * spapr-pci-host-bridge, s390-ipl), else "machine:FAMILY" from
+     * vmschkmachine's name without its version ("machine:virt").
+     */
+    const char **targets;
+    vms_dump **dumps;            /* owned */
+    size_t n_pairs;
+    vms_check_pair *pairs;       /* by src index, then dest index */
+    int errors;                  /* all pairs' errors, capped at 255 */
+    const char *rules;
+} vms_check_matrix;
+
+VMS_API int vms_check_matrix_files(const char *const *paths, size_t n,
+                                   const vms_check_options *opts,
+                                   vms_check_matrix **out, vms_error *err);
+VMS_API void vms_check_matrix_free(vms_check_matrix *matrix);
+/*
+ * Text: the table (rows = source, columns = destination, cells = errors,
+ * "-" on the diagonal, "." for dumps of different targets), then each
+ * pair's lines under "== SRC -> DEST: N error(s)".
+ */
+VMS_API int vms_check_matrix_write_text(const vms_check_matrix *m,
+                                        FILE *out);
+/* {"rules", "errors", "dumps": [{"file", "target"}], "pairs": [{"src",
+ * "dest", "errors", "findings"}]} with findings as in a pair's report. */
+VMS_API int vms_check_matrix_write_json(const vms_check_matrix *m,
+                                        vms_jsonw *w);
+/* Each pair's annotations, the pair in the title. */
+VMS_API int vms_check_matrix_write_github(const vms_check_matrix *m,
+                                          FILE *out);
+/* One SARIF run; each result says its pair in message and properties. */
+VMS_API int vms_check_matrix_write_sarif(const vms_check_matrix *m,
+                                         vms_jsonw *w);
+
 /* The document for an input error: {"src", "dest", "error": {...}}. */
 VMS_API int vms_check_write_json_error(const char *src_path,
                                        const char *dest_path,

@@ -27,7 +27,9 @@
  * LPC"/"ICH9-LPC", "e1000-82540em"/"e1000"). Instances ("dma" 0 and 1,
  * "cpu" per CPU) share their type's entry. Sections that QEMU registers
  * outside any device class (timer, cpu, ram, globalstate, ...: see
- * vms_verify_unlisted) are in no dump and are not findings.
+ * vms_verify_unlisted) are in no dump: each is listed once as an
+ * uncounted "not_in_dump" finding (counted with strict), since QEMU's
+ * verdict on them cannot be predicted from a dump.
  *
  * Findings use the checker's shapes (vms_finding, vms_check_report and its
  * text/JSON/GitHub/SARIF writers); counted ones are load failures.
@@ -44,8 +46,8 @@ typedef struct vms_verify_opts {
     int version;              /* VMS_VERIFY_OPTS_VERSION */
     const char *stream;       /* "-" = standard input */
     const char *dest;         /* the destination's -dump-vmstate */
-    bool verbose;             /* also list the sections no dump can show
-                                 (uncounted "not_in_dump" findings) */
+    bool verbose;             /* unused since version 3: the sections no
+                                 dump can show are always listed */
     /*
      * Since version 2, optional: the -dump-vmstate of the QEMU that wrote
      * the stream, for a stream without vmdesc: the device sections it
@@ -56,8 +58,16 @@ typedef struct vms_verify_opts {
      * versions are verified as without it.
      */
     const char *src_dump;
+    /*
+     * Since version 3: the sections no -dump-vmstate describes (cpu,
+     * timer, ram, ...: QEMU registers them outside any device class, see
+     * vms_verify_unlisted) are listed as "not_in_dump" findings whatever
+     * this says; strict counts them, so that exit 0 means every section
+     * was verified.
+     */
+    bool strict;
 } vms_verify_opts;
-#define VMS_VERIFY_OPTS_VERSION 2
+#define VMS_VERIFY_OPTS_VERSION 3
 
 /*
  * Verify. On an input error (stream or dump unreadable, not what it

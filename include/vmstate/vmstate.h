@@ -24,5 +24,6 @@
 #include "verify.h"
 #include "pack.h"
 #include "convert.h"
+#include "core.h"
 
 #endif

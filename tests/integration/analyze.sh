@@ -46,7 +46,7 @@ for mig in "$S"/*.mig; do
        [ "$(head -1 "$tmp/names")" = desc.json ] &&
        [ "$(tail -1 "$tmp/names")" = state.json ] &&
        [ -z "$(find "$tmp/x" -name '.*')" ] &&
-       [ "$(ls "$tmp/x" | wc -l)" = "$(wc -l <"$tmp/names")" ]; then
+       [ "$(find "$tmp/x" -type f | wc -l)" = "$(wc -l <"$tmp/names")" ]; then
         ok "$name: -x writes desc.json, the RAM blocks, state.json"
     else
         not_ok "$name: -x writes desc.json, the RAM blocks, state.json"

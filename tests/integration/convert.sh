@@ -82,7 +82,13 @@ fi
 "$V" demo --stream "$tmp/d.mig" --force
 "$V" convert "$tmp/d.mig" - --to trace >"$tmp/trace" 2>"$tmp/err"
 check "trace: the demo i8259 imr (info pic: b8)" \
-    grep -qxF 'i8259.imr(1)(1).[0] = (uint8) 0xb8' "$tmp/trace"
+    grep -qxF 'i8259.imr = (uint8) 0xb8' "$tmp/trace"
+"$V" convert "$S/x86_64-pc-i440fx-devices.mig" - --to trace \
+    >"$tmp/qtrace" 2>"$tmp/err"
+check "trace of a QEMU stream: a uint64 of its vmdesc is one line" \
+    grep -qxF 'cpu.env.regs(16)(8).[0] = (uint64) 0x0' "$tmp/qtrace"
+check "... and a uint8 is one line" \
+    grep -qxF 'i8259.imr = (uint8) 0xb8' "$tmp/qtrace"
 check "trace: one comment line per section" \
     grep -q '^# section [0-9]* FULL "i8254" instance 0 version 3$' "$tmp/trace"
 "$V" convert "$tmp/d.der" - --to trace >"$tmp/trace2" 2>"$tmp/err"

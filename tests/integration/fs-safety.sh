@@ -73,6 +73,12 @@ def regular(out):
                   if os.path.isfile(os.path.join(out, f)) or
                   os.path.islink(os.path.join(out, f)))
 
+def lines_as_paths(names):
+    """analyze -x prints a block's name as QEMU's tool does, which writes
+    it at "./" + name ("/etc/x" is etc/x); a name it flattens is printed
+    as the file it wrote."""
+    return [os.path.normpath(n.lstrip("/")) for n in names]
+
 def one_line_error(err, rc):
     lines = [l for l in err.splitlines() if l.strip()]
     return rc == 1 and len(lines) == 1 and lines[0].startswith("vmstate ")
@@ -102,7 +108,7 @@ for w in WRITERS:
         rc, so, se = run(w["argv"](inp, out))
         bdir = os.path.join(out, w["blockdir"])
         own = ("desc.json", "state.json") if not w["blockdir"] else ()
-        blocks = [f for f in os.listdir(bdir) if f not in own and
+        blocks = [f for f in regular(bdir) if f not in own and
                   os.path.isfile(os.path.join(bdir, f))] if rc == 0 else []
         names = [l for l in so.splitlines() if l]
         inside = tree(root) - {"a", "a/out"}
@@ -110,7 +116,7 @@ for w in WRITERS:
                not leftovers(out) and (etc_x or not os.path.exists("/etc/x"))
                and len(blocks) == len(hostile) and
                (not w.get("lists") or
-                sorted(names) == sorted(os.listdir(out))))
+                sorted(lines_as_paths(names)) == regular(out)))
         result(ok_, "%s: %d hostile block names give %d distinct files, "
                "all inside the output directory" % (tag, len(hostile),
                                                       len(hostile)),
@@ -137,7 +143,8 @@ for w in WRITERS:
     rc, so, se = run(w["argv"](src, out))
     files = regular(out)
     good_files = w.get("files") or (
-        [l for l in so.splitlines() if l] if w.get("lists") else
+        lines_as_paths(l for l in so.splitlines() if l) if w.get("lists")
+        else
         [f for f in files if rc == 0])
     result(rc == 0 and sorted(good_files) == files,
            "%s: a good run writes %s" % (tag, ", ".join(sorted(good_files))),

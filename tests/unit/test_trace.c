@@ -1,7 +1,9 @@
 /*
  * The trace visitor against a golden file: a PIIX3-like device (PCI
  * config as bytes, an int32 array, a struct array, a subsection) must
- * print exactly the seeds' line format.
+ * print exactly the seeds' line format; a description made from a
+ * stream's vmdesc (QEMU's type names over wire bytes) prints the same
+ * shape: one line per number, bytes only for byte types.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -146,10 +148,87 @@ static void test_golden(void **state)
     vms_buf_free(&out);
 }
 
+/*
+ * QEMU's vmdesc of an i8259-like device: every field type name QEMU
+ * writes for one number, an array of uint64 (array_len), a buffer, and
+ * a size that does not fit its name (kept as bytes).
+ */
+static void test_vmdesc_shape(void **state)
+{
+    static const char vmdesc[] =
+        "{\"page_size\": 4096, \"devices\": [{\"name\": \"i8259\", "
+        "\"instance_id\": 0, \"vmsd_name\": \"i8259\", \"version\": 3, "
+        "\"fields\": ["
+        "{\"name\": \"imr\", \"type\": \"uint8\", \"size\": 1},"
+        "{\"name\": \"regs\", \"array_len\": 2, \"type\": \"uint64\", "
+        "\"size\": 8},"
+        "{\"name\": \"elcr\", \"type\": \"uint8 equal\", \"size\": 1},"
+        "{\"name\": \"v\", \"type\": \"int32 le\", \"size\": 4},"
+        "{\"name\": \"on\", \"type\": \"bool\", \"size\": 1},"
+        "{\"name\": \"t\", \"type\": \"timer\", \"size\": 8},"
+        "{\"name\": \"f\", \"type\": \"float64\", \"size\": 8},"
+        "{\"name\": \"buf\", \"type\": \"buffer\", \"size\": 2},"
+        "{\"name\": \"odd\", \"type\": \"uint32\", \"size\": 2}"
+        "]}]}";
+    /* the state of a vmdesc description is the fields' wire bytes */
+    static const uint8_t wire[] = {
+        0xb8,
+        0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88,
+        0, 0, 0, 0, 0, 0, 0, 0x2a,
+        0xff,
+        0xff, 0xff, 0xff, 0xfe,
+        1,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0x3f, 0xe0, 0, 0, 0, 0, 0, 0,
+        0xab, 0xcd,
+        0x12, 0x34,
+    };
+    static const char want[] =
+        "i8259.imr = (uint8) 0xb8\n"
+        "i8259.regs(2)(8).[0] = (uint64) 0x1122334455667788\n"
+        "i8259.regs(2)(8).[1] = (uint64) 0x2a\n"
+        "i8259.elcr = (uint8 equal) 0xff\n"
+        "i8259.v = (int32 le) 0xfffffffe\n"
+        "i8259.on = (bool) true\n"
+        "i8259.t = (timer) 0xffffffffffffffff\n"
+        "i8259.f = (float64) 0.5\n"
+        "i8259.buf(2)(1).[0] = (uint8) 0xab\n"
+        "i8259.buf(2)(1).[1] = (uint8) 0xcd\n"
+        "i8259.odd(2)(1).[0] = (uint8) 0x12\n"
+        "i8259.odd(2)(1).[1] = (uint8) 0x34\n";
+    vms_error err = { 0 };
+    vms_buf out = { 0 };
+    vms_vmdesc *vd = NULL;
+    const vms_desc *d;
+    size_t size;
+    uint8_t *st;
+
+    (void)state;
+    assert_int_equal(vms_vmdesc_parse(vmdesc, sizeof(vmdesc) - 1, "t",
+                                      &vd, &err), 0);
+    assert_int_equal(vms_vmdesc_device(vd, "i8259", 0, &d, &size, &err), 0);
+    assert_true(size >= sizeof(wire));
+    st = calloc(1, size);
+    memcpy(st, wire, sizeof(wire));
+
+    vms_writer *w = vms_writer_buf(&out, &err);
+    vms_visitor *v = vms_trace_output_new(w, &err);
+    assert_non_null(v);
+    assert_int_equal(vms_walk(v, d, st, 0, &err), 0);
+    assert_int_equal(vms_writer_close(w, &err), 0);
+    vms_visitor_free(v);
+    assert_int_equal(out.len, sizeof(want) - 1);
+    assert_memory_equal(out.data, want, out.len);
+    vms_buf_free(&out);
+    free(st);
+    vms_vmdesc_free(vd);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_golden),
+        cmocka_unit_test(test_vmdesc_shape),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# bench/core.sh [BUILDDIR]: vmstate core writing the ELF core of a 1 GiB
+# guest (960 MiB of random bytes loaded at 32 MiB, so the pages are real
+# data, not zero pages), made here with QEMU 7.2 and read from the page
+# cache, against dd copying the same byte count from the same file.
+# Also the raw format and the peak RSS (it must not grow with the guest).
+# Target: core <= 1.5x dd.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+F=$tmp/g1.mig
+[ -f "$HMP" ] || { echo "bench: $HMP missing" >&2; exit 1; }
+echo "making the stream (1 GiB guest, 960 MiB random blob)..." >&2
+head -c 960M /dev/urandom >"$tmp/blob"
+qemu-system-x86_64 -accel tcg -nodefaults -display none \
+    -M pc-i440fx-7.2 -m 1024 \
+    -device "loader,file=$tmp/blob,addr=0x2000000,force-raw=on" \
+    -monitor "unix:$tmp/sock,server=on,wait=off" >/dev/null 2>&1 &
+qpid=$!
+python3 "$HMP" "$tmp/sock" SLEEP:1 stop "migrate \"exec:cat > $F\"" \
+    WAITMIG quit >/dev/null
+wait $qpid || true
+rm -f "$tmp/blob"
+echo "stream: $(stat -c %s "$F") bytes" >&2
+
+cat "$F" >/dev/null
+"$V" core "$F" -o "$tmp/probe.elf"
+size=$(stat -c %s "$tmp/probe.elf")
+rm -f "$tmp/probe.elf"
+bench_before() { rm -f "$tmp/out.elf" "$tmp/dd.out" "$tmp/out.raw"; }
+tdd=$(t dd if="$F" of="$tmp/dd.out" bs=1M count="$size" iflag=count_bytes status=none)
+tcore=$(t "$V" core "$F" -o "$tmp/out.elf")
+traw=$(t "$V" core --format raw "$F" -o "$tmp/out.raw")
+bench_before
+rss=$( { /usr/bin/time -f %M "$V" core "$F" -o "$tmp/out.elf" >/dev/null; } 2>&1 | tail -1)
+
+printf 'core size          %d bytes\n' "$size"
+printf 'dd (same bytes)    %6.3f s\n' "$tdd"
+printf 'core (elf)         %6.3f s  %s x dd   (target <= 1.5)\n' "$tcore" "$(ratio "$tcore" "$tdd")"
+printf 'core (raw)         %6.3f s  %s x dd\n' "$traw" "$(ratio "$traw" "$tdd")"
+printf 'peak RSS (elf)     %d KB\n' "$rss"

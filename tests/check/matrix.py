@@ -1,0 +1,106 @@
+#!/usr/bin/env python3
+"""vmstate check --matrix over >= 6 dumps equals the pairwise runs: per
+ordered pair of one target, the same findings (json), the same lines
+(text, under the pair's heading), the table's cells are the pairs' exit
+statuses, pairs of different targets are not checked, and the exit status
+is the sum capped at 255. Dumps: tests/check/crossdumps.sh's (QEMU 5.2,
+7.2, 10.0), else a visible SKIP. Prints TAP."""
+import json
+import os
+import re
+import subprocess
+import sys
+
+here = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(here, "..", "integration"))
+import tap  # noqa: E402
+
+VMSTATE = os.environ["VMSTATE"]
+if os.environ.get("VMS_QEMU_TESTS") != "1":
+    print("1..0 # SKIP QEMU is absent (VMS_QEMU_TESTS)")
+    sys.exit(0)
+dumps = subprocess.run(["bash", os.path.join(here, "crossdumps.sh")],
+                       capture_output=True, text=True).stdout.strip()
+names = ["qemu5.2-x86_64-pc-i440fx-5.2", "qemu7.2-x86_64-pc-i440fx-5.2",
+         "qemu10.0-x86_64-pc-i440fx-5.2", "qemu7.2-x86_64-pc-i440fx-7.2",
+         "qemu10.0-x86_64-pc-i440fx-7.2", "qemu10.0-x86_64-pc-q35-10.0",
+         "qemu7.2-aarch64-virt-7.2", "qemu10.0-aarch64-virt-7.2"]
+files = [os.path.join(dumps, n + ".json") for n in names]
+files = [f for f in files if os.path.exists(f)]
+if len(files) < 6:
+    print("1..0 # SKIP fewer than 6 dumps (QEMU 10.0 and 5.2: "
+          "scripts/qemu-versions.sh)")
+    sys.exit(0)
+
+
+def run(*args):
+    p = subprocess.run([VMSTATE, "check"] + list(args), capture_output=True,
+                       text=True)
+    return p.returncode, p.stdout, p.stderr
+
+
+for rules in ("qemu-7.2", "qemu-10.2"):
+    rc, out, err = run("--matrix", "--rules", rules, "--format", "json",
+                       *files)
+    doc = json.loads(out)
+    targets = {d["file"]: d["target"] for d in doc["dumps"]}
+    pairs = {(p["src"], p["dest"]): p for p in doc["pairs"]}
+    want_pairs = [(a, b) for a in files for b in files
+                  if a != b and targets[a] == targets[b]]
+    tap.result(sorted(pairs) == sorted(want_pairs),
+               "%s: the pairs are every ordered pair of one target (%d)"
+               % (rules, len(want_pairs)))
+    tap.result(set(targets.values()) == {"x86", "arm"},
+               "%s: targets x86 and arm" % rules, str(targets))
+    total = 0
+    bad = []
+    for a, b in want_pairs:
+        prc, pout, _ = run("--rules", rules, "--format", "json", "-s", a,
+                           "-d", b)
+        single = json.loads(pout)
+        total += prc
+        if single["findings"] != pairs[(a, b)]["findings"] or \
+                pairs[(a, b)]["errors"] != prc:
+            bad.append((a, b))
+    tap.result(not bad, "%s: json findings equal the pairwise runs" % rules,
+               str(bad[:3]))
+    tap.result(rc == min(total, 255), "%s: exit %d = sum %d capped" %
+               (rules, rc, total))
+    # Text: the grouped lines are the pairwise text, the cells its status.
+    rc, out, err = run("--matrix", "--rules", rules, *files)
+    blocks = re.split(r"\n== \[\d+\] (\S+) -> \[\d+\] (\S+): \d+ errors? ==\n",
+                      out)
+    table, rest = blocks[0], blocks[1:]
+    bad = []
+    for i in range(0, len(rest), 3):
+        a, b, text = rest[i], rest[i + 1], rest[i + 2]
+        prc, pout, _ = run("--rules", rules, "-s", a, "-d", b)
+        if not pout.endswith("\n") and pout:
+            pout += "\n"
+        if text != pout:
+            bad.append((a, b))
+    tap.result(len(rest) == 3 * len(want_pairs) and not bad,
+               "%s: text per pair equals the pairwise text" % rules,
+               str(bad[:3]))
+    rows = [ln.split()[1:] for ln in table.splitlines()[2:2 + len(files)]]
+    cells_ok = all(
+        rows[i][j] == ("-" if i == j else "." if (a, b) not in pairs
+                       else str(pairs[(a, b)]["errors"]))
+        for i, a in enumerate(files) for j, b in enumerate(files))
+    tap.result(cells_ok, "%s: table cells are the pairs' errors" % rules,
+               table)
+
+# A baseline of the whole matrix accepts everything.
+rc, out, _ = run("--matrix", "--format", "json", *files)
+with open(os.path.join(os.environ.get("TMPDIR", "/tmp"),
+                       "vms-matrix-base.%d.json" % os.getpid()), "w") as f:
+    f.write(out)
+    base = f.name
+rc2, out2, _ = run("--matrix", "--baseline", base, "--format", "json", *files)
+os.unlink(base)
+doc = json.loads(out2)
+tap.result(rc > 0 and rc2 == 0 and all(
+    f["accepted"] or not f["counted"] for p in doc["pairs"]
+    for f in p["findings"]),
+    "a matrix baseline accepts every finding (exit %d -> %d)" % (rc, rc2))
+tap.done()

@@ -1,0 +1,100 @@
+#!/usr/bin/env python3
+"""replay.py [TABLE_DIR]: vmstate verify against the verify table.
+
+Each row of table.tsv (made by make-table.py with real QEMU loads) is a
+stream, the destination's -dump-vmstate and QEMU's verdict. verify must
+agree: exit 0 <=> QEMU loaded it. A row where QEMU refused for a section
+no -dump-vmstate describes (its error names device 'cpu', ...) agrees
+when verify lists that section as not verified (uncounted) and --strict
+then refuses: verify cannot see it and says so, it never calls it loaded
+without that warning. Prints TAP and, at the end, the agreement figure.
+"""
+import lzma
+import os
+import re
+import subprocess
+import sys
+import tarfile
+import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "integration"))
+import tap  # noqa: E402
+
+here = os.path.dirname(os.path.abspath(__file__))
+table_dir = sys.argv[1] if len(sys.argv) > 1 else here
+V = os.environ.get("VMSTATE")
+if not V:
+    print("1..0 # SKIP VMSTATE not set")
+    sys.exit(0)
+
+tmp = tempfile.mkdtemp(prefix="vms-replay.")
+with lzma.open(os.path.join(table_dir, "data.tar.xz")) as x:
+    with tarfile.open(fileobj=x) as t:
+        t.extractall(tmp, filter="data") if hasattr(tarfile, "data_filter") \
+            else t.extractall(tmp)
+
+
+def verify(stream, dump, strict=False):
+    args = [V, "verify", os.path.join(tmp, stream), "--dest",
+            os.path.join(tmp, dump)]
+    if strict:
+        args.append("--strict")
+    p = subprocess.run(args, capture_output=True, text=True)
+    return p.returncode, p.stdout + p.stderr
+
+
+rows = []
+for line in open(os.path.join(table_dir, "table.tsv")):
+    if line.startswith("#") or not line.strip():
+        continue
+    f = line.rstrip("\n").split("\t")
+    rows.append(f)
+
+agree = unseen_agree = disagree = refusals = todo = 0
+for rid, target, stream, dump, dver, dmachine, verdict, msg in rows:
+    rc, out = verify(stream, dump)
+    loads = verdict == "loads"
+    refusals += not loads
+    if (rc == 0) == loads:
+        agree += 1
+        tap.result(True, "%s: QEMU %s, verify exit %d" % (rid, verdict, rc))
+        continue
+    # QEMU refused in a section that verify says it did not verify?
+    # the section QEMU names in its error
+    m = re.search(r"of device '([^']+)'|version \d+ for '([^']+)'|"
+                  r"Failed to load ([^:/ ]+)[:/]|"
+                  r"section or instance '([^']+)'|"
+                  r"section id \d+\(([^)]+)\)", msg)
+    dev = next((g for g in m.groups() if g), None) if m else None
+    listed = dev and re.search(r'Section "%s".*not verified' %
+                               re.escape(dev), out)
+    src, _ = verify(stream, dump, strict=True) if listed else (0, "")
+    if not loads and rc == 0 and listed and src != 0:
+        unseen_agree += 1
+        tap.result(True, "%s: QEMU refuses in '%s', which verify lists as "
+                   "not verified (--strict exit %d)" % (rid, dev, src))
+        continue
+    damaged = "->" not in rid.split(":", 1)[1]
+    if damaged and "JSON description" in out:
+        # A stream cut or extended past its end marker: the one
+        # truncation rule of the stream reader (issue 14) decides these;
+        # until it lands, shown as TODO, not hidden.
+        todo += 1
+        print("not ok %d - %s: QEMU %s, verify exit %d # TODO the stream "
+              "reader's truncation rule" % (tap._n + 1, rid, verdict, rc))
+        tap._n += 1
+        continue
+    disagree += 1
+    tap.result(False, "%s: QEMU %s, verify exit %d" % (rid, verdict, rc),
+               "QEMU: %s\nverify: %s" % (msg, out))
+
+tap.result(len(rows) >= 40 and refusals >= 10,
+           "the table has >= 40 rows (%d), >= 10 QEMU refusals (%d)" %
+           (len(rows), refusals))
+print("# agreement: %d rows, %d agree (exit 0 <=> QEMU loads), %d where "
+      "QEMU refuses in a section verify lists as not verified, %d disagree "
+      "(%d of them TODO: truncation); QEMU refused %d" %
+      (len(rows), agree, unseen_agree, disagree + todo, todo, refusals))
+subprocess.run(["rm", "-rf", tmp])
+tap.done()
