@@ -3,6 +3,10 @@
 # aarch64 virt-7.2 against virt-7.1 (~1.9 MB each), next to the floor any
 # python checker pays (json.load of both files), measured in the same run.
 # Target: our median <= 1/5 of python's; peak RSS <= 3x the two files.
+# Then --matrix over every dump tests/check/crossdumps.sh makes (QEMU 5.2,
+# 7.2, 10.0; x86, arm, ppc64, s390x; old and new machine types): the whole
+# matrix against python parsing the same files once with json.load.
+# Target: matrix median <= 1x python's.
 # Usage: bench/check.sh [BUILD_DIR] [RUNS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -54,4 +58,34 @@ print(f"ratio                  {py / ours:7.2f}x  (target >= 5x: "
       f"{'met' if py / ours >= 5 else 'NOT met'})")
 print(f"peak RSS               {rss} KB = {rss * 1024 / size:.2f}x the two "
       f"files (target <= 3x: {'met' if rss * 1024 <= 3 * size else 'NOT met'})")
+PY
+
+# The matrix: every dump crossdumps.sh makes (those of the QEMU releases
+# installed), all checked pairwise in one run.
+dumps=$(bash tests/check/crossdumps.sh)
+files=("$dumps"/*.json)
+mruns=$(( runs < 20 ? runs : 20 ))
+python3 - "$mruns" "$vmstate" "${files[@]}" <<'PY'
+import json, os, statistics, subprocess, sys, time
+runs, vmstate, files = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+def med(cmd):
+    t = []
+    for _ in range(runs):
+        a = time.perf_counter()
+        p = subprocess.run(cmd, stdout=subprocess.PIPE)
+        t.append(time.perf_counter() - a)
+    return statistics.median(t) * 1000, p
+ours, p = med([vmstate, "check", "--matrix", "--format", "json"] + files)
+doc = json.loads(p.stdout)
+py, _ = med(["/usr/bin/python3", "-c",
+             "import json,sys;[json.load(open(f)) for f in sys.argv[1:]]"]
+            + files)
+size = sum(os.path.getsize(f) for f in files)
+print(f"matrix: {len(files)} dumps ({size} bytes), {len(doc['pairs'])} "
+      f"ordered pairs, {sum(len(x['findings']) for x in doc['pairs'])} "
+      f"findings, {runs} runs each")
+print(f"vmstate check --matrix     median {ours:8.2f} ms")
+print(f"python3 json.load once    median {py:8.2f} ms")
+print(f"ratio                      {ours / py:8.2f}x  (target <= 1x: "
+      f"{'met' if ours <= py else 'NOT met'})")
 PY

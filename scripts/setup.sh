@@ -7,9 +7,14 @@ packages=(
     # build
     meson ninja-build pkg-config gcc clang libclang-rt-14-dev
     libjansson-dev libyajl-dev zlib1g-dev g++ libsimdjson-dev
+    # libvirt save images' compressions (src/decompress.c)
+    libbz2-dev liblzma-dev liblzo2-dev libzstd-dev
     # tests
     libcmocka-dev python3 binutils openssl libtasn1-bin git man-db groff-base tmux
     busybox-static cpio   # tests/guest/linux-guest.sh: a Linux guest's initramfs
+    # tests/integration/libvirt*.sh: real libvirt saves, the compressors it runs
+    libvirt-daemon-system libvirt-clients libvirt-daemon-driver-qemu
+    gzip bzip2 xz-utils lzop zstd
     gdb gdb-multiarch python3-libkdumpfile  # tests/integration/core-*.sh: independent readers of our cores
     # packaging (tests build the .deb in CI's full mode)
     dpkg-dev debhelper fakeroot lintian

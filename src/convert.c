@@ -24,6 +24,7 @@
 #include "vmstate/visitor.h"
 #include <yajl/yajl_parse.h>
 #include <jansson.h>
+#include "vmstate/input.h"
 #include "internal.h"
 #include "ber.h"
 #include "conv.h"
@@ -872,9 +873,13 @@ int vms_convert_detect(const char *path, vms_encoding *enc, vms_error *err)
         return vms_error_set(err, VMS_EUNSUPPORTED, "not a regular file "
                              "(convert reads its input by offset)");
     }
-    if (!(r = vms_reader_open(path, err))) {
+    /* A stream inside a libvirt image or a qcow2 snapshot is wire too. */
+    vms_input *in = vms_input_open(path, NULL, err);
+    if (!in) {
         return err ? err->code : VMS_EIO;
     }
+    r = vms_input_take_reader(in);
+    vms_input_close(in);
     e = vms_read_peek(r, 4, &p, &got, err);
     if (!e && got == 4 && vms_get_be32(p) == VMS_STREAM_MAGIC) {
         *enc = VMS_ENC_WIRE;

@@ -18,7 +18,9 @@
 #define READER_BUF (2 * VMS_READER_WINDOW)
 
 struct vms_reader {
-    int fd;             /* -1 for memory */
+    int fd;             /* -1 for memory and sources */
+    bool has_src;       /* bytes come from src (a container's stream) */
+    vms__source src;
     bool own_fd;
     bool eof;           /* the fd returned 0 */
     const uint8_t *mem; /* memory input, or our buffer */
@@ -27,6 +29,9 @@ struct vms_reader {
     uint64_t base;      /* input offset of buf[0] */
     int64_t size;
     char name[VMS_ERROR_FILE_MAX];
+    /* Called on every end-of-input error: the stream's truncation rule. */
+    void (*on_trunc)(void *opaque, vms_error *err);
+    void *trunc_opaque;
 };
 
 static vms_reader *reader_new(const char *name, vms_error *err)
@@ -43,9 +48,9 @@ static vms_reader *reader_new(const char *name, vms_error *err)
     return r;
 }
 
-vms_reader *vms_reader_fd(int fd, const char *name, vms_error *err)
+/* A reader with its own buffer (fd and source readers). */
+static vms_reader *buffered_new(const char *name, vms_error *err)
 {
-    struct stat st;
     vms_reader *r = reader_new(name, err);
 
     if (!r) {
@@ -58,12 +63,37 @@ vms_reader *vms_reader_fd(int fd, const char *name, vms_error *err)
         return NULL;
     }
     r->mem = r->buf;
+    return r;
+}
+
+vms_reader *vms_reader_fd(int fd, const char *name, vms_error *err)
+{
+    struct stat st;
+    vms_reader *r = buffered_new(name, err);
+
+    if (!r) {
+        return NULL;
+    }
     r->fd = fd;
     if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
         off_t cur = lseek(fd, 0, SEEK_CUR);
         r->size = st.st_size;
         r->base = cur > 0 ? (uint64_t)cur : 0;
     }
+    return r;
+}
+
+vms_reader *vms__reader_source(const vms__source *src, const char *name,
+                               vms_error *err)
+{
+    vms_reader *r = buffered_new(name, err);
+
+    if (!r) {
+        return NULL;
+    }
+    r->has_src = true;
+    r->src = *src;
+    r->size = src->pread ? src->size : -1;
     return r;
 }
 
@@ -125,9 +155,17 @@ void vms_reader_close(vms_reader *r)
         if (r->own_fd) {
             close(r->fd);
         }
+        if (r->has_src && r->src.close) {
+            r->src.close(r->src.opaque);
+        }
         free(r->buf);
         free(r);
     }
+}
+
+int vms__reader_fd(const vms_reader *r)
+{
+    return r->has_src ? -1 : r->fd;
 }
 
 const char *vms_reader_name(const vms_reader *r)
@@ -148,7 +186,18 @@ int64_t vms_reader_size(const vms_reader *r)
 static int fail_at(vms_reader *r, vms_error *err, int code, const char *what)
 {
     vms_error_set_file(err, r->name);
-    return vms_error_set_at(err, code, vms_reader_offset(r), "%s", what);
+    vms_error_set_at(err, code, vms_reader_offset(r), "%s", what);
+    if (code == VMS_ETRUNC && r->on_trunc && err) {
+        r->on_trunc(r->trunc_opaque, err);
+    }
+    return code;
+}
+
+void vms__reader_on_trunc(vms_reader *r, void (*fn)(void *, vms_error *),
+                          void *opaque)
+{
+    r->on_trunc = fn;
+    r->trunc_opaque = opaque;
 }
 
 /* Make at least n unread bytes available (n <= READER_BUF/2); 0 or error. */
@@ -157,7 +206,7 @@ static int fill(vms_reader *r, size_t n, vms_error *err)
     if (r->fill - r->pos >= n) {
         return 0;
     }
-    if (r->fd < 0 || r->eof) {
+    if ((r->fd < 0 && !r->has_src) || r->eof) {
         return fail_at(r, err, VMS_ETRUNC, "unexpected end of input");
     }
     if (r->pos) {
@@ -167,7 +216,29 @@ static int fill(vms_reader *r, size_t n, vms_error *err)
         r->pos = 0;
     }
     while (r->fill < n) {
-        ssize_t k = read(r->fd, r->buf + r->fill, READER_BUF - r->fill);
+        ssize_t k;
+
+        if (r->has_src) {
+            /* The source names its own errors (a compressed file's offset). */
+            int64_t got = r->src.pread
+                ? r->src.pread(r->src.opaque, r->buf + r->fill,
+                               READER_BUF - r->fill, r->base + r->fill, err)
+                : r->src.read(r->src.opaque, r->buf + r->fill,
+                              READER_BUF - r->fill, err);
+            if (got < 0) {
+                /*
+                 * A container cut short is a broken container, not the
+                 * stream's end: peek must not take it for one.
+                 */
+                if (got == VMS_ETRUNC && err) {
+                    err->code = VMS_EFORMAT;
+                }
+                return got == VMS_ETRUNC ? VMS_EFORMAT : (int)got;
+            }
+            k = (ssize_t)got;
+        } else {
+            k = read(r->fd, r->buf + r->fill, READER_BUF - r->fill);
+        }
         if (k < 0) {
             if (errno == EINTR) {
                 continue;
@@ -201,7 +272,7 @@ int vms_reader_seek(vms_reader *r, uint64_t offset, vms_error *err)
     if ((int64_t)offset > r->size) {
         return fail_at(r, err, VMS_ETRUNC, "seek past the end of input");
     }
-    if (r->fd < 0) {
+    if (r->fd < 0 && !r->has_src) {
         if (offset < r->base) {
             return fail_at(r, err, VMS_EINVAL, "seek before the buffer");
         }
@@ -212,7 +283,7 @@ int vms_reader_seek(vms_reader *r, uint64_t offset, vms_error *err)
         r->pos = (size_t)(offset - r->base);
         return 0;
     }
-    if (lseek(r->fd, (off_t)offset, SEEK_SET) < 0) {
+    if (!r->has_src && lseek(r->fd, (off_t)offset, SEEK_SET) < 0) {
         vms_error_set_file(err, r->name);
         return vms_error_set_at(err, VMS_EIO, offset, "seek failed: %s",
                                 strerror(errno));
@@ -284,7 +355,7 @@ int vms_read_skip(vms_reader *r, uint64_t n, vms_error *err)
 {
     uint64_t target = vms_reader_offset(r) + n;
 
-    if (r->size >= 0 && r->fd >= 0 && n > READER_BUF) {
+    if (r->size >= 0 && (r->fd >= 0 || r->has_src) && n > READER_BUF) {
         if ((int64_t)target > r->size) {
             return fail_at(r, err, VMS_ETRUNC, "unexpected end of input");
         }
@@ -298,6 +369,59 @@ int vms_read_skip(vms_reader *r, uint64_t n, vms_error *err)
             return e;
         }
         n -= k;
+    }
+    return 0;
+}
+
+int vms__reader_pread(vms_reader *r, void *buf, size_t n, uint64_t off,
+                      vms_error *err)
+{
+    uint8_t *d = buf;
+
+    if (r->size < 0) {
+        return fail_at(r, err, VMS_EUNSUPPORTED, "input is not seekable");
+    }
+    if (off > (uint64_t)r->size || n > (uint64_t)r->size - off) {
+        vms_error_set_file(err, r->name);
+        return vms_error_set_at(err, VMS_ETRUNC, off,
+                                "read past the end of input");
+    }
+    if (r->fd < 0 && !r->has_src) {
+        if (off < r->base || off + n > r->base + r->fill) {
+            vms_error_set_file(err, r->name);
+            return vms_error_set_at(err, VMS_EINVAL, off,
+                                    "read outside the buffer");
+        }
+        memcpy(d, r->mem + (off - r->base), n);
+        return 0;
+    }
+    while (n) {
+        int64_t k;
+
+        if (r->has_src) {
+            k = r->src.pread(r->src.opaque, d, n, off, err);
+            if (k < 0) {
+                return (int)k;
+            }
+        } else {
+            k = pread(r->fd, d, n, (off_t)off);
+            if (k < 0 && errno == EINTR) {
+                continue;
+            }
+            if (k < 0) {
+                vms_error_set_file(err, r->name);
+                return vms_error_set_at(err, VMS_EIO, off, "read failed: %s",
+                                        strerror(errno));
+            }
+        }
+        if (k == 0) {
+            vms_error_set_file(err, r->name);
+            return vms_error_set_at(err, VMS_ETRUNC, off,
+                                    "unexpected end of input");
+        }
+        d += k;
+        n -= (size_t)k;
+        off += (uint64_t)k;
     }
     return 0;
 }
@@ -606,6 +730,20 @@ int vms_outfile_open(vms_outfile *o, int dirfd, const char *name,
     return 0;
 }
 
+void vms__error_outfile(vms_error *err, const char *dir, const char *name)
+{
+    if (!err) {
+        return;
+    }
+    if (dir && strcmp(dir, ".") != 0) {
+        size_t n = strlen(dir);
+        snprintf(err->file, sizeof(err->file), "%s%s%s", dir,
+                 n && dir[n - 1] == '/' ? "" : "/", name);
+    } else {
+        snprintf(err->file, sizeof(err->file), "%s", name);
+    }
+}
+
 int vms_outfile_create(vms_outfile *o, const char *path, unsigned flags,
                        vms_error *err)
 {
@@ -634,7 +772,7 @@ int vms_outfile_create(vms_outfile *o, const char *path, unsigned flags,
     }
     e = vms_outfile_open(o, dirfd, slash + 1, flags, err);
     if (e) {
-        vms_error_set_file(err, path);
+        vms__error_outfile(err, NULL, path);   /* the path, not its base */
         close(dirfd);
         return e;
     }

@@ -864,8 +864,8 @@ int vms_pack(const char *dir, const char *stream, const vms_pack_opts *opts,
     close(fd);
     if (!p.root) {
         vms_error_set_file(err, p.json_name);
-        e = vms_error_set(err, VMS_EFORMAT, "line %d column %d: %s",
-                          je.line, je.column, je.text);
+        /* line and column go to err->line/column: printed once */
+        e = vms_error_set(err, VMS_EFORMAT, "%s", je.text);
         if (err) {
             err->line = je.line;
             err->column = je.column;

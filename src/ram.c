@@ -194,7 +194,6 @@ static int mapped_ram_block(vms_ram *ram, vms_stream *s, unsigned idx,
     uint32_t version;
     uint64_t psize, bitmap_off, pages_off, npages, size;
     uint8_t *bitmap = NULL, *run = NULL;
-    int fd = vms_stream_fd(s);
     int e;
 
     if ((e = vms_read_be32(r, &version, err)) ||
@@ -215,7 +214,7 @@ static int mapped_ram_block(vms_ram *ram, vms_stream *s, unsigned idx,
     if (ram->o.ignore_shared && bitmap_off == 0 && pages_off == 0) {
         return 0;   /* a shared block: its pages stayed in shared memory */
     }
-    if (fd < 0) {
+    if (!vms_stream_seekable(s)) {
         return vms_stream_fail(s, err, VMS_EUNSUPPORTED, at,
                     "mapped-ram streams keep pages at file offsets: read "
                     "the stream from a file, not a pipe");
@@ -253,7 +252,7 @@ static int mapped_ram_block(vms_ram *ram, vms_stream *s, unsigned idx,
             e = vms_stream_fail(s, err, VMS_ENOMEM, at, "out of memory");
             goto out;
         }
-        if (pread(fd, bitmap, blen, (off_t)bitmap_off) != (ssize_t)blen) {
+        if (vms_stream_pread(s, bitmap, blen, bitmap_off, NULL)) {
             e = vms_stream_fail(s, err, VMS_EIO, bitmap_off, "cannot read the "
                      "mapped-ram bitmap");
             goto out;
@@ -276,8 +275,7 @@ static int mapped_ram_block(vms_ram *ram, vms_stream *s, unsigned idx,
                 q++;
             }
             size_t n = (size_t)((q - p) * psize);
-            if (pread(fd, run, n, (off_t)(pages_off + p * psize)) !=
-                (ssize_t)n) {
+            if (vms_stream_pread(s, run, n, pages_off + p * psize, NULL)) {
                 e = vms_stream_fail(s, err, VMS_EIO, pages_off + p * psize,
                          "cannot read mapped-ram pages");
                 goto out;

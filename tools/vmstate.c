@@ -3,6 +3,7 @@
  * drop-in names of QEMU's scripts (vmstate-static-checker,
  * analyze-migration).
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -52,23 +53,62 @@ void cli_error(const char *prog, const vms_error *err)
     fprintf(stderr, "%s: %s\n", prog, vms_error_format(err, buf, sizeof(buf)));
 }
 
+/* One line "PROG: message", with the pointer to --help for usage slips. */
+static void say(const char *prog, bool hint, const char *fmt, va_list ap)
+{
+    fprintf(stderr, "%s: ", prog);
+    vfprintf(stderr, fmt, ap);
+    if (hint) {
+        fprintf(stderr, " (see '%s --help')", prog);
+    }
+    fputc('\n', stderr);
+}
+
 void cli_errorf(const char *prog, const char *fmt, ...)
 {
     va_list ap;
 
-    fprintf(stderr, "%s: ", prog);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    say(prog, false, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
+}
+
+int cli_getopt(int argc, char **argv, const char *shortopts,
+               const struct option *longopts)
+{
+    char spec[64];
+
+    /* the leading ':' makes a missing argument ':' rather than '?' */
+    snprintf(spec, sizeof(spec), ":%s", shortopts);
+    opterr = 0;
+    return getopt_long(argc, argv, spec, longopts, NULL);
+}
+
+void cli_usage_hint(const char *prog, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    say(prog, true, fmt, ap);
+    va_end(ap);
 }
 
 void cli_bad_option(const char *prog, int c, char **argv)
 {
-    if (c == ':') {
-        cli_errorf(prog, "option '%s' needs an argument", argv[optind - 1]);
+    char name[80];
+    const char *arg = argv[optind - 1];
+
+    /* a short option inside a cluster (-mz): name the letter itself */
+    if (optopt && !(arg[0] == '-' && arg[1] == '-')) {
+        snprintf(name, sizeof(name), "-%c", optopt);
     } else {
-        cli_errorf(prog, "unknown option '%s' (see --help)", argv[optind - 1]);
+        /* --opt=value: the option's name only */
+        snprintf(name, sizeof(name), "%.*s", (int)strcspn(arg, "="), arg);
+    }
+    if (c == ':') {
+        cli_usage_hint(prog, "option '%s' needs an argument", name);
+    } else {
+        cli_usage_hint(prog, "unknown option '%s'", name);
     }
 }
 
@@ -93,6 +133,12 @@ static void usage(FILE *out)
     for (size_t i = 0; commands[i].name; i++) {
         fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
     }
+    fprintf(out, "\nEvery command that reads a stream also reads it inside "
+                 "a libvirt save image\n(raw or compressed) or a qcow2 "
+                 "image's internal snapshot:\n"
+                 "  --snapshot ID|NAME  the qcow2 snapshot to read (default: "
+                 "the only one\n"
+                 "                      with VM state)\n");
     fprintf(out, "\n'vmstate help <command>' or 'vmstate <command> --help' "
                  "describes one command.\n");
 }
@@ -106,6 +152,45 @@ static void version(void)
            vms_version(), VMS_STREAM_VERSION);
 }
 
+/*
+ * --snapshot ID|NAME picks a qcow2 image's internal snapshot for every
+ * command that reads a stream (vms_stream_open consults the input
+ * layer's default), so it is taken out of argv here, wherever it stands,
+ * rather than parsed by each command.
+ */
+static int take_snapshot_option(int *argc, char **argv, const char *prog)
+{
+    static vms_input_opts o = VMS_INPUT_OPTS_INIT;
+    int out = 1;
+
+    for (int i = 1; i < *argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--") == 0) {
+            while (i < *argc) {
+                argv[out++] = argv[i++];
+            }
+            break;
+        }
+        if (strcmp(a, "--snapshot") == 0) {
+            if (i + 1 >= *argc) {
+                cli_errorf(prog, "option '--snapshot' needs an argument");
+                return CLI_EXIT_USAGE;
+            }
+            o.snapshot = argv[++i];
+            continue;
+        }
+        if (strncmp(a, "--snapshot=", 11) == 0) {
+            o.snapshot = a + 11;
+            continue;
+        }
+        argv[out++] = argv[i];
+    }
+    argv[out] = NULL;
+    *argc = out;
+    vms_input_set_default(&o);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     char *base = basename(argv[0]);
@@ -115,6 +200,7 @@ int main(int argc, char **argv)
     for (size_t i = 0; aliases[i].argv0; i++) {
         if (strcmp(base, aliases[i].argv0) == 0) {
             cmd = find(aliases[i].command);
+            program_invocation_short_name = base;
             return cmd->run(argc, argv, base);
         }
     }
@@ -152,5 +238,10 @@ int main(int argc, char **argv)
         return CLI_EXIT_USAGE;
     }
     snprintf(prog, sizeof(prog), "vmstate %s", cmd->name);
+    /* the library's warnings name the program as error(3) does */
+    program_invocation_short_name = prog;
+    if (take_snapshot_option(&argc, argv, prog)) {
+        return CLI_EXIT_USAGE;
+    }
     return cmd->run(argc - 1, argv + 1, prog);
 }

@@ -25,5 +25,6 @@
 #include "pack.h"
 #include "convert.h"
 #include "core.h"
+#include "input.h"
 
 #endif

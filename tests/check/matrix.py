@@ -52,27 +52,29 @@ for rules in ("qemu-7.2", "qemu-10.2"):
                % (rules, len(want_pairs)))
     tap.result(set(targets.values()) == {"x86", "arm"},
                "%s: targets x86 and arm" % rules, str(targets))
-    total = 0
+    total = sum(pairs[k]["errors"] for k in want_pairs)
+    tap.result(rc == min(total, 255), "%s: exit %d = sum %d capped" %
+               (rules, rc, total))
+    # Pairwise runs (slow under ASan): json under one rules, text under
+    # the other.
     bad = []
-    for a, b in want_pairs:
+    for a, b in (want_pairs if rules == "qemu-7.2" else []):
         prc, pout, _ = run("--rules", rules, "--format", "json", "-s", a,
                            "-d", b)
         single = json.loads(pout)
-        total += prc
         if single["findings"] != pairs[(a, b)]["findings"] or \
                 pairs[(a, b)]["errors"] != prc:
             bad.append((a, b))
-    tap.result(not bad, "%s: json findings equal the pairwise runs" % rules,
-               str(bad[:3]))
-    tap.result(rc == min(total, 255), "%s: exit %d = sum %d capped" %
-               (rules, rc, total))
+    if rules == "qemu-7.2":
+        tap.result(not bad, "%s: json findings and errors equal the "
+                   "pairwise runs" % rules, str(bad[:3]))
     # Text: the grouped lines are the pairwise text, the cells its status.
     rc, out, err = run("--matrix", "--rules", rules, *files)
     blocks = re.split(r"\n== \[\d+\] (\S+) -> \[\d+\] (\S+): \d+ errors? ==\n",
                       out)
     table, rest = blocks[0], blocks[1:]
     bad = []
-    for i in range(0, len(rest), 3):
+    for i in range(0, len(rest), 3) if rules != "qemu-7.2" else []:
         a, b, text = rest[i], rest[i + 1], rest[i + 2]
         prc, pout, _ = run("--rules", rules, "-s", a, "-d", b)
         if not pout.endswith("\n") and pout:
@@ -80,7 +82,8 @@ for rules in ("qemu-7.2", "qemu-10.2"):
         if text != pout:
             bad.append((a, b))
     tap.result(len(rest) == 3 * len(want_pairs) and not bad,
-               "%s: text per pair equals the pairwise text" % rules,
+               "%s: text per pair equals the pairwise text%s" %
+               (rules, "" if rules != "qemu-7.2" else " (pairs listed)"),
                str(bad[:3]))
     rows = [ln.split()[1:] for ln in table.splitlines()[2:2 + len(files)]]
     cells_ok = all(
@@ -89,6 +92,14 @@ for rules in ("qemu-7.2", "qemu-10.2"):
         for i, a in enumerate(files) for j, b in enumerate(files))
     tap.result(cells_ok, "%s: table cells are the pairs' errors" % rules,
                table)
+
+# Below the cap, the exit status is the sum of the pairs' exit statuses.
+few = [f for f in files if "i440fx-7.2" in f or "qemu7.2-x86_64-pc-i440fx-5.2" in f]
+rc, _, _ = run("--matrix", *few)
+sums = [run("-s", a, "-d", b)[0] for a in few for b in few
+        if a != b]
+tap.result(rc == sum(sums) < 255, "exit %d = sum of %d pairwise runs %s"
+           % (rc, len(sums), sums))
 
 # A baseline of the whole matrix accepts everything.
 rc, out, _ = run("--matrix", "--format", "json", *files)

@@ -1,0 +1,167 @@
+#!/usr/bin/env bash
+# Saved VMs as real libvirt 9.0 (Debian) writes them: the test starts its
+# own virtlogd and libvirtd as root, with qemu.conf set for a container
+# (no security driver, namespaces or cgroups) and save_image_format set
+# in turn to every compression libvirt 9.0 offers (raw, gzip, bzip2, xz,
+# lzop: its qemu.conf lists these; zstd came later), saves a TCG domain
+# with no disk, and checks that vmstate analyze of each image equals
+# analyze of the bare stream inside (taken out with dd and the
+# compressor's own -d, from the header's data_len); the same for a
+# managedsave file and an external snapshot's memory file. qemu.conf is
+# restored and the daemons stopped at the end.
+. "$(dirname "$0")/tap.sh"
+set -u
+[ "${VMS_QEMU_TESTS:-1}" = 1 ] || skip_all "QEMU tests disabled"
+[ "$(id -u)" -eq 0 ] || skip_all "needs root (libvirtd)"
+for p in libvirtd virtlogd virsh qemu-system-x86_64 gzip bzip2 xz lzop python3; do
+    command -v $p >/dev/null || skip_all "$p missing (scripts/setup.sh)"
+done
+V=$VMSTATE
+CONF=/etc/libvirt/qemu.conf
+[ -f "$CONF" ] || skip_all "no $CONF"
+# One libvirt test at a time on this machine (CI runs two builds' tests).
+exec 9>/tmp/vmstate-libvirt-test.lock
+flock -w 600 9 || skip_all "another libvirt test holds the lock"
+if timeout 5 virsh -q -c qemu:///system version >/dev/null 2>&1; then
+    skip_all "a libvirt daemon is already running: not ours to reconfigure"
+fi
+tmp=$(mktemp -d)
+chmod 755 "$tmp"
+cp -p "$CONF" "$tmp/qemu.conf.orig"
+DOM=vmstate-savedvm-$$
+VIRSH="virsh -q -c qemu:///system"
+lpid= vpid=
+stop_daemons() {
+    [ -n "$lpid" ] && kill "$lpid" 2>/dev/null && while kill -0 "$lpid" 2>/dev/null; do sleep 0.1; done
+    lpid=
+}
+cleanup() {
+    $VIRSH destroy "$DOM" >/dev/null 2>&1
+    $VIRSH managedsave-remove "$DOM" >/dev/null 2>&1
+    $VIRSH undefine "$DOM" >/dev/null 2>&1
+    stop_daemons
+    [ -n "$vpid" ] && kill "$vpid" 2>/dev/null
+    cp -p "$tmp/qemu.conf.orig" "$CONF"
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+# start_daemons FORMAT: libvirtd with save_image_format (and the snapshot
+# one) = FORMAT.
+start_daemons() {
+    stop_daemons
+    { cat "$tmp/qemu.conf.orig"
+      printf '%s\n' 'security_driver = "none"' 'namespaces = []' \
+          'cgroup_controllers = []' 'stdio_handler = "file"' \
+          "save_image_format = \"$1\"" "snapshot_image_format = \"$1\""
+    } >"$CONF"
+    if [ -z "$vpid" ]; then
+        virtlogd -d -p "$tmp/virtlogd.pid" && sleep 0.3
+        vpid=$(cat "$tmp/virtlogd.pid" 2>/dev/null)
+    fi
+    libvirtd -d -p "$tmp/libvirtd.pid" || return 1
+    for _ in $(seq 50); do
+        $VIRSH version >/dev/null 2>&1 && break
+        sleep 0.2
+    done
+    lpid=$(cat "$tmp/libvirtd.pid")
+}
+
+cat >"$tmp/dom.xml" <<EOF
+<domain type='qemu'>
+  <name>$DOM</name>
+  <memory unit='MiB'>64</memory>
+  <vcpu>1</vcpu>
+  <os><type arch='x86_64' machine='pc-i440fx-7.2'>hvm</type></os>
+  <devices><emulator>$(command -v qemu-system-x86_64)</emulator></devices>
+</domain>
+EOF
+
+# inner IMAGE OUT: the bare stream inside IMAGE, with stock tools.
+inner() {
+    python3 - "$1" "$2" <<'PY'
+import struct, subprocess, sys
+d = open(sys.argv[1], "rb").read()
+assert d[:16] == b"LibvirtQemudSave", d[:16]
+version, data_len, running, comp, cookie = struct.unpack("=IIIII", d[16:36])
+body = d[92 + data_len:]
+prog = {1: "gzip", 2: "bzip2", 3: "xz", 4: "lzop"}.get(comp)
+if prog:
+    body = subprocess.run([prog, "-dc"], input=body, capture_output=True,
+                          check=True).stdout
+open(sys.argv[2], "wb").write(body)
+print(comp)
+PY
+}
+
+# same_as_inner IMAGE "what" WANT_ID
+same_as_inner() {
+    local img=$1 what=$2 want=$3 id
+    id=$(inner "$img" "$tmp/inner.mig") || { not_ok "$what: stock tools read it"; return; }
+    same "$what: the header's compression id" "$want" "$id"
+    "$V" analyze "$img" >"$tmp/a.json" 2>"$tmp/err"
+    "$V" analyze "$tmp/inner.mig" >"$tmp/b.json" 2>>"$tmp/err"
+    if [ -s "$tmp/b.json" ] && cmp -s "$tmp/a.json" "$tmp/b.json"; then
+        ok "$what: analyze equals that of the bare stream inside"
+    else
+        not_ok "$what: analyze equals that of the bare stream inside"
+        sed 's/^/# /' "$tmp/err" | head -3
+    fi
+    "$V" analyze -m - <"$img" >"$tmp/a.json" 2>"$tmp/err"
+    "$V" analyze -m "$tmp/inner.mig" >"$tmp/b.json" 2>>"$tmp/err"
+    if [ -s "$tmp/b.json" ] && cmp -s "$tmp/a.json" "$tmp/b.json"; then
+        ok "$what: through a pipe, analyze -m equals the bare stream's"
+    else
+        not_ok "$what: through a pipe, analyze -m equals the bare stream's"
+        sed 's/^/# /' "$tmp/err" | head -3
+    fi
+}
+
+first=1
+for c in 0:raw 1:gzip 2:bzip2 3:xz 4:lzop; do
+    id=${c%%:*} fmt=${c#*:}
+    if ! start_daemons "$fmt"; then
+        not_ok "$fmt: libvirtd starts"
+        continue
+    fi
+    if [ $first = 1 ]; then
+        first=0
+        if ! $VIRSH define "$tmp/dom.xml" >"$tmp/virsh.log" 2>&1; then
+            not_ok "libvirt defines the test domain"
+            sed 's/^/# /' "$tmp/virsh.log"
+            break
+        fi
+    fi
+    if $VIRSH start "$DOM" >"$tmp/virsh.log" 2>&1 && sleep 1 &&
+       $VIRSH save "$DOM" "$tmp/$fmt.save" >>"$tmp/virsh.log" 2>&1; then
+        same_as_inner "$tmp/$fmt.save" "virsh save ($fmt)" "$id"
+    else
+        not_ok "virsh save ($fmt)"
+        sed 's/^/# /' "$tmp/virsh.log" | tail -3
+    fi
+    if [ "$fmt" = gzip ]; then
+        if $VIRSH start "$DOM" >"$tmp/virsh.log" 2>&1 && sleep 1 &&
+           $VIRSH managedsave "$DOM" >>"$tmp/virsh.log" 2>&1; then
+            same_as_inner "/var/lib/libvirt/qemu/save/$DOM.save" \
+                "virsh managedsave ($fmt)" "$id"
+            $VIRSH managedsave-remove "$DOM" >/dev/null 2>&1
+        else
+            not_ok "virsh managedsave ($fmt)"
+            sed 's/^/# /' "$tmp/virsh.log" | tail -3
+        fi
+    fi
+    if [ "$fmt" = lzop ]; then
+        if $VIRSH start "$DOM" >"$tmp/virsh.log" 2>&1 && sleep 1 &&
+           $VIRSH snapshot-create-as "$DOM" s1 --no-metadata \
+               --memspec "file=$tmp/mem.save,snapshot=external" \
+               >>"$tmp/virsh.log" 2>&1; then
+            same_as_inner "$tmp/mem.save" \
+                "external snapshot memory file ($fmt)" "$id"
+        else
+            not_ok "external snapshot memory file ($fmt)"
+            sed 's/^/# /' "$tmp/virsh.log" | tail -3
+        fi
+        $VIRSH destroy "$DOM" >/dev/null 2>&1
+    fi
+done
+done_testing

@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# qcow2 internal snapshots (savevm) made now by Debian's QEMU 7.2, in the
+# layouts QEMU writes (qcow2 v3 with 64 KiB clusters, v2 = compat 0.10,
+# extended L2 entries with 32 KiB subclusters, 4 KiB clusters): analyze
+# --snapshot of each equals analyze of the same bytes taken out with
+# stock tools only (qemu-img snapshot -a, resize, dd; the length from
+# qemu-img info's vm-state-size); unpack + pack gives a bare stream QEMU
+# loads with -incoming; and the errors: no snapshot, several without
+# --snapshot, an unknown one (each listing those there are), a state
+# longer than the snapshot's L1 table reaches, an image cut short.
+. "$(dirname "$0")/tap.sh"
+set -u
+. "$(dirname "$0")/qemu-streams.sh"
+command -v qemu-img >/dev/null || skip_all "qemu-img missing"
+
+# savevm_image NAME CREATE_OPTS: $tmp/NAME.qcow2 with snapshots s1, s2.
+savevm_image() {
+    local name=$1 opts=$2
+    qemu-img create -q -f qcow2 -o "$opts" "$tmp/$name.qcow2" 64M || return 1
+    local sock=$tmp/$name.sock
+    qemu-system-x86_64 $BASE -M pc-i440fx-7.2 -m 64 $LOADER \
+        -drive "file=$tmp/$name.qcow2,if=none,id=d0,format=qcow2" \
+        -monitor "unix:$sock,server=on,wait=off" >"$tmp/$name.qemu.log" 2>&1 &
+    local pid=$!
+    pids="$pids $pid"
+    timeout 120 python3 "$HMP" "$sock" SLEEP:1 "savevm s1" SLEEP:0.5 \
+        "savevm s2" quit >"$tmp/$name.hmp.log" 2>&1
+    wait "$pid" 2>/dev/null
+    qemu-img snapshot -l "$tmp/$name.qcow2" | grep -q " s2 "
+}
+
+# extract NAME SNAP: the snapshot's state with stock tools into NAME.SNAP.mig
+extract() {
+    local name=$1 snap=$2 f=$tmp/$1.qcow2
+    local info size off
+    info=$(qemu-img info --output=json "$f")
+    size=$(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print([s for s in d["snapshots"] if s["name"]==sys.argv[2]][0]["vm-state-size"])' "$info" "$snap")
+    # the state sits where the L1 range of the 64 MiB disk ends: one L1
+    # entry covers cluster_size * cluster_size / entry_size bytes
+    off=$(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); c=d["cluster-size"]; e=16 if d["format-specific"]["data"].get("extended-l2") else 8; span=c*c//e; print(-(-64*2**20//span)*span)' "$info")
+    cp "$f" "$tmp/x.qcow2"
+    # v2 images with snapshots cannot grow: drop them once applied (the
+    # active L1 keeps the state's clusters referenced)
+    qemu-img snapshot -a "$snap" "$tmp/x.qcow2" &&
+        qemu-img snapshot -d s1 "$tmp/x.qcow2" &&
+        qemu-img snapshot -d s2 "$tmp/x.qcow2" &&
+        qemu-img resize -q "$tmp/x.qcow2" $(((off + size) / 512 * 512 + 1048576)) &&
+        qemu-img dd -f qcow2 -O raw if="$tmp/x.qcow2" of="$tmp/$name.$snap.mig" \
+            bs=512 skip=$((off / 512)) count=$(((off + size) / 512 + 1)) &&
+        truncate -s "$size" "$tmp/$name.$snap.mig"
+}
+
+for layout in "v3:compat=1.1" "v2:compat=0.10" \
+              "extl2:extended_l2=on,cluster_size=1M" "c4k:cluster_size=4096"; do
+    name=${layout%%:*} opts=${layout#*:}
+    if ! savevm_image "$name" "$opts"; then
+        not_ok "$name: QEMU made a qcow2 image with two snapshots"
+        sed 's/^/# /' "$tmp/$name.hmp.log" "$tmp/$name.qemu.log" | tail -5
+        continue
+    fi
+    for snap in s1 s2; do
+        extract "$name" "$snap"
+        "$V" analyze --snapshot "$snap" "$tmp/$name.qcow2" >"$tmp/a.json" 2>"$tmp/err"
+        "$V" analyze "$tmp/$name.$snap.mig" >"$tmp/b.json" 2>>"$tmp/err"
+        if [ -s "$tmp/b.json" ] && cmp -s "$tmp/a.json" "$tmp/b.json"; then
+            ok "$name $snap: analyze equals that of qemu-img dd's extraction"
+        else
+            not_ok "$name $snap: analyze equals that of qemu-img dd's extraction"
+            sed 's/^/# /' "$tmp/err" | head -3
+        fi
+    done
+done
+
+# The ID works as the name does (bdrv_snapshot_find: id first).
+"$V" analyze --snapshot 2 "$tmp/v3.qcow2" >"$tmp/id.json" 2>/dev/null
+"$V" analyze --snapshot s2 "$tmp/v3.qcow2" >"$tmp/name.json" 2>/dev/null
+check "--snapshot ID reads the same as --snapshot NAME" \
+    cmp -s "$tmp/id.json" "$tmp/name.json"
+
+# unpack -> pack: a bare stream (byte for byte the state) that QEMU loads.
+rm -rf "$tmp/u"
+if "$V" unpack -q --snapshot s1 "$tmp/v3.qcow2" "$tmp/u" 2>"$tmp/err" &&
+   "$V" pack -q "$tmp/u" "$tmp/packed.mig" 2>>"$tmp/err"; then
+    check "unpack + pack of a snapshot: the state's bytes" \
+        cmp -s "$tmp/packed.mig" "$tmp/v3.s1.mig"
+    check "the packed stream loads in QEMU 7.2 (-incoming)" \
+        loads packed "$tmp/packed.mig" qemu-system-x86_64 -M pc-i440fx-7.2 \
+        -m 64 $LOADER
+else
+    not_ok "unpack + pack of a snapshot"
+    sed 's/^/# /' "$tmp/err" | head -3
+fi
+
+# bad IMAGE "what" PATTERN [ARGS]: exit 1, one line naming the image.
+bad() {
+    local f=$1 what=$2 pat=$3
+    shift 3
+    "$V" analyze "$@" "$f" >"$tmp/out.json" 2>"$tmp/err"
+    local rc=$? n
+    n=$(wc -l <"$tmp/err")
+    if [ $rc -eq 1 ] && [ "$n" -eq 1 ] && grep -q "$(basename "$f")" "$tmp/err" &&
+       grep -Eq "$pat" "$tmp/err" && ! [ -s "$tmp/out.json" ]; then
+        ok "$what"
+    else
+        not_ok "$what"
+        echo "# rc=$rc lines=$n"; sed 's/^/# /' "$tmp/err" | head -3
+    fi
+}
+qemu-img create -q -f qcow2 "$tmp/empty.qcow2" 64M
+bad "$tmp/empty.qcow2" "a qcow2 image without snapshots" "without snapshots"
+bad "$tmp/v3.qcow2" "two snapshots and no --snapshot: the error lists them" \
+    "choose one with --snapshot.*1 's1', 2 's2'"
+bad "$tmp/v3.qcow2" "an unknown snapshot: the error lists those there are" \
+    "no snapshot 'nope'.*1 's1', 2 's2'" --snapshot nope
+# A state longer than its header's L1 reaches: vm_state_size_large (the
+# extra data's first word) of s1 set to 1 TiB.
+cp "$tmp/v3.qcow2" "$tmp/long.qcow2"
+python3 - "$tmp/long.qcow2" <<'PY'
+import struct, sys
+f = open(sys.argv[1], "r+b")
+h = f.read(72)
+snap_off = struct.unpack(">Q", h[64:72])[0]
+f.seek(snap_off + 36)
+extra = struct.unpack(">I", f.read(4))[0]
+assert extra >= 8
+f.seek(snap_off + 40)
+f.write(struct.pack(">Q", 1 << 40))
+PY
+bad "$tmp/long.qcow2" "a state longer than the snapshot's L1 table reaches" \
+    "shorter than its header says" --snapshot s1
+head -c 300000 "$tmp/v3.qcow2" >"$tmp/cut.qcow2"
+bad "$tmp/cut.qcow2" "an image cut short: refused at an offset past its end" \
+    "past the end of the image|unexpected end" --snapshot s1
+done_testing

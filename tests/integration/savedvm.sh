@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# Saved VMs in the containers people hold them in, built here around a real
+# QEMU 7.2 stream (shared test data) as libvirt 9.0 lays them out
+# (qemu_saveimage.c: 92-byte header, domain XML, cookie, padding, then the
+# stream piped through "gzip -c", "bzip2 -c", "xz -c", "lzop -c" or
+# "zstd -c"): analyze of each equals analyze of the bare stream, from a
+# file and from a pipe; diff finds nothing between image and stream; and
+# every broken container is one line naming the file and offset, exit 1,
+# no output file. libvirt-qemu.sh does the same with images real libvirt
+# wrote.
+. "$(dirname "$0")/tap.sh"
+set -u
+S=${VMS_SHARED:-}/testdata/streams/x86_64-pc-i440fx-devices.mig
+[ -f "$S" ] || skip_all "no shared test data (set VMS_SHARED)"
+for p in gzip bzip2 xz lzop zstd python3; do
+    command -v $p >/dev/null || skip_all "$p missing (scripts/setup.sh)"
+done
+V=$VMSTATE
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# mkimage STREAM OUT ID [MAGIC] [DATA_LEN_DELTA]: a libvirt image, built
+# from the format's description, not from our code.
+mkimage() {
+    python3 - "$@" <<'PY'
+import struct, subprocess, sys
+src, out, comp = sys.argv[1], sys.argv[2], int(sys.argv[3])
+magic = (sys.argv[4] if len(sys.argv) > 4 else "LibvirtQemudSave").encode()
+delta = int(sys.argv[5]) if len(sys.argv) > 5 else 0
+xml = (b"<domain type='qemu'>\n  <name>savedvm-t</name>\n"
+       b"  <uuid>4b1c6e36-2f6a-4a8e-9d3c-0123456789ab</uuid>\n"
+       b"  <os><type arch='x86_64' machine='pc-i440fx-7.2'>hvm</type></os>\n"
+       b"</domain>\n\0")
+cookie = b"<qemu-migration>\n</qemu-migration>\n\0"
+data = xml + cookie
+data += b"\0" * (-len(data) % 4096 + 1024)
+hdr = magic + struct.pack("=IIIII", 2, len(data) + delta, 1, comp, len(xml))
+hdr += b"\0" * 56
+stream = open(src, "rb").read()
+prog = {1: "gzip", 2: "bzip2", 3: "xz", 4: "lzop", 5: "zstd"}.get(comp)
+if prog:
+    stream = subprocess.run([prog, "-c", "-q"] if prog == "zstd" else
+                            [prog, "-c"], input=stream, capture_output=True,
+                            check=True).stdout
+elif comp > 5:
+    stream = stream[:4096]
+open(out, "wb").write(hdr + data + stream)
+PY
+}
+
+"$V" analyze "$S" >"$tmp/ref.json" || { echo "Bail out! bare stream"; exit 1; }
+"$V" analyze -m "$S" >"$tmp/ref-m.json"
+for c in 0:raw 1:gzip 2:bzip2 3:xz 4:lzop 5:zstd; do
+    id=${c%%:*} name=${c#*:}
+    mkimage "$S" "$tmp/$name.save" "$id"
+    "$V" analyze "$tmp/$name.save" >"$tmp/$name.json" 2>"$tmp/err"
+    check "$name image: analyze equals the bare stream's" \
+        cmp -s "$tmp/ref.json" "$tmp/$name.json"
+    "$V" analyze -m - <"$tmp/$name.save" >"$tmp/$name-m.json" 2>"$tmp/err"
+    check "$name image through a pipe: analyze -m equals the bare stream's" \
+        cmp -s "$tmp/ref-m.json" "$tmp/$name-m.json"
+    check "$name image: diff against the bare stream finds nothing" \
+        "$V" diff -q "$tmp/$name.save" "$S"
+done
+# A raw image stays seekable: -x extracts the same RAM files.
+mkdir "$tmp/xs" "$tmp/xi"
+"$V" analyze -q -x -C "$tmp/xs" "$S" && "$V" analyze -q -x -C "$tmp/xi" "$tmp/raw.save"
+check "raw image: -x writes the same files as the bare stream" \
+    diff -r "$tmp/xs" "$tmp/xi"
+
+# bad FILE "what" PATTERN: exit 1, one stderr line naming FILE that
+# matches PATTERN, and -x leaves no state.json and no temporary file (RAM
+# blocks read whole before the damage may stay, as for a bare stream).
+bad() {
+    local f=$1 what=$2 pat=$3
+    rm -rf "$tmp/out" && mkdir "$tmp/out"
+    "$V" analyze -q -x -C "$tmp/out" "$f" >/dev/null 2>"$tmp/err"
+    local rc=$?
+    local n
+    n=$(wc -l <"$tmp/err")
+    if [ $rc -eq 1 ] && [ "$n" -eq 1 ] && grep -q "$(basename "$f")" "$tmp/err" &&
+       grep -Eq "$pat" "$tmp/err" && ! [ -e "$tmp/out/state.json" ] &&
+       [ -z "$(ls -A "$tmp/out" | grep -E '^\.|tmp')" ]; then
+        ok "$what"
+    else
+        not_ok "$what"
+        echo "# rc=$rc lines=$n"; sed 's/^/# /' "$tmp/err" | head -3
+    fi
+}
+mkimage "$S" "$tmp/part.save" 0 LibvirtQemudPart
+bad "$tmp/part.save" "unfinished save (LibvirtQemudPart): says the save did not finish" \
+    "offset 0x0: .*save did not finish"
+mkimage "$S" "$tmp/long.save" 0 LibvirtQemudSave 100000000
+bad "$tmp/long.save" "header data length past the end of the file" \
+    "offset 0x14: .*past the end of the file"
+mkimage "$S" "$tmp/comp9.save" 9
+bad "$tmp/comp9.save" "unknown compression id 9" \
+    "offset 0x1c: unknown libvirt compression id 9"
+mkimage "$S" "$tmp/sparse.save" 6
+bad "$tmp/sparse.save" "compression id 6 (sparse, mapped-ram): refused clearly" \
+    "offset 0x1c: .*sparse.*not supported"
+head -c 91 "$tmp/raw.save" >"$tmp/short.save"
+bad "$tmp/short.save" "a header cut short" "needs 92 bytes"
+# Corrupt compressed data: the offset is in the compressed file.
+for name in gzip bzip2 xz lzop zstd; do
+    size=$(stat -c %s "$tmp/$name.save")
+    python3 - "$tmp/$name.save" "$tmp/$name-bad.save" <<'PY'
+import sys
+d = bytearray(open(sys.argv[1], "rb").read())
+mid = len(d) // 2
+for i in range(mid, mid + 64):
+    d[i] ^= 0x5a
+open(sys.argv[2], "wb").write(d)
+PY
+    bad "$tmp/$name-bad.save" "$name: corrupt data is refused at an offset of the compressed file" \
+        "\(its $name stream\)|offset 0x[0-9a-f]+: corrupt $name data"
+    off=$(sed -n 's/.*offset 0x\([0-9a-f]*\): corrupt.*/\1/p' "$tmp/err")
+    if [ -n "$off" ] && [ $((16#$off)) -le "$size" ] && [ $((16#$off)) -ge 5000 ]; then
+        ok "$name: the corrupt data's offset lies in the compressed file"
+    else
+        not_ok "$name: the corrupt data's offset lies in the compressed file"
+        sed 's/^/# /' "$tmp/err"
+    fi
+    head -c $((size - 3000)) "$tmp/$name.save" >"$tmp/$name-cut.save"
+    bad "$tmp/$name-cut.save" "$name: a cut image says the data ends early" \
+        "ends before its end marker|unexpected end"
+done
+done_testing
