@@ -26,5 +26,6 @@
 #include "convert.h"
 #include "core.h"
 #include "input.h"
+#include "info.h"
 
 #endif
