@@ -117,6 +117,8 @@ int cmd_unpack(int argc, char **argv, const char *prog);
 void cmd_unpack_usage(FILE *out, const char *prog);
 int cmd_pack(int argc, char **argv, const char *prog);
 void cmd_pack_usage(FILE *out, const char *prog);
+int cmd_info(int argc, char **argv, const char *prog);
+void cmd_info_usage(FILE *out, const char *prog);
 int cmd_convert(int argc, char **argv, const char *prog);
 void cmd_convert_usage(FILE *out, const char *prog);
 

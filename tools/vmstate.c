@@ -27,6 +27,8 @@ static const cli_command commands[] = {
       cmd_unpack, cmd_unpack_usage },
     { "pack", "write a stream back from an unpacked directory",
       cmd_pack, cmd_pack_usage },
+    { "info", "what a saved-VM file is (stream, libvirt image, qcow2)",
+      cmd_info, cmd_info_usage },
     { "convert", "convert a stream between wire, ASN.1 BER, JSON and trace",
       cmd_convert, cmd_convert_usage },
     { "core", "guest memory and CPUs of a saved VM as an ELF core or raw image",
@@ -173,7 +175,7 @@ static int take_snapshot_option(int *argc, char **argv, const char *prog)
         }
         if (strcmp(a, "--snapshot") == 0) {
             if (i + 1 >= *argc) {
-                cli_errorf(prog, "option '--snapshot' needs an argument");
+                cli_usage_hint(prog, "option '--snapshot' needs an argument");
                 return CLI_EXIT_USAGE;
             }
             o.snapshot = argv[++i];

@@ -28,12 +28,13 @@ one_line() {
 for spec in "analyze -d" "analyze --desc" "analyze -C" "analyze --dump-vmstate" \
     "diff --format" "diff --ram" "diff --dump-vmstate" "verify -d" \
     "verify --format" "check -s" "check --dest" "convert -t" \
-    "convert --dump-vmstate" "unpack --dump-vmstate" "demo --stream"; do
+    "convert --dump-vmstate" "unpack --dump-vmstate" "demo --stream" \
+    "info --format" "analyze --snapshot"; do
     set -- $spec
     one_line "$spec with no value: the option needs an argument" \
         "^vmstate $1: option '$2' needs an argument \(see 'vmstate $1 --help'\)$" $spec
 done
-for cmd in analyze diff verify check convert unpack pack demo; do
+for cmd in analyze diff verify check convert unpack pack demo info; do
     one_line "$cmd -Z: unknown option, one line" \
         "^vmstate $cmd: unknown option '-Z' \(see 'vmstate $cmd --help'\)$" $cmd -Z
     one_line "$cmd --bogus=1: unknown option named without its value" \
@@ -44,7 +45,8 @@ one_line "analyze -mZ: the letter inside a cluster is named" \
 # Wrong operand counts: one line, not the whole usage.
 for spec in "analyze" "analyze a b" "diff a" "diff a b c" "verify" \
     "verify a b -d x" "convert a" "convert a b c --to json" "unpack a" \
-    "unpack a b c" "pack a" "check a" "demo" "demo x --stream y"; do
+    "unpack a b c" "pack a" "check a" "demo" "demo x --stream y" "info" \
+    "info a b"; do
     set -- $spec
     one_line "'$spec': one line and a pointer to --help" \
         "^vmstate $1: .* \(see 'vmstate $1 --help'\)$" $spec
