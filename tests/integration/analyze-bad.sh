@@ -12,7 +12,7 @@ set -u
 S=${VMS_SHARED:-}/testdata/streams
 [ -d "$S" ] || skip_all "no shared test data at $S (set VMS_SHARED)"
 exec python3 - "$VMSTATE" "$S" <<'PY'
-import os, random, subprocess, sys, tempfile, struct
+import os, random, shutil, subprocess, sys, tempfile, struct
 sys.path.insert(0, os.path.join(os.environ["VMS_SRCDIR"], "tests",
                                 "integration"))
 from tap import result, done
@@ -25,9 +25,9 @@ def run(data, what, must_fail, extract=False):
     with open(path, "wb") as f:
         f.write(data)
     out = os.path.join(tmp, "x")
-    os.makedirs(out, exist_ok=True)
-    for f in os.listdir(out):
-        os.unlink(os.path.join(out, f))
+    # -x makes directories for block names such as /rom@etc/acpi/tables
+    shutil.rmtree(out, ignore_errors=True)
+    os.makedirs(out)
     args = [V, "analyze", path] + (["-x", "-C", out] if extract else [])
     try:
         p = subprocess.run(args, stdout=subprocess.DEVNULL,
@@ -44,7 +44,7 @@ def run(data, what, must_fail, extract=False):
         if len(lines) != 1 or "offset 0x" not in lines[0] or \
            not lines[0].startswith("vmstate analyze: "):
             return False, "bad message:\n" + err
-        left = [f for f in os.listdir(out)
+        left = [os.path.join(d, f) for d, _, fs in os.walk(out) for f in fs
                 if f.startswith(".") or f == "state.json"]
         if left:
             return False, "left behind: %s" % left
