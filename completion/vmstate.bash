@@ -2,7 +2,7 @@
 # Subcommands and options are listed here once; tests/integration check
 # them against "vmstate help" so that the two cannot drift apart.
 
-_vmstate_commands="analyze check convert core demo diff verify unpack pack help"
+_vmstate_commands="analyze check convert core demo diff info verify unpack pack help"
 
 _vmstate_options() {
     case $1 in
@@ -15,6 +15,7 @@ _vmstate_options() {
         verify) echo "-d --dest --dump-vmstate --format --strict -v --verbose -q --quiet -h --help" ;;
         unpack) echo "-f --force --progress -q --quiet --dump-vmstate -h --help" ;;
         pack) echo "-f --force --progress -q --quiet -h --help" ;;
+        info) echo "--format --snapshot -h --help" ;;
         help) echo "$_vmstate_commands" ;;
         *) echo "-h --help -V --version" ;;
     esac
@@ -30,6 +31,7 @@ _vmstate_values() {
         demo:--ram|demo:--seed) echo "" ;;
         analyze:-d|analyze:--dump) echo "state desc" ;;
         diff:--format) echo "text json" ;;
+        info:--format) echo "text json" ;;
         core:--format) echo "elf kdump raw" ;;
         diff:--ram) echo "summary pages none" ;;
         verify:--format) echo "text json github sarif" ;;

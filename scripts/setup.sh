@@ -8,7 +8,7 @@ packages=(
     meson ninja-build pkg-config gcc clang libclang-rt-14-dev
     libjansson-dev libyajl-dev zlib1g-dev g++ libsimdjson-dev
     # libvirt save images' compressions (src/decompress.c)
-    libbz2-dev liblzma-dev liblzo2-dev libzstd-dev
+    libbz2-dev liblzma-dev liblzo2-dev libzstd-dev libxml2-dev
     # tests
     libcmocka-dev python3 binutils openssl libtasn1-bin git man-db groff-base tmux
     busybox-static cpio   # tests/guest/linux-guest.sh: a Linux guest's initramfs

@@ -178,6 +178,7 @@ static int write_desc_file(analyze *a)
     }
     if ((e = vms_outfile_open(&of, a->dirfd, "desc.json", a->out_flags,
                               a->err))) {
+        vms__error_outfile(a->err, a->o->outdir, "desc.json");
         return e;
     }
     w = vms_jsonw_new(vms_sink_fd, (void *)(intptr_t)of.fd,
@@ -609,11 +610,12 @@ static int commit_blocks(analyze *a)
 /* ---- device sections --------------------------------------------------- */
 
 int vms__stream_need_vmdesc(vms_stream *s, vms_vmdesc **vd,
-                            const char *idstr, const char *hint,
+                            const vms_record *rec, const char *hint,
                             vms_error *err)
 {
     const char *text;
     size_t len;
+    bool unsure;
     int e;
 
     if (*vd) {
@@ -624,12 +626,18 @@ int vms__stream_need_vmdesc(vms_stream *s, vms_vmdesc **vd,
     }
     text = vms_stream_vmdesc(s, &len);
     if (!text) {
+        /* the truncation rule first: a cut stream has lost its description */
+        if ((e = vms__stream_probe_end(s, rec, &unsure, err))) {
+            return e;
+        }
         return vms_stream_fail(s, err, VMS_ENOTFOUND, vms_stream_offset(s),
                     "section '%s' needs the stream's JSON description, and "
                     "this stream has none (old machine type or "
-                    "suppress-vmdesc%s)%s%s", idstr,
+                    "suppress-vmdesc%s%s)%s%s", rec->idstr,
                     vms__stream_vmdesc_capped(s) ? "; none of at most "
                     "VMS_LIMIT_VMDESC_SIZE (64 MiB) ends the stream" : "",
+                    unsure ? ", or the stream is truncated: without footers "
+                    "its end marker cannot be found" : "",
                     hint ? ": pass --desc FILE with the '-d desc' output of "
                     "a stream from the same QEMU and machine" : "",
                     hint ? hint : "");
@@ -660,10 +668,11 @@ static int need_desc(analyze *a, const vms_record *rec)
             return e;
         }
         if (!(text = vms_stream_vmdesc(a->s, &len))) {
+            vms_stream_require_fit(a->s, true);
             return 0;
         }
     }
-    e = vms__stream_need_vmdesc(a->s, &a->vd, rec->idstr,
+    e = vms__stream_need_vmdesc(a->s, &a->vd, rec,
                                 a->o->mode == VMS_ANALYZE_EXTRACT
                                 ? " (the RAM blocks were extracted)" : "",
                                 a->err);
@@ -692,9 +701,14 @@ static int raw_section(vms_stream *s, const vms_record *rec, uint64_t body,
         (e = vms_read_ptr(r, n, &p, err))) {
         return e;
     }
-    fprintf(stderr, "vmstate: %s: offset 0x%" PRIx64 ": warning: "
-            "'%s' %s: printed as raw bytes\n", vms_stream_name(s), body,
-            rec->idstr, why);
+    /*
+     * Named as error(3) names its program (program_invocation_short_name):
+     * the vmstate tool sets it to "vmstate CMD", so warnings read like its
+     * errors; another program's warnings carry its own name.
+     */
+    fprintf(stderr, "%s: %s: offset 0x%" PRIx64 ": warning: "
+            "'%s' %s: printed as raw bytes\n", program_invocation_short_name,
+            vms_stream_name(s), body, rec->idstr, why);
     if (w && vms_jsonw_hex_bytes(w, p, n)) {
         return vms_stream_fail(s, err, VMS_EIO, vms_stream_offset(s),
                                "cannot write the output");
@@ -792,8 +806,11 @@ static int device_section(analyze *a, const vms_record *rec)
 {
     int e = need_desc(a, rec);
 
-    return e ? e : vms__device_json(a->s, a->vd, a->dump, rec, a->w,
-                                    a->err);
+    e = e ? e : vms__device_json(a->s, a->vd, a->dump, rec, a->w, a->err);
+    if (e && a->o->desc_file) {
+        e = vms__stream_misfit_error(a->s, rec, e, a->err);
+    }
+    return e;
 }
 
 /* ---- the pass ---------------------------------------------------------- */
@@ -994,6 +1011,8 @@ static int run(analyze *a)
         if ((e = vms_vmdesc_load_file(o->desc_file, &a->vd, a->err))) {
             return e;
         }
+        /* a borrowed description must prove it fits this stream */
+        vms_stream_require_fit(a->s, true);
     } else if ((text = vms_stream_vmdesc(a->s, &len))) {
         if ((e = vms_vmdesc_parse(text, len, o->file, &a->vd, a->err))) {
             if (a->err) {
@@ -1031,6 +1050,7 @@ static int run(analyze *a)
         }
         if ((e = vms_outfile_open(&a->state_out, a->dirfd, "state.json",
                                   a->out_flags, a->err))) {
+            vms__error_outfile(a->err, a->o->outdir, "state.json");
             return e;
         }
         a->state_open = true;

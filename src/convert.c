@@ -1514,6 +1514,7 @@ static int open_out(vms_outfile *o, const char *path, unsigned flags,
                              (flags & VMS_CONVERT_FORCE) ? VMS_OUT_FORCE : 0,
                              err);
         if (e) {
+            vms__error_outfile(err, NULL, path);
             close(dirfd);
         }
     }

@@ -372,7 +372,7 @@ static int device_state(core *c, const vms_record *rec, json_t **out)
     int e;
 
     *out = NULL;
-    if ((e = vms__stream_need_vmdesc(c->s, &c->vd, rec->idstr, NULL,
+    if ((e = vms__stream_need_vmdesc(c->s, &c->vd, rec, NULL,
                                      c->err))) {
         return e;
     }

@@ -587,14 +587,17 @@ static int walk_desc(walk *w, const vms_desc *d, const vms_field *sf,
     }
     if (v->input) {
         if (version_id > d->version_id) {
+            /* the path names a top-level description already */
             e = failf(w, VMS_EVERSION,
-                      "%s: version %d is newer than %d, the newest "
-                      "this description loads", d->name, version_id,
+                      "%s%s%sversion %d is newer than %d, the newest "
+                      "this description loads", sf ? "struct " : "",
+                      sf ? d->name : "", sf ? ": " : "", version_id,
                       d->version_id);
         } else if (version_id < d->minimum_version_id) {
             e = failf(w, VMS_EVERSION,
-                      "%s: version %d is older than %d, the oldest "
-                      "this description loads", d->name, version_id,
+                      "%s%s%sversion %d is older than %d, the oldest "
+                      "this description loads", sf ? "struct " : "",
+                      sf ? d->name : "", sf ? ": " : "", version_id,
                       d->minimum_version_id);
         }
     } else if (!v->input && d->pre_save && (e = d->pre_save(opaque, d))) {

@@ -49,6 +49,8 @@ struct section {
     uint32_t version_id;
     enum vms_section_kind kind;
     json_t *state;             /* device sections */
+    uint8_t *raw;              /* ... and their bytes, when readable */
+    size_t rawlen;
     bool matched;
 };
 
@@ -59,6 +61,8 @@ struct side {
     vms_vmdesc *vd;
     vms_dump *dump;            /* each side its own: built lazily */
     vms_config cfg;
+    bool has_cfg;              /* a configuration record was read */
+    bool page_size_known;      /* from the vmdesc or the configuration */
     uint32_t page_size;
     uint64_t zero_hash;        /* page_hash of a zero page */
     uint64_t fill_hashes[256]; /* of pages of one byte value, 0: not yet */
@@ -381,7 +385,7 @@ static int device_state(struct side *sd, const vms_record *rec, json_t **out)
     json_error_t je;
     int e;
 
-    if (!sd->dump && (e = vms__stream_need_vmdesc(sd->s, &sd->vd, rec->idstr,
+    if (!sd->dump && (e = vms__stream_need_vmdesc(sd->s, &sd->vd, rec,
                                                   NULL, &sd->err))) {
         return e;
     }
@@ -443,7 +447,23 @@ static int start_section(struct side *sd, const vms_record *rec)
             return side_fail(sd, VMS_EUNSUPPORTED, "iterative section '%s' "
                              "has no decoder", rec->idstr);
         }
-        return device_state(sd, rec, &sec->state);
+    {
+        uint64_t body = vms_stream_offset(sd->s);
+        vms_error tmp;
+        int e = device_state(sd, rec, &sec->state);
+        uint64_t end = vms_stream_offset(sd->s);
+        /*
+         * The bytes, for a section one side decodes and the other prints
+         * raw (a dump that does not decode it): compared as bytes then.
+         * A pipe's bytes may be gone: the values are compared instead.
+         */
+        if (!e && end >= body && end - body <= VMS_LIMIT_STATE_SIZE &&
+            vms__stream_bytes(sd->s, body, (size_t)(end - body), &sec->raw,
+                              &tmp) == 0) {
+            sec->rawlen = (size_t)(end - body);
+        }
+        return e;
+    }
     default:
         return vms_section_read(sd->s, rec, k, &sd->err);
     }
@@ -471,8 +491,11 @@ static int side_pass(struct side *sd)
         vms_error_set_file(&sd->err, sd->path);
         return e;
     }
-    sd->page_size = sd->vd && vms_vmdesc_page_size(sd->vd)
-                        ? vms_vmdesc_page_size(sd->vd) : 4096;
+    /* a dump's descriptions are borrowed: they must prove they fit */
+    vms_stream_require_fit(sd->s, sd->dump && !sd->vd);
+    sd->page_size_known = sd->vd && vms_vmdesc_page_size(sd->vd);
+    sd->page_size = sd->page_size_known ? vms_vmdesc_page_size(sd->vd)
+                                        : 4096;
     for (;;) {
         if ((e = vms_stream_next(sd->s, &rec, &sd->cfg, &sd->err))) {
             return e;
@@ -483,10 +506,12 @@ static int side_pass(struct side *sd)
             atomic_store(&sd->done, vms_stream_offset(sd->s));
             return 0;
         case VMS_REC_CONFIGURATION:
+            sd->has_cfg = true;
             if (sd->cfg.target_page_bits && !sd->vd &&
                 sd->cfg.target_page_bits >= 9 &&
                 sd->cfg.target_page_bits <= 20) {
                 sd->page_size = 1u << sd->cfg.target_page_bits;
+                sd->page_size_known = true;
             }
             continue;
         case VMS_REC_COMMAND:
@@ -525,6 +550,7 @@ static void side_free(struct side *sd)
 {
     for (size_t i = 0; i < sd->nsecs; i++) {
         json_decref(sd->secs[i].state);
+        free(sd->secs[i].raw);
     }
     free(sd->secs);
     for (unsigned i = 0; i < sd->nblocks; i++) {
@@ -637,6 +663,69 @@ static void field_diff(report *r, const char *path, const json_t *a,
 
 #define PATH_MAX_LEN 4096
 
+/*
+ * The bytes a leaf stands for: raw bytes ("0a 1b", what a field without a
+ * known type prints) or an integer ("0x0a1b", its width in its digits,
+ * big-endian as on the wire; a " (-1)" note after it ignored). false for
+ * anything else.
+ */
+static bool leaf_bytes(const json_t *v, uint8_t *buf, size_t cap, size_t *n)
+{
+    const char *s = json_is_string(v) ? json_string_value(v) : NULL;
+    size_t k = 0;
+
+    if (!s) {
+        return false;
+    }
+    if (s[0] == '0' && s[1] == 'x') {
+        size_t d = strspn(s + 2, "0123456789abcdef");
+        if (!d || d % 2 || d / 2 > cap || (s[2 + d] && s[2 + d] != ' ')) {
+            return false;
+        }
+        for (size_t i = 0; i < d / 2; i++) {
+            unsigned x;
+            if (sscanf(s + 2 + 2 * i, "%2x", &x) != 1) {
+                return false;
+            }
+            buf[k++] = (uint8_t)x;
+        }
+        *n = k;
+        return true;
+    }
+    for (;;) {
+        unsigned x;
+        if (strspn(s, "0123456789abcdef") != 2 || k == cap ||
+            sscanf(s, "%2x", &x) != 1) {
+            return false;
+        }
+        buf[k++] = (uint8_t)x;
+        s += 2;
+        if (!*s) {
+            break;
+        }
+        if (*s++ != ' ') {
+            return false;
+        }
+    }
+    *n = k;
+    return true;
+}
+
+/*
+ * One side decoded through a dump may print a field as raw bytes where
+ * the other's description gives it a type ("00" and "0x00"): the same
+ * bytes are the same value.
+ */
+static bool same_bytes(const json_t *a, const json_t *b)
+{
+    uint8_t ba[64], bb[64];
+    size_t na, nb;
+
+    return leaf_bytes(a, ba, sizeof(ba), &na) &&
+           leaf_bytes(b, bb, sizeof(bb), &nb) && na == nb &&
+           memcmp(ba, bb, na) == 0;
+}
+
 static void tree_diff(report *r, char *path, size_t len, const json_t *a,
                       const json_t *b, int depth)
 {
@@ -697,7 +786,7 @@ static void tree_diff(report *r, char *path, size_t len, const json_t *a,
         }
         return;
     }
-    if (!json_equal(a, b)) {
+    if (!json_equal(a, b) && !same_bytes(a, b)) {
         field_diff(r, path, a, b);
     }
 }
@@ -741,6 +830,102 @@ static void section_only(report *r, const struct section *s, const char *side)
     }
 }
 
+static void bytes_diff(report *r, const char *path, const struct section *a,
+                       const struct section *b)
+{
+    size_t n = a->rawlen < b->rawlen ? a->rawlen : b->rawlen, at = 0;
+
+    while (at < n && a->raw[at] == b->raw[at]) {
+        at++;
+    }
+    if (at == n && a->rawlen == b->rawlen) {
+        return;
+    }
+    r->differ = true;
+    if (r->w) {
+        vms_jsonw_begin_object(r->w);
+        vms_jsonw_kv_str(r->w, 0, "kind", "bytes");
+        vms_jsonw_kv_str(r->w, 0, "path", path);
+        vms_jsonw_kv_int(r->w, 0, "a_length", (int64_t)a->rawlen);
+        vms_jsonw_kv_int(r->w, 0, "b_length", (int64_t)b->rawlen);
+        vms_jsonw_kv_int(r->w, 0, "first_difference", (int64_t)at);
+        vms_jsonw_end_object(r->w);
+    } else {
+        text(r, "%s: bytes differ (%s raw): %zu != %zu bytes, first "
+             "difference at byte %zu\n", path,
+             json_is_string(a->state) ? "A" : "B", a->rawlen, b->rawlen, at);
+    }
+}
+
+/*
+ * The configuration record (machine type, page size, capabilities):
+ * first, since a difference there explains many below it.
+ */
+static void config_diff(report *r)
+{
+    const struct side *a = r->a, *b = r->b;
+
+    if (a->has_cfg != b->has_cfg) {
+        r->differ = true;
+        if (r->w) {
+            vms_jsonw_begin_object(r->w);
+            vms_jsonw_kv_str(r->w, 0, "field", "configuration");
+            vms_jsonw_kv_str(r->w, 0, "only_in", a->has_cfg ? "a" : "b");
+            vms_jsonw_end_object(r->w);
+        } else {
+            text(r, "only in %s: configuration section (machine type '%s')\n",
+                 a->has_cfg ? "A" : "B",
+                 a->has_cfg ? a->cfg.machine : b->cfg.machine);
+        }
+    } else if (a->has_cfg && strcmp(a->cfg.machine, b->cfg.machine) != 0) {
+        r->differ = true;
+        if (r->w) {
+            vms_jsonw_begin_object(r->w);
+            vms_jsonw_kv_str(r->w, 0, "field", "machine");
+            vms_jsonw_kv_str(r->w, 0, "a", a->cfg.machine);
+            vms_jsonw_kv_str(r->w, 0, "b", b->cfg.machine);
+            vms_jsonw_end_object(r->w);
+        } else {
+            text(r, "configuration: machine: \"%s\" != \"%s\"\n",
+                 a->cfg.machine, b->cfg.machine);
+        }
+    }
+    if (a->page_size_known && b->page_size_known &&
+        a->page_size != b->page_size) {
+        r->differ = true;
+        if (r->w) {
+            vms_jsonw_begin_object(r->w);
+            vms_jsonw_kv_str(r->w, 0, "field", "page_size");
+            vms_jsonw_kv_int(r->w, 0, "a", a->page_size);
+            vms_jsonw_kv_int(r->w, 0, "b", b->page_size);
+            vms_jsonw_end_object(r->w);
+        } else {
+            text(r, "configuration: page size: %u != %u\n", a->page_size,
+                 b->page_size);
+        }
+    }
+    /* capabilities as sets: the order is QEMU's enum order, not a choice */
+    for (int side = 0; side < 2; side++) {
+        const struct side *x = side ? b : a, *y = side ? a : b;
+        for (uint32_t i = 0; i < x->cfg.ncaps; i++) {
+            if (has_cap(&y->cfg, x->cfg.caps[i])) {
+                continue;
+            }
+            r->differ = true;
+            if (r->w) {
+                vms_jsonw_begin_object(r->w);
+                vms_jsonw_kv_str(r->w, 0, "field", "capability");
+                vms_jsonw_kv_str(r->w, 0, "name", x->cfg.caps[i]);
+                vms_jsonw_kv_str(r->w, 0, "only_in", side ? "b" : "a");
+                vms_jsonw_end_object(r->w);
+            } else {
+                text(r, "configuration: only in %s: capability %s\n",
+                     side ? "B" : "A", x->cfg.caps[i]);
+            }
+        }
+    }
+}
+
 static void sections_diff(report *r)
 {
     char path[PATH_MAX_LEN];
@@ -774,7 +959,24 @@ static void sections_diff(report *r)
                      sa->version_id, sb->version_id);
             }
         }
-        if (sa->state && sb->state) {
+        if (sa->raw && sb->raw && sa->rawlen == sb->rawlen &&
+            sa->version_id == sb->version_id && !r->a->vd != !r->b->vd &&
+            memcmp(sa->raw, sb->raw, sa->rawlen) == 0) {
+            /*
+             * The same bytes are the same state: one side decoded through
+             * its vmdesc, the other through a dump, which names some
+             * fields differently ("state" and "serial"). Two vmdescs are
+             * compared by name: a field renamed between QEMU versions is
+             * worth a line.
+             */
+            continue;
+        }
+        if (sa->state && sb->state &&
+            json_is_string(sa->state) != json_is_string(sb->state) &&
+            sa->raw && sb->raw) {
+            /* one side is raw: its bytes are all there is to compare */
+            bytes_diff(r, path, sa, sb);
+        } else if (sa->state && sb->state) {
             tree_diff(r, path, len, sa->state, sb->state, 0);
         }
     }
@@ -927,6 +1129,10 @@ static int write_report(report *r)
         vms_jsonw_begin_object(r->w);
         vms_jsonw_kv_str(r->w, 0, "a", o->a);
         vms_jsonw_kv_str(r->w, 0, "b", o->b);
+        vms_jsonw_key(r->w, "configuration");
+        vms_jsonw_begin_array(r->w);
+        config_diff(r);
+        vms_jsonw_end_array(r->w);
         vms_jsonw_key(r->w, "differences");
         vms_jsonw_begin_array(r->w);
         sections_diff(r);
@@ -951,6 +1157,7 @@ static int write_report(report *r)
         }
         return VMS_EIO;
     }
+    config_diff(r);
     sections_diff(r);
     ram_diff(r);
     if (fclose(r->out) != 0 && !r->e) {

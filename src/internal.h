@@ -118,8 +118,46 @@ struct vms_record;
  * messages about a missing one name the cap.
  */
 bool vms__stream_vmdesc_capped(const struct vms_stream *s);
+/*
+ * The reader calls fn(opaque, err) after filling err for an end of input
+ * (VMS_ETRUNC): the stream rewrites it into its one truncation message.
+ */
+/*
+ * An output file's error names the path the user gave (DIR/NAME), not the
+ * base name vms_outfile_open() saw: overwrites err->file.
+ */
+void vms__error_outfile(struct vms_error *err, const char *dir,
+                        const char *name);
+struct vms_reader;
+void vms__reader_on_trunc(struct vms_reader *r,
+                          void (*fn)(void *opaque, struct vms_error *err),
+                          void *opaque);
+/*
+ * A stream without a description: walk the records from the body of rec
+ * to the end marker (section bodies bounded by their footers) to tell a
+ * stream that has none from one cut short. VMS_ETRUNC (err filled) when
+ * the input ends first; 0 when the end marker was reached, or when the
+ * walk cannot tell (*unsure set: no footers). The reader is put back.
+ */
+int vms__stream_probe_end(struct vms_stream *s, const struct vms_record *rec,
+                          bool *unsure, struct vms_error *err);
+/*
+ * A copy of len input bytes at off (caller frees *out): a seekable input,
+ * or a pipe's buffered tail; VMS_EUNSUPPORTED for bytes of a pipe that
+ * are gone.
+ */
+int vms__stream_bytes(struct vms_stream *s, uint64_t off, size_t len,
+                      uint8_t **out, struct vms_error *err);
+/*
+ * e, an error from decoding section rec through a borrowed description,
+ * as the fit proof's error (vms_stream_misfit), unless it is memory or
+ * I/O. Returns the code to pass on.
+ */
+int vms__stream_misfit_error(struct vms_stream *s,
+                             const struct vms_record *rec, int e,
+                             struct vms_error *err);
 int vms__stream_need_vmdesc(struct vms_stream *s, struct vms_vmdesc **vd,
-                            const char *idstr, const char *hint,
+                            const struct vms_record *rec, const char *hint,
                             struct vms_error *err);
 /*
  * vmdesc.c: the vmdesc in root (taken over, freed on error); dump_names

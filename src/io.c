@@ -29,6 +29,9 @@ struct vms_reader {
     uint64_t base;      /* input offset of buf[0] */
     int64_t size;
     char name[VMS_ERROR_FILE_MAX];
+    /* Called on every end-of-input error: the stream's truncation rule. */
+    void (*on_trunc)(void *opaque, vms_error *err);
+    void *trunc_opaque;
 };
 
 static vms_reader *reader_new(const char *name, vms_error *err)
@@ -183,7 +186,18 @@ int64_t vms_reader_size(const vms_reader *r)
 static int fail_at(vms_reader *r, vms_error *err, int code, const char *what)
 {
     vms_error_set_file(err, r->name);
-    return vms_error_set_at(err, code, vms_reader_offset(r), "%s", what);
+    vms_error_set_at(err, code, vms_reader_offset(r), "%s", what);
+    if (code == VMS_ETRUNC && r->on_trunc && err) {
+        r->on_trunc(r->trunc_opaque, err);
+    }
+    return code;
+}
+
+void vms__reader_on_trunc(vms_reader *r, void (*fn)(void *, vms_error *),
+                          void *opaque)
+{
+    r->on_trunc = fn;
+    r->trunc_opaque = opaque;
 }
 
 /* Make at least n unread bytes available (n <= READER_BUF/2); 0 or error. */
@@ -716,6 +730,20 @@ int vms_outfile_open(vms_outfile *o, int dirfd, const char *name,
     return 0;
 }
 
+void vms__error_outfile(vms_error *err, const char *dir, const char *name)
+{
+    if (!err) {
+        return;
+    }
+    if (dir && strcmp(dir, ".") != 0) {
+        size_t n = strlen(dir);
+        snprintf(err->file, sizeof(err->file), "%s%s%s", dir,
+                 n && dir[n - 1] == '/' ? "" : "/", name);
+    } else {
+        snprintf(err->file, sizeof(err->file), "%s", name);
+    }
+}
+
 int vms_outfile_create(vms_outfile *o, const char *path, unsigned flags,
                        vms_error *err)
 {
@@ -744,7 +772,7 @@ int vms_outfile_create(vms_outfile *o, const char *path, unsigned flags,
     }
     e = vms_outfile_open(o, dirfd, slash + 1, flags, err);
     if (e) {
-        vms_error_set_file(err, path);
+        vms__error_outfile(err, NULL, path);   /* the path, not its base */
         close(dirfd);
         return e;
     }

@@ -293,6 +293,8 @@ int vms_unpack_read(vms_stream *s, const vms_unpack_ops *ops, vms_error *err)
     if ((e = need_vmdesc(&r))) {
         return e;
     }
+    /* a dump's descriptions are borrowed: they must prove they fit */
+    vms_stream_require_fit(s, r.dump && !vms_stream_vmdesc(s, NULL));
     r.page_size = r.vd && vms_vmdesc_page_size(r.vd)
                       ? vms_vmdesc_page_size(r.vd) : 4096;
     for (;;) {

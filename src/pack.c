@@ -821,8 +821,8 @@ int vms_pack(const char *dir, const char *stream, unsigned flags,
     close(fd);
     if (!p.root) {
         vms_error_set_file(err, p.json_name);
-        e = vms_error_set(err, VMS_EFORMAT, "line %d column %d: %s",
-                          je.line, je.column, je.text);
+        /* line and column go to err->line/column: printed once */
+        e = vms_error_set(err, VMS_EFORMAT, "%s", je.text);
         if (err) {
             err->line = je.line;
             err->column = je.column;
@@ -856,7 +856,7 @@ int vms_pack(const char *dir, const char *stream, unsigned flags,
     }
     if ((e = vms_outfile_open(&of, sfd, base, (flags & VMS_PACK_FORCE)
                               ? VMS_OUT_FORCE : 0, err))) {
-        vms_error_set_file(err, stream);
+        vms__error_outfile(err, NULL, stream);   /* the path, not its base */
         goto out;
     }
     of_open = true;

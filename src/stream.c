@@ -27,6 +27,8 @@ struct vms_stream {
     vms_reader *cur;        /* file or tail */
     uint64_t tail_base;     /* input offset of tail[0] */
     uint8_t *tail_buf;
+    size_t tail_all;        /* bytes buffered, the vmdesc included */
+    size_t tail_len;        /* ... of which records */
     vms_input *input;       /* the container the stream came in */
     int fd;                 /* a bare stream's fd; else -1 */
     int64_t size;           /* -1 for pipes */
@@ -37,6 +39,22 @@ struct vms_stream {
     bool vmdesc_capped;     /* ... over the last VMS_LIMIT_VMDESC_SIZE only */
     bool footers;           /* a footer has been seen */
     bool ended;             /* EOF record read */
+    /*
+     * What the reader is inside, for the one truncation message: the
+     * stream header, a record header, a section body or footer, or the
+     * bytes after the end marker.
+     */
+    enum { CTX_HEADER, CTX_RECORD, CTX_BODY, CTX_FOOTER, CTX_TAIL } ctx;
+    uint64_t ctx_off;       /* offset of the record being read */
+    uint32_t ctx_id;
+    char ctx_idstr[256];
+    enum vms_stream_tail tail_kind;
+    uint64_t eof_off;       /* offset of the end marker, once read */
+    /* The fit proof (vms_stream_require_fit): on, and what it names. */
+    bool fit;
+    char machine[256];      /* from the configuration record, if any */
+    char last_idstr[256];   /* the last section whose end was checked */
+    uint64_t last_off;
     /* idstr/instance/version of every started section, for PART/END. */
     struct sec_info {
         uint32_t id;
@@ -65,6 +83,82 @@ int vms_stream_fail(vms_stream *s, vms_error *err, int code, uint64_t off,
     return code;
 }
 
+/*
+ * The truncation rule, in one place: every read of the stream's input that
+ * meets its end (VMS_ETRUNC from the reader, whatever decoder asked) is
+ * reported as "truncated", with what was expected at that offset and
+ * where the input ends. The offset stays the one the read started at.
+ */
+static void trunc_message(vms_stream *s, vms_error *err, const char *why)
+{
+    char expected[400], ends[80];
+
+    switch (s->ctx) {
+    case CTX_HEADER:
+        snprintf(expected, sizeof(expected), "the stream header (magic and "
+                 "version)");
+        break;
+    case CTX_RECORD:
+        snprintf(expected, sizeof(expected), "the record header at offset "
+                 "0x%" PRIx64 " (a section, or the end marker 0x00)",
+                 s->ctx_off);
+        break;
+    case CTX_BODY:
+        snprintf(expected, sizeof(expected), "the rest of section '%.200s' "
+                 "(id %u, record at offset 0x%" PRIx64 ") and its footer",
+                 s->ctx_idstr, s->ctx_id, s->ctx_off);
+        break;
+    case CTX_FOOTER:
+        snprintf(expected, sizeof(expected), "the footer of section "
+                 "'%.200s' (id %u)", s->ctx_idstr, s->ctx_id);
+        break;
+    default:
+        snprintf(expected, sizeof(expected), "the JSON description after "
+                 "the end marker at offset 0x%" PRIx64, s->eof_off);
+        break;
+    }
+    if (s->size >= 0 || s->tail) {
+        snprintf(ends, sizeof(ends), "the input ends at offset 0x%" PRIx64,
+                 s->size >= 0 ? (uint64_t)s->size
+                              : s->tail_base + s->tail_all);
+    } else {
+        snprintf(ends, sizeof(ends), "the input ends there");
+    }
+    vms_error_set(err, VMS_ETRUNC, "truncated: expected %s; %s%s%s",
+                  expected, ends, why ? ": " : "", why ? why : "");
+}
+
+static void on_trunc(void *opaque, vms_error *err)
+{
+    trunc_message(opaque, err, NULL);
+}
+
+/* A truncation found by peeking (no reader error): the same message. */
+static int fail_trunc_why(vms_stream *s, vms_error *err, uint64_t off,
+                          const char *why)
+{
+    if (err) {
+        trunc_message(s, err, why);
+        err->has_offset = 1;
+        err->offset = off;
+        vms_error_set_file(err, s->name);
+    }
+    return VMS_ETRUNC;
+}
+
+static int fail_trunc(vms_stream *s, vms_error *err, uint64_t off)
+{
+    return fail_trunc_why(s, err, off, NULL);
+}
+
+enum vms_stream_tail vms_stream_tail(const vms_stream *s, uint64_t *eof_off)
+{
+    if (eof_off) {
+        *eof_off = s->eof_off;
+    }
+    return s->tail_kind;
+}
+
 int64_t vms_stream_find_vmdesc(const uint8_t *buf, size_t len)
 {
     size_t p;
@@ -86,7 +180,10 @@ int64_t vms_stream_find_vmdesc(const uint8_t *buf, size_t len)
 static int pread_full(vms_stream *s, void *buf, size_t n, uint64_t off,
                       vms_error *err)
 {
-    return vms__reader_pread(s->file, buf, n, off, err);
+    int e = vms__reader_pread(s->file, buf, n, off, err);
+
+    /* the one truncation message, for reads by offset too */
+    return e == VMS_ETRUNC ? fail_trunc(s, err, off) : e;
 }
 
 static int take_vmdesc(vms_stream *s, const uint8_t *json, size_t len,
@@ -185,6 +282,8 @@ vms_stream *vms_stream_open_input(const char *path, const vms_input_opts *o,
     s->fd = vms__reader_fd(s->file);
     s->size = -1;
     s->cur = s->file;
+    s->ctx = CTX_HEADER;
+    vms__reader_on_trunc(s->file, on_trunc, s);
     if (vms_reader_size(s->file) >= 0 && vms_reader_offset(s->file) == 0) {
         s->size = vms_reader_size(s->file);
     }
@@ -333,6 +432,7 @@ int vms_stream_buffer_tail(vms_stream *s, vms_error *err)
         vms_read_skip(s->file, got, NULL);
     }
     s->tail_buf = buf;
+    s->tail_all = len;
     s->vmdesc_known = true;
     s->vmdesc_capped = len > VMS_LIMIT_VMDESC_SIZE + 5;
     p = vms_stream_find_vmdesc(buf, len);
@@ -347,6 +447,8 @@ int vms_stream_buffer_tail(vms_stream *s, vms_error *err)
     if (!s->tail) {
         return VMS_ENOMEM;
     }
+    s->tail_len = len;
+    vms__reader_on_trunc(s->tail, on_trunc, s);
     s->cur = s->tail;
     return 0;
 }
@@ -419,6 +521,7 @@ static int read_config(vms_stream *s, vms_config *cfg, vms_error *err)
         return e;
     }
     cfg->machine[len] = 0;
+    memcpy(s->machine, cfg->machine, sizeof(s->machine));
     /* Subsections, each introduced by 0x05, until something else comes. */
     for (;;) {
         const uint8_t *p;
@@ -481,6 +584,164 @@ static int read_config(vms_stream *s, vms_config *cfg, vms_error *err)
     }
 }
 
+static struct sec_info *find_sec(vms_stream *s, uint32_t id);
+
+static void enter_body(vms_stream *s, const vms_record *rec)
+{
+    s->ctx = CTX_BODY;
+    s->ctx_off = rec->offset;
+    s->ctx_id = rec->section_id;
+    memcpy(s->ctx_idstr, rec->idstr, sizeof(s->ctx_idstr));
+}
+
+void vms_stream_require_fit(vms_stream *s, bool on)
+{
+    s->fit = on;
+}
+
+int vms_stream_misfit(vms_stream *s, const char *idstr, uint64_t rec_off,
+                      uint64_t at, const char *why, vms_error *err)
+{
+    char m[280];
+
+    if (s->machine[0]) {
+        snprintf(m, sizeof(m), "%.200s", s->machine);
+    } else {
+        snprintf(m, sizeof(m), "<its machine type>");
+    }
+    vms_stream_fail(s, err, VMS_EMISMATCH, at, "section '%.60s' (record at "
+                    "0x%" PRIx64 ") does not fit the borrowed description: "
+                    "%.90s; the same QEMU and devices with -M %.40s,"
+                    "suppress-vmdesc=off write a twin stream whose "
+                    "'-d desc' fits", idstr, rec_off, why, m);
+    return VMS_EMISMATCH;
+}
+
+int vms__stream_misfit_error(vms_stream *s, const vms_record *rec, int e,
+                             vms_error *err)
+{
+    char why[120];
+
+    /* the misfit was named already, or it is no fault of the input */
+    if (e == VMS_ENOMEM || e == VMS_EIO || !err ||
+        strstr(err->message, "does not fit the borrowed description")) {
+        return e;
+    }
+    snprintf(why, sizeof(why), "decoding it: %.100s", err->message);
+    return vms_stream_misfit(s, rec->idstr, rec->offset,
+                             err->has_offset ? err->offset : rec->offset,
+                             why, err);
+}
+
+/*
+ * Without footers, where a section ends must be where a record starts:
+ * the end marker, a FULL/START header whose id is new and whose name is
+ * printable, or a PART/END of a started section (savevm.c gives every
+ * SaveStateEntry its own section_id and sends each device once).
+ */
+static bool record_starts(vms_stream *s, const uint8_t *p, size_t got)
+{
+    uint32_t id;
+    size_t n;
+
+    if (!got) {
+        return false;   /* the end marker is missing */
+    }
+    switch (p[0]) {
+    case VMS_REC_EOF:
+        return true;
+    case VMS_REC_COMMAND:
+        return got >= 5 && vms_get_be16(p + 1) == VMS_CMD_SWITCHOVER_START &&
+               vms_get_be16(p + 3) == 0;
+    case VMS_REC_SECTION_PART:
+    case VMS_REC_SECTION_END:
+        return got >= 5 && find_sec(s, vms_get_be32(p + 1)) != NULL;
+    case VMS_REC_SECTION_START:
+    case VMS_REC_SECTION_FULL:
+        if (got < 6) {
+            return false;
+        }
+        id = vms_get_be32(p + 1);
+        n = p[5];
+        if (find_sec(s, id) || !n || got < 6 + n + 8) {
+            return false;
+        }
+        for (size_t i = 0; i < n; i++) {
+            if (p[6 + i] < 0x20 || p[6 + i] > 0x7e) {
+                return false;
+            }
+        }
+        return true;
+    default:
+        return false;
+    }
+}
+
+/*
+ * After the end marker: a whole description (found by its exact length
+ * when the stream was opened, or the tail was buffered), nothing, a
+ * description cut short (0x06 and fewer bytes than its length says), or
+ * other bytes. QEMU reads nothing past the end marker (qemu_loadvm_state
+ * stops at QEMU_VM_EOF; the vmdesc is only skipped by the source's tools),
+ * so a cut description is a truncation for us, which verify may weigh
+ * differently (vms_stream_tail()).
+ */
+static int classify_tail(vms_stream *s, vms_error *err)
+{
+    uint64_t at = s->eof_off + 1;
+    uint64_t left;
+    uint8_t b = 0;
+    int e;
+
+    if (s->size < 0 && !s->tail && (e = vms_stream_buffer_tail(s, err))) {
+        return e;
+    }
+    if (s->vmdesc_off) {
+        if (s->vmdesc_off != at) {
+            return vms_stream_fail(s, err, VMS_EFORMAT, s->eof_off,
+                        "EOF record %" PRIu64 " bytes before the "
+                        "description (the stream is out of step)",
+                        s->vmdesc_off - at);
+        }
+        s->tail_kind = VMS_TAIL_DESC;
+        return 0;
+    }
+    if (s->size >= 0) {
+        left = (uint64_t)s->size - at;
+        if (left && (e = pread_full(s, &b, 1, at, err))) {
+            return e;
+        }
+    } else {
+        left = s->tail_base + s->tail_all - at;
+        b = left ? s->tail_buf[at - s->tail_base] : 0;
+    }
+    if (!left) {
+        s->tail_kind = VMS_TAIL_NONE;
+        return 0;
+    }
+    if (b == VMS_REC_VMDESC && !s->vmdesc_capped) {
+        /* a whole one would have been found by its length */
+        s->tail_kind = VMS_TAIL_CUT;
+        char why[128];
+        snprintf(why, sizeof(why), "%" PRIu64 " bytes follow the end marker, "
+                 "fewer than the description's length says", left);
+        fail_trunc_why(s, err, at, why);
+        return VMS_ETRUNC;
+    }
+    /* QEMU ignores them too: the commands that copy the tail say so */
+    s->tail_kind = VMS_TAIL_OTHER;
+    if (s->fit && s->last_idstr[0]) {
+        /* a borrowed description stopped a section early */
+        char why[120];
+        snprintf(why, sizeof(why), "an end marker at 0x%" PRIx64 " has %"
+                 PRIu64 " bytes after it that are no description",
+                 s->eof_off, left);
+        return vms_stream_misfit(s, s->last_idstr, s->last_off, s->eof_off,
+                                 why, err);
+    }
+    return 0;
+}
+
 static int next(vms_stream *s, vms_record *rec, vms_config *cfg,
                 vms_error *err)
 {
@@ -491,6 +752,8 @@ static int next(vms_stream *s, vms_record *rec, vms_config *cfg,
 
     memset(rec, 0, sizeof(*rec));
     rec->offset = vms_stream_offset(s);
+    s->ctx = CTX_RECORD;
+    s->ctx_off = rec->offset;
     if (s->ended) {
         return vms_stream_fail(s, err, VMS_EINVAL, rec->offset, "read past EOF");
     }
@@ -501,17 +764,15 @@ static int next(vms_stream *s, vms_record *rec, vms_config *cfg,
     switch (t) {
     case VMS_REC_EOF:
         s->ended = true;
+        s->eof_off = rec->offset;
+        s->ctx = CTX_TAIL;
         if (s->vmdesc_off && vms_stream_offset(s) != s->vmdesc_off) {
             return vms_stream_fail(s, err, VMS_EFORMAT, rec->offset,
                         "EOF record %" PRIu64 " bytes before the "
                         "description (the stream is out of step)",
                         s->vmdesc_off - vms_stream_offset(s));
         }
-        if (!s->vmdesc_off && s->cur == s->tail && !vms_reader_at_eof(r)) {
-            return vms_stream_fail(s, err, VMS_EFORMAT, vms_stream_offset(s),
-                        "unexpected bytes after EOF");
-        }
-        return 0;
+        return classify_tail(s, err);
     case VMS_REC_CONFIGURATION:
         return read_config(s, cfg, err);
     case VMS_REC_COMMAND:
@@ -561,6 +822,7 @@ static int next(vms_stream *s, vms_record *rec, vms_config *cfg,
         si->instance_id = rec->instance_id;
         si->version_id = rec->version_id;
         memcpy(si->idstr, rec->idstr, sizeof(si->idstr));
+        enter_body(s, rec);
         return 0;
     }
     case VMS_REC_SECTION_PART:
@@ -578,6 +840,7 @@ static int next(vms_stream *s, vms_record *rec, vms_config *cfg,
         memcpy(rec->idstr, si->idstr, sizeof(rec->idstr));
         rec->instance_id = si->instance_id;
         rec->version_id = si->version_id;
+        enter_body(s, rec);
         return 0;
     }
     default:
@@ -606,16 +869,24 @@ int vms_stream_end_section(vms_stream *s, const vms_record *rec,
     uint64_t at = vms_stream_offset(s);
     int e;
 
+    s->ctx = CTX_FOOTER;
     e = vms_read_peek(s->cur, 5, &p, &got, err);
     if (e) {
         return e;
     }
+    if (got < 5 && (got == 0 || p[0] == VMS_REC_FOOTER)) {
+        /* a footer or the next record must follow a section */
+        return fail_trunc(s, err, at);
+    }
+    snprintf(s->last_idstr, sizeof(s->last_idstr), "%s", rec->idstr);
+    s->last_off = rec->offset;
     if (got >= 1 && p[0] == VMS_REC_FOOTER) {
         uint32_t id;
-        if (got < 5) {
-            return vms_stream_fail(s, err, VMS_ETRUNC, at, "truncated section footer");
-        }
         id = vms_get_be32(p + 1);
+        if (id != rec->section_id && s->fit) {
+            return vms_stream_misfit(s, rec->idstr, rec->offset, at,
+                                     "its footer does not follow it", err);
+        }
         if (id != rec->section_id) {
             return vms_stream_fail(s, err, VMS_EMISMATCH, at,
                         "section footer for %u after section %u ('%s'): "
@@ -626,13 +897,87 @@ int vms_stream_end_section(vms_stream *s, const vms_record *rec,
         s->footers = true;
         return 0;
     }
+    if (s->footers && s->fit) {
+        return vms_stream_misfit(s, rec->idstr, rec->offset, at,
+                                 "its footer does not follow it", err);
+    }
     if (s->footers) {
         return vms_stream_fail(s, err, VMS_EFORMAT, at,
                     "missing footer after section %u ('%s'): found byte "
                     "0x%02x, the section was not decoded in step",
                     rec->section_id, rec->idstr, got ? p[0] : 0);
     }
+    if (s->fit) {
+        const uint8_t *q;
+        size_t n;
+        if ((e = vms_read_peek(s->cur, 6 + 255 + 8, &q, &n, err))) {
+            return e;
+        }
+        if (!record_starts(s, q, n)) {
+            char why[80];
+            snprintf(why, sizeof(why), "no record starts where it ends "
+                     "(0x%" PRIx64 ")", at);
+            return vms_stream_misfit(s, rec->idstr, rec->offset, at, why,
+                                     err);
+        }
+    }
     return 0;
+}
+
+/*
+ * The footer of rec (0x7e, its id, then a record type or the input's end)
+ * at or after from, however far: 1 with *pos, 0 when the input ends
+ * first, -1 when the bytes cannot be read back (a pipe not buffered).
+ * For sections larger than the reader's window (ppc64's spapr_iommu).
+ */
+int vms__stream_probe_end(vms_stream *s, const vms_record *rec, bool *unsure,
+                          vms_error *err);
+
+static int footer_beyond(vms_stream *s, const vms_record *rec, uint64_t from,
+                         uint64_t *pos)
+{
+    uint64_t end;
+    uint8_t *buf;
+    int found = 0;
+
+    if (s->size >= 0 && s->cur == s->file) {
+        end = (uint64_t)s->size;
+    } else if (s->tail && s->cur == s->tail) {
+        end = s->tail_base + s->tail_len;
+    } else {
+        return -1;
+    }
+    if (!(buf = malloc(SCAN_CHUNK + 6))) {
+        return -1;
+    }
+    while (from + 5 <= end && !found) {
+        size_t n = end - from > SCAN_CHUNK + 6 ? SCAN_CHUNK + 6
+                                               : (size_t)(end - from);
+        if (s->cur == s->file) {
+            if (pread_full(s, buf, n, from, NULL)) {
+                found = -1;
+                break;
+            }
+        } else {
+            memcpy(buf, s->tail_buf + (from - s->tail_base), n);
+        }
+        for (size_t i = 0; i + 5 <= n; i++) {
+            if (buf[i] == VMS_REC_FOOTER &&
+                vms_get_be32(buf + i + 1) == rec->section_id &&
+                (i + 5 < n ? buf[i + 5] <= VMS_REC_COMMAND
+                           : from + n == end)) {
+                *pos = from + i;
+                found = 1;
+                break;
+            }
+        }
+        if (n < SCAN_CHUNK + 6) {
+            break;
+        }
+        from += SCAN_CHUNK;    /* 6 bytes of overlap: a footer across */
+    }
+    free(buf);
+    return found;
 }
 
 int vms_stream_body_to_footer(vms_stream *s, const vms_record *rec,
@@ -646,16 +991,134 @@ int vms_stream_body_to_footer(vms_stream *s, const vms_record *rec,
     if ((e = vms_read_peek(s->cur, VMS_READER_WINDOW, &p, &got, err))) {
         return e;
     }
-    for (n = 0; n + 5 < got; n++) {
+    for (n = 0; n + 5 <= got; n++) {
+        /* a footer the input ends after: what follows is missing, not it */
         if (p[n] == VMS_REC_FOOTER && vms_get_be32(p + n + 1) ==
-            rec->section_id && p[n + 5] <= VMS_REC_COMMAND) {
+            rec->section_id && (n + 5 < got ? p[n + 5] <= VMS_REC_COMMAND
+                                            : got < VMS_READER_WINDOW)) {
             *len = n;
             return 0;
+        }
+    }
+    if (got < VMS_READER_WINDOW && s->footers) {
+        /* the input ends within the window, before any footer */
+        return fail_trunc(s, err, at + got);
+    }
+    if (got == VMS_READER_WINDOW && s->footers) {
+        uint64_t pos;
+        bool unsure;
+        int f = footer_beyond(s, rec, at + got - 5, &pos);
+        if (f == 0) {
+            /* no footer anywhere after it: the input was cut */
+            return fail_trunc(s, err, at);
+        }
+        /* the truncation rule first: a cut further on is what to say */
+        if (f == 1 && (e = vms__stream_probe_end(s, rec, &unsure, err))) {
+            return e;
+        }
+        if (f == 1) {
+            return vms_stream_fail(s, err, VMS_ELIMIT, at, "section '%s' "
+                                   "is %" PRIu64 " bytes to its footer, more "
+                                   "than the %u that can be held without a "
+                                   "description that decodes it", rec->idstr,
+                                   pos - at, VMS_READER_WINDOW);
         }
     }
     return vms_stream_fail(s, err, VMS_EFORMAT, at, "section '%s' does not "
                            "match its description and no footer bounds it",
                            rec->idstr);
+}
+
+int vms__stream_probe_end(vms_stream *s, const vms_record *rec, bool *unsure,
+                          vms_error *err)
+{
+    uint64_t back = vms_stream_offset(s);
+    bool ended = s->ended, footers = s->footers;
+    size_t nsecs = s->nsecs;
+    vms_record cur = *rec, nr;
+    vms_error tmp;
+    int e = 0;
+
+    *unsure = false;
+    /* without footers nothing bounds a section body */
+    if (!s->footers || (!vms_stream_seekable(s) && !s->tail)) {
+        *unsure = true;
+        return 0;
+    }
+    for (;;) {
+        if (cur.type == VMS_REC_SECTION_START || cur.type == VMS_REC_SECTION_FULL ||
+            cur.type == VMS_REC_SECTION_PART || cur.type == VMS_REC_SECTION_END) {
+            uint64_t pos;
+            int f = footer_beyond(s, &cur, vms_stream_offset(s), &pos);
+            vms_error_clear(&tmp);
+            if (f < 0) {
+                *unsure = true;
+                break;
+            }
+            if (f == 0) {
+                s->ctx = CTX_BODY;
+                e = fail_trunc(s, &tmp, vms_stream_offset(s));
+                break;
+            }
+            if ((e = vms_reader_seek(s->cur, pos + 5, &tmp))) {
+                *unsure = true;
+                break;
+            }
+        }
+        vms_error_clear(&tmp);
+        e = next(s, &nr, NULL, &tmp);
+        if (e || nr.type == VMS_REC_EOF) {
+            *unsure = e && e != VMS_ETRUNC;
+            break;
+        }
+        cur = nr;
+    }
+    if (e == VMS_ETRUNC && err) {
+        *err = tmp;
+    }
+    s->ended = ended;
+    s->footers = footers;
+    s->tail_kind = VMS_TAIL_UNKNOWN;
+    /* forget the sections the walk started: they have not been read yet */
+    if (s->nsecs != nsecs) {
+        s->nsecs = nsecs;
+        memset(s->index, 0, 2 * s->capsecs * sizeof(*s->index));
+        for (size_t i = 0; i < s->nsecs; i++) {
+            s->index[sec_slot(s, s->secs[i].id)] = (uint32_t)i + 1;
+        }
+    }
+    enter_body(s, rec);
+    if (vms_reader_seek(s->cur, back, NULL) != 0) {
+        return vms_stream_fail(s, err, VMS_EIO, back, "cannot seek back");
+    }
+    return e == VMS_ETRUNC ? e : 0;
+}
+
+int vms__stream_bytes(vms_stream *s, uint64_t off, size_t len,
+                      uint8_t **out, vms_error *err)
+{
+    uint8_t *b = malloc(len ? len : 1);
+    int e = 0;
+
+    *out = NULL;
+    if (!b) {
+        return vms_stream_fail(s, err, VMS_ENOMEM, off, "out of memory");
+    }
+    if (s->size >= 0) {
+        e = pread_full(s, b, len, off, err);
+    } else if (s->tail && off >= s->tail_base &&
+               off - s->tail_base + len <= s->tail_all) {
+        memcpy(b, s->tail_buf + (off - s->tail_base), len);
+    } else {
+        e = vms_stream_fail(s, err, VMS_EUNSUPPORTED, off,
+                            "cannot read back from a pipe");
+    }
+    if (e) {
+        free(b);
+        return e;
+    }
+    *out = b;
+    return 0;
 }
 
 int vms_stream_copy(vms_stream *s, uint64_t off, uint64_t len, vms_writer *w,

@@ -440,6 +440,9 @@ static int u_open(unpacker *u, vms_outfile *o, bool *open, const char *name)
 {
     int e = vms_outfile_open(o, u->dirfd, name, VMS_OUT_FORCE, u->err);
 
+    if (e) {
+        vms__error_outfile(u->err, u->dir, name);
+    }
     *open = e == 0;
     return e;
 }
@@ -606,13 +609,17 @@ int vms_unpack_dump(const char *stream, const char *dir,
     }
     if (mkdirat(u.dirfd, VMS__RAM_SUBDIR, 0777) == 0) {
         u.made_ram = true;
+    } else if (errno != EEXIST) {
+        /* say why (a read-only DIR), not what openat finds missing after */
+        vms__error_outfile(err, dir, VMS__RAM_SUBDIR);
+        e = vms_error_set(err, VMS_EIO, "cannot create: %s", strerror(errno));
+        goto out;
     }
     u.ramfd = openat(u.dirfd, VMS__RAM_SUBDIR,
                      O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (u.ramfd < 0) {
-        vms_error_set_file(err, dir);
-        e = vms_error_set(err, VMS_EIO, "cannot open %s/" VMS__RAM_SUBDIR
-                          ": %s", dir, strerror(errno));
+        vms__error_outfile(err, dir, VMS__RAM_SUBDIR);
+        e = vms_error_set(err, VMS_EIO, "cannot open: %s", strerror(errno));
         goto out;
     }
     if ((e = u_open(&u, &u.json_of, &u.json_open, "stream.json")) ||

@@ -873,8 +873,8 @@ vms_visitor *vms_json_state_input_text(const char *text, size_t len,
 
     if (!root) {
         vms_error_set_file(err, name);
-        vms_error_set(err, VMS_EFORMAT, "line %d column %d: %s", je.line,
-                      je.column, je.text);
+        /* line and column go to err->line/column: printed once */
+        vms_error_set(err, VMS_EFORMAT, "%s", je.text);
         if (err) {
             err->line = je.line;
             err->column = je.column;

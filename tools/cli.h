@@ -26,8 +26,21 @@ typedef struct cli_command {
 
 /* Print "PROG: <formatted error>" to stderr, one line. */
 void cli_error(const char *prog, const vms_error *err);
-/* getopt returned ':' (missing argument) or '?': say which, one line. */
+/*
+ * getopt_long for every subcommand: missing arguments are reported as
+ * such (':' is returned; shortopts is given without the leading ':'),
+ * getopt prints nothing itself. Callers set optind = 1 first.
+ */
+int cli_getopt(int argc, char **argv, const char *shortopts,
+               const struct option *longopts);
+/*
+ * cli_getopt returned ':' (missing argument) or '?': say which, one line,
+ * the same for every subcommand.
+ */
 void cli_bad_option(const char *prog, int c, char **argv);
+/* A usage mistake (wrong operands): one line and where to read more. */
+void cli_usage_hint(const char *prog, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 /* Print "PROG: message" to stderr, one line. */
 void cli_errorf(const char *prog, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -104,6 +117,8 @@ int cmd_unpack(int argc, char **argv, const char *prog);
 void cmd_unpack_usage(FILE *out, const char *prog);
 int cmd_pack(int argc, char **argv, const char *prog);
 void cmd_pack_usage(FILE *out, const char *prog);
+int cmd_info(int argc, char **argv, const char *prog);
+void cmd_info_usage(FILE *out, const char *prog);
 int cmd_convert(int argc, char **argv, const char *prog);
 void cmd_convert_usage(FILE *out, const char *prog);
 

@@ -94,9 +94,8 @@ int cmd_analyze(int argc, char **argv, const char *prog)
     vms_error err;
     int c, e;
 
-    opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "f:d:mxC:qh", longopts, NULL)) != -1) {
+    while ((c = cli_getopt(argc, argv, "f:d:mxC:qh", longopts)) != -1) {
         switch (c) {
         case 'f':
             o.file = optarg;
@@ -107,7 +106,8 @@ int cmd_analyze(int argc, char **argv, const char *prog)
             } else if (strcmp(optarg, "desc") == 0) {
                 o.mode = VMS_ANALYZE_DESC;
             } else {
-                cli_errorf(prog, "-d takes state or desc, not '%s'", optarg);
+                cli_usage_hint(prog, "-d takes state or desc, not '%s'",
+                               optarg);
                 return CLI_EXIT_USAGE;
             }
             break;
@@ -147,7 +147,8 @@ int cmd_analyze(int argc, char **argv, const char *prog)
         o.file = argv[optind++];
     }
     if (!o.file || optind < argc) {
-        cmd_analyze_usage(stderr, prog);
+        cli_usage_hint(prog, "%s", !o.file ? "a STREAM is needed"
+                       : "one STREAM only");
         return CLI_EXIT_USAGE;
     }
     if (extract) {

@@ -110,9 +110,8 @@ int cmd_check(int argc, char **argv, const char *prog)
     vms_error err;
     int c, rc;
 
-    opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":s:d:rqh", longopts, NULL)) != -1) {
+    while ((c = cli_getopt(argc, argv, "s:d:rqh", longopts)) != -1) {
         switch (c) {
         case 's': src = optarg; break;
         case 'd': dest = optarg; break;
@@ -149,22 +148,19 @@ int cmd_check(int argc, char **argv, const char *prog)
     rc = CLI_EXIT_USAGE;
     if (want_matrix) {
         if (src || dest || opts.reverse) {
-            cli_errorf(prog, "--matrix takes dumps as arguments, not -s, -d "
-                             "or -r (see --help)");
+            cli_usage_hint(prog, "--matrix takes dumps as arguments, not "
+                           "-s, -d or -r");
             goto out;
         }
         if (argc - optind < 2) {
-            cli_errorf(prog, "--matrix needs at least two dumps (see "
-                             "--help)");
+            cli_usage_hint(prog, "--matrix needs at least two dumps");
             goto out;
         }
     } else if (optind < argc) {
-        cli_errorf(prog, "unexpected argument '%s' (see --help)",
-                   argv[optind]);
+        cli_usage_hint(prog, "unexpected argument '%s'", argv[optind]);
         goto out;
     } else if (!src || !dest) {
-        cli_errorf(prog, "both -s/--src and -d/--dest are required "
-                         "(see --help)");
+        cli_usage_hint(prog, "both -s/--src and -d/--dest are required");
         goto out;
     }
     if (baseline_path && vms_check_baseline_load(baseline_path, &baseline,

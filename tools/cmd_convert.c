@@ -65,7 +65,7 @@ int cmd_convert(int argc, char **argv, const char *prog)
     int c;
 
     optind = 1;
-    while ((c = getopt_long(argc, argv, "t:fh", opts, NULL)) != -1) {
+    while ((c = cli_getopt(argc, argv, "t:fh", opts)) != -1) {
         switch (c) {
         case 't':
             if (vms_encoding_parse(optarg, &to, &err)) {
@@ -84,12 +84,12 @@ int cmd_convert(int argc, char **argv, const char *prog)
             cmd_convert_usage(stdout, prog);
             return 0;
         default:
-            cmd_convert_usage(stderr, prog);
+            cli_bad_option(prog, c, argv);
             return CLI_EXIT_USAGE;
         }
     }
     if (argc - optind != 2 || !have_to) {
-        cli_errorf(prog, "IN, OUT and --to are required (see --help)");
+        cli_usage_hint(prog, "IN, OUT and --to are required");
         return CLI_EXIT_USAGE;
     }
     if (vms_convert_dump(argv[optind], argv[optind + 1], to, dump, flags,

@@ -120,7 +120,7 @@ int cmd_demo(int argc, char **argv, const char *prog)
     ex_pc pc;
 
     optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    while ((c = cli_getopt(argc, argv, "h", opts)) != -1) {
         switch (c) {
         case 'v':
             variant = (int)strtol(optarg, &end, 10);
@@ -148,11 +148,15 @@ int cmd_demo(int argc, char **argv, const char *prog)
             break;
         case 'f': oflags |= VMS_OUT_FORCE; break;
         case 'h': demo_usage(stdout, prog); return 0;
-        default: demo_usage(stderr, prog); return CLI_EXIT_USAGE;
+        default: cli_bad_option(prog, c, argv); return CLI_EXIT_USAGE;
         }
     }
-    if (optind != argc || (!stream && !dump && !state)) {
-        demo_usage(stderr, prog);
+    if (optind != argc) {
+        cli_usage_hint(prog, "unexpected argument '%s'", argv[optind]);
+        return CLI_EXIT_USAGE;
+    }
+    if (!stream && !dump && !state) {
+        cli_usage_hint(prog, "one of --stream, --dump or --state is needed");
         return CLI_EXIT_USAGE;
     }
     if ((e = ex_pc_init(&pc, variant, ram_mib << 20, &err))) {

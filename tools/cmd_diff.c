@@ -70,9 +70,8 @@ int cmd_diff(int argc, char **argv, const char *prog)
     vms_error err;
     int c, r;
 
-    opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":qh", longopts, NULL)) != -1) {
+    while ((c = cli_getopt(argc, argv, "qh", longopts)) != -1) {
         switch (c) {
         case 'h':
             cmd_diff_usage(stdout, prog);
@@ -92,8 +91,8 @@ int cmd_diff(int argc, char **argv, const char *prog)
             } else if (strcmp(optarg, "json") == 0) {
                 o.format = VMS_DIFF_JSON;
             } else {
-                cli_errorf(prog, "--format: '%s' is not one of text, json",
-                           optarg);
+                cli_usage_hint(prog, "--format: '%s' is not one of text, "
+                               "json", optarg);
                 return CLI_EXIT_USAGE;
             }
             break;
@@ -105,8 +104,8 @@ int cmd_diff(int argc, char **argv, const char *prog)
             } else if (strcmp(optarg, "none") == 0) {
                 o.ram = VMS_DIFF_RAM_NONE;
             } else {
-                cli_errorf(prog, "--ram: '%s' is not one of summary, pages, "
-                           "none", optarg);
+                cli_usage_hint(prog, "--ram: '%s' is not one of summary, "
+                               "pages, none", optarg);
                 return CLI_EXIT_USAGE;
             }
             break;
@@ -116,7 +115,7 @@ int cmd_diff(int argc, char **argv, const char *prog)
         }
     }
     if (argc - optind != 2) {
-        cli_errorf(prog, "two streams are needed (see --help)");
+        cli_usage_hint(prog, "two streams are needed");
         return CLI_EXIT_USAGE;
     }
     o.a = argv[optind];

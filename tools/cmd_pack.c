@@ -101,24 +101,26 @@ static int run(int argc, char **argv, const char *prog, const char *label,
     vms_error err = { 0 };
     int c, e;
 
-    while ((c = getopt_long(argc, argv, "fqh", opts, NULL)) != -1) {
+    optind = 1;
+    while ((c = cli_getopt(argc, argv, "fqh", opts)) != -1) {
         switch (c) {
         case 'f': flags |= VMS_PACK_FORCE; break;
         case 'P': progress = true; break;
         case 'q': quiet = true; break;
         case 'D':
             if (fn == pack) {
-                usage(stderr, prog);
+                cli_usage_hint(prog, "unknown option '--dump-vmstate'");
                 return CLI_EXIT_USAGE;
             }
             dump = optarg;
             break;
         case 'h': usage(stdout, prog); return 0;
-        default: usage(stderr, prog); return CLI_EXIT_USAGE;
+        default: cli_bad_option(prog, c, argv); return CLI_EXIT_USAGE;
         }
     }
     if (argc - optind != 2) {
-        usage(stderr, prog);
+        cli_usage_hint(prog, "%s", fn == pack ? "expected DIR and OUT"
+                                              : "expected STREAM and DIR");
         return CLI_EXIT_USAGE;
     }
     cli_progress_init(&bar, progress && !quiet, label);

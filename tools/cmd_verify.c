@@ -79,9 +79,8 @@ int cmd_verify(int argc, char **argv, const char *prog)
     vms_error err;
     int c;
 
-    opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":d:vqh", longopts, NULL)) != -1) {
+    while ((c = cli_getopt(argc, argv, "d:vqh", longopts)) != -1) {
         switch (c) {
         case 'd': o.dest = optarg; break;
         case 'V': o.src_dump = optarg; break;
@@ -102,8 +101,7 @@ int cmd_verify(int argc, char **argv, const char *prog)
         }
     }
     if (argc - optind != 1 || !o.dest) {
-        cli_errorf(prog, "a STREAM and --dest DEST.json are needed "
-                         "(see --help)");
+        cli_usage_hint(prog, "one STREAM and --dest DEST.json are needed");
         return CLI_EXIT_USAGE;
     }
     o.stream = argv[optind];

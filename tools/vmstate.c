@@ -3,6 +3,7 @@
  * drop-in names of QEMU's scripts (vmstate-static-checker,
  * analyze-migration).
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -26,6 +27,8 @@ static const cli_command commands[] = {
       cmd_unpack, cmd_unpack_usage },
     { "pack", "write a stream back from an unpacked directory",
       cmd_pack, cmd_pack_usage },
+    { "info", "what a saved-VM file is (stream, libvirt image, qcow2)",
+      cmd_info, cmd_info_usage },
     { "convert", "convert a stream between wire, ASN.1 BER, JSON and trace",
       cmd_convert, cmd_convert_usage },
     { "core", "guest memory and CPUs of a saved VM as an ELF core or raw image",
@@ -52,23 +55,62 @@ void cli_error(const char *prog, const vms_error *err)
     fprintf(stderr, "%s: %s\n", prog, vms_error_format(err, buf, sizeof(buf)));
 }
 
+/* One line "PROG: message", with the pointer to --help for usage slips. */
+static void say(const char *prog, bool hint, const char *fmt, va_list ap)
+{
+    fprintf(stderr, "%s: ", prog);
+    vfprintf(stderr, fmt, ap);
+    if (hint) {
+        fprintf(stderr, " (see '%s --help')", prog);
+    }
+    fputc('\n', stderr);
+}
+
 void cli_errorf(const char *prog, const char *fmt, ...)
 {
     va_list ap;
 
-    fprintf(stderr, "%s: ", prog);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    say(prog, false, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
+}
+
+int cli_getopt(int argc, char **argv, const char *shortopts,
+               const struct option *longopts)
+{
+    char spec[64];
+
+    /* the leading ':' makes a missing argument ':' rather than '?' */
+    snprintf(spec, sizeof(spec), ":%s", shortopts);
+    opterr = 0;
+    return getopt_long(argc, argv, spec, longopts, NULL);
+}
+
+void cli_usage_hint(const char *prog, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    say(prog, true, fmt, ap);
+    va_end(ap);
 }
 
 void cli_bad_option(const char *prog, int c, char **argv)
 {
-    if (c == ':') {
-        cli_errorf(prog, "option '%s' needs an argument", argv[optind - 1]);
+    char name[80];
+    const char *arg = argv[optind - 1];
+
+    /* a short option inside a cluster (-mz): name the letter itself */
+    if (optopt && !(arg[0] == '-' && arg[1] == '-')) {
+        snprintf(name, sizeof(name), "-%c", optopt);
     } else {
-        cli_errorf(prog, "unknown option '%s' (see --help)", argv[optind - 1]);
+        /* --opt=value: the option's name only */
+        snprintf(name, sizeof(name), "%.*s", (int)strcspn(arg, "="), arg);
+    }
+    if (c == ':') {
+        cli_usage_hint(prog, "option '%s' needs an argument", name);
+    } else {
+        cli_usage_hint(prog, "unknown option '%s'", name);
     }
 }
 
@@ -133,7 +175,7 @@ static int take_snapshot_option(int *argc, char **argv, const char *prog)
         }
         if (strcmp(a, "--snapshot") == 0) {
             if (i + 1 >= *argc) {
-                cli_errorf(prog, "option '--snapshot' needs an argument");
+                cli_usage_hint(prog, "option '--snapshot' needs an argument");
                 return CLI_EXIT_USAGE;
             }
             o.snapshot = argv[++i];
@@ -160,6 +202,7 @@ int main(int argc, char **argv)
     for (size_t i = 0; aliases[i].argv0; i++) {
         if (strcmp(base, aliases[i].argv0) == 0) {
             cmd = find(aliases[i].command);
+            program_invocation_short_name = base;
             return cmd->run(argc, argv, base);
         }
     }
@@ -197,6 +240,8 @@ int main(int argc, char **argv)
         return CLI_EXIT_USAGE;
     }
     snprintf(prog, sizeof(prog), "vmstate %s", cmd->name);
+    /* the library's warnings name the program as error(3) does */
+    program_invocation_short_name = prog;
     if (take_snapshot_option(&argc, argv, prog)) {
         return CLI_EXIT_USAGE;
     }

@@ -56,8 +56,13 @@ typedef struct vms_diff_opts {
  * nothing is printed then, since both streams are read completely before
  * the report starts.
  *
- * Text lines, in this order: per section of A in stream order, then the
- * sections only B has, then RAM:
+ * Text lines, in this order: the configuration (machine type, page size,
+ * capabilities), per section of A in stream order, then the sections only
+ * B has, then RAM:
+ *   configuration: machine: "MA" != "MB"
+ *   configuration: page size: PA != PB   (when both streams say it)
+ *   configuration: only in A: capability NAME
+ *   only in A: configuration section (machine type 'M')
  *   only in A: section 'IDSTR' instance N version V
  *   version: PATH: VA != VB
  *   PATH: VALUE_A != VALUE_B
@@ -66,6 +71,14 @@ typedef struct vms_diff_opts {
  *   ram: BLOCK: N pages differ (of M); first: 0xADDR ...
  *   ram: BLOCK: 0xADDR               (--ram pages, one line per page)
  *   ram: BLOCK: length 0xLA != 0xLB / only in A: ram block 'BLOCK'
+ *   PATH: bytes differ (A raw): NA != NB bytes, first difference at byte K
+ * A section whose bytes are the same on both sides holds the same state,
+ * however each side decoded it (vmdesc, dump, raw): nothing is printed.
+ * When one side could only print a section raw, its bytes are compared;
+ * a raw leaf ("00") and an integer ("0x00") of the same bytes are equal.
+ * JSON: {"a", "b", "configuration": [{"field": "machine"|"page_size"|
+ * "capability"|"configuration", "a", "b" | "name", "only_in"}],
+ * "differences": [...], "ram": [...], "equal"}.
  * PATH is "section.field[index].sub", the section named by its idstr,
  * with "@N" appended for instance N != 0. Values are JSON, as analyze
  * prints them.

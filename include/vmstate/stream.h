@@ -50,6 +50,29 @@ typedef struct vms_record {
     uint16_t command_len;     /* COMMAND: its data is skipped */
 } vms_record;
 
+/*
+ * The truncation rule (every command that reads a stream): a stream that
+ * stops before its end marker (the EOF record, 0x00), or whose JSON
+ * description after it is cut short, is truncated. Every read that meets
+ * the end of the input fails with VMS_ETRUNC and one message,
+ * "truncated: expected WHAT; the input ends at offset END", err->offset
+ * being where WHAT was to be read; whichever decoder was reading.
+ *
+ * vms_stream_next() reads the end marker and then looks at what follows:
+ * vms_stream_tail() says which, with the end marker's offset. A cut
+ * description (VMS_TAIL_CUT) makes vms_stream_next() return VMS_ETRUNC
+ * with rec->type == VMS_REC_EOF: QEMU itself reads nothing after the end
+ * marker and loads such a stream, so verify may treat it as a warning;
+ * every other command fails.
+ */
+enum vms_stream_tail {
+    VMS_TAIL_UNKNOWN = 0,  /* the end marker was not read (yet) */
+    VMS_TAIL_DESC,         /* end marker, then a whole JSON description */
+    VMS_TAIL_NONE,         /* end marker and nothing after it */
+    VMS_TAIL_CUT,          /* end marker, then a description cut short */
+    VMS_TAIL_OTHER,        /* end marker, then bytes no description starts */
+};
+
 /* The configuration record, decoded without a description. */
 typedef struct vms_config {
     char machine[256];
@@ -83,6 +106,12 @@ VMS_API const char *vms_stream_name(const vms_stream *s);
  * vms_stream_buffer_tail()).
  */
 VMS_API const char *vms_stream_vmdesc(const vms_stream *s, size_t *len);
+/*
+ * How the stream ended (see the truncation rule above); *eof_off (may be
+ * NULL) receives the end marker's offset once it was read.
+ */
+VMS_API enum vms_stream_tail vms_stream_tail(const vms_stream *s,
+                                             uint64_t *eof_off);
 /* Offset of the vmdesc record (0x06 byte), 0 when none. */
 VMS_API uint64_t vms_stream_vmdesc_offset(const vms_stream *s);
 
@@ -102,6 +131,26 @@ VMS_API int vms_stream_next(vms_stream *s, vms_record *rec, vms_config *cfg,
  */
 VMS_API int vms_stream_end_section(vms_stream *s, const vms_record *rec,
                                    vms_error *err);
+
+/*
+ * The fit proof for a borrowed description (--desc, --dump-vmstate): a
+ * description that is not the stream's own must show it fits. With it on,
+ * every section must end exactly where a record starts (its footer, where
+ * the stream has footers; else a valid record header) and the stream must
+ * end exactly at its end marker (nothing after it but a whole
+ * description). A misfit is VMS_EMISMATCH from vms_stream_end_section()
+ * or vms_stream_next() naming the first section that does not fit, with
+ * how to get a description that does.
+ */
+VMS_API void vms_stream_require_fit(vms_stream *s, bool on);
+/*
+ * The misfit error itself, for a decoder that failed inside section
+ * idstr (record at rec_off) under a borrowed description: why says what
+ * went wrong at offset at. Returns VMS_EMISMATCH.
+ */
+VMS_API int vms_stream_misfit(vms_stream *s, const char *idstr,
+                              uint64_t rec_off, uint64_t at, const char *why,
+                              vms_error *err);
 
 /*
  * For a section body that no decoder covers: *len receives the bytes from

@@ -26,6 +26,7 @@
 #include "convert.h"
 #include "core.h"
 #include "input.h"
+#include "info.h"
 /* @HEADERS@ -- one include per concept header, added as they land */
 
 #endif

@@ -20,12 +20,12 @@ V, S = sys.argv[1], sys.argv[2]
 rng = random.Random(3)
 
 tmp = tempfile.mkdtemp()
-def run(data, what, must_fail, extract=False):
+def run(data, what, must_fail, extract=False, cut=False):
     path = os.path.join(tmp, "in.mig")
     with open(path, "wb") as f:
         f.write(data)
     out = os.path.join(tmp, "x")
-    # -x makes directories for block names such as /rom@etc/acpi/tables
+    # -x writes QEMU's relative paths (rom@etc/acpi/tables): directories too
     shutil.rmtree(out, ignore_errors=True)
     os.makedirs(out)
     args = [V, "analyze", path] + (["-x", "-C", out] if extract else [])
@@ -44,6 +44,10 @@ def run(data, what, must_fail, extract=False):
         if len(lines) != 1 or "offset 0x" not in lines[0] or \
            not lines[0].startswith("vmstate analyze: "):
             return False, "bad message:\n" + err
+        # the one truncation rule: said as such, never "pass --desc"
+        if cut and (": truncated: expected " not in lines[0] or
+                    "--desc" in lines[0]):
+            return False, "not called truncated:\n" + err
         left = [os.path.join(d, f) for d, _, fs in os.walk(out) for f in fs
                 if f.startswith(".") or f == "state.json"]
         if left:
@@ -62,15 +66,16 @@ for name in ("s390x-ccw-virtio", "aarch64-virt-a57", "x86_64-pc-compress"):
         cuts = sorted(rng.sample(cuts, 20))
     bad = []
     for c in cuts:
-        good, why = run(data[:c], "", True)
+        good, why = run(data[:c], "", True, cut=True)
         if not good:
             bad.append("cut at 0x%x: %s" % (c, why))
-    result(not bad, "%s: truncated at %d section boundaries" % (name, len(cuts)),
+    result(not bad, "%s: truncated at %d section boundaries: each says "
+           "truncated" % (name, len(cuts)),
            "\n".join(bad))
     bad = []
     for k in range(20):
         c = rng.randrange(0, len(data) - 1)
-        good, why = run(data[:c], "", True, extract=(k % 5 == 0))
+        good, why = run(data[:c], "", True, extract=(k % 5 == 0), cut=True)
         if not good:
             bad.append("cut at 0x%x: %s" % (c, why))
     result(not bad, "%s: truncated at 20 random offsets" % name, "\n".join(bad))

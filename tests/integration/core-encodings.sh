@@ -64,6 +64,35 @@ check "the stream holds the option ROM blocks" \
     sh -c "'$V' analyze -d desc '$tmp/roms.mig' >/dev/null && grep -aq 'e1000.rom' '$tmp/roms.mig' && grep -aq 'virtio-net-pci.rom' '$tmp/roms.mig'"
 against roms "e1000 + virtio-net-pci (ROM BARs disabled)"
 
+# The same VM in libvirt save images (libvirt's qemu_saveimage.c layout:
+# 92-byte header, domain XML, padding, then the stream, raw or through
+# "gzip -c"), opened through the input layer as every command opens input.
+for c in 0:raw 1:gzip; do
+    id=${c%%:*} kind=${c#*:}
+    python3 - "$tmp/roms.mig" "$tmp/roms.$kind.save" "$id" <<'PY'
+import struct, subprocess, sys
+src, out, comp = sys.argv[1], sys.argv[2], int(sys.argv[3])
+xml = (b"<domain type='qemu'>\n  <name>core-t</name>\n"
+       b"  <os><type arch='x86_64' machine='pc-i440fx-7.2'>hvm</type></os>\n"
+       b"</domain>\n\0")
+data = xml + b"<qemu-migration>\n</qemu-migration>\n\0"
+data += b"\0" * (-len(data) % 4096 + 1024)
+hdr = b"LibvirtQemudSave" + struct.pack("=IIIII", 2, len(data), 1, comp, len(xml))
+stream = open(src, "rb").read()
+if comp == 1:
+    stream = subprocess.run(["gzip", "-c"], input=stream, capture_output=True,
+                            check=True).stdout
+open(out, "wb").write(hdr + b"\0" * 56 + data + stream)
+PY
+    if "$V" core "$tmp/roms.$kind.save" -o "$tmp/roms.$kind.elf" 2>"$tmp/err"; then
+        check "libvirt save image ($kind): our core is QEMU's" \
+            python3 "$CMP" "$tmp/roms.qemu.elf" "$tmp/roms.$kind.elf"
+    else
+        not_ok "libvirt save image ($kind): vmstate core failed"
+        sed 's/^/# /' "$tmp/err"
+    fi
+done
+
 # ---- a Linux guest in long mode --------------------------------------------
 if guest=$(bash "$SRC/tests/guest/linux-guest.sh" 2>"$tmp/guest.err"); then
     eval "$guest"

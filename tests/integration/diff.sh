@@ -67,8 +67,14 @@ assert sys.argv[2] == "1" and d["equal"] is False
 f = [x for x in d["differences"] if x["kind"] == "field"]
 assert {"kind": "field", "path": "hpet.num_timers", "a": "0x03", "b": None} in f
 text = open(sys.argv[3]).read().splitlines()
-assert len(f) + sum(x["kind"] != "field" for x in d["differences"]) == \
+assert len(f) + sum(x["kind"] != "field" for x in d["differences"]) + \
+    len(d["configuration"]) == \
     sum(not l.startswith("ram: ") for l in text), "same differences"
+assert list(d).index("configuration") < list(d).index("differences")
+assert d["configuration"] == [{"field": "machine", "a": "pc-i440fx-7.2",
+                               "b": "pc-i440fx-10.0"}], d["configuration"]
+assert text[0] == 'configuration: machine: "pc-i440fx-7.2" != "pc-i440fx-10.0"'
+
 r = [x for x in d["ram"] if x["block"] == "pc.ram"][0]
 assert r["differing_pages"] == len(r["first"]) or len(r["first"]) == 8
 PY

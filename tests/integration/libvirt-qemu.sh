@@ -135,6 +135,10 @@ for c in 0:raw 1:gzip 2:bzip2 3:xz 4:lzop; do
     if $VIRSH start "$DOM" >"$tmp/virsh.log" 2>&1 && sleep 1 &&
        $VIRSH save "$DOM" "$tmp/$fmt.save" >>"$tmp/virsh.log" 2>&1; then
         same_as_inner "$tmp/$fmt.save" "virsh save ($fmt)" "$id"
+        "$V" info --format json "$tmp/$fmt.save" >"$tmp/info.json" 2>"$tmp/err"
+        check "virsh save ($fmt): info names the domain, its machine and the compression" \
+            python3 -c 'import json,sys; i=json.load(open(sys.argv[1])); assert i["domain"]["name"]==sys.argv[2] and i["domain"]["machine"]=="pc-i440fx-7.2" and i["libvirt"]["compression"]==sys.argv[3] and len(i["domain"]["uuid"])==36 and i["stream"]["machine"]=="pc-i440fx-7.2", i' \
+            "$tmp/info.json" "$DOM" "$fmt"
     else
         not_ok "virsh save ($fmt)"
         sed 's/^/# /' "$tmp/virsh.log" | tail -3

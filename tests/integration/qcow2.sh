@@ -77,6 +77,25 @@ done
 check "--snapshot ID reads the same as --snapshot NAME" \
     cmp -s "$tmp/id.json" "$tmp/name.json"
 
+# vmstate info: the snapshot table as qemu-img info has it.
+"$V" info --format json --snapshot s1 "$tmp/v3.qcow2" >"$tmp/info.json" 2>"$tmp/err"
+qemu-img info --output=json "$tmp/v3.qcow2" >"$tmp/qinfo.json"
+check "info --format json: the snapshot table equals qemu-img info's" \
+    python3 - "$tmp/info.json" "$tmp/qinfo.json" <<'PY'
+import json, sys
+i = json.load(open(sys.argv[1])); q = json.load(open(sys.argv[2]))
+mine = [(s["id"], s["name"], s["vm_state_size"], s["date_sec"])
+        for s in i["qcow2"]["snapshots"]]
+theirs = [(s["id"], s["name"], s["vm-state-size"], s["date-sec"])
+          for s in q["snapshots"]]
+assert mine == theirs, (mine, theirs)
+assert i["qcow2"]["cluster_size"] == q["cluster-size"]
+assert i["qcow2"]["disk_size"] == q["virtual-size"]
+assert [s["read"] for s in i["qcow2"]["snapshots"]] == [True, False]
+assert i["stream"]["machine"] == "pc-i440fx-7.2"
+assert i["stream"]["description"] is True
+PY
+
 # unpack -> pack: a bare stream (byte for byte the state) that QEMU loads.
 rm -rf "$tmp/u"
 if "$V" unpack -q --snapshot s1 "$tmp/v3.qcow2" "$tmp/u" 2>"$tmp/err" &&

@@ -62,6 +62,30 @@ for c in 0:raw 1:gzip 2:bzip2 3:xz 4:lzop 5:zstd; do
     check "$name image: diff against the bare stream finds nothing" \
         "$V" diff -q "$tmp/$name.save" "$S"
 done
+# vmstate info: the header's facts, the XML's three elements, and the
+# stream's RAM blocks as in the bare stream's info.
+"$V" info --format json "$S" >"$tmp/info-bare.json"
+for name in raw gzip lzop; do
+    "$V" info --format json "$tmp/$name.save" >"$tmp/info.json" 2>"$tmp/err"
+    check "info --format json ($name): container, compression, domain, RAM blocks" \
+        python3 - "$tmp/info.json" "$tmp/info-bare.json" "$name" <<'PY'
+import json, sys
+i = json.load(open(sys.argv[1])); b = json.load(open(sys.argv[2]))
+assert i["container"] == "libvirt", i["container"]
+assert i["libvirt"]["compression"] == sys.argv[3]
+assert i["libvirt"]["version"] == 2 and i["libvirt"]["was_running"] is True
+assert i["domain"] == {"name": "savedvm-t",
+                       "uuid": "4b1c6e36-2f6a-4a8e-9d3c-0123456789ab",
+                       "machine": "pc-i440fx-7.2"}, i["domain"]
+assert i["stream"]["machine"] == b["stream"]["machine"] == "pc-i440fx-7.2"
+assert i["stream"]["ram_blocks"] == b["stream"]["ram_blocks"]
+assert len(b["stream"]["ram_blocks"]) > 0 and b["container"] == "stream"
+PY
+done
+"$V" info "$tmp/raw.save" >"$tmp/info.txt"
+check "info text: names the container, the domain and pc.ram" \
+    grep -q "^domain name: savedvm-t" "$tmp/info.txt"
+
 # A raw image stays seekable: -x extracts the same RAM files.
 mkdir "$tmp/xs" "$tmp/xi"
 "$V" analyze -q -x -C "$tmp/xs" "$S" && "$V" analyze -q -x -C "$tmp/xi" "$tmp/raw.save"

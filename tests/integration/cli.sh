@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# The command line, the same way for every subcommand: a missing option
+# argument is "option 'X' needs an argument", an unknown option is
+# "unknown option 'X'", wrong operand counts give one line; each with
+# "(see 'vmstate CMD --help')", on stderr, exit 2, nothing on stdout.
+. "$(dirname "$0")/tap.sh"
+set -u
+V=$VMSTATE
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# one_line WHAT PATTERN CMD...: exit 2, one stderr line matching PATTERN.
+one_line() {
+    local what=$1 pat=$2
+    shift 2
+    "$V" "$@" >"$tmp/out" 2>"$tmp/err"
+    local rc=$?
+    if [ $rc = 2 ] && [ ! -s "$tmp/out" ] && [ "$(wc -l <"$tmp/err")" = 1 ] &&
+        grep -qE -- "$pat" "$tmp/err"; then
+        ok "$what"
+    else
+        not_ok "$what"
+        echo "# exit $rc: $(head -3 "$tmp/err")"
+    fi
+}
+
+# Missing option arguments, short and long, for each command.
+for spec in "analyze -d" "analyze --desc" "analyze -C" "analyze --dump-vmstate" \
+    "diff --format" "diff --ram" "diff --dump-vmstate" "verify -d" \
+    "verify --format" "check -s" "check --dest" "convert -t" \
+    "convert --dump-vmstate" "unpack --dump-vmstate" "demo --stream" \
+    "info --format" "analyze --snapshot"; do
+    set -- $spec
+    one_line "$spec with no value: the option needs an argument" \
+        "^vmstate $1: option '$2' needs an argument \(see 'vmstate $1 --help'\)$" $spec
+done
+for cmd in analyze diff verify check convert unpack pack demo info; do
+    one_line "$cmd -Z: unknown option, one line" \
+        "^vmstate $cmd: unknown option '-Z' \(see 'vmstate $cmd --help'\)$" $cmd -Z
+    one_line "$cmd --bogus=1: unknown option named without its value" \
+        "^vmstate $cmd: unknown option '--bogus' \(see 'vmstate $cmd --help'\)$" $cmd --bogus=1
+done
+one_line "analyze -mZ: the letter inside a cluster is named" \
+    "unknown option '-Z'" analyze -mZ x
+# Wrong operand counts: one line, not the whole usage.
+for spec in "analyze" "analyze a b" "diff a" "diff a b c" "verify" \
+    "verify a b -d x" "convert a" "convert a b c --to json" "unpack a" \
+    "unpack a b c" "pack a" "check a" "demo" "demo x --stream y" "info" \
+    "info a b"; do
+    set -- $spec
+    one_line "'$spec': one line and a pointer to --help" \
+        "^vmstate $1: .* \(see 'vmstate $1 --help'\)$" $spec
+done
+one_line "analyze -d bad: the value is named" "-d takes state or desc, not 'bad'" \
+    analyze -d bad x
+# Messages, composed once: warnings carry the command's name; a nested
+# location is not repeated; outputs are named by the path given.
+S=${VMS_SHARED:-}/testdata
+if [ -f "$S/streams/x86_64-pc-i440fx-devices.mig" ]; then
+    python3 "$VMS_SRCDIR/tests/integration/vmdesc_cut.py" \
+        "$S/streams/x86_64-pc-i440fx-devices.mig" "$tmp/nodesc.mig"
+    "$V" analyze --dump-vmstate "$S/checker/qemu7.2-x86_64-pc-i440fx-7.2.json" \
+        "$tmp/nodesc.mig" >/dev/null 2>"$tmp/err"
+    check "warnings say 'vmstate analyze:', as its errors do" \
+        bash -c "grep -q ': warning: ' '$tmp/err' && ! grep -v '^vmstate analyze: ' '$tmp/err' | grep -q ."
+    "$V" unpack "$S/streams/x86_64-pc-i440fx-devices.mig" "$tmp/u" >/dev/null 2>&1
+    python3 - "$tmp/u/stream.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+[s for s in d["sections"] if s.get("idstr") == "hpet"][0]["version_id"] = 3
+json.dump(d, open(sys.argv[1], "w"))
+PY
+    "$V" pack "$tmp/u" "$tmp/p.mig" >/dev/null 2>"$tmp/err"
+    check "pack of hpet version 3: refused, 'hpet' said once" \
+        bash -c "grep -q 'hpet: version 3 is newer' '$tmp/err' && ! grep -q 'hpet: hpet' '$tmp/err'"
+    printf '{"sections": [' >"$tmp/u/stream.json"
+    "$V" pack "$tmp/u" "$tmp/p.mig" >/dev/null 2>"$tmp/err"
+    check "a JSON syntax error names line and column once" \
+        bash -c "[ \$(grep -o 'line [0-9]* column [0-9]*' '$tmp/err' | wc -l) = 1 ]"
+fi
+# Unwritable outputs, as a user without root's overrides.
+as_user=
+if [ "$(id -u)" != 0 ]; then
+    as_user=" "
+elif command -v runuser >/dev/null && runuser -u nobody -- true 2>/dev/null; then
+    as_user="runuser -u nobody --"
+fi
+if [ -n "$as_user" ] && [ -f "$S/streams/x86_64-pc-i440fx-devices.mig" ]; then
+    ro=$tmp/ro
+    mkdir -p "$ro/sub" && cp "$S/streams/x86_64-pc-i440fx-devices.mig" "$tmp/in.mig"
+    chmod 755 "$tmp" && chmod 644 "$tmp/in.mig" && chmod 555 "$ro/sub"
+    chmod 777 "$ro" 2>/dev/null
+    $as_user "$V" convert --to json "$tmp/in.mig" "$ro/sub/x.json" 2>"$tmp/err"
+    check "an unwritable output is named by its full path" \
+        grep -q "^vmstate convert: $ro/sub/x.json: cannot create: Permission denied" "$tmp/err"
+    $as_user "$V" unpack "$tmp/in.mig" "$ro/sub" 2>"$tmp/err"
+    check "unpack into a read-only directory says why" \
+        grep -q "^vmstate unpack: $ro/sub/ram: cannot create: Permission denied" "$tmp/err"
+    $as_user "$V" analyze -x -C "$ro/sub" "$tmp/in.mig" >/dev/null 2>"$tmp/err"
+    check "analyze -x into a read-only directory names DIR/desc.json" \
+        grep -q "^vmstate analyze: $ro/sub/desc.json: cannot create: Permission denied" "$tmp/err"
+else
+    ok "unwritable outputs # SKIP no unprivileged user to run as"
+fi
+done_testing
