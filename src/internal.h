@@ -142,6 +142,12 @@ void vms__reader_on_trunc(struct vms_reader *r,
 int vms__stream_probe_end(struct vms_stream *s, const struct vms_record *rec,
                           bool *unsure, struct vms_error *err);
 /*
+ * How the stream ended as vms__stream_probe_end() saw it (VMS_TAIL_CUT:
+ * its VMS_ETRUNC is the description after the end marker, which QEMU
+ * does not read; verify loads such a stream as QEMU does).
+ */
+enum vms_stream_tail vms__stream_probed_tail(const struct vms_stream *s);
+/*
  * A copy of len input bytes at off (caller frees *out): a seekable input,
  * or a pipe's buffered tail; VMS_EUNSUPPORTED for bytes of a pipe that
  * are gone.

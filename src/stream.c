@@ -49,6 +49,7 @@ struct vms_stream {
     uint32_t ctx_id;
     char ctx_idstr[256];
     enum vms_stream_tail tail_kind;
+    enum vms_stream_tail probed_tail;  /* what vms__stream_probe_end saw */
     uint64_t eof_off;       /* offset of the end marker, once read */
     /* The fit proof (vms_stream_require_fit): on, and what it names. */
     bool fit;
@@ -1029,6 +1030,11 @@ int vms_stream_body_to_footer(vms_stream *s, const vms_record *rec,
                            rec->idstr);
 }
 
+enum vms_stream_tail vms__stream_probed_tail(const vms_stream *s)
+{
+    return s->probed_tail;
+}
+
 int vms__stream_probe_end(vms_stream *s, const vms_record *rec, bool *unsure,
                           vms_error *err)
 {
@@ -1078,6 +1084,7 @@ int vms__stream_probe_end(vms_stream *s, const vms_record *rec, bool *unsure,
     }
     s->ended = ended;
     s->footers = footers;
+    s->probed_tail = s->tail_kind;
     s->tail_kind = VMS_TAIL_UNKNOWN;
     /* forget the sections the walk started: they have not been read yet */
     if (s->nsecs != nsecs) {

@@ -114,4 +114,35 @@ tap.result(rc > 0 and rc2 == 0 and all(
     f["accepted"] or not f["counted"] for p in doc["pairs"]
     for f in p["findings"]),
     "a matrix baseline accepts every finding (exit %d -> %d)" % (rc, rc2))
+
+# github and sarif: every counted finding once, with its pair.
+rc, out, _ = run("--matrix", "--format", "json", *few)
+doc = json.loads(out)
+want = [(p["src"], p["dest"], f["message"]) for p in doc["pairs"]
+        for f in p["findings"]]
+rc, gh, _ = run("--matrix", "--format", "github", *few)
+lines = gh.splitlines()
+tap.result(len(lines) == len(want) and all(
+    ("%s -> %s" % (a, b)) in ln and ln.endswith("::" + m.replace("%", "%25"))
+    for ln, (a, b, m) in zip(lines, want)),
+    "github: one annotation per finding, naming its pair (%d)" % len(want))
+rc, sf, _ = run("--matrix", "--format", "sarif", *few)
+res = json.loads(sf)["runs"][0]["results"]
+tap.result(len(res) == len(want) and all(
+    r["message"]["text"] == "%s -> %s: %s" % w and
+    r["properties"] == {"src": w[0], "dest": w[1]}
+    for r, w in zip(res, want)),
+    "sarif: one result per finding with its pair (%d)" % len(res))
+# A baseline shows in SARIF as suppressions, in github not at all.
+path = os.path.join(os.environ.get("TMPDIR", "/tmp"),
+                    "vms-matrix-few.%d.json" % os.getpid())
+with open(path, "w") as f:
+    f.write(out)
+rc, sf, _ = run("--matrix", "--baseline", path, "--format", "sarif", *few)
+rc2, gh, _ = run("--matrix", "--baseline", path, "--format", "github", *few)
+os.unlink(path)
+res = json.loads(sf)["runs"][0]["results"]
+tap.result(rc == 0 and rc2 == 0 and gh == "" and len(res) == len(want) and
+           all(r.get("suppressions") for r in res),
+           "baseline: sarif results suppressed, no github annotations")
 tap.done()
