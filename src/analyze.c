@@ -241,14 +241,8 @@ static uint8_t **cache_slot(struct xblock *b, uint64_t pg, bool create)
 
 static struct xblock *xblock_at(analyze *a, unsigned idx)
 {
-    if (idx >= a->nblocks) {
-        struct xblock *n = realloc(a->blocks, (idx + 1) * sizeof(*n));
-        if (!n) {
-            return NULL;
-        }
-        memset(n + a->nblocks, 0, (idx + 1 - a->nblocks) * sizeof(*n));
-        a->blocks = n;
-        a->nblocks = idx + 1;
+    if (vms__table_fit(&a->blocks, &a->nblocks, idx, sizeof(*a->blocks))) {
+        return NULL;
     }
     return &a->blocks[idx];
 }
@@ -494,16 +488,6 @@ static int ram_old_page(void *opaque, unsigned idx, uint64_t addr,
     return 0;
 }
 
-static bool has_cap(const analyze *a, const char *cap)
-{
-    for (uint32_t i = 0; i < a->cfg.ncaps; i++) {
-        if (strcmp(a->cfg.caps[i], cap) == 0) {
-            return true;
-        }
-    }
-    return false;
-}
-
 static int commit_blocks(analyze *a);
 
 /* First pass of -m: the block list, as "section sizes" must print it. */
@@ -556,8 +540,8 @@ static int ram_section(analyze *a, const vms_record *rec)
     if (!a->ram) {
         vms_ram_opts ro = {
             .page_size = a->page_size,
-            .ignore_shared = has_cap(a, "x-ignore-shared"),
-            .mapped_ram = has_cap(a, "mapped-ram"),
+            .ignore_shared = vms__config_has_cap(&a->cfg, "x-ignore-shared"),
+            .mapped_ram = vms__config_has_cap(&a->cfg, "mapped-ram"),
         };
         vms_ram_sink sink = {
             .opaque = a,

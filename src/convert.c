@@ -11,7 +11,6 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <inttypes.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,12 +19,15 @@
 #include "vmstate/convert.h"
 #include "vmstate/pack.h"
 #include "vmstate/stream.h"
+#include "vmstate/version.h"
 #include "vmstate/vmdesc.h"
 #include "vmstate/visitor.h"
 #include <yajl/yajl_parse.h>
 #include <jansson.h>
 #include "vmstate/input.h"
 #include "internal.h"
+#include "ber.h"
+#include "conv.h"
 
 /* Record alternatives of the Stream (doc/vmstate.asn1), IMPLICIT tags. */
 enum {
@@ -34,41 +36,6 @@ enum {
     REC_COMMAND = 0x82,         /* [2] OCTET STRING */
     REC_EOF = 0x83,             /* [3] NULL */
     REC_TAIL = 0x84,            /* [4] OCTET STRING */
-};
-
-/* QEMU's stream version after the magic. */
-#define STREAM_VERSION 3u
-
-typedef struct conv conv;
-
-typedef struct sink {
-    int passes;
-    int (*begin)(conv *c);
-    int (*item)(conv *c, const vms_unpack_item *it);
-    int (*end)(conv *c);
-} sink;
-
-struct conv {
-    vms_error *err;
-    const char *in;
-    /* source */
-    vms_encoding from;
-    vms_stream *s;              /* wire */
-    vms_reader *r;              /* BER */
-    vms_vmdesc *vd;             /* BER: built from the document's vmdesc */
-    vms_dump *dump;             /* describes what the vmdesc does not */
-    char *vmdesc;               /* the vmdesc text (NULL: none) */
-    size_t vmdesc_len;
-    /* sink */
-    const sink *k;
-    vms_writer *w;
-    int pass;
-    uint64_t records_len;       /* BER: the records' bytes (pass 0) */
-    vms_buf tmp;
-    vms_visitor *trace;
-    vms_jsonw *j;
-    int spill;                  /* JSON source: the current record's bytes */
-    vms_config cfg;             /* BER and JSON sources: the machine */
 };
 
 /* ---- raw input bytes ----------------------------------------------------- */
@@ -118,11 +85,6 @@ static int copy_body(conv *c, uint64_t off, uint64_t len)
         len -= k;
     }
     return vms_reader_seek(c->r, back, c->err);
-}
-
-static bool is_section(int type)
-{
-    return type >= VMS_REC_SECTION_START && type <= VMS_REC_SECTION_FULL;
 }
 
 /* ---- wire sink ----------------------------------------------------------- */
@@ -178,7 +140,7 @@ static uint64_t tlv_len(uint64_t n)
 {
     uint8_t h[9];
 
-    return 1 + vms_der_len(n, h) + n;
+    return 1 + vms__der_len(n, h) + n;
 }
 
 static int put_header(conv *c, uint8_t tag, uint64_t n)
@@ -186,7 +148,7 @@ static int put_header(conv *c, uint8_t tag, uint64_t n)
     uint8_t h[10];
 
     h[0] = tag;
-    return vms_write_bytes(c->w, h, 1 + vms_der_len(n, h + 1), c->err);
+    return vms_write_bytes(c->w, h, 1 + vms__der_len(n, h + 1), c->err);
 }
 
 static int nomem(conv *c)
@@ -244,12 +206,12 @@ static int ber_item(conv *c, const vms_unpack_item *it)
             c->records_len += tlv_len(len);
             return 0;
         }
-        if (vms_der_tlv(&pre, VMS_BER_UTF8, m, strlen(m))) {
+        if (vms__der_tlv(&pre, VMS__BER_UTF8, m, strlen(m))) {
             return nomem(c);
         }
         if (!(e = put_header(c, REC_CONFIGURATION, len)) &&
             !(e = vms_write_bytes(c->w, pre.data, pre.len, c->err)) &&
-            !(e = put_header(c, VMS_BER_OCTETS, it->body_len))) {
+            !(e = put_header(c, VMS__BER_OCTETS, it->body_len))) {
             e = copy_body(c, it->body_off, it->body_len);
         }
         vms_buf_free(&pre);
@@ -279,12 +241,12 @@ static int ber_item(conv *c, const vms_unpack_item *it)
                : copy_body(c, it->body_off, it->body_len);
     }
     /* Section: type, id, idstr, instance, version, body, footer */
-    if (vms_der_uint(&pre, (uint64_t)it->rec.type) ||
-        vms_der_uint(&pre, it->rec.section_id) ||
-        vms_der_tlv(&pre, VMS_BER_UTF8, it->rec.idstr,
-                    strlen(it->rec.idstr)) ||
-        vms_der_uint(&pre, it->rec.instance_id) ||
-        vms_der_uint(&pre, it->rec.version_id)) {
+    if (vms__der_uint(&pre, (uint64_t)it->rec.type) ||
+        vms__der_uint(&pre, it->rec.section_id) ||
+        vms__der_tlv(&pre, VMS__BER_UTF8, it->rec.idstr,
+                     strlen(it->rec.idstr)) ||
+        vms__der_uint(&pre, it->rec.instance_id) ||
+        vms__der_uint(&pre, it->rec.version_id)) {
         vms_buf_free(&pre);
         return nomem(c);
     }
@@ -304,11 +266,11 @@ static int ber_item(conv *c, const vms_unpack_item *it)
                !(e = vms_write_bytes(c->w, pre.data, pre.len, c->err))) {
         if (it->body == VMS_BODY_DEVICE) {
             e = vms_write_bytes(c->w, c->tmp.data, c->tmp.len, c->err);
-        } else if (!(e = put_header(c, VMS_BER_OCTETS, it->body_len))) {
+        } else if (!(e = put_header(c, VMS__BER_OCTETS, it->body_len))) {
             e = copy_body(c, it->body_off, it->body_len);
         }
         if (!e) {
-            uint8_t f[3] = { VMS_BER_BOOLEAN, 1, it->footer ? 0xff : 0 };
+            uint8_t f[3] = { VMS__BER_BOOLEAN, 1, it->footer ? 0xff : 0 };
             e = vms_write_bytes(c->w, f, 3, c->err);
         }
     }
@@ -326,17 +288,17 @@ static int ber_begin(conv *c)
         return 0;
     }
     /* magic, version, the vmdesc when there is one; then the records */
-    if (vms_der_uint(&head, VMS_STREAM_MAGIC) ||
-        vms_der_uint(&head, STREAM_VERSION) ||
-        (c->vmdesc && vms_der_tlv(&head, VMS_BER_OCTETS, c->vmdesc,
+    if (vms__der_uint(&head, VMS_STREAM_MAGIC) ||
+        vms__der_uint(&head, VMS_STREAM_VERSION) ||
+        (c->vmdesc && vms__der_tlv(&head, VMS__BER_OCTETS, c->vmdesc,
                                   c->vmdesc_len))) {
         vms_buf_free(&head);
         return nomem(c);
     }
-    if (!(e = put_header(c, VMS_BER_SEQUENCE,
+    if (!(e = put_header(c, VMS__BER_SEQUENCE,
                          head.len + tlv_len(c->records_len))) &&
         !(e = vms_write_bytes(c->w, head.data, head.len, c->err))) {
-        e = put_header(c, VMS_BER_SEQUENCE, c->records_len);
+        e = put_header(c, VMS__BER_SEQUENCE, c->records_len);
     }
     vms_buf_free(&head);
     return e;
@@ -348,10 +310,6 @@ static const sink ber_sink = {
 
 /* ---- trace sink ---------------------------------------------------------- */
 
-static const char *const section_types[] = {
-    [VMS_REC_SECTION_START] = "START", [VMS_REC_SECTION_PART] = "PART",
-    [VMS_REC_SECTION_END] = "END", [VMS_REC_SECTION_FULL] = "FULL",
-};
 
 static int trace_line(conv *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -390,12 +348,12 @@ static int trace_item(conv *c, const vms_unpack_item *it)
     if (it->body != VMS_BODY_DEVICE) {
         return trace_line(c, "# section %u %s \"%s\" instance %u version %u:"
                           " %" PRIu64 " bytes\n", it->rec.section_id,
-                          section_types[it->rec.type], it->rec.idstr,
+                          section_type_name(it->rec.type), it->rec.idstr,
                           it->rec.instance_id, it->rec.version_id,
                           it->body_len);
     }
     int e = trace_line(c, "# section %u %s \"%s\" instance %u version %u\n",
-                       it->rec.section_id, section_types[it->rec.type],
+                       it->rec.section_id, section_type_name(it->rec.type),
                        it->rec.idstr, it->rec.instance_id,
                        it->rec.version_id);
     return e ? e : vms_walk(c->trace, it->desc, it->state, 0, c->err);
@@ -420,7 +378,6 @@ static const sink trace_sink = {
  * analyze" prints it) or "bytes" (hex in pieces, so that no JSON string
  * is larger than a reader wants to hold), then "footer".
  */
-#define JSON_PIECE 32768u
 
 static int json_fail(conv *c, int e)
 {
@@ -496,7 +453,7 @@ static int json_item(conv *c, const vms_unpack_item *it)
                                                       : "");
     }
     if (strcmp(kind, "section") == 0) {
-        e = vms_jsonw_kv_str(j, e, "type", section_types[it->rec.type]);
+        e = vms_jsonw_kv_str(j, e, "type", section_type_name(it->rec.type));
         e = vms_jsonw_kv_int(j, e, "section_id", it->rec.section_id);
         e = vms_jsonw_kv_str(j, e, "idstr", it->rec.idstr);
         e = vms_jsonw_kv_int(j, e, "instance_id", it->rec.instance_id);
@@ -537,7 +494,7 @@ static int json_begin(conv *c)
     }
     e = vms_jsonw_begin_object(j);
     e = vms_jsonw_kv_str(j, e, "format", "vmstate-stream");
-    e = vms_jsonw_kv_int(j, e, "version", STREAM_VERSION);
+    e = vms_jsonw_kv_int(j, e, "version", VMS_STREAM_VERSION);
     e = e ? e : vms_jsonw_key(j, "vmdesc");
     if (!e) {
         e = c->vmdesc ? vms_jsonw_string_len(j, c->vmdesc, c->vmdesc_len)
@@ -565,11 +522,6 @@ static const sink json_sink = {
 
 /* ---- sources ------------------------------------------------------------- */
 
-/* Sources call it once the vmdesc (which the sinks write first) is known. */
-static int sink_begin(conv *c)
-{
-    return c->k->begin ? c->k->begin(c) : 0;
-}
 
 static int deliver(void *opaque, const vms_unpack_item *it, vms_error *err)
 {
@@ -613,51 +565,51 @@ static int wire_source(conv *c)
             return c->err ? c->err->code : VMS_EIO;
         }
     }
-    if ((e = sink_begin(c))) {
+    if ((e = vms__conv_sink_begin(c))) {
         return e;
     }
     return vms_unpack_read(c->s, &ops, c->err);
 }
 
 /* The BER document's Stream header: magic, version, vmdesc. */
-static int ber_head(conv *c, vms_ber_rd *rd)
+static int ber_head(conv *c, vms__ber_rd *rd)
 {
     uint64_t at, v, len;
     const uint8_t *p;
     size_t got;
     int e;
 
-    if ((e = vms_ber_rd_open(rd, VMS_BER_SEQUENCE))) {
+    if ((e = vms__ber_rd_open(rd, VMS__BER_SEQUENCE))) {
         return e;
     }
     at = vms_reader_offset(c->r);
-    if ((e = vms_ber_rd_uint(rd, &v))) {
+    if ((e = vms__ber_rd_uint(rd, &v))) {
         return e;
     }
     if (v != VMS_STREAM_MAGIC) {
-        return vms_ber_rd_fail(rd, VMS_EFORMAT, at, "not a stream document "
-                               "(magic 0x%" PRIx64 ")", v);
+        return vms__ber_rd_fail(rd, VMS_EFORMAT, at, "not a stream document "
+                                "(magic 0x%" PRIx64 ")", v);
     }
     at = vms_reader_offset(c->r);
-    if ((e = vms_ber_rd_uint(rd, &v))) {
+    if ((e = vms__ber_rd_uint(rd, &v))) {
         return e;
     }
-    if (v != STREAM_VERSION) {
-        return vms_ber_rd_fail(rd, VMS_EUNSUPPORTED, at, "stream version %"
-                               PRIu64, v);
+    if (v != VMS_STREAM_VERSION) {
+        return vms__ber_rd_fail(rd, VMS_EUNSUPPORTED, at, "stream version %"
+                                PRIu64, v);
     }
     if ((e = vms_read_peek(c->r, 1, &p, &got, c->err))) {
         return e;
     }
-    if (got && p[0] == VMS_BER_OCTETS) {
+    if (got && p[0] == VMS__BER_OCTETS) {
         at = vms_reader_offset(c->r);
-        if ((e = vms_ber_rd_header(rd, VMS_BER_OCTETS, NULL, &len))) {
+        if ((e = vms__ber_rd_header(rd, VMS__BER_OCTETS, NULL, &len))) {
             return e;
         }
         if (len > VMS_LIMIT_VMDESC_SIZE) {
-            return vms_ber_rd_fail(rd, VMS_ELIMIT, at, "vmdesc of %" PRIu64
-                                   " bytes exceeds VMS_LIMIT_VMDESC_SIZE "
-                                   "(%u)", len, VMS_LIMIT_VMDESC_SIZE);
+            return vms__ber_rd_fail(rd, VMS_ELIMIT, at, "vmdesc of %" PRIu64
+                                    " bytes exceeds VMS_LIMIT_VMDESC_SIZE "
+                                    "(%u)", len, VMS_LIMIT_VMDESC_SIZE);
         }
         free(c->vmdesc);
         if (!(c->vmdesc = malloc((size_t)len + 1))) {
@@ -678,37 +630,29 @@ static int ber_head(conv *c, vms_ber_rd *rd)
             return e;
         }
     }
-    return vms_ber_rd_open(rd, VMS_BER_SEQUENCE);
+    return vms__ber_rd_open(rd, VMS__BER_SEQUENCE);
 }
 
 /* A Section: its head into it->rec, then its body and footer. */
-/* One try of a State on a description (vms__dump_section_load). */
-typedef struct ber_try {
-    conv *c;
+/* vms__state_try's input for a BER State: read again from its start. */
+typedef struct ber_src {
+    vms_reader *r;
     uint64_t at;                /* the State's first byte */
-    int version;
-    uint8_t *state;             /* the last try's, loaded or not */
-} ber_try;
+} ber_src;
 
-static int ber_load(void *opaque, const vms_desc *d, size_t size,
-                    vms_error *err)
+static int ber_input(void *opaque, vms_visitor **v, vms_error *err)
 {
-    ber_try *t = opaque;
-    vms_visitor *in;
-    int e;
+    const ber_src *src = opaque;
+    int e = vms_reader_seek(src->r, src->at, err);
 
-    free(t->state);
-    if (!(t->state = calloc(1, size ? size : 1)) ||
-        !(in = vms_ber_input_new(t->c->r, err))) {
-        return vms_error_set(err, VMS_ENOMEM, "out of memory");
+    if (e) {
+        return e;
     }
-    e = vms_reader_seek(t->c->r, t->at, err);
-    e = e ? e : vms_walk(in, d, t->state, t->version, err);
-    vms_visitor_free(in);
-    return e;
+    *v = vms_ber_input_new(src->r, err);
+    return *v ? 0 : VMS_ENOMEM;
 }
 
-static int ber_section(conv *c, vms_ber_rd *rd, vms_unpack_item *it,
+static int ber_section(conv *c, vms__ber_rd *rd, vms_unpack_item *it,
                        uint8_t **state)
 {
     uint64_t at = vms_reader_offset(c->r), v[4], len;
@@ -717,18 +661,18 @@ static int ber_section(conv *c, vms_ber_rd *rd, vms_unpack_item *it,
     uint8_t b;
     int e;
 
-    if ((e = vms_ber_rd_open(rd, REC_SECTION)) ||
-        (e = vms_ber_rd_uint(rd, &v[0])) ||
-        (e = vms_ber_rd_uint(rd, &v[1])) ||
-        (e = vms_ber_rd_str(rd, it->rec.idstr)) ||
-        (e = vms_ber_rd_uint(rd, &v[2])) ||
-        (e = vms_ber_rd_uint(rd, &v[3]))) {
+    if ((e = vms__ber_rd_open(rd, REC_SECTION)) ||
+        (e = vms__ber_rd_uint(rd, &v[0])) ||
+        (e = vms__ber_rd_uint(rd, &v[1])) ||
+        (e = vms__ber_rd_str(rd, it->rec.idstr)) ||
+        (e = vms__ber_rd_uint(rd, &v[2])) ||
+        (e = vms__ber_rd_uint(rd, &v[3]))) {
         return e;
     }
     if (!is_section((int)v[0]) || v[1] > UINT32_MAX || v[2] > UINT32_MAX ||
         v[3] > INT32_MAX) {
-        return vms_ber_rd_fail(rd, VMS_EFORMAT, at, "section type, id, "
-                               "instance or version out of range");
+        return vms__ber_rd_fail(rd, VMS_EFORMAT, at, "section type, id, "
+                                "instance or version out of range");
     }
     it->rec.type = (int)v[0];
     it->rec.section_id = (uint32_t)v[1];
@@ -738,19 +682,20 @@ static int ber_section(conv *c, vms_ber_rd *rd, vms_unpack_item *it,
         return e;
     }
     at = vms_reader_offset(c->r);
-    if (got && p[0] == VMS_BER_SEQUENCE) {
+    if (got && p[0] == VMS__BER_SEQUENCE) {
         char name[256];
         uint32_t ver;
-        ber_try t = { c, at, 0, NULL };
+        ber_src src = { c->r, at };
+        vms__state_try t = { ber_input, &src, 0, NULL };
         bool vmdesc = c->vd && !vms_vmdesc_device(c->vd, it->rec.idstr,
                                                   it->rec.instance_id,
                                                   &it->desc, &size, NULL);
         if (!vmdesc && !c->dump) {
-            return vms_ber_rd_fail(rd, VMS_ENOTFOUND, at, "a state for "
-                                   "\"%s\" instance %u, which the "
-                                   "document's vmdesc does not describe "
-                                   "(nor a dump: none was given)",
-                                   it->rec.idstr, it->rec.instance_id);
+            return vms__ber_rd_fail(rd, VMS_ENOTFOUND, at, "a state for "
+                                    "\"%s\" instance %u, which the "
+                                    "document's vmdesc does not describe "
+                                    "(nor a dump: none was given)",
+                                    it->rec.idstr, it->rec.instance_id);
         }
         /*
          * The State says the version its fields were written in (that
@@ -761,10 +706,11 @@ static int ber_section(conv *c, vms_ber_rd *rd, vms_unpack_item *it,
         }
         t.version = (int)ver;
         if (vmdesc) {
-            e = ber_load(&t, it->desc, size, c->err);
+            e = vms__state_try_load(&t, it->desc, size, c->err);
         } else {
             /* the dump's mix of field_exists fields the State fits */
-            e = vms__dump_section_load(c->dump, &it->rec, ber_load, &t,
+            e = vms__dump_section_load(c->dump, &it->rec,
+                                       vms__state_try_load, &t,
                                        &it->desc, &size, c->err);
         }
         *state = t.state;
@@ -781,7 +727,7 @@ static int ber_section(conv *c, vms_ber_rd *rd, vms_unpack_item *it,
         it->state = *state;
         it->state_size = size;
     } else {
-        if ((e = vms_ber_rd_header(rd, VMS_BER_OCTETS, NULL, &len))) {
+        if ((e = vms__ber_rd_header(rd, VMS__BER_OCTETS, NULL, &len))) {
             return e;
         }
         it->body = VMS_BODY_RAW;
@@ -792,23 +738,23 @@ static int ber_section(conv *c, vms_ber_rd *rd, vms_unpack_item *it,
         }
     }
     at = vms_reader_offset(c->r);
-    if ((e = vms_ber_rd_header(rd, VMS_BER_BOOLEAN, NULL, &len))) {
+    if ((e = vms__ber_rd_header(rd, VMS__BER_BOOLEAN, NULL, &len))) {
         return e;
     }
     if (len != 1) {
-        return vms_ber_rd_fail(rd, VMS_EFORMAT, at, "BOOLEAN of %" PRIu64
-                               " bytes", len);
+        return vms__ber_rd_fail(rd, VMS_EFORMAT, at, "BOOLEAN of %" PRIu64
+                                " bytes", len);
     }
     if ((e = vms_read_u8(c->r, &b, c->err))) {
         return e;
     }
     it->footer = b != 0;
-    return vms_ber_rd_close(rd, "a section");
+    return vms__ber_rd_close(rd, "a section");
 }
 
 static int ber_source(conv *c)
 {
-    vms_ber_rd *rd = calloc(1, sizeof(*rd));
+    vms__ber_rd *rd = calloc(1, sizeof(*rd));
     int e;
 
     if (!rd) {
@@ -824,7 +770,7 @@ static int ber_source(conv *c)
     rd->r = c->r;
     rd->err = c->err;
     e = ber_head(c, rd);
-    e = e ? e : sink_begin(c);
+    e = e ? e : vms__conv_sink_begin(c);
     while (!e && vms_reader_offset(c->r) < rd->end[rd->nopen - 1]) {
         vms_unpack_item it;
         uint8_t *state = NULL, tag;
@@ -842,16 +788,16 @@ static int ber_source(conv *c)
         } else if (got && p[0] == REC_CONFIGURATION) {
             it.rec.type = VMS_REC_CONFIGURATION;
             it.cfg = &c->cfg;
-            if (!(e = vms_ber_rd_open(rd, REC_CONFIGURATION)) &&
-                !(e = vms_ber_rd_str(rd, c->cfg.machine)) &&
-                !(e = vms_ber_rd_header(rd, VMS_BER_OCTETS, NULL, &len))) {
+            if (!(e = vms__ber_rd_open(rd, REC_CONFIGURATION)) &&
+                !(e = vms__ber_rd_str(rd, c->cfg.machine)) &&
+                !(e = vms__ber_rd_header(rd, VMS__BER_OCTETS, NULL, &len))) {
                 it.body_off = vms_reader_offset(c->r);
                 it.body_len = len;
                 if (!(e = vms_read_skip(c->r, len, c->err))) {
-                    e = vms_ber_rd_close(rd, "the configuration");
+                    e = vms__ber_rd_close(rd, "the configuration");
                 }
             }
-        } else if (!(e = vms_ber_rd_header(rd, 0, &tag, &len))) {
+        } else if (!(e = vms__ber_rd_header(rd, 0, &tag, &len))) {
             it.body_off = vms_reader_offset(c->r);
             it.body_len = len;
             switch (tag) {
@@ -869,8 +815,8 @@ static int ber_source(conv *c)
                 it.body = VMS_BODY_TAIL;
                 break;
             default:
-                e = vms_ber_rd_fail(rd, VMS_EFORMAT, at, "record of "
-                                    "unknown tag 0x%02x", tag);
+                e = vms__ber_rd_fail(rd, VMS_EFORMAT, at, "record of "
+                                     "unknown tag 0x%02x", tag);
             }
             if (!e) {
                 e = vms_read_skip(c->r, len, c->err);
@@ -881,556 +827,13 @@ static int ber_source(conv *c)
         }
         free(state);
     }
-    if (!e && !(e = vms_ber_rd_close(rd, "the records")) &&
-        !(e = vms_ber_rd_close(rd, "the stream")) &&
+    if (!e && !(e = vms__ber_rd_close(rd, "the records")) &&
+        !(e = vms__ber_rd_close(rd, "the stream")) &&
         !vms_reader_at_eof(c->r)) {
-        e = vms_ber_rd_fail(rd, VMS_EFORMAT, vms_reader_offset(c->r),
-                            "bytes after the document");
+        e = vms__ber_rd_fail(rd, VMS_EFORMAT, vms_reader_offset(c->r),
+                             "bytes after the document");
     }
     free(rd);
-    return e;
-}
-
-/*
- * The JSON document, through yajl's events: the small parts of a record
- * are kept, a "state" becomes a jansson tree for the JSON state input
- * visitor, "bytes" are decoded into a spill file as they come, so a
- * record of a gigabyte of RAM never sits in memory. A record is
- * delivered when its object closes.
- */
-
-typedef struct jsrc {
-    conv *c;
-    yajl_handle h;
-    uint64_t base;              /* input offset of the chunk being parsed */
-    int code;
-    int depth;                  /* containers open outside a state */
-    char top_key[32], rec_key[32];
-    unsigned nrec;
-    /* the record being read */
-    char kind[16], type[8];
-    vms_unpack_item it;
-    bool have_ids[4], have_footer, have_bytes, have_records, have_vmdesc;
-    /* a state being built */
-    json_t *tree, *stack[VMS_LIMIT_JSON_DEPTH];
-    int tn;                     /* open containers of the tree */
-    bool building;
-    char *key;                  /* the tree's pending object key */
-} jsrc;
-
-static uint64_t js_here(jsrc *j)
-{
-    return j->base + yajl_get_bytes_consumed(j->h);
-}
-
-static int js_fail(jsrc *j, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int js_fail(jsrc *j, int code, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (!j->code) {
-        va_start(ap, fmt);
-        vms_error_setv_at(j->c->err, code, js_here(j), fmt, ap);
-        va_end(ap);
-        vms_error_set_file(j->c->err, j->c->in);
-        j->code = code;
-    }
-    return 0;       /* stops yajl */
-}
-
-/* A value of the state tree: the root, an element or a member. */
-static int tb_add(jsrc *j, json_t *v, bool container)
-{
-    if (!v) {
-        return js_fail(j, VMS_ENOMEM, "out of memory");
-    }
-    if (j->tn == 0) {
-        if (j->tree) {
-            /* a record with "state" twice: keep the first, refuse */
-            json_decref(v);
-            return js_fail(j, VMS_EFORMAT, "duplicate key \"state\"");
-        }
-        j->tree = v;
-    } else {
-        json_t *parent = j->stack[j->tn - 1];
-        if (json_is_object(parent)) {
-            if (json_object_get(parent, j->key)) {
-                json_decref(v);
-                return js_fail(j, VMS_EFORMAT, "duplicate key \"%s\"",
-                               j->key);
-            }
-            json_object_set_new(parent, j->key, v);
-        } else {
-            json_array_append_new(parent, v);
-        }
-    }
-    free(j->key);
-    j->key = NULL;
-    if (container) {
-        if (j->tn >= VMS_LIMIT_JSON_DEPTH) {
-            return js_fail(j, VMS_ELIMIT, "nested deeper than "
-                           "VMS_LIMIT_JSON_DEPTH (%d)", VMS_LIMIT_JSON_DEPTH);
-        }
-        j->stack[j->tn++] = v;
-    } else if (j->tn == 0) {
-        j->building = false;
-    }
-    return 1;
-}
-
-static int tb_close(jsrc *j)
-{
-    if (--j->tn == 0) {
-        j->building = false;
-    }
-    return 1;
-}
-
-static int js_spill(jsrc *j, const unsigned char *s, size_t n)
-{
-    uint8_t out[JSON_PIECE];
-    conv *c = j->c;
-
-    if (n % 2 || n / 2 > sizeof(out)) {
-        return js_fail(j, VMS_EFORMAT, "a \"bytes\" piece of %zu hex digits "
-                       "(even, at most %u)", n, 2 * JSON_PIECE);
-    }
-    /* a gigabyte of RAM is two billion digits: a table, no branches */
-    static const uint8_t digit[256] = {
-        ['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6,
-        ['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10, ['a'] = 11, ['b'] = 12,
-        ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16, ['A'] = 11,
-        ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
-    };
-    unsigned bad = 0;
-
-    for (size_t i = 0; i < n; i += 2) {
-        unsigned hi = digit[s[i]], lo = digit[s[i + 1]];
-        bad |= (hi == 0) | (lo == 0);
-        out[i / 2] = (uint8_t)((hi - 1) << 4 | ((lo - 1) & 15));
-    }
-    if (bad) {
-        return js_fail(j, VMS_EFORMAT, "\"bytes\" holds a non-hex "
-                       "character");
-    }
-    if (pwrite(c->spill, out, n / 2, (off_t)j->it.body_len) !=
-        (ssize_t)(n / 2)) {
-        return js_fail(j, VMS_EIO, "cannot write a temporary file");
-    }
-    j->it.body_len += n / 2;
-    return 1;
-}
-
-static void js_reset(jsrc *j)
-{
-    json_decref(j->tree);
-    j->tree = NULL;
-    memset(&j->it, 0, sizeof(j->it));
-    memset(j->have_ids, 0, sizeof(j->have_ids));
-    j->have_footer = j->have_bytes = false;
-    j->kind[0] = j->type[0] = 0;
-}
-
-static int js_deliver(jsrc *j)
-{
-    conv *c = j->c;
-    vms_unpack_item *it = &j->it;
-    uint8_t *state = NULL;
-    bool section = strcmp(j->kind, "section") == 0;
-    int e = 0;
-
-    if (strcmp(j->kind, "configuration") == 0) {
-        it->rec.type = VMS_REC_CONFIGURATION;
-        it->cfg = &c->cfg;
-    } else if (strcmp(j->kind, "command") == 0) {
-        it->rec.type = VMS_REC_COMMAND;
-    } else if (strcmp(j->kind, "eof") == 0) {
-        it->rec.type = VMS_REC_EOF;
-        it->vmdesc = c->vmdesc;
-        it->vmdesc_len = c->vmdesc_len;
-    } else if (strcmp(j->kind, "tail") == 0) {
-        it->rec.type = VMS_REC_SECTION_FULL;
-        it->body = VMS_BODY_TAIL;
-    } else if (section) {
-        for (int t = VMS_REC_SECTION_START; t <= VMS_REC_SECTION_FULL; t++) {
-            if (strcmp(j->type, section_types[t]) == 0) {
-                it->rec.type = t;
-            }
-        }
-        if (!it->rec.type || !j->have_ids[0] || !j->have_ids[1] ||
-            !j->have_ids[2] || !j->have_ids[3] || !j->have_footer) {
-            return js_fail(j, VMS_EFORMAT, "records[%u]: a section needs "
-                           "type, section_id, idstr, instance_id, version "
-                           "and footer", j->nrec);
-        }
-    } else {
-        return js_fail(j, VMS_EFORMAT, "records[%u]: unknown record \"%s\"",
-                       j->nrec, j->kind);
-    }
-    if (it->rec.type != VMS_REC_EOF && !(section && j->tree) &&
-        !j->have_bytes) {
-        return js_fail(j, VMS_EFORMAT, "records[%u]: \"bytes\" missing",
-                       j->nrec);
-    }
-    if (j->tree) {
-        const vms_desc *d;
-        size_t size;
-        char where[64];
-        vms__json_try t = { j->tree, where, (int)it->rec.version_id, NULL };
-        bool vmdesc = section && c->vd &&
-                      !vms_vmdesc_device(c->vd, it->rec.idstr,
-                                         it->rec.instance_id, &d, &size,
-                                         NULL);
-
-        if (!vmdesc && (!section || !c->dump)) {
-            return js_fail(j, VMS_ENOTFOUND, "records[%u]: a state for "
-                           "\"%s\" instance %u, which the document's vmdesc "
-                           "does not describe%s", j->nrec, it->rec.idstr,
-                           it->rec.instance_id, section && !c->dump
-                           ? " (nor a dump: none was given)" : "");
-        }
-        snprintf(where, sizeof(where), "records[%u].state", j->nrec);
-        if (vmdesc) {
-            e = vms__json_try_load(&t, d, size, c->err);
-        } else {
-            /* the dump's mix of field_exists fields the state fits */
-            e = vms__dump_section_load(c->dump, &it->rec, vms__json_try_load,
-                                       &t, &d, &size, c->err);
-        }
-        state = t.state;
-        if (e == VMS_ENOMEM) {
-            free(state);
-            return js_fail(j, VMS_ENOMEM, "out of memory");
-        }
-        if (e) {
-            free(state);
-            vms_error_set_file(c->err, c->in);
-            j->code = e;
-            return 0;
-        }
-        it->body = VMS_BODY_DEVICE;
-        it->desc = d;
-        it->state = state;
-        it->state_size = size;
-    } else if (section) {
-        it->body = VMS_BODY_RAW;
-    }
-    e = c->k->item(c, it);
-    free(state);
-    if (e) {
-        j->code = e;
-        return 0;
-    }
-    j->nrec++;
-    js_reset(j);
-    return 1;
-}
-
-static int js_null(void *ctx)
-{
-    jsrc *j = ctx;
-
-    if (j->building) {
-        return tb_add(j, json_null(), false);
-    }
-    if (j->depth == 1 && strcmp(j->top_key, "vmdesc") == 0) {
-        return 1;
-    }
-    return js_fail(j, VMS_EFORMAT, "unexpected null");
-}
-
-static int js_bool(void *ctx, int b)
-{
-    jsrc *j = ctx;
-
-    if (j->building) {
-        return tb_add(j, json_boolean(b), false);
-    }
-    if (j->depth == 3 && strcmp(j->rec_key, "footer") == 0) {
-        j->it.footer = b;
-        j->have_footer = true;
-        return 1;
-    }
-    return js_fail(j, VMS_EFORMAT, "unexpected boolean");
-}
-
-static int js_int(void *ctx, long long v)
-{
-    jsrc *j = ctx;
-    static const char *const ids[] = {
-        "section_id", "instance_id", "version",
-    };
-
-    if (j->building) {
-        return tb_add(j, json_integer(v), false);
-    }
-    if (j->depth == 1 && strcmp(j->top_key, "version") == 0) {
-        return v == STREAM_VERSION ? 1
-               : js_fail(j, VMS_EUNSUPPORTED, "stream version %lld", v);
-    }
-    for (int i = 0; j->depth == 3 && i < 3; i++) {
-        if (strcmp(j->rec_key, ids[i]) == 0) {
-            if (v < 0 || v > (i == 2 ? INT32_MAX : UINT32_MAX)) {
-                return js_fail(j, VMS_EFORMAT, "%s %lld out of range",
-                               ids[i], v);
-            }
-            if (i == 0) {
-                j->it.rec.section_id = (uint32_t)v;
-            } else if (i == 1) {
-                j->it.rec.instance_id = (uint32_t)v;
-            } else {
-                j->it.rec.version_id = (uint32_t)v;
-            }
-            j->have_ids[i] = true;
-            return 1;
-        }
-    }
-    return js_fail(j, VMS_EFORMAT, "unexpected number");
-}
-
-static int js_double(void *ctx, double v)
-{
-    jsrc *j = ctx;
-
-    if (j->building) {
-        return tb_add(j, json_real(v), false);
-    }
-    return js_fail(j, VMS_EFORMAT, "unexpected number");
-}
-
-static int js_string(void *ctx, const unsigned char *s, size_t n)
-{
-    jsrc *j = ctx;
-    conv *c = j->c;
-
-    if (j->building) {
-        return tb_add(j, json_stringn((const char *)s, n), false);
-    }
-    if (j->depth == 4) {
-        return js_spill(j, s, n);
-    }
-    if (j->depth == 1 && strcmp(j->top_key, "format") == 0) {
-        return n == 14 && memcmp(s, "vmstate-stream", 14) == 0 ? 1
-               : js_fail(j, VMS_EFORMAT, "not a vmstate-stream document");
-    }
-    if (j->depth == 1 && strcmp(j->top_key, "vmdesc") == 0) {
-        if (n > VMS_LIMIT_VMDESC_SIZE || j->have_vmdesc) {
-            return js_fail(j, VMS_ELIMIT, n > VMS_LIMIT_VMDESC_SIZE ?
-                           "vmdesc exceeds VMS_LIMIT_VMDESC_SIZE" :
-                           "a second vmdesc");
-        }
-        j->have_vmdesc = true;
-        /* a second pass (BER output) reads it again */
-        free(c->vmdesc);
-        if (!(c->vmdesc = malloc(n + 1))) {
-            return js_fail(j, VMS_ENOMEM, "out of memory");
-        }
-        memcpy(c->vmdesc, s, n);
-        c->vmdesc[n] = 0;
-        c->vmdesc_len = n;
-        if (!c->vd &&
-            vms_vmdesc_parse(c->vmdesc, n, c->in, &c->vd, c->err)) {
-            j->code = c->err ? c->err->code : VMS_EFORMAT;
-            return 0;
-        }
-        return 1;
-    }
-    if (j->depth == 3) {
-        char *dst = NULL;
-        size_t cap = 0;
-        if (strcmp(j->rec_key, "record") == 0) {
-            dst = j->kind;
-            cap = sizeof(j->kind);
-        } else if (strcmp(j->rec_key, "type") == 0) {
-            dst = j->type;
-            cap = sizeof(j->type);
-        } else if (strcmp(j->rec_key, "machine") == 0) {
-            dst = c->cfg.machine;
-            cap = sizeof(c->cfg.machine);
-        } else if (strcmp(j->rec_key, "idstr") == 0) {
-            dst = j->it.rec.idstr;
-            cap = sizeof(j->it.rec.idstr);
-            j->have_ids[3] = true;
-        }
-        if (dst) {
-            if (n >= cap || memchr(s, 0, n)) {
-                return js_fail(j, VMS_EFORMAT, "\"%s\" too long",
-                               j->rec_key);
-            }
-            memcpy(dst, s, n);
-            dst[n] = 0;
-            return 1;
-        }
-    }
-    return js_fail(j, VMS_EFORMAT, "unexpected string");
-}
-
-static int js_key(void *ctx, const unsigned char *s, size_t n)
-{
-    jsrc *j = ctx;
-    char *dst = j->depth == 1 ? j->top_key : j->rec_key;
-
-    if (j->building) {
-        free(j->key);
-        if (!(j->key = strndup((const char *)s, n))) {
-            return js_fail(j, VMS_ENOMEM, "out of memory");
-        }
-        return 1;
-    }
-    if (n >= sizeof(j->top_key)) {
-        return js_fail(j, VMS_EFORMAT, "unknown key");
-    }
-    memcpy(dst, s, n);
-    dst[n] = 0;
-    if (j->depth == 3 && strcmp(dst, "state") == 0) {
-        j->building = true;
-    }
-    return 1;
-}
-
-static int js_start_map(void *ctx)
-{
-    jsrc *j = ctx;
-
-    if (j->building) {
-        return tb_add(j, json_object(), true);
-    }
-    if (j->depth == 0 || j->depth == 2) {
-        j->depth++;
-        return 1;
-    }
-    return js_fail(j, VMS_EFORMAT, "unexpected object");
-}
-
-static int js_end_map(void *ctx)
-{
-    jsrc *j = ctx;
-
-    if (j->building) {
-        return tb_close(j);
-    }
-    if (j->depth == 3) {
-        j->depth--;
-        return js_deliver(j);
-    }
-    j->depth--;
-    return 1;
-}
-
-static int js_start_array(void *ctx)
-{
-    jsrc *j = ctx;
-
-    if (j->building) {
-        return tb_add(j, json_array(), true);
-    }
-    if (j->depth == 1 && strcmp(j->top_key, "records") == 0 &&
-        !j->have_records) {
-        int e = sink_begin(j->c);
-        j->have_records = true;
-        if (e) {
-            j->code = e;
-            return 0;
-        }
-        j->depth = 2;
-        return 1;
-    }
-    if (j->depth == 3 && strcmp(j->rec_key, "bytes") == 0 &&
-        !j->have_bytes) {
-        j->have_bytes = true;
-        j->depth = 4;
-        return 1;
-    }
-    return js_fail(j, VMS_EFORMAT, "unexpected array");
-}
-
-static int js_end_array(void *ctx)
-{
-    jsrc *j = ctx;
-
-    if (j->building) {
-        return tb_close(j);
-    }
-    j->depth--;
-    return 1;
-}
-
-static const yajl_callbacks js_callbacks = {
-    .yajl_null = js_null,
-    .yajl_boolean = js_bool,
-    .yajl_integer = js_int,
-    .yajl_double = js_double,
-    .yajl_string = js_string,
-    .yajl_start_map = js_start_map,
-    .yajl_map_key = js_key,
-    .yajl_end_map = js_end_map,
-    .yajl_start_array = js_start_array,
-    .yajl_end_array = js_end_array,
-};
-
-static int json_source(conv *c)
-{
-    jsrc j = { .c = c };
-    int fd = open(c->in, O_RDONLY | O_CLOEXEC), e = 0;
-    unsigned char *buf = malloc(VMS_READER_WINDOW);
-    yajl_status st = yajl_status_ok;
-    ssize_t n;
-
-    if (fd < 0 || !buf) {
-        free(buf);
-        if (fd >= 0) {
-            close(fd);
-        }
-        vms_error_set_file(c->err, c->in);
-        return vms_error_set(c->err, VMS_EIO, "cannot read it");
-    }
-    if (c->spill < 0) {
-        FILE *f = tmpfile();
-        c->spill = f ? dup(fileno(f)) : -1;
-        if (f) {
-            fclose(f);
-        }
-    }
-    j.h = yajl_alloc(&js_callbacks, NULL, &j);
-    if (c->spill < 0 || !j.h) {
-        e = vms_error_set(c->err, VMS_EIO, "cannot make a temporary file");
-    }
-    while (!e && (n = read(fd, buf, VMS_READER_WINDOW)) > 0) {
-        st = yajl_parse(j.h, buf, (size_t)n);
-        if (st != yajl_status_ok) {
-            break;
-        }
-        j.base += (uint64_t)n;
-    }
-    if (!e && st == yajl_status_ok) {
-        st = yajl_complete_parse(j.h);
-    }
-    if (!e && j.code) {
-        e = j.code;
-    } else if (!e && st != yajl_status_ok) {
-        unsigned char *msg = yajl_get_error(j.h, 0, NULL, 0);
-        vms_error_set_file(c->err, c->in);
-        e = vms_error_set_at(c->err, VMS_EFORMAT, js_here(&j), "%s",
-                             msg ? (const char *)msg : "not JSON");
-        yajl_free_error(j.h, msg);
-    } else if (!e && j.depth != 0) {
-        vms_error_set_file(c->err, c->in);
-        e = vms_error_set_at(c->err, VMS_ETRUNC, j.base, "the document "
-                             "ends early");
-    } else if (!e && !j.have_records) {
-        /* the sinks were never begun: nothing may be written */
-        vms_error_set_file(c->err, c->in);
-        e = vms_error_set_at(c->err, VMS_EFORMAT, j.base, "the document "
-                             "has no \"records\"");
-    }
-    if (j.h) {
-        yajl_free(j.h);
-    }
-    free(j.key);
-    json_decref(j.tree);
-    free(buf);
-    close(fd);
     return e;
 }
 
@@ -1480,7 +883,7 @@ int vms_convert_detect(const char *path, vms_encoding *enc, vms_error *err)
     e = vms_read_peek(r, 4, &p, &got, err);
     if (!e && got == 4 && vms_get_be32(p) == VMS_STREAM_MAGIC) {
         *enc = VMS_ENC_WIRE;
-    } else if (!e && got >= 1 && p[0] == VMS_BER_SEQUENCE) {
+    } else if (!e && got >= 1 && p[0] == VMS__BER_SEQUENCE) {
         *enc = VMS_ENC_BER;
     } else if (!e && got >= 1 && (p[0] == '{' || p[0] == ' ' ||
                                   p[0] == '\n' || p[0] == '\t')) {
@@ -1494,44 +897,13 @@ int vms_convert_detect(const char *path, vms_encoding *enc, vms_error *err)
     return e;
 }
 
-static int open_out(vms_outfile *o, const char *path, unsigned flags,
-                    vms_error *err)
-{
-    char *d = strdup(path), *b = strdup(path);
-    int dirfd = -1, e;
-
-    if (!d || !b) {
-        free(d);
-        free(b);
-        return vms_error_set(err, VMS_ENOMEM, "out of memory");
-    }
-    dirfd = open(dirname(d), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dirfd < 0) {
-        vms_error_set_file(err, path);
-        e = vms_error_set(err, VMS_EIO, "cannot open its directory");
-    } else {
-        e = vms_outfile_open(o, dirfd, basename(b),
-                             (flags & VMS_CONVERT_FORCE) ? VMS_OUT_FORCE : 0,
-                             err);
-        if (e) {
-            vms__error_outfile(err, NULL, path);
-            close(dirfd);
-        }
-    }
-    free(d);
-    free(b);
-    return e;
-}
-
 int vms_convert(const char *in, const char *out, vms_encoding to,
-                unsigned flags, vms_error *err)
+                const vms_convert_opts *opts, vms_error *err)
 {
-    return vms_convert_dump(in, out, to, NULL, flags, err);
-}
-
-int vms_convert_dump(const char *in, const char *out, vms_encoding to,
-                     const char *dump_file, unsigned flags, vms_error *err)
-{
+    static const vms_convert_opts defaults = VMS_CONVERT_OPTS_INIT;
+    const vms_convert_opts *co = opts ? opts : &defaults;
+    const char *dump_file = co->dump_file;
+    unsigned flags = co->flags;
     static const sink *const sinks[] = {
         [VMS_ENC_WIRE] = &wire_sink, [VMS_ENC_BER] = &ber_sink,
         [VMS_ENC_JSON] = &json_sink, [VMS_ENC_TRACE] = &trace_sink,
@@ -1541,6 +913,10 @@ int vms_convert_dump(const char *in, const char *out, vms_encoding to,
     bool to_stdout = strcmp(out, "-") == 0;
     int e;
 
+    if ((e = vms__opts_version(co->version, VMS_CONVERT_OPTS_VERSION,
+                               "vms_convert_opts", err))) {
+        return e;
+    }
     if ((unsigned)to >= VMS_ARRAY_SIZE(sinks) || !sinks[to]) {
         return vms_error_set(err, VMS_EUNSUPPORTED, "converting to %s is "
                              "not supported", vms_encoding_name(to)
@@ -1553,7 +929,9 @@ int vms_convert_dump(const char *in, const char *out, vms_encoding to,
     if (dump_file && (e = vms_dump_load(dump_file, &c.dump, err))) {
         return e;
     }
-    if (!to_stdout && (e = open_out(&o, out, flags, err))) {
+    if (!to_stdout &&
+        (e = vms_outfile_create(&o, out, (flags & VMS_CONVERT_FORCE)
+                                ? VMS_OUT_FORCE : 0, err))) {
         return e;
     }
     c.w = vms_writer_fd(to_stdout ? 1 : o.fd, out, err);
@@ -1562,7 +940,8 @@ int vms_convert_dump(const char *in, const char *out, vms_encoding to,
     }
     for (c.pass = 0; !e && c.pass < c.k->passes; c.pass++) {
         e = c.from == VMS_ENC_WIRE ? wire_source(&c)
-            : c.from == VMS_ENC_BER ? ber_source(&c) : json_source(&c);
+            : c.from == VMS_ENC_BER ? ber_source(&c)
+            : vms__conv_json_source(&c);
         if (!e && c.k->end) {
             e = c.k->end(&c);
         }
@@ -1576,14 +955,12 @@ int vms_convert_dump(const char *in, const char *out, vms_encoding to,
         e = e ? e : e2;
     }
     if (!to_stdout) {
-        int dirfd = o.dirfd;
         if (e) {
             vms_outfile_abort(&o);
         } else {
             e = vms_outfile_commit(&o, (flags & VMS_CONVERT_FORCE)
                                    ? VMS_OUT_FORCE : 0, err);
         }
-        close(dirfd);
     }
     if (e && err && !err->file[0]) {
         vms_error_set_file(err, in);

@@ -21,6 +21,30 @@
 #include <zstd.h>
 #include "container.h"
 
+/*
+ * The names of the compressions (input.h); here, beside the decoders,
+ * so that the input layer calls down into decompression and not back.
+ */
+static const char *const comp_names[] = {
+    "raw", "gzip", "bzip2", "xz", "lzop", "zstd", "sparse",
+};
+
+const char *vms_compression_name(uint32_t id)
+{
+    return id < sizeof(comp_names) / sizeof(comp_names[0]) ? comp_names[id]
+                                                           : NULL;
+}
+
+int vms_compression_from_name(const char *name)
+{
+    for (size_t i = 0; i < sizeof(comp_names) / sizeof(comp_names[0]); i++) {
+        if (strcmp(name, comp_names[i]) == 0) {
+            return (int)i;
+        }
+    }
+    return -1;
+}
+
 /* lzop's MAX_BLOCK_SIZE: no block it writes decompresses to more. */
 #define LZOP_BLOCK_MAX (64u << 20)
 

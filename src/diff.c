@@ -162,14 +162,8 @@ static int ram_block(void *opaque, unsigned idx, const char *name,
     struct block *b;
 
     (void)err;
-    if (idx >= sd->nblocks) {
-        struct block *n = realloc(sd->blocks, (idx + 1) * sizeof(*n));
-        if (!n) {
-            return side_fail(sd, VMS_ENOMEM, "out of memory");
-        }
-        memset(n + sd->nblocks, 0, (idx + 1 - sd->nblocks) * sizeof(*n));
-        sd->blocks = n;
-        sd->nblocks = idx + 1;
+    if (vms__table_fit(&sd->blocks, &sd->nblocks, idx, sizeof(*b))) {
+        return side_fail(sd, VMS_ENOMEM, "out of memory");
     }
     b = &sd->blocks[idx];
     if (b->name[0]) {
@@ -314,16 +308,6 @@ static int ram_old_page(void *opaque, unsigned idx, uint64_t addr,
     return 0;
 }
 
-static bool has_cap(const vms_config *cfg, const char *cap)
-{
-    for (uint32_t i = 0; i < cfg->ncaps && i < 32; i++) {
-        if (strcmp(cfg->caps[i], cap) == 0) {
-            return true;
-        }
-    }
-    return false;
-}
-
 static void side_tick(void *opaque)
 {
     struct side *sd = opaque;
@@ -354,8 +338,8 @@ static int ram_section(struct side *sd, const vms_record *rec)
         free(zero);
         vms_ram_opts ro = {
             .page_size = sd->page_size,
-            .ignore_shared = has_cap(&sd->cfg, "x-ignore-shared"),
-            .mapped_ram = has_cap(&sd->cfg, "mapped-ram"),
+            .ignore_shared = vms__config_has_cap(&sd->cfg, "x-ignore-shared"),
+            .mapped_ram = vms__config_has_cap(&sd->cfg, "mapped-ram"),
         };
         vms_ram_sink sink = {
             .opaque = sd,
@@ -908,7 +892,7 @@ static void config_diff(report *r)
     for (int side = 0; side < 2; side++) {
         const struct side *x = side ? b : a, *y = side ? a : b;
         for (uint32_t i = 0; i < x->cfg.ncaps; i++) {
-            if (has_cap(&y->cfg, x->cfg.caps[i])) {
+            if (vms__config_has_cap(&y->cfg, x->cfg.caps[i])) {
                 continue;
             }
             r->differ = true;

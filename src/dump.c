@@ -41,12 +41,12 @@ struct vms_dump {
     size_t n_sections;
     vms_dump_section **table;   /* open addressing, by key */
     size_t table_mask;
-    struct vms__dump_descs *descs;  /* dumpdesc.c, built on first use */
+    vms__dump_cache cache;      /* a layer above's (dumpdesc.c's) */
 };
 
-struct vms__dump_descs **vms__dump_descs_of(vms_dump *d)
+vms__dump_cache *vms__dump_cache_of(vms_dump *d)
 {
-    return &d->descs;
+    return &d->cache;
 }
 
 static void *arena_alloc(vms_dump *d, size_t n)
@@ -464,12 +464,15 @@ static int take_number(parser *p, bool ok, int64_t v, const char *what,
     return 1;
 }
 
-int vms__dump_integer(void *ctx, int64_t v)
+#ifdef VMS_HAVE_SIMDJSON
+/* simdjson's integers, already parsed (vms__dump_simdjson's integer). */
+static int dump_integer(void *ctx, int64_t v)
 {
     parser *p = ctx;
 
     return p->skip ? 1 : take_number(p, true, v, NULL, here(p));
 }
+#endif
 
 static int cb_number(void *ctx, const char *s, size_t len)
 {
@@ -937,7 +940,9 @@ void vms_dump_free(vms_dump *d)
         d->arena = c->prev;
         munmap(c, sizeof(*c) + c->cap);
     }
-    vms__dump_descs_free(d->descs);
+    if (d->cache.free) {
+        d->cache.free(d->cache.data);
+    }
     free(d->table);
     free(d->file);
     free(d);
@@ -1018,7 +1023,7 @@ int vms__dump_parse(const void *data, size_t len, const char *name,
     if (reader == VMS_DUMP_SIMDJSON || reader == VMS_DUMP_SIMDJSON_PADDED) {
 #ifdef VMS_HAVE_SIMDJSON
         if (vms__dump_simdjson(data, len, reader == VMS_DUMP_SIMDJSON_PADDED,
-                               &callbacks, p) == 0) {
+                               &callbacks, dump_integer, p) == 0) {
             goto out;
         }
 #endif

@@ -17,6 +17,7 @@ namespace {
 
 struct replay {
     const yajl_callbacks *cb;
+    int (*integer)(void *ctx, int64_t v);
     void *ctx;
 };
 
@@ -76,7 +77,7 @@ bool walk(const replay &r, simdjson::dom::element e)
     case element_type::INT64: {
         int64_t v = 0;
 
-        return !e.get_int64().get(v) && vms__dump_integer(r.ctx, v);
+        return !e.get_int64().get(v) && r.integer(r.ctx, v);
     }
     case element_type::UINT64: {
         uint64_t v = 0;
@@ -104,7 +105,8 @@ bool walk(const replay &r, simdjson::dom::element e)
 } // namespace
 
 int vms__dump_simdjson(const void *data, size_t len, bool padded,
-                       const yajl_callbacks *cb, void *ctx)
+                       const yajl_callbacks *cb,
+                       int (*integer)(void *ctx, int64_t v), void *ctx)
 {
     /*
      * Kept for the thread's next dump: its buffers (about 8 bytes per
@@ -113,7 +115,7 @@ int vms__dump_simdjson(const void *data, size_t len, bool padded,
      */
     static thread_local simdjson::dom::parser parser;
     simdjson::dom::element doc;
-    replay r = { cb, ctx };
+    replay r = { cb, integer, ctx };
 
     if (parser.parse(static_cast<const uint8_t *>(data), len, !padded)
             .get(doc)) {

@@ -14,12 +14,11 @@
 extern "C" {
 #endif
 
-/* The reader's callback for an integer that simdjson has already parsed. */
-int vms__dump_integer(void *ctx, int64_t v);
-
 /*
  * Parse len bytes at data with simdjson and replay the document to cb as
- * yajl would have, in document order (integers to vms__dump_integer).
+ * yajl would have, in document order (integers, which simdjson has
+ * already parsed, to integer; callbacks, not calls into dump.c, so that
+ * the reader does not depend on its user).
  * padded: the SIMDJSON_PADDING (64) bytes after data may be read;
  * otherwise simdjson works on a copy. Returns 0 when the document parsed
  * and every callback returned non-zero; -1 otherwise, without saying why:
@@ -27,7 +26,8 @@ int vms__dump_integer(void *ctx, int64_t v);
  * ones reported.
  */
 int vms__dump_simdjson(const void *data, size_t len, bool padded,
-                       const yajl_callbacks *cb, void *ctx);
+                       const yajl_callbacks *cb,
+                       int (*integer)(void *ctx, int64_t v), void *ctx);
 
 #ifdef __cplusplus
 }

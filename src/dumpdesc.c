@@ -20,6 +20,7 @@
 #include "vmstate/visitor.h"
 #include "vmstate/json.h"
 #include "internal.h"
+#include "types.h"
 
 /* Built descriptions of one dump section kept (versions x alternatives). */
 #define MAX_BUILT 64
@@ -59,14 +60,16 @@ typedef struct slot {
     unsigned nbuilt;
 } slot;
 
-struct vms__dump_descs {
+struct dump_descs {
     slot *table;               /* by Description name, the first one wins */
     size_t mask;
     bool has_num;              /* some field has "num" (QEMU >= 8.1) */
 };
 
-void vms__dump_descs_free(struct vms__dump_descs *dd)
+static void descs_free(void *p)
 {
+    struct dump_descs *dd = p;
+
     if (!dd) {
         return;
     }
@@ -101,7 +104,7 @@ static bool any_num(const vms_dump_desc *d, int depth)
     return false;
 }
 
-static slot *find_slot(struct vms__dump_descs *dd, const char *name)
+static slot *find_slot(struct dump_descs *dd, const char *name)
 {
     size_t i = vms_hash_str(name, 2166136261u) & dd->mask;
 
@@ -112,13 +115,14 @@ static slot *find_slot(struct vms__dump_descs *dd, const char *name)
     return &dd->table[i];
 }
 
-static struct vms__dump_descs *index_dump(vms_dump *dump, vms_error *err)
+static struct dump_descs *index_dump(vms_dump *dump, vms_error *err)
 {
-    struct vms__dump_descs **pdd = vms__dump_descs_of(dump), *dd;
+    vms__dump_cache *cache = vms__dump_cache_of(dump);
+    struct dump_descs *dd;
     size_t n = 16;
 
-    if (*pdd) {
-        return *pdd;
+    if (cache->data) {
+        return cache->data;
     }
     while (n < 2 * vms_dump_section_count(dump)) {
         n *= 2;
@@ -140,7 +144,8 @@ static struct vms__dump_descs *index_dump(vms_dump *dump, vms_error *err)
             dd->has_num |= any_num(s->desc, 0);
         }
     }
-    *pdd = dd;
+    cache->data = dd;
+    cache->free = descs_free;
     return dd;
 }
 
@@ -217,17 +222,9 @@ static void add_doubt(conv *c, const char *path, bool cut, bool predicate,
 /* Leaves: big-endian integers when they have an integer's size. */
 static const char *leaf_type(int64_t size)
 {
-    switch (size) {
-    case 1:
-        return "uint8";
-    case 2:
-        return "uint16";
-    case 4:
-        return "uint32";
-    case 8:
-        return "uint64";
-    }
-    return "buffer";
+    const vms__type_info *t = size > 0 ? vms__type_uint((size_t)size) : NULL;
+
+    return t ? t->name : vms__type_of(VMS_TYPE_BUFFER, false)->name;
 }
 
 /*
@@ -329,7 +326,7 @@ fail:
 }
 
 /* The vmsd name inside a section idstr ("0000:00:01.0/PIIX3" -> "PIIX3"). */
-static slot *lookup(struct vms__dump_descs *dd, const char *idstr)
+static slot *lookup(struct dump_descs *dd, const char *idstr)
 {
     for (const char *p = idstr; p; p = strchr(p, '/')) {
         slot *sl;
@@ -346,7 +343,7 @@ static slot *lookup(struct vms__dump_descs *dd, const char *idstr)
 static int get_built(vms_dump *dump, const char *section, uint32_t version_id,
                      unsigned alt, built **out, vms_error *err)
 {
-    struct vms__dump_descs *dd = index_dump(dump, err);
+    struct dump_descs *dd = index_dump(dump, err);
     const vms_dump_desc *d;
     slot *sl;
     built *b;
@@ -453,7 +450,7 @@ int vms_dump_device(vms_dump *dump, const char *section, uint32_t version_id,
 
 const char *vms_dump_desc_note(const vms_dump *dump, const vms_desc *desc)
 {
-    struct vms__dump_descs *dd = *vms__dump_descs_of((vms_dump *)dump);
+    struct dump_descs *dd = vms__dump_cache_of((vms_dump *)dump)->data;
 
     for (size_t i = 0; dd && i <= dd->mask; i++) {
         for (const built *b = dd->table[i].versions; b; b = b->next) {

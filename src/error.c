@@ -5,7 +5,6 @@
 #include <string.h>
 #include <inttypes.h>
 #include "vmstate/error.h"
-#include "vmstate/version.h"
 
 void vms_error_clear(vms_error *err)
 {
@@ -125,7 +124,13 @@ char *vms_error_format(const vms_error *err, char *buf, size_t len)
     return buf;
 }
 
-const char *vms_version(void)
+int vms__opts_version(int version, int known, const char *name,
+                      vms_error *err)
 {
-    return VMS_VERSION_STRING;
+    if (version >= 1 && version <= known) {
+        return 0;
+    }
+    return vms_error_set(err, VMS_EINVAL, "%s version %d is not one this "
+                         "library knows (1 to %d): start from its _INIT",
+                         name, version, known);
 }

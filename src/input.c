@@ -42,26 +42,6 @@ void vms_input_set_default(const vms_input_opts *o)
     }
 }
 
-static const char *const comp_names[] = {
-    "raw", "gzip", "bzip2", "xz", "lzop", "zstd", "sparse",
-};
-
-const char *vms_compression_name(uint32_t id)
-{
-    return id < sizeof(comp_names) / sizeof(comp_names[0]) ? comp_names[id]
-                                                           : NULL;
-}
-
-int vms_compression_from_name(const char *name)
-{
-    for (size_t i = 0; i < sizeof(comp_names) / sizeof(comp_names[0]); i++) {
-        if (strcmp(name, comp_names[i]) == 0) {
-            return (int)i;
-        }
-    }
-    return -1;
-}
-
 static uint32_t get_u32(const uint8_t *p, bool swap)
 {
     uint32_t v;

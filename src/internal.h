@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include <stdbool.h>
 #include "vmstate/limits.h"
@@ -62,6 +63,45 @@ static inline size_t vms_hash_str(const char *s, size_t seed)
 }
 
 #define VMS_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/*
+ * Descriptions nested deeper than this are a description bug (or a
+ * hostile vmdesc): validation refuses them, the walk stops there.
+ */
+#define VMS__WALK_MAX_DEPTH 64
+
+/* Whether all n bytes at p are v (a RAM page sent as one byte value). */
+static inline bool vms__all_bytes(const uint8_t *p, size_t n, uint8_t v)
+{
+    return n == 0 || (p[0] == v && memcmp(p, p + 1, n - 1) == 0);
+}
+
+/*
+ * Make index idx of the table at *tabp (a T * holding *n elements of elem
+ * bytes) exist, the new elements zeroed: RAM blocks arrive by index, in
+ * any order (ram.h's block callback). Returns 0, or VMS_ENOMEM with the
+ * table unchanged. The pointer is moved with memcpy, so any T * works.
+ */
+static inline int vms__table_fit(void *tabp, unsigned *n, unsigned idx,
+                                 size_t elem)
+{
+    void *tab, *t;
+
+    if (idx < *n) {
+        return 0;
+    }
+    if (idx == (unsigned)-1 || (size_t)idx + 1 > SIZE_MAX / elem) {
+        return VMS_ENOMEM;
+    }
+    memcpy(&tab, tabp, sizeof(tab));
+    if (!(t = realloc(tab, ((size_t)idx + 1) * elem))) {
+        return VMS_ENOMEM;
+    }
+    memset((char *)t + (size_t)*n * elem, 0, ((size_t)idx + 1 - *n) * elem);
+    memcpy(tabp, &t, sizeof(t));
+    *n = idx + 1;
+    return 0;
+}
 
 /*
  * Whether the configuration record names capability cap (among the first
@@ -142,6 +182,12 @@ void vms__reader_on_trunc(struct vms_reader *r,
 int vms__stream_probe_end(struct vms_stream *s, const struct vms_record *rec,
                           bool *unsure, struct vms_error *err);
 /*
+ * How the stream ended as vms__stream_probe_end() saw it (VMS_TAIL_CUT:
+ * its VMS_ETRUNC is the description after the end marker, which QEMU
+ * does not read; verify loads such a stream as QEMU does).
+ */
+enum vms_stream_tail vms__stream_probed_tail(const struct vms_stream *s);
+/*
  * A copy of len input bytes at off (caller frees *out): a seekable input,
  * or a pipe's buffered tail; VMS_EUNSUPPORTED for bytes of a pipe that
  * are gone.
@@ -167,7 +213,7 @@ int vms__stream_need_vmdesc(struct vms_stream *s, struct vms_vmdesc **vd,
  */
 struct json_t;
 /*
- * vmdesc.c: a field of a vmdesc keeps its wire bytes (VMS_TYPE_RAW) and
+ * types.c: a field of a vmdesc keeps its wire bytes (VMS_TYPE_RAW) and
  * QEMU's type name; what those size bytes are when the name says one value
  * ("uint64" of 8 bytes: one big-endian number): VMS__RAW_BYTES when it
  * says none (buffers, unknown names, a size that does not fit the name).
@@ -182,11 +228,24 @@ int vms__vmdesc_from_json(struct json_t *root, const char *name,
                           bool dump_names, struct vms_vmdesc **out,
                           struct vms_error *err);
 
+struct vms_dump;
 /*
- * dumpdesc.c: the descriptions built from a dump, kept by the dump
- * (dump.c frees them); and the one rule for where a device section's
- * description comes from: the vmdesc entry (vd may be NULL), else the
- * dump (may be NULL) for the section's version (*from_dump then set).
+ * The dump's slot for a cache that a layer above keeps with it (dumpdesc.c:
+ * the descriptions it built), freed with the dump by free(data) when
+ * set: the dump need not know what the layer above builds.
+ */
+typedef struct vms__dump_cache {
+    void *data;
+    void (*free)(void *data);
+} vms__dump_cache;
+vms__dump_cache *vms__dump_cache_of(struct vms_dump *d);
+
+/*
+ * dumpdesc.c: the descriptions built from a dump, kept in the dump's
+ * cache slot (vms__dump_cache); and the one rule for where a device
+ * section's description comes from: the vmdesc entry (vd may be NULL),
+ * else the dump (may be NULL) for the section's version (*from_dump then
+ * set).
  *
  * From a dump, a description is used only when exactly one of its
  * alternatives (each field_exists field present or absent, up to 2^4
@@ -199,9 +258,6 @@ int vms__vmdesc_from_json(struct json_t *root, const char *name,
 struct vms_dump;
 struct vms_desc;
 struct vms_stream;
-struct vms__dump_descs;
-struct vms__dump_descs **vms__dump_descs_of(struct vms_dump *d);
-void vms__dump_descs_free(struct vms__dump_descs *dd);
 int vms__section_desc(struct vms_stream *s, struct vms_vmdesc *vd,
                       struct vms_dump *dump, const struct vms_record *rec,
                       const struct vms_desc **desc, size_t *state_size,
@@ -225,19 +281,30 @@ int vms__dump_section_load(struct vms_dump *dump,
                            void *opaque, const struct vms_desc **desc,
                            size_t *state_size, struct vms_error *err);
 /*
- * The vms__load_fn of JSON states (pack's stream.json, convert's JSON
- * documents): tree, read through the JSON state input visitor (errors
- * name where + the field) in version, into a fresh state each try; the
- * caller frees the last try's state.
+ * The one vms__load_fn of a document's states (pack's stream.json,
+ * convert's JSON and BER documents), opaque a vms__state_try: input
+ * makes a fresh input visitor at the state (for JSON, over a tree; for
+ * BER, after a seek back to the State), which the walk reads in version
+ * into a fresh state each try; the caller frees the last try's state.
  */
-typedef struct vms__json_try {
-    const struct json_t *tree;
-    const char *where;
+typedef struct vms__state_try {
+    int (*input)(void *opaque, struct vms_visitor **v, struct vms_error *err);
+    void *opaque;
     int version;
     uint8_t *state;
-} vms__json_try;
-int vms__json_try_load(void *opaque, const struct vms_desc *d, size_t size,
-                       struct vms_error *err);
+} vms__state_try;
+int vms__state_try_load(void *opaque, const struct vms_desc *d, size_t size,
+                        struct vms_error *err);
+/*
+ * vms__state_try's input for JSON states: tree through the JSON state
+ * input visitor (errors name where + the field).
+ */
+typedef struct vms__json_src {
+    const struct json_t *tree;
+    const char *where;
+} vms__json_src;
+int vms__json_input(void *opaque, struct vms_visitor **v,
+                    struct vms_error *err);
 
 /*
  * Whether the wire bytes that encode() writes through a wire output
@@ -250,6 +317,14 @@ int vms__stream_reencodes(struct vms_stream *s, uint64_t off, uint64_t end,
                           int (*encode)(void *opaque, struct vms_visitor *out,
                                         struct vms_error *err),
                           void *opaque, bool *same, struct vms_error *err);
+
+/*
+ * An options struct's version: 0 when the library knows it (1..known),
+ * else VMS_EINVAL naming the struct (a program built against a later
+ * header, or one that did not start from the _INIT macro).
+ */
+int vms__opts_version(int version, int known, const char *name,
+                      struct vms_error *err);
 
 /*
  * A whole file (or what fd gives until its end) in a malloc'd buffer
@@ -340,53 +415,5 @@ int vms__check_report_fill(struct vms_check_report *r,
 struct vms_check_baseline;
 int vms__check_baseline_apply(const struct vms_check_baseline *b,
                               struct vms_check_report *r);
-
-/*
- * BER/DER primitives (visit_ber.c), shared by the BER visitors and the
- * stream-level encoding of convert.c; the module is doc/vmstate.asn1.
- */
-enum {
-    VMS_BER_BOOLEAN = 0x01,
-    VMS_BER_INTEGER = 0x02,
-    VMS_BER_OCTETS = 0x04,
-    VMS_BER_NULL = 0x05,
-    VMS_BER_UTF8 = 0x0c,
-    VMS_BER_SEQUENCE = 0x30,
-    VMS_BER_STRUCT = 0xa0,      /* [0] IMPLICIT State */
-    VMS_BER_ARRAY = 0xa1,       /* [1] IMPLICIT SEQUENCE OF Element */
-};
-
-struct vms_buf;
-struct vms_reader;
-/* DER length octets of n into out[9]; returns how many. */
-size_t vms_der_len(uint64_t n, uint8_t *out);
-/* Append a TLV / the shortest INTEGER of size big-endian bytes / of v. */
-int vms_der_tlv(struct vms_buf *b, uint8_t tag, const void *p, size_t n);
-int vms_der_int(struct vms_buf *b, const uint8_t *wire, size_t size,
-                bool is_signed);
-int vms_der_uint(struct vms_buf *b, uint64_t v);
-
-/*
- * A TLV reader: every length is checked against the innermost open
- * construction (or the input's size), errors name the file and offset.
- */
-typedef struct vms_ber_rd {
-    struct vms_reader *r;
-    struct vms_error *err;
-    uint64_t end[VMS_LIMIT_BER_OPEN];   /* end offset of each open one */
-    int nopen;
-} vms_ber_rd;
-int vms_ber_rd_fail(vms_ber_rd *rd, int code, uint64_t at, const char *fmt,
-                    ...) __attribute__((format(printf, 4, 5)));
-/* Tag (want, or any when 0, returned in *tag) and definite length. */
-int vms_ber_rd_header(vms_ber_rd *rd, uint8_t want, uint8_t *tag,
-                      uint64_t *len);
-int vms_ber_rd_open(vms_ber_rd *rd, uint8_t want);
-/* Fails unless the innermost construction was read to its end. */
-int vms_ber_rd_close(vms_ber_rd *rd, const char *what);
-int vms_ber_rd_str(vms_ber_rd *rd, char s[256]);
-int vms_ber_rd_int(vms_ber_rd *rd, uint8_t *wire, size_t size,
-                   bool is_signed);
-int vms_ber_rd_uint(vms_ber_rd *rd, uint64_t *v);
 
 #endif

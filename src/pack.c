@@ -613,8 +613,8 @@ static int p_device(packer *p, const json_t *sec, const vms_record *rec)
     size_t size;
     vms_visitor *out;
     char where[sizeof(((packer *)0)->path) + sizeof(".fields")];
-    vms__json_try t = { .tree = json_object_get(sec, "fields"),
-                        .where = where };
+    vms__json_src js = { json_object_get(sec, "fields"), where };
+    vms__state_try t = { .input = vms__json_input, .opaque = &js };
     vms_error why = { 0 };
     int e;
 
@@ -631,11 +631,11 @@ static int p_device(packer *p, const json_t *sec, const vms_record *rec)
     e = VMS_ENOTFOUND;
     if (p->vd && (e = vms_vmdesc_device(p->vd, rec->idstr, rec->instance_id,
                                         &d, &size, &why)) == 0) {
-        e = vms__json_try_load(&t, d, size, p->err);
+        e = vms__state_try_load(&t, d, size, p->err);
     } else if (e == VMS_ENOTFOUND && p->dump) {
         /* which of the dump's alternatives: the one the fields load in */
         vms_error_clear(&why);
-        e = vms__dump_section_load(p->dump, rec, vms__json_try_load, &t, &d,
+        e = vms__dump_section_load(p->dump, rec, vms__state_try_load, &t, &d,
                                    &size, &why);
         if (e && why.path[0]) {
             /* the fields' own error: as the vmdesc path reports it */
@@ -730,6 +730,45 @@ static int p_section(packer *p, const json_t *sec, const char *type)
     return e;
 }
 
+/*
+ * The configuration record: its bytes as unpack kept them, but with the
+ * machine name of "machine" when that was edited. QEMU's "configuration"
+ * vmstate starts with the name (be32 length, the bytes: migration/
+ * savevm.c, vmstate_configuration), so the rest is copied as it was. The
+ * other decoded values are for people (unpack(1) says so).
+ */
+static int p_config(packer *p, const json_t *sec)
+{
+    uint64_t off, len, old;
+    const char *machine = NULL;
+    const uint8_t *raw;
+    size_t n;
+    int e;
+
+    if ((e = get_range(p, sec, "raw", &p->raw, &off, &len)) ||
+        (json_object_get(sec, "machine") &&
+         (e = get_str(p, sec, "machine", 255, &machine)))) {
+        return e;
+    }
+    raw = at(&p->raw, off, len);
+    old = len >= 4 ? vms_get_be32(raw) : UINT64_MAX;
+    if (machine && (old > len - 4 || old > 255)) {
+        return pfail(p, VMS_EFORMAT, "raw", "does not start with a machine "
+                     "name, so \"machine\" cannot be written");
+    }
+    e = vms_write_u8(p->w, VMS_REC_CONFIGURATION, p->err);
+    if (e || !machine || (strlen(machine) == old &&
+                          memcmp(machine, raw + 4, (size_t)old) == 0)) {
+        return e ? e : p_copy(p, &p->raw, off, len);
+    }
+    if (!(n = strlen(machine))) {
+        return pfail(p, VMS_EFORMAT, "machine", "must not be empty");
+    }
+    e = vms_write_be32(p->w, (uint32_t)n, p->err);
+    e = e ? e : vms_write_bytes(p->w, machine, n, p->err);
+    return e ? e : p_copy(p, &p->raw, off + 4 + old, len - 4 - old);
+}
+
 static int p_records(packer *p)
 {
     const json_t *secs = json_object_get(p->root, "sections");
@@ -753,9 +792,7 @@ static int p_records(packer *p)
             return e;
         }
         if (strcmp(type, "configuration") == 0) {
-            e = get_range(p, sec, "raw", &p->raw, &off, &len);
-            e = e ? e : vms_write_u8(p->w, VMS_REC_CONFIGURATION, p->err);
-            e = e ? e : p_copy(p, &p->raw, off, len);
+            e = p_config(p, sec);
         } else if (strcmp(type, "command") == 0) {
             e = get_uint(p, sec, "command", UINT16_MAX, &v);
             e = e ? e : vms_write_u8(p->w, VMS_REC_COMMAND, p->err);
@@ -779,21 +816,27 @@ static int p_records(packer *p)
     return e;
 }
 
-int vms_pack(const char *dir, const char *stream, unsigned flags,
-             vms_progress_fn progress, void *progress_opaque,
+int vms_pack(const char *dir, const char *stream, const vms_pack_opts *opts,
              vms_error *err)
 {
-    packer p = { .err = err, .dir = dir, .dirfd = -1, .progress = progress,
-                 .progress_opaque = progress_opaque };
+    static const vms_pack_opts defaults = VMS_PACK_OPTS_INIT;
+    const vms_pack_opts *o = opts ? opts : &defaults;
+    packer p = { .err = err, .dir = dir, .dirfd = -1,
+                 .progress = o->progress,
+                 .progress_opaque = o->progress_opaque };
     vms_outfile of;
     bool of_open = false;
     json_error_t je;
     struct stat jst;
-    char sdir[4096];
-    const char *base = strrchr(stream, '/');
+    bool to_stdout = strcmp(stream, "-") == 0;
+    unsigned oflags = (o->flags & VMS_PACK_FORCE) ? VMS_OUT_FORCE : 0;
     const json_t *fmt;
-    int sfd = AT_FDCWD, e, fd;
+    int e, fd;
 
+    if ((e = vms__opts_version(o->version, VMS_PACK_OPTS_VERSION,
+                               "vms_pack_opts", err))) {
+        return e;
+    }
     snprintf(p.json_name, sizeof(p.json_name), "%s/stream.json", dir);
     p.dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (p.dirfd < 0) {
@@ -840,27 +883,18 @@ int vms_pack(const char *dir, const char *stream, unsigned flags,
     if ((e = p_files(&p)) || (e = p_vmdesc(&p)) || (e = p_dump(&p))) {
         goto out;
     }
-    /* The stream goes beside its final name, renamed when complete. */
-    if (base) {
-        snprintf(sdir, sizeof(sdir), "%.*s", (int)(base - stream), stream);
-        sfd = open(sdir[0] ? sdir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        base++;
-        if (sfd < 0) {
+    /*
+     * "-" is standard output (as for convert); any other stream goes
+     * beside its final name, renamed when complete.
+     */
+    if (!to_stdout) {
+        if ((e = vms_outfile_create(&of, stream, oflags, err))) {
             vms_error_set_file(err, stream);
-            e = vms_error_set(err, VMS_EIO, "cannot open its directory: %s",
-                              strerror(errno));
             goto out;
         }
-    } else {
-        base = stream;
+        of_open = true;
     }
-    if ((e = vms_outfile_open(&of, sfd, base, (flags & VMS_PACK_FORCE)
-                              ? VMS_OUT_FORCE : 0, err))) {
-        vms__error_outfile(err, NULL, stream);   /* the path, not its base */
-        goto out;
-    }
-    of_open = true;
-    if (!(p.w = vms_writer_fd(of.fd, stream, err))) {
+    if (!(p.w = vms_writer_fd(to_stdout ? 1 : of.fd, stream, err))) {
         e = VMS_ENOMEM;
         goto out;
     }
@@ -869,10 +903,9 @@ int vms_pack(const char *dir, const char *stream, unsigned flags,
         e = VMS_EIO;
     }
     p.w = NULL;
-    if (!e) {
+    if (!e && of_open) {
         of_open = false;
-        e = vms_outfile_commit(&of, (flags & VMS_PACK_FORCE)
-                               ? VMS_OUT_FORCE : 0, err);
+        e = vms_outfile_commit(&of, oflags, err);
     }
 out:
     if (p.w) {
@@ -880,9 +913,6 @@ out:
     }
     if (of_open) {
         vms_outfile_abort(&of);
-    }
-    if (sfd >= 0 && sfd != AT_FDCWD) {
-        close(sfd);
     }
     for (size_t i = 0; i < p.nblocks; i++) {
         if (p.blocks[i].fd >= 0) {

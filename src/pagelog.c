@@ -67,10 +67,6 @@ uint64_t vms__page_hash(const uint8_t *p, size_t n)
     return h;
 }
 
-bool vms__all_bytes(const uint8_t *p, size_t n, uint8_t v)
-{
-    return n == 0 || (p[0] == v && memcmp(p, p + 1, n - 1) == 0);
-}
 void vms__log_header(uint8_t hdr[VMS__LOG_HEADER])
 {
     memcpy(hdr, VMS__LOG_MAGIC, 8);

@@ -63,7 +63,5 @@ void vms__log_header(uint8_t hdr[VMS__LOG_HEADER]);
 bool vms__log_check(const uint8_t *p, uint64_t size, size_t *n);
 /* A page's fingerprint: was an encoded page edited since unpack? */
 uint64_t vms__page_hash(const uint8_t *p, size_t n);
-/* Whether all n bytes at p are v. */
-bool vms__all_bytes(const uint8_t *p, size_t n, uint8_t v);
 
 #endif

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include "vmstate/io.h"
+#include "internal.h"
 #include "ramfile.h"
 
 /* Consecutive pages are gathered into one write of up to this size. */
@@ -295,14 +296,8 @@ int vms_ramfiles_block(vms_ramfiles *rf, unsigned idx, const char *fname,
     struct rblock *b;
     int e;
 
-    if (idx >= rf->nblocks) {
-        struct rblock *n = realloc(rf->blocks, (idx + 1) * sizeof(*n));
-        if (!n) {
-            return vms_error_set(err, VMS_ENOMEM, "out of memory");
-        }
-        memset(n + rf->nblocks, 0, (idx + 1 - rf->nblocks) * sizeof(*n));
-        rf->blocks = n;
-        rf->nblocks = idx + 1;
+    if (vms__table_fit(&rf->blocks, &rf->nblocks, idx, sizeof(*b))) {
+        return vms_error_set(err, VMS_ENOMEM, "out of memory");
     }
     b = &rf->blocks[idx];
     if (b->open || b->committed) {

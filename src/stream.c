@@ -49,6 +49,7 @@ struct vms_stream {
     uint32_t ctx_id;
     char ctx_idstr[256];
     enum vms_stream_tail tail_kind;
+    enum vms_stream_tail probed_tail;  /* what vms__stream_probe_end saw */
     uint64_t eof_off;       /* offset of the end marker, once read */
     /* The fit proof (vms_stream_require_fit): on, and what it names. */
     bool fit;
@@ -1029,6 +1030,11 @@ int vms_stream_body_to_footer(vms_stream *s, const vms_record *rec,
                            rec->idstr);
 }
 
+enum vms_stream_tail vms__stream_probed_tail(const vms_stream *s)
+{
+    return s->probed_tail;
+}
+
 int vms__stream_probe_end(vms_stream *s, const vms_record *rec, bool *unsure,
                           vms_error *err)
 {
@@ -1078,6 +1084,7 @@ int vms__stream_probe_end(vms_stream *s, const vms_record *rec, bool *unsure,
     }
     s->ended = ended;
     s->footers = footers;
+    s->probed_tail = s->tail_kind;
     s->tail_kind = VMS_TAIL_UNKNOWN;
     /* forget the sections the walk started: they have not been read yet */
     if (s->nsecs != nsecs) {
@@ -1196,35 +1203,4 @@ int vms_stream_put_eof(vms_writer *w, const char *json, size_t len,
     e = vms_write_u8(w, VMS_REC_VMDESC, err);
     e = e ? e : vms_write_be32(w, (uint32_t)len, err);
     return e ? e : vms_write_bytes(w, json, len, err);
-}
-
-int vms__stream_reencodes(vms_stream *s, uint64_t off, uint64_t end,
-                          int (*encode)(void *opaque, vms_visitor *out,
-                                        vms_error *err),
-                          void *opaque, bool *same, vms_error *err)
-{
-    vms_buf orig = { 0 }, again = { 0 };
-    vms_writer *wo = vms_writer_buf(&orig, err);
-    vms_writer *wa = vms_writer_buf(&again, err);
-    vms_visitor *out = wa ? vms_wire_output_new(wa, err) : NULL;
-    int e = wo && out ? 0 : VMS_ENOMEM;
-
-    *same = false;
-    if (!e && !(e = vms_stream_copy(s, off, end - off, wo, err)) &&
-        !(e = vms_writer_flush(wo, err)) && !(e = encode(opaque, out, err)) &&
-        !(e = vms_writer_flush(wa, err))) {
-        /* an empty section leaves both buffers NULL: no memcmp then */
-        *same = orig.len == again.len &&
-                (!orig.len || memcmp(orig.data, again.data, orig.len) == 0);
-    }
-    vms_visitor_free(out);
-    if (wo) {
-        vms_writer_close(wo, NULL);
-    }
-    if (wa) {
-        vms_writer_close(wa, NULL);
-    }
-    vms_buf_free(&orig);
-    vms_buf_free(&again);
-    return e;
 }

@@ -90,14 +90,8 @@ static int u_block(void *opaque, unsigned idx, const char *name,
     ublock *b;
     int r;
 
-    if (idx >= u->nblocks) {
-        ublock *n = realloc(u->blocks, (idx + 1) * sizeof(*n));
-        if (!n) {
-            return vms_error_set(err, VMS_ENOMEM, "out of memory");
-        }
-        memset(n + u->nblocks, 0, (idx + 1 - u->nblocks) * sizeof(*n));
-        u->blocks = n;
-        u->nblocks = idx + 1;
+    if (vms__table_fit(&u->blocks, &u->nblocks, idx, sizeof(*b))) {
+        return vms_error_set(err, VMS_ENOMEM, "out of memory");
     }
     b = &u->blocks[idx];
     if (b->last) {
@@ -567,22 +561,17 @@ static int u_dump(unpacker *u, const char *path, vms_dump **dump)
     return e;
 }
 
-int vms_unpack(const char *stream, const char *dir, unsigned flags,
-               vms_progress_fn progress, void *progress_opaque,
-               vms_error *err)
+int vms_unpack(const char *stream, const char *dir,
+               const vms_unpack_opts *opts, vms_error *err)
 {
-    return vms_unpack_dump(stream, dir, NULL, flags, progress,
-                           progress_opaque, err);
-}
-
-int vms_unpack_dump(const char *stream, const char *dir,
-                    const char *dump_file, unsigned flags,
-                    vms_progress_fn progress, void *progress_opaque,
-                    vms_error *err)
-{
+    static const vms_unpack_opts defaults = VMS_UNPACK_OPTS_INIT;
+    const vms_unpack_opts *o = opts ? opts : &defaults;
+    const char *dump_file = o->dump_file;
+    unsigned flags = o->flags;
     vms_dump *dump = NULL;
     unpacker u = { .err = err, .dir = dir, .dirfd = -1, .ramfd = -1,
-                   .progress = progress, .progress_opaque = progress_opaque };
+                   .progress = o->progress,
+                   .progress_opaque = o->progress_opaque };
     int64_t size;
     vms_ram_sink sink = {
         .opaque = &u,
@@ -598,6 +587,10 @@ int vms_unpack_dump(const char *stream, const char *dir,
                            .ram_begin = u_ram_begin };
     int e;
 
+    if ((e = vms__opts_version(o->version, VMS_UNPACK_OPTS_VERSION,
+                               "vms_unpack_opts", err))) {
+        return e;
+    }
     if (!(u.s = vms_stream_open(stream, err))) {
         return err ? err->code : VMS_EIO;
     }

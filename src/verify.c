@@ -116,6 +116,9 @@ typedef struct verifier {
     vms_ram *ram;
     vms_error *err;
     bool vd_known;             /* looked for (a pipe: at its first device) */
+    size_t no_vmdesc_at;       /* index of the no_vmdesc finding, + 1 */
+    bool probed;               /* without a vmdesc: walked to the end */
+    bool by_footer;            /* ... and its footers bound the bodies */
     int e;                     /* VMS_ENOMEM while adding findings */
     /* the sections no dump describes, by name, in stream order */
     struct unseen {
@@ -542,6 +545,13 @@ static int skip_unknown_body(verifier *v, const vms_record *rec, bool *last)
     int e;
 
     *last = false;
+    if (v->by_footer) {
+        size_t n;
+        if ((e = vms_stream_body_to_footer(v->s, rec, &n, v->err))) {
+            return e;
+        }
+        return vms_read_skip(r, n, v->err);
+    }
     if ((e = vms_read_peek(r, VMS_READER_WINDOW, &p, &got, v->err))) {
         return e;
     }
@@ -584,16 +594,6 @@ static int skip_unknown_body(verifier *v, const vms_record *rec, bool *last)
                            "ends the stream)" : "");
 }
 
-static bool has_cap(const vms_config *cfg, const char *cap)
-{
-    for (uint32_t i = 0; i < cfg->ncaps && i < 32; i++) {
-        if (strcmp(cfg->caps[i], cap) == 0) {
-            return true;
-        }
-    }
-    return false;
-}
-
 static int ram_chunk(verifier *v, const vms_record *rec)
 {
     if (!v->ram) {
@@ -602,8 +602,8 @@ static int ram_chunk(verifier *v, const vms_record *rec)
         vms_ram_opts ro = {
             .page_size = v->vd && vms_vmdesc_page_size(v->vd)
                              ? vms_vmdesc_page_size(v->vd) : 4096,
-            .ignore_shared = has_cap(&v->cfg, "x-ignore-shared"),
-            .mapped_ram = has_cap(&v->cfg, "mapped-ram"),
+            .ignore_shared = vms__config_has_cap(&v->cfg, "x-ignore-shared"),
+            .mapped_ram = vms__config_has_cap(&v->cfg, "mapped-ram"),
         };
         vms_ram_sink sink = { 0 };
 
@@ -631,6 +631,7 @@ static int find_vmdesc(verifier *v)
         return e;
     }
     if (!(text = vms_stream_vmdesc(v->s, &len))) {
+        v->no_vmdesc_at = v->r->n_findings + 1;
         add(v, VMS_FINDING_NO_VMDESC, false, NULL, NULL, NULL,
             "The stream has no JSON description (old machine type or "
             "suppress-vmdesc): only section names and versions verified%s",
@@ -683,6 +684,26 @@ static int device_section(verifier *v, const vms_record *rec, bool *last)
             return vms__device_json(v->s, NULL, v->src, rec, NULL, v->err);
         }
     }
+    if (!v->vd && !v->probed) {
+        /*
+         * The truncation rule (stream.h) first: walk to the end marker,
+         * the footers bounding the bodies; a stream cut before it is
+         * truncated (QEMU refuses it), not one without a description.
+         */
+        bool unsure;
+        v->probed = true;
+        e = vms__stream_probe_end(v->s, rec, &unsure, v->err);
+        if (e == VMS_ETRUNC &&
+            vms__stream_probed_tail(v->s) == VMS_TAIL_CUT) {
+            /* only the description is cut: the end marker was reached */
+            vms_error_clear(v->err);
+            e = 0;
+        }
+        if (e) {
+            return e;
+        }
+        v->by_footer = !unsure;
+    }
     if (!v->vd) {
         check_section(v, rec, NULL);
         return skip_unknown_body(v, rec, last);
@@ -707,6 +728,48 @@ static int device_section(verifier *v, const vms_record *rec, bool *last)
     return e;
 }
 
+/*
+ * What follows the end marker: QEMU reads nothing after it (savevm.c
+ * qemu_loadvm_state stops at QEMU_VM_EOF), so a cut description or other
+ * bytes there do not stop the load. They are a warning, and the
+ * no_vmdesc finding says why there was no description.
+ */
+static int after_end(verifier *v, const char *cut)
+{
+    uint64_t eof;
+    enum vms_stream_tail t = vms_stream_tail(v->s, &eof);
+    char msg[700];
+
+    if (cut) {
+        snprintf(msg, sizeof(msg), "The stream's JSON description is cut "
+                 "short (%s): QEMU reads nothing after the end marker at "
+                 "offset 0x%" PRIx64 " and loads the stream; only section "
+                 "names and versions verified", cut, eof);
+    } else if (t == VMS_TAIL_OTHER) {
+        snprintf(msg, sizeof(msg), "The bytes after the end marker at "
+                 "offset 0x%" PRIx64 " are no JSON description: QEMU reads "
+                 "nothing after it and loads the stream; only section names "
+                 "and versions verified", eof);
+    } else {
+        return 0;
+    }
+    if (v->no_vmdesc_at && !v->e) {
+        /* said instead of "old machine type or suppress-vmdesc" */
+        add(v, VMS_FINDING_NO_VMDESC, false, NULL, NULL, NULL, "%s", msg);
+        if (!v->e) {
+            v->r->findings[v->no_vmdesc_at - 1].message =
+                v->r->findings[v->r->n_findings - 1].message;
+            v->r->n_findings--;
+        }
+    } else {
+        add(v, VMS_FINDING_NO_VMDESC, false, NULL, NULL, NULL, "%s", msg);
+    }
+    if (v->err) {
+        vms_error_clear(v->err);
+    }
+    return 0;
+}
+
 static int pass(verifier *v)
 {
     const char *machine = vms_dump_machine(v->dump);
@@ -717,12 +780,18 @@ static int pass(verifier *v)
     for (;;) {
         enum vms_section_kind k;
 
-        if ((e = vms_stream_next(v->s, &rec, &v->cfg, v->err))) {
+        e = vms_stream_next(v->s, &rec, &v->cfg, v->err);
+        if (e == VMS_ETRUNC && rec.type == VMS_REC_EOF) {
+            /* the description after the end marker is cut: QEMU loads */
+            return after_end(v, v->err && v->err->message[0]
+                                ? v->err->message : "truncated");
+        }
+        if (e) {
             return e;
         }
         switch (rec.type) {
         case VMS_REC_EOF:
-            return 0;
+            return after_end(v, NULL);
         case VMS_REC_CONFIGURATION:
             /*
              * QEMU compares only as many characters as the stream's name

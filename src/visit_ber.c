@@ -20,55 +20,34 @@
 #include <string.h>
 #include "vmstate/visitor.h"
 #include "internal.h"
+#include "types.h"
+#include "ber.h"
 
 /* States inside States: the levels doc/vmstate.asn1 spells out. */
 #define BER_MAX_STATES 5
 
-typedef enum { VAL_INT, VAL_BOOL, VAL_OCTETS } val_kind;
-
-static val_kind value_kind(const vms_field *f)
+/*
+ * How a leaf is encoded (enum vms__value); *raw when elem holds its wire
+ * bytes. Leaves of a description built from a vmdesc are untyped bytes
+ * (RAW) with QEMU's type name: those names that are integers or bools on
+ * the wire, at their size, are encoded as such, so that a real stream's
+ * device reads as well as a C-described one.
+ */
+static int leaf_kind(const vms_field *f, size_t size, bool *is_signed,
+                     bool *raw)
 {
-    switch (f->type) {
-    case VMS_TYPE_BOOL:
-        return VAL_BOOL;
-    case VMS_TYPE_INT8: case VMS_TYPE_INT16: case VMS_TYPE_INT32:
-    case VMS_TYPE_INT64: case VMS_TYPE_UINT8: case VMS_TYPE_UINT16:
-    case VMS_TYPE_UINT32: case VMS_TYPE_UINT64: case VMS_TYPE_INT32_LE:
-    case VMS_TYPE_TIMER:
-        return VAL_INT;
-    default:
-        /* float64 and bitmaps as their wire bytes: exact, no rounding */
-        return VAL_OCTETS;
+    const vms__type_info *t = vms__type_of(f->type, false);
+
+    *raw = t && t->bytes;
+    *is_signed = t && t->is_signed;
+    if (f->type == VMS_TYPE_RAW && f->type_name) {
+        const vms__type_info *n = vms__type_named(f->type_name);
+        if (n && n->size == size && n->value != VMS__VAL_OCTETS) {
+            *is_signed = n->is_signed;
+            return n->value;
+        }
     }
-}
-
-static bool type_signed(vms_type t)
-{
-    return t == VMS_TYPE_INT8 || t == VMS_TYPE_INT16 ||
-           t == VMS_TYPE_INT32 || t == VMS_TYPE_INT64 ||
-           t == VMS_TYPE_INT32_LE || t == VMS_TYPE_TIMER;
-}
-
-/* How a leaf is encoded; *raw when elem holds its wire bytes. */
-static val_kind leaf_kind(const vms_field *f, size_t size, bool *is_signed,
-                          bool *raw)
-{
-    *raw = vms_type_is_bytes(f->type);
-    *is_signed = type_signed(f->type);
-    /*
-     * A description built from a vmdesc has untyped leaves with QEMU's
-     * type name: integers and bools on the wire are encoded as such, so
-     * that a real stream's device reads as well as a C-described one.
-     */
-    switch (vms__raw_scalar(f, size, is_signed)) {
-    case VMS__RAW_INT:
-        return VAL_INT;
-    case VMS__RAW_BOOL:
-        return VAL_BOOL;
-    default:
-        break;
-    }
-    return *raw ? VAL_OCTETS : value_kind(f);
+    return *raw || !t ? VMS__VAL_OCTETS : t->value;
 }
 
 /* One level of the walk: a State (fields, then subsections) or an array. */
@@ -102,67 +81,9 @@ static int o_put(ber_out *o, const void *p, size_t n)
     return vms_sink_buf(&o->buf, p, n) ? o_nomem(o) : 0;
 }
 
-size_t vms_der_len(uint64_t n, uint8_t *out)
-{
-    size_t k = 0;
-
-    if (n < 0x80) {
-        out[0] = (uint8_t)n;
-        return 1;
-    }
-    for (uint64_t t = n; t; t >>= 8) {
-        k++;
-    }
-    out[0] = (uint8_t)(0x80 | k);
-    for (size_t i = 0; i < k; i++) {
-        out[k - i] = (uint8_t)(n >> (8 * i));
-    }
-    return k + 1;
-}
-
-int vms_der_tlv(vms_buf *b, uint8_t tag, const void *p, size_t n)
-{
-    uint8_t h[10];
-    size_t hl;
-
-    h[0] = tag;
-    hl = 1 + vms_der_len(n, h + 1);
-    if (vms_sink_buf(b, h, hl) || (n && vms_sink_buf(b, p, n))) {
-        return VMS_ENOMEM;
-    }
-    return 0;
-}
-
-int vms_der_int(vms_buf *b, const uint8_t *wire, size_t size, bool is_signed)
-{
-    uint8_t c[9];
-    size_t n = 0, i = 0;
-
-    if (!is_signed && (wire[0] & 0x80)) {
-        c[n++] = 0;
-    }
-    if (is_signed || !(wire[0] & 0x80)) {
-        uint8_t fill = (is_signed && (wire[0] & 0x80)) ? 0xff : 0x00;
-        while (i + 1 < size && wire[i] == fill &&
-               ((wire[i + 1] ^ fill) & 0x80) == 0) {
-            i++;
-        }
-    }
-    memcpy(c + n, wire + i, size - i);
-    return vms_der_tlv(b, VMS_BER_INTEGER, c, n + size - i);
-}
-
-int vms_der_uint(vms_buf *b, uint64_t v)
-{
-    uint8_t w[8];
-
-    vms_put_be64(w, v);
-    return vms_der_int(b, w, 8, false);
-}
-
 static int o_tlv(ber_out *o, uint8_t tag, const void *p, size_t n)
 {
-    return vms_der_tlv(&o->buf, tag, p, n) ? o_nomem(o) : 0;
+    return vms__der_tlv(&o->buf, tag, p, n) ? o_nomem(o) : 0;
 }
 
 static int o_open(ber_out *o, uint8_t tag)
@@ -187,7 +108,7 @@ static int o_close(ber_out *o)
     size_t at = o->open[--o->nopen], n = o->buf.len - at, k;
     uint8_t h[9];
 
-    k = vms_der_len(n, h);
+    k = vms__der_len(n, h);
     if (k > 1) {
         /* grow by k - 1, then move the content up behind the length */
         if (o_put(o, h, k - 1)) {
@@ -202,17 +123,17 @@ static int o_close(ber_out *o)
 static int o_int_wire(ber_out *o, const uint8_t *wire, size_t size,
                       bool is_signed)
 {
-    return vms_der_int(&o->buf, wire, size, is_signed) ? o_nomem(o) : 0;
+    return vms__der_int(&o->buf, wire, size, is_signed) ? o_nomem(o) : 0;
 }
 
 static int o_uint(ber_out *o, uint64_t v)
 {
-    return vms_der_uint(&o->buf, v) ? o_nomem(o) : 0;
+    return vms__der_uint(&o->buf, v) ? o_nomem(o) : 0;
 }
 
 static int o_str(ber_out *o, const char *s)
 {
-    return o_tlv(o, VMS_BER_UTF8, s, strlen(s));
+    return o_tlv(o, VMS__BER_UTF8, s, strlen(s));
 }
 
 static level *o_top(ber_out *o)
@@ -231,7 +152,7 @@ static int o_field_begin(ber_out *o, const vms_field *f, bool *wrapped)
     if (!*wrapped) {
         return 0;
     }
-    if ((e = o_open(o, VMS_BER_SEQUENCE)) ||
+    if ((e = o_open(o, VMS__BER_SEQUENCE)) ||
         (e = o_str(o, vms_field_vmdesc_name(t->d, f, buf, sizeof(buf)))) ||
         (e = o_str(o, vms_field_type_name(f))) ||
         (e = o_uint(o, f->size))) {
@@ -258,28 +179,28 @@ static int o_value(ber_out *o, const vms_field *f, const void *elem,
     int e;
 
     switch (leaf_kind(f, size, &is_signed, &raw)) {
-    case VAL_BOOL: {
+    case VMS__VAL_BOOL: {
         bool b;
         if (raw && *(const uint8_t *)elem > 1) {
             /* not a bool QEMU writes: its byte, as it is */
-            return o_tlv(o, VMS_BER_OCTETS, elem, 1);
+            return o_tlv(o, VMS__BER_OCTETS, elem, 1);
         }
         memcpy(&b, elem, sizeof(b));
         tmp[0] = b ? 0xff : 0x00;   /* DER's only TRUE */
-        return o_tlv(o, VMS_BER_BOOLEAN, tmp, 1);
+        return o_tlv(o, VMS__BER_BOOLEAN, tmp, 1);
     }
-    case VAL_INT:
+    case VMS__VAL_INT:
         if (raw) {
             return o_int_wire(o, elem, size, is_signed);
         }
         vms_leaf_to_wire(f, elem, size, tmp);
         return o_int_wire(o, tmp, size, is_signed);
-    case VAL_OCTETS:
+    case VMS__VAL_OCTETS:
         if (raw) {
-            return o_tlv(o, VMS_BER_OCTETS, elem, size);
+            return o_tlv(o, VMS__BER_OCTETS, elem, size);
         }
         /* bitmap words and doubles: their wire form, a piece at a time */
-        if ((e = o_open(o, VMS_BER_OCTETS))) {
+        if ((e = o_open(o, VMS__BER_OCTETS))) {
             return e;
         }
         for (size_t done = 0; done < size;) {
@@ -318,7 +239,7 @@ static int o_null(vms_visitor *v, const vms_field *f)
     int e = o_field_begin(o, f, &wrapped);
 
     if (!e) {
-        e = o_tlv(o, VMS_BER_NULL, NULL, 0);
+        e = o_tlv(o, VMS__BER_NULL, NULL, 0);
     }
     return !e && wrapped ? o_close(o) : e;
 }
@@ -331,7 +252,7 @@ static int o_begin_array(vms_visitor *v, const vms_field *f, uint32_t n)
 
     (void)n;
     if (!e) {
-        e = o_open(o, VMS_BER_ARRAY);
+        e = o_open(o, VMS__BER_ARRAY);
     }
     return e ? e : o_push(o, o_top(o) ? o_top(o)->d : NULL, true, wrapped);
 }
@@ -372,10 +293,10 @@ static int o_begin_desc(vms_visitor *v, const vms_desc *d,
     o->sub_pending = false;
     if (f) {
         if ((e = o_field_begin(o, f, &wrapped)) ||
-            (e = o_open(o, VMS_BER_STRUCT))) {
+            (e = o_open(o, VMS__BER_STRUCT))) {
             return e;
         }
-    } else if ((e = o_open(o, VMS_BER_SEQUENCE))) {
+    } else if ((e = o_open(o, VMS__BER_SEQUENCE))) {
         return e;
     }
     if (o_states(o) >= BER_MAX_STATES) {
@@ -385,7 +306,7 @@ static int o_begin_desc(vms_visitor *v, const vms_desc *d,
     }
     if ((e = o_str(o, d->name)) ||
         (e = o_uint(o, (uint64_t)(uint32_t)version_id)) ||
-        (e = o_open(o, VMS_BER_SEQUENCE))) {
+        (e = o_open(o, VMS__BER_SEQUENCE))) {
         return e;
     }
     return o_push(o, d, false, wrapped);
@@ -404,7 +325,7 @@ static int o_sub_begin(vms_visitor *v, const vms_desc *sub,
     if (t && !t->in_subs) {
         /* the parent's fields end, its subsections begin */
         t->in_subs = true;
-        if ((e = o_close(o)) || (e = o_open(o, VMS_BER_SEQUENCE))) {
+        if ((e = o_close(o)) || (e = o_open(o, VMS__BER_SEQUENCE))) {
             return e;
         }
     }
@@ -423,7 +344,7 @@ static int o_end_desc(vms_visitor *v, const vms_desc *d, const vms_field *f)
     if ((e = o_close(o))) {
         return e;
     }
-    if (!t.in_subs && (e = o_tlv(o, VMS_BER_SEQUENCE, NULL, 0))) {
+    if (!t.in_subs && (e = o_tlv(o, VMS__BER_SEQUENCE, NULL, 0))) {
         return e;
     }
     if ((e = o_close(o))) {
@@ -473,212 +394,11 @@ vms_visitor *vms_ber_output_new(vms_writer *w, vms_error *err)
 
 typedef struct ber_in {
     vms_visitor v;
-    vms_ber_rd rd;
+    vms__ber_rd rd;
     level lv[VMS_LIMIT_BER_DEPTH];
     int depth;
     bool sub_pending;
 } ber_in;
-
-int vms_ber_rd_fail(vms_ber_rd *in, int code, uint64_t at, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-int vms_ber_rd_fail(vms_ber_rd *in, int code, uint64_t at, const char *fmt, ...)
-{
-    va_list ap;
-
-    vms_error_set_file(in->err, vms_reader_name(in->r));
-    va_start(ap, fmt);
-    vms_error_setv_at(in->err, code, at, fmt, ap);
-    va_end(ap);
-    return code;
-}
-
-static uint64_t ber_rd_limit(vms_ber_rd *in)
-{
-    int64_t size;
-
-    if (in->nopen) {
-        return in->end[in->nopen - 1];
-    }
-    size = vms_reader_size(in->r);
-    return size >= 0 ? (uint64_t)size : UINT64_MAX;
-}
-
-static const char *tag_name(uint8_t t)
-{
-    switch (t) {
-    case VMS_BER_BOOLEAN: return "BOOLEAN";
-    case VMS_BER_INTEGER: return "INTEGER";
-    case VMS_BER_OCTETS: return "OCTET STRING";
-    case VMS_BER_NULL: return "NULL";
-    case VMS_BER_UTF8: return "UTF8String";
-    case VMS_BER_SEQUENCE: return "SEQUENCE";
-    case VMS_BER_STRUCT: return "[0] (struct)";
-    case VMS_BER_ARRAY: return "[1] (array)";
-    default: return "an unknown tag";
-    }
-}
-
-/*
- * Read a tag and a definite length that fits inside the enclosing
- * construction. want: the tag expected (0: any, returned in *tag).
- */
-int vms_ber_rd_header(vms_ber_rd *in, uint8_t want, uint8_t *tag, uint64_t *len)
-{
-    uint64_t at = vms_reader_offset(in->r), limit = ber_rd_limit(in), n = 0;
-    uint8_t t, l;
-    int e;
-
-    *len = 0;                   /* defined on every path, errors too */
-    if (at >= limit) {
-        return vms_ber_rd_fail(in, VMS_EFORMAT, at, "%s expected, but the "
-                               "enclosing construction ends",
-                               want ? tag_name(want) : "a value");
-    }
-    if ((e = vms_read_u8(in->r, &t, in->err)) ||
-        (e = vms_read_u8(in->r, &l, in->err))) {
-        return e;
-    }
-    if (want && t != want) {
-        return vms_ber_rd_fail(in, VMS_EFORMAT, at,
-                               "%s expected, got %s (0x%02x)",
-                               tag_name(want), tag_name(t), t);
-    }
-    if (l == 0x80) {
-        return vms_ber_rd_fail(in, VMS_EFORMAT, at,
-                               "indefinite length (not DER)");
-    }
-    if (l & 0x80) {
-        unsigned k = l & 0x7f;
-        if (k > 8) {
-            return vms_ber_rd_fail(in, VMS_EFORMAT, at, "length of %u bytes",
-                                   k);
-        }
-        for (unsigned i = 0; i < k; i++) {
-            uint8_t b;
-            if ((e = vms_read_u8(in->r, &b, in->err))) {
-                return e;
-            }
-            n = (n << 8) | b;
-        }
-    } else {
-        n = l;
-    }
-    at = vms_reader_offset(in->r);
-    if (n > limit - at) {
-        return vms_ber_rd_fail(in, VMS_EFORMAT, at - 2, "length %llu runs "
-                               "past the end of its construction (%llu bytes "
-                               "left)", (unsigned long long)n,
-                               (unsigned long long)(limit - at));
-    }
-    if (tag) {
-        *tag = t;
-    }
-    *len = n;
-    return 0;
-}
-
-int vms_ber_rd_open(vms_ber_rd *in, uint8_t want)
-{
-    uint64_t len;
-    int e;
-
-    if (in->nopen >= VMS_LIMIT_BER_OPEN) {
-        return vms_ber_rd_fail(in, VMS_ELIMIT, vms_reader_offset(in->r),
-                      "constructions nested deeper than VMS_LIMIT_BER_OPEN "
-                      "(%d)", VMS_LIMIT_BER_OPEN);
-    }
-    if ((e = vms_ber_rd_header(in, want, NULL, &len))) {
-        return e;
-    }
-    in->end[in->nopen++] = vms_reader_offset(in->r) + len;
-    return 0;
-}
-
-int vms_ber_rd_close(vms_ber_rd *in, const char *what)
-{
-    uint64_t at = vms_reader_offset(in->r), end = in->end[--in->nopen];
-
-    if (at != end) {
-        return vms_ber_rd_fail(in, VMS_EFORMAT, at,
-                               "%llu bytes left over in %s",
-                               (unsigned long long)(end - at), what);
-    }
-    return 0;
-}
-
-int vms_ber_rd_str(vms_ber_rd *in, char s[256])
-{
-    uint64_t at = vms_reader_offset(in->r), len;
-    int e = vms_ber_rd_header(in, VMS_BER_UTF8, NULL, &len);
-
-    if (e) {
-        return e;
-    }
-    if (len > 255) {
-        return vms_ber_rd_fail(in, VMS_ELIMIT, at, "name of %llu bytes",
-                      (unsigned long long)len);
-    }
-    if ((e = vms_read_bytes(in->r, s, (size_t)len, in->err))) {
-        return e;
-    }
-    s[len] = 0;
-    if (strlen(s) != len) {
-        return vms_ber_rd_fail(in, VMS_EFORMAT, at, "NUL byte in a name");
-    }
-    return 0;
-}
-
-/*
- * An INTEGER into size big-endian bytes (two's complement when
- * is_signed); VMS_EFORMAT when the value does not fit.
- */
-int vms_ber_rd_int(vms_ber_rd *in, uint8_t *wire, size_t size, bool is_signed)
-{
-    uint64_t at = vms_reader_offset(in->r), len;
-    uint8_t c[9], fill;
-    size_t i = 0;
-    int e = vms_ber_rd_header(in, VMS_BER_INTEGER, NULL, &len);
-
-    if (e) {
-        return e;
-    }
-    if (len == 0 || len > 9) {
-        return vms_ber_rd_fail(in, VMS_EFORMAT, at,
-                               "INTEGER of %llu bytes does not fit %zu",
-                               (unsigned long long)len, size);
-    }
-    if ((e = vms_read_bytes(in->r, c, (size_t)len, in->err))) {
-        return e;
-    }
-    fill = (c[0] & 0x80) ? 0xff : 0x00;
-    if (fill && !is_signed) {
-        return vms_ber_rd_fail(in, VMS_EFORMAT, at,
-                               "negative value for an unsigned field");
-    }
-    /* drop sign bytes the value does not need, then fit it in size */
-    while (i + 1 < len && c[i] == fill &&
-           (is_signed ? ((c[i + 1] ^ fill) & 0x80) == 0 : true)) {
-        i++;
-    }
-    if (len - i > size) {
-        return vms_ber_rd_fail(in, VMS_EFORMAT, at,
-                               "value does not fit %zu bytes", size);
-    }
-    memset(wire, fill, size);
-    memcpy(wire + size - (len - i), c + i, len - i);
-    return 0;
-}
-
-int vms_ber_rd_uint(vms_ber_rd *in, uint64_t *v)
-{
-    uint8_t w[8];
-    int e = vms_ber_rd_int(in, w, 8, false);
-
-    if (!e) {
-        *v = vms_get_be64(w);
-    }
-    return e;
-}
 
 /* The walk sets v->err per walk: the TLV reader reports there too. */
 static ber_in *in_of(vms_visitor *v)
@@ -707,35 +427,35 @@ static int i_field_begin(ber_in *in, const vms_field *f, bool *wrapped)
     if (!*wrapped) {
         return 0;
     }
-    if ((e = vms_ber_rd_open(&in->rd, VMS_BER_SEQUENCE))) {
+    if ((e = vms__ber_rd_open(&in->rd, VMS__BER_SEQUENCE))) {
         return e;
     }
     name = vms_field_vmdesc_name(t->d, f, want, sizeof(want));
     at = vms_reader_offset(in->rd.r);
-    if ((e = vms_ber_rd_str(&in->rd, got))) {
+    if ((e = vms__ber_rd_str(&in->rd, got))) {
         return e;
     }
     if (strcmp(got, name) != 0) {
-        return vms_ber_rd_fail(&in->rd, VMS_EMISMATCH, at, "field \"%s\" "
-                               "where the description has \"%s\"", got, name);
+        return vms__ber_rd_fail(&in->rd, VMS_EMISMATCH, at, "field \"%s\" "
+                                "where the description has \"%s\"", got, name);
     }
     at = vms_reader_offset(in->rd.r);
-    if ((e = vms_ber_rd_str(&in->rd, got))) {
+    if ((e = vms__ber_rd_str(&in->rd, got))) {
         return e;
     }
     if (strcmp(got, vms_field_type_name(f)) != 0) {
-        return vms_ber_rd_fail(&in->rd, VMS_EMISMATCH, at,
-                               "type \"%s\" where the description has \"%s\"",
-                               got, vms_field_type_name(f));
+        return vms__ber_rd_fail(&in->rd, VMS_EMISMATCH, at,
+                                "type \"%s\" where the description has \"%s\"",
+                                got, vms_field_type_name(f));
     }
     at = vms_reader_offset(in->rd.r);
-    if ((e = vms_ber_rd_uint(&in->rd, &size))) {
+    if ((e = vms__ber_rd_uint(&in->rd, &size))) {
         return e;
     }
     if (size != f->size) {
-        return vms_ber_rd_fail(&in->rd, VMS_EMISMATCH, at,
-                               "size %llu where the description has %zu",
-                               (unsigned long long)size, f->size);
+        return vms__ber_rd_fail(&in->rd, VMS_EMISMATCH, at,
+                                "size %llu where the description has %zu",
+                                (unsigned long long)size, f->size);
     }
     return 0;
 }
@@ -743,9 +463,10 @@ static int i_field_begin(ber_in *in, const vms_field *f, bool *wrapped)
 static int i_push(ber_in *in, const vms_desc *d, bool array, bool wrapped)
 {
     if (in->depth >= VMS_LIMIT_BER_DEPTH) {
-        return vms_ber_rd_fail(&in->rd, VMS_ELIMIT, vms_reader_offset(in->rd.r),
-                      "nested deeper than VMS_LIMIT_BER_DEPTH (%d)",
-                      VMS_LIMIT_BER_DEPTH);
+        return vms__ber_rd_fail(&in->rd, VMS_ELIMIT,
+                                vms_reader_offset(in->rd.r), "nested deeper "
+                                "than VMS_LIMIT_BER_DEPTH (%d)",
+                                VMS_LIMIT_BER_DEPTH);
     }
     in->lv[in->depth++] = (level){ .d = d, .array = array,
                                    .wrapped = wrapped };
@@ -762,18 +483,18 @@ static int i_value(ber_in *in, const vms_field *f, void *elem, size_t size)
     int e;
 
     switch (leaf_kind(f, size, &is_signed, &raw)) {
-    case VAL_BOOL:
+    case VMS__VAL_BOOL:
         if (raw && !vms_read_peek(in->rd.r, 1, &p, &got, in->v.err) &&
-            got && p[0] == VMS_BER_OCTETS) {
+            got && p[0] == VMS__BER_OCTETS) {
             goto octets;    /* a byte other than 0 and 1 */
         }
-        if ((e = vms_ber_rd_header(&in->rd, VMS_BER_BOOLEAN, NULL, &len))) {
+        if ((e = vms__ber_rd_header(&in->rd, VMS__BER_BOOLEAN, NULL, &len))) {
             return e;
         }
         if (len != 1) {
-            return vms_ber_rd_fail(&in->rd, VMS_EFORMAT, at,
-                                   "BOOLEAN of %llu bytes",
-                                   (unsigned long long)len);
+            return vms__ber_rd_fail(&in->rd, VMS_EFORMAT, at,
+                                    "BOOLEAN of %llu bytes",
+                                    (unsigned long long)len);
         }
         if ((e = vms_read_u8(in->rd.r, tmp, in->v.err))) {
             return e;
@@ -781,24 +502,24 @@ static int i_value(ber_in *in, const vms_field *f, void *elem, size_t size)
         tmp[0] = tmp[0] != 0;   /* TRUE is 0xff in DER, 1 on the wire */
         vms_leaf_from_wire(f, tmp, 1, elem);
         return 0;
-    case VAL_INT:
+    case VMS__VAL_INT:
         if (raw) {
-            return vms_ber_rd_int(&in->rd, elem, size, is_signed);
+            return vms__ber_rd_int(&in->rd, elem, size, is_signed);
         }
-        if ((e = vms_ber_rd_int(&in->rd, tmp, size, is_signed))) {
+        if ((e = vms__ber_rd_int(&in->rd, tmp, size, is_signed))) {
             return e;
         }
         vms_leaf_from_wire(f, tmp, size, elem);
         return 0;
-    case VAL_OCTETS:
+    case VMS__VAL_OCTETS:
     octets:
-        if ((e = vms_ber_rd_header(&in->rd, VMS_BER_OCTETS, NULL, &len))) {
+        if ((e = vms__ber_rd_header(&in->rd, VMS__BER_OCTETS, NULL, &len))) {
             return e;
         }
         if (len != size) {
-            return vms_ber_rd_fail(&in->rd, VMS_EMISMATCH, at,
-                                   "%llu bytes where the description has %zu",
-                                   (unsigned long long)len, size);
+            return vms__ber_rd_fail(&in->rd, VMS_EMISMATCH, at,
+                                    "%llu bytes where the description has %zu",
+                                    (unsigned long long)len, size);
         }
         if (raw) {
             return vms_read_bytes(in->rd.r, elem, size, in->v.err);
@@ -827,7 +548,7 @@ static int i_leaf(vms_visitor *v, const vms_field *f, void *elem,
     if (!e) {
         e = i_value(in, f, elem, size);
     }
-    return !e && wrapped ? vms_ber_rd_close(&in->rd, "a field") : e;
+    return !e && wrapped ? vms__ber_rd_close(&in->rd, "a field") : e;
 }
 
 static int i_null(vms_visitor *v, const vms_field *f)
@@ -839,12 +560,13 @@ static int i_null(vms_visitor *v, const vms_field *f)
 
     if (!e) {
         uint64_t at = vms_reader_offset(in->rd.r);
-        e = vms_ber_rd_header(&in->rd, VMS_BER_NULL, NULL, &len);
+        e = vms__ber_rd_header(&in->rd, VMS__BER_NULL, NULL, &len);
         if (!e && len) {
-            e = vms_ber_rd_fail(&in->rd, VMS_EFORMAT, at, "NULL with content");
+            e = vms__ber_rd_fail(&in->rd, VMS_EFORMAT, at,
+                                 "NULL with content");
         }
     }
-    return !e && wrapped ? vms_ber_rd_close(&in->rd, "a field") : e;
+    return !e && wrapped ? vms__ber_rd_close(&in->rd, "a field") : e;
 }
 
 static int i_begin_array(vms_visitor *v, const vms_field *f, uint32_t n)
@@ -855,7 +577,7 @@ static int i_begin_array(vms_visitor *v, const vms_field *f, uint32_t n)
 
     (void)n;    /* fewer elements fail at the next read, more at the end */
     if (!e) {
-        e = vms_ber_rd_open(&in->rd, VMS_BER_ARRAY);
+        e = vms__ber_rd_open(&in->rd, VMS__BER_ARRAY);
     }
     return e ? e : i_push(in, i_top(in) ? i_top(in)->d : NULL, true,
                           wrapped);
@@ -865,11 +587,11 @@ static int i_end_array(vms_visitor *v, const vms_field *f)
 {
     ber_in *in = in_of(v);
     level *t = &in->lv[--in->depth];
-    int e = vms_ber_rd_close(&in->rd, "an array (more elements than the "
-                             "description has)");
+    int e = vms__ber_rd_close(&in->rd, "an array (more elements than the "
+                              "description has)");
 
     (void)f;
-    return !e && t->wrapped ? vms_ber_rd_close(&in->rd, "a field") : e;
+    return !e && t->wrapped ? vms__ber_rd_close(&in->rd, "a field") : e;
 }
 
 /* SEQUENCE, name and version of a State, name checked against want. */
@@ -880,25 +602,25 @@ static int i_state_head(ber_in *in, uint8_t tag, const char *want,
     uint64_t at, ver;
     int e;
 
-    if ((e = vms_ber_rd_open(&in->rd, tag))) {
+    if ((e = vms__ber_rd_open(&in->rd, tag))) {
         return e;
     }
     at = vms_reader_offset(in->rd.r);
-    if ((e = vms_ber_rd_str(&in->rd, got))) {
+    if ((e = vms__ber_rd_str(&in->rd, got))) {
         return e;
     }
     if (want && strcmp(got, want) != 0) {
-        return vms_ber_rd_fail(&in->rd, VMS_EMISMATCH, at, "state \"%s\" "
-                               "where the description has \"%s\"", got, want);
+        return vms__ber_rd_fail(&in->rd, VMS_EMISMATCH, at, "state \"%s\" "
+                                "where the description has \"%s\"", got, want);
     }
     at = vms_reader_offset(in->rd.r);
-    if ((e = vms_ber_rd_uint(&in->rd, &ver))) {
+    if ((e = vms__ber_rd_uint(&in->rd, &ver))) {
         return e;
     }
     if (ver > INT32_MAX) {
-        return vms_ber_rd_fail(&in->rd, VMS_EVERSION, at,
-                               "version %llu out of range",
-                               (unsigned long long)ver);
+        return vms__ber_rd_fail(&in->rd, VMS_EVERSION, at,
+                                "version %llu out of range",
+                                (unsigned long long)ver);
     }
     *version = (uint32_t)ver;
     return 0;
@@ -924,17 +646,17 @@ static int i_begin_desc(vms_visitor *v, const vms_desc *d,
             return e;
         }
         at = vms_reader_offset(in->rd.r);
-        if ((e = i_state_head(in, f ? VMS_BER_STRUCT : VMS_BER_SEQUENCE,
+        if ((e = i_state_head(in, f ? VMS__BER_STRUCT : VMS__BER_SEQUENCE,
                               d->name, &ver))) {
             return e;
         }
         if ((int)ver != version_id) {
-            return vms_ber_rd_fail(&in->rd, VMS_EVERSION, at,
-                                   "%s: version %u where %d was expected",
-                                   d->name, ver, version_id);
+            return vms__ber_rd_fail(&in->rd, VMS_EVERSION, at,
+                                    "%s: version %u where %d was expected",
+                                    d->name, ver, version_id);
         }
     }
-    if ((e = vms_ber_rd_open(&in->rd, VMS_BER_SEQUENCE))) {
+    if ((e = vms__ber_rd_open(&in->rd, VMS__BER_SEQUENCE))) {
         return e;
     }
     return i_push(in, d, false, wrapped);
@@ -952,19 +674,19 @@ static int i_to_subs(ber_in *in, level *t)
         char name[256];
         uint64_t at = vms_reader_offset(in->rd.r);
         /* name the stray field when it has the Field shape */
-        if (!vms_ber_rd_open(&in->rd, VMS_BER_SEQUENCE) &&
-            !vms_ber_rd_str(&in->rd, name)) {
-            return vms_ber_rd_fail(&in->rd, VMS_ENOTFOUND, at, "field \"%s\" "
-                                   "is not in the description of \"%s\"",
-                                   name, t->d->name);
+        if (!vms__ber_rd_open(&in->rd, VMS__BER_SEQUENCE) &&
+            !vms__ber_rd_str(&in->rd, name)) {
+            return vms__ber_rd_fail(&in->rd, VMS_ENOTFOUND, at, "field \"%s\" "
+                                    "is not in the description of \"%s\"",
+                                    name, t->d->name);
         }
-        return vms_ber_rd_fail(&in->rd, VMS_EFORMAT, at,
-                               "bytes after the last field of \"%s\"",
-                               t->d->name);
+        return vms__ber_rd_fail(&in->rd, VMS_EFORMAT, at,
+                                "bytes after the last field of \"%s\"",
+                                t->d->name);
     }
     t->in_subs = true;
-    if ((e = vms_ber_rd_close(&in->rd, "fields")) ||
-        (e = vms_ber_rd_open(&in->rd, VMS_BER_SEQUENCE))) {
+    if ((e = vms__ber_rd_close(&in->rd, "fields")) ||
+        (e = vms__ber_rd_open(&in->rd, VMS__BER_SEQUENCE))) {
         return e;
     }
     return 0;
@@ -991,14 +713,14 @@ static int i_sub_peek(vms_visitor *v, char name[256])
     if ((e = vms_read_peek(in->rd.r, 8, &p, &got, v->err))) {
         return e;
     }
-    if (got < 2 || p[0] != VMS_BER_SEQUENCE) {
+    if (got < 2 || p[0] != VMS__BER_SEQUENCE) {
         return 0;   /* i_end_desc reports what is there */
     }
     hl = (p[1] & 0x80) ? 2u + (p[1] & 0x7f) : 2u;
     if ((e = vms_read_peek(in->rd.r, hl + 2 + 255, &p, &got, v->err))) {
         return e;
     }
-    if (got < hl + 2 || p[hl] != VMS_BER_UTF8 || (p[hl + 1] & 0x80) ||
+    if (got < hl + 2 || p[hl] != VMS__BER_UTF8 || (p[hl + 1] & 0x80) ||
         got < hl + 2 + p[hl + 1]) {
         return 0;
     }
@@ -1012,7 +734,7 @@ static int i_sub_begin(vms_visitor *v, const vms_desc *sub,
                        uint32_t *version_id)
 {
     ber_in *in = in_of(v);
-    int e = i_state_head(in, VMS_BER_SEQUENCE, sub->name, version_id);
+    int e = i_state_head(in, VMS__BER_SEQUENCE, sub->name, version_id);
 
     if (!e) {
         in->sub_pending = true;
@@ -1043,19 +765,19 @@ static int i_end_desc(vms_visitor *v, const vms_desc *d, const vms_field *f)
     if (at != in->rd.end[in->rd.nopen - 1]) {
         /* the walk stopped at a subsection that is not one of d's */
         if (i_sub_peek(v, name) == 1) {
-            return vms_ber_rd_fail(&in->rd, VMS_ENOTFOUND, at,
-                                   "subsection \"%s\" is not one of \"%s\"",
-                                   name, d->name);
+            return vms__ber_rd_fail(&in->rd, VMS_ENOTFOUND, at,
+                                    "subsection \"%s\" is not one of \"%s\"",
+                                    name, d->name);
         }
-        return vms_ber_rd_fail(&in->rd, VMS_EFORMAT, at, "bytes after the last "
-                      "subsection of \"%s\"", d->name);
+        return vms__ber_rd_fail(&in->rd, VMS_EFORMAT, at, "bytes after the "
+                                "last subsection of \"%s\"", d->name);
     }
     in->depth--;
-    if ((e = vms_ber_rd_close(&in->rd, "subsections")) ||
-        (e = vms_ber_rd_close(&in->rd, "a state"))) {
+    if ((e = vms__ber_rd_close(&in->rd, "subsections")) ||
+        (e = vms__ber_rd_close(&in->rd, "a state"))) {
         return e;
     }
-    return t->wrapped ? vms_ber_rd_close(&in->rd, "a field") : 0;
+    return t->wrapped ? vms__ber_rd_close(&in->rd, "a field") : 0;
 }
 
 static uint64_t i_offset(vms_visitor *v)
@@ -1100,12 +822,12 @@ int vms_ber_peek_state(vms_reader *r, char name[256], uint32_t *version_id,
     if ((e = vms_read_peek(r, 2 + 8 + 2 + 255 + 2 + 9, &p, &got, err))) {
         return e;
     }
-    if (got < 2 || p[0] != VMS_BER_SEQUENCE || p[1] == 0x80 ||
+    if (got < 2 || p[0] != VMS__BER_SEQUENCE || p[1] == 0x80 ||
         ((p[1] & 0x80) && (p[1] & 0x7f) > 8)) {
         goto bad;
     }
     i = (p[1] & 0x80) ? 2u + (p[1] & 0x7f) : 2u;
-    if (got < i + 2 || p[i] != VMS_BER_UTF8 || (p[i + 1] & 0x80)) {
+    if (got < i + 2 || p[i] != VMS__BER_UTF8 || (p[i + 1] & 0x80)) {
         goto bad;
     }
     nl = p[i + 1];
@@ -1117,7 +839,7 @@ int vms_ber_peek_state(vms_reader *r, char name[256], uint32_t *version_id,
     name[nl] = 0;
     i += nl;
     vl = p[i + 1];
-    if (p[i] != VMS_BER_INTEGER || vl < 1 || vl > 5 || got < i + 2 + vl ||
+    if (p[i] != VMS__BER_INTEGER || vl < 1 || vl > 5 || got < i + 2 + vl ||
         (p[i + 2] & 0x80)) {
         goto bad;
     }

@@ -22,6 +22,7 @@
 #include "vmstate/visitor.h"
 #include "vmstate/json.h"
 #include "internal.h"
+#include "types.h"
 
 enum jkind { J_OBJ, J_LIST, J_INT, J_BOOL, J_HEX, J_STR };
 
@@ -50,24 +51,6 @@ typedef struct json_out {
     bool sub_pending;           /* subsection_begin made the object */
 } json_out;
 
-static const char *const signed_names[] = {
-    "int8", "int16", "int32", "int32 equal", "int32 le", "int64",
-    "int64 equal", "uint8 equal", "uint16 equal",
-};
-static const char *const unsigned_names[] = {
-    "uint8", "uint16", "uint32", "uint32 equal", "uint64",
-};
-
-static bool in_list(const char *name, const char *const *list, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (strcmp(name, list[i]) == 0) {
-            return true;
-        }
-    }
-    return false;
-}
-
 /* How a leaf is rendered, by its type name only (python's reader table). */
 enum leaf_kind { LK_HEX, LK_BOOL, LK_NULLPTR, LK_INT };
 
@@ -75,24 +58,23 @@ static enum leaf_kind leaf_kind(const vms_field *f, size_t size,
                                 bool *is_signed)
 {
     const char *tn = vms_field_type_name(f);
+    const vms__type_info *t = vms__type_named(tn);
 
     *is_signed = false;
-    if (strcmp(tn, "bool") == 0 && size >= 1) {
-        return LK_BOOL;
-    }
     if (strcmp(tn, "nullptr") == 0) {
         return LK_NULLPTR;
     }
-    if (size >= 1 && size <= 8) {
-        if (in_list(tn, signed_names, VMS_ARRAY_SIZE(signed_names))) {
-            *is_signed = true;
-            return LK_INT;
-        }
-        if (in_list(tn, unsigned_names, VMS_ARRAY_SIZE(unsigned_names))) {
-            return LK_INT;
-        }
+    if (!t || size < 1) {
+        return LK_HEX;
     }
-    return LK_HEX;
+    if (t->value == VMS__VAL_BOOL) {
+        return LK_BOOL;
+    }
+    if (size > 8 || t->value != VMS__VAL_INT || t->python == VMS__PY_HEX) {
+        return LK_HEX;
+    }
+    *is_signed = t->python == VMS__PY_SIGNED || t->is_signed;
+    return LK_INT;
 }
 
 static void node_free(jnode *n)
@@ -892,19 +874,10 @@ vms_visitor *vms_json_state_input_text(const char *text, size_t len,
     return v;
 }
 
-int vms__json_try_load(void *opaque, const vms_desc *d, size_t size,
-                       vms_error *err)
+int vms__json_input(void *opaque, vms_visitor **v, vms_error *err)
 {
-    vms__json_try *t = opaque;
-    vms_visitor *v;
-    int e;
+    const vms__json_src *src = opaque;
 
-    free(t->state);
-    if (!(t->state = calloc(1, size ? size : 1)) ||
-        !(v = vms_json_state_input_new(t->tree, t->where, err))) {
-        return vms_error_set(err, VMS_ENOMEM, "out of memory");
-    }
-    e = vms_walk(v, d, t->state, t->version, err);
-    vms_visitor_free(v);
-    return e;
+    *v = vms_json_state_input_new(src->tree, src->where, err);
+    return *v ? 0 : VMS_ENOMEM;
 }

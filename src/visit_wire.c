@@ -2,106 +2,15 @@
  * libvmstate: the QEMU wire format as a visitor.
  *
  * Only how one value or one subsection header looks on the wire lives
- * here; what is sent when is the walk's (desc.c).
+ * here; what is sent when is the walk's (walk.c), how a value's bytes
+ * convert is leaf.c's.
  */
 #include <stdlib.h>
 #include <string.h>
 #include "vmstate/visitor.h"
+#include "vmstate/pack.h"
+#include "vmstate/stream.h"
 #include "internal.h"
-
-/* ---- scalar conversions shared by every visitor ------------------------ */
-
-static uint64_t load_native(const void *elem, size_t size)
-{
-    switch (size) {
-    case 1: { uint8_t x; memcpy(&x, elem, 1); return x; }
-    case 2: { uint16_t x; memcpy(&x, elem, 2); return x; }
-    case 4: { uint32_t x; memcpy(&x, elem, 4); return x; }
-    default: { uint64_t x; memcpy(&x, elem, 8); return x; }
-    }
-}
-
-static void store_native(void *elem, size_t size, uint64_t v)
-{
-    switch (size) {
-    case 1: { uint8_t x = (uint8_t)v; memcpy(elem, &x, 1); break; }
-    case 2: { uint16_t x = (uint16_t)v; memcpy(elem, &x, 2); break; }
-    case 4: { uint32_t x = (uint32_t)v; memcpy(elem, &x, 4); break; }
-    default: memcpy(elem, &v, 8); break;
-    }
-}
-
-static void put_be(uint8_t *wire, size_t size, uint64_t v)
-{
-    for (size_t i = size; i-- > 0; v >>= 8) {
-        wire[i] = (uint8_t)v;
-    }
-}
-
-static uint64_t get_be(const uint8_t *wire, size_t size)
-{
-    uint64_t v = 0;
-
-    for (size_t i = 0; i < size; i++) {
-        v = (v << 8) | wire[i];
-    }
-    return v;
-}
-
-void vms_leaf_to_wire(const vms_field *f, const void *elem, size_t size,
-                      uint8_t *wire)
-{
-    switch (f->type) {
-    case VMS_TYPE_BOOL: {
-        bool b;
-        memcpy(&b, elem, sizeof(b));
-        wire[0] = b ? 1 : 0;
-        break;
-    }
-    case VMS_TYPE_BITMAP:
-        for (size_t i = 0; i + 8 <= size; i += 8) {
-            put_be(wire + i, 8, load_native((const uint8_t *)elem + i, 8));
-        }
-        break;
-    case VMS_TYPE_INT8: case VMS_TYPE_INT16: case VMS_TYPE_INT32:
-    case VMS_TYPE_INT64: case VMS_TYPE_UINT8: case VMS_TYPE_UINT16:
-    case VMS_TYPE_UINT32: case VMS_TYPE_UINT64: case VMS_TYPE_FLOAT64:
-    case VMS_TYPE_TIMER: case VMS_TYPE_INT32_LE:
-        /* A double's bits travel as a be64, like every 64-bit integer. */
-        put_be(wire, size, load_native(elem, size));
-        break;
-    default:
-        memcpy(wire, elem, size);
-        break;
-    }
-}
-
-void vms_leaf_from_wire(const vms_field *f, const uint8_t *wire, size_t size,
-                        void *elem)
-{
-    switch (f->type) {
-    case VMS_TYPE_BOOL: {
-        /* QEMU takes any non-zero byte as true; a C bool holds only 0/1. */
-        bool b = wire[0] != 0;
-        memcpy(elem, &b, sizeof(b));
-        break;
-    }
-    case VMS_TYPE_BITMAP:
-        for (size_t i = 0; i + 8 <= size; i += 8) {
-            store_native((uint8_t *)elem + i, 8, get_be(wire + i, 8));
-        }
-        break;
-    case VMS_TYPE_INT8: case VMS_TYPE_INT16: case VMS_TYPE_INT32:
-    case VMS_TYPE_INT64: case VMS_TYPE_UINT8: case VMS_TYPE_UINT16:
-    case VMS_TYPE_UINT32: case VMS_TYPE_UINT64: case VMS_TYPE_FLOAT64:
-    case VMS_TYPE_TIMER: case VMS_TYPE_INT32_LE:
-        store_native(elem, size, get_be(wire, size));
-        break;
-    default:
-        memcpy(elem, wire, size);
-        break;
-    }
-}
 
 /* ---- output ------------------------------------------------------------ */
 
@@ -281,4 +190,39 @@ vms_visitor *vms_wire_input_new(vms_reader *r, vms_error *err)
         in->r = r;
     }
     return in ? &in->v : NULL;
+}
+
+/*
+ * Lives with the wire visitor, not the stream reader: the reader must not
+ * depend on a visitor (internal.h says what it answers).
+ */
+int vms__stream_reencodes(vms_stream *s, uint64_t off, uint64_t end,
+                          int (*encode)(void *opaque, vms_visitor *out,
+                                        vms_error *err),
+                          void *opaque, bool *same, vms_error *err)
+{
+    vms_buf orig = { 0 }, again = { 0 };
+    vms_writer *wo = vms_writer_buf(&orig, err);
+    vms_writer *wa = vms_writer_buf(&again, err);
+    vms_visitor *out = wa ? vms_wire_output_new(wa, err) : NULL;
+    int e = wo && out ? 0 : VMS_ENOMEM;
+
+    *same = false;
+    if (!e && !(e = vms_stream_copy(s, off, end - off, wo, err)) &&
+        !(e = vms_writer_flush(wo, err)) && !(e = encode(opaque, out, err)) &&
+        !(e = vms_writer_flush(wa, err))) {
+        /* an empty section leaves both buffers NULL: no memcmp then */
+        *same = orig.len == again.len &&
+                (!orig.len || memcmp(orig.data, again.data, orig.len) == 0);
+    }
+    vms_visitor_free(out);
+    if (wo) {
+        vms_writer_close(wo, NULL);
+    }
+    if (wa) {
+        vms_writer_close(wa, NULL);
+    }
+    vms_buf_free(&orig);
+    vms_buf_free(&again);
+    return e;
 }

@@ -210,17 +210,6 @@ static int put_section_header(vms_writer *w, uint8_t type, uint32_t id,
     return vms_stream_put_section(w, &rec, err);
 }
 
-static int put_footer(vms_writer *w, uint32_t id, vms_error *err)
-{
-    return vms_stream_put_footer(w, id, err);
-}
-
-/* A page that is one byte value throughout travels as that byte. */
-static bool uniform(const uint8_t *p, size_t n)
-{
-    return p[0] == p[n - 1] && memcmp(p, p + 1, n - 1) == 0;
-}
-
 static int save_ram_pages(vms_vm *vm, vms_writer *w, vms_error *err)
 {
     const uint64_t ps = vm->page_size;
@@ -230,20 +219,18 @@ static int save_ram_pages(vms_vm *vm, vms_writer *w, vms_error *err)
         const vm_ram *r = &vm->ram[b];
         for (uint64_t off = 0; !e && off < r->length; off += ps) {
             const uint8_t *p = r->host + off;
-            bool zero = uniform(p, ps);
-            uint64_t hdr = off | (zero ? VMS_RAM_ZERO : VMS_RAM_PAGE);
+            /* A page of one byte value throughout travels as that byte. */
+            bool zero = vms__all_bytes(p, ps, p[0]);
             /* The first record of a block names it, later ones continue. */
-            if (off) {
-                hdr |= VMS_RAM_CONTINUE;
-            }
-            e = vms_write_be64(w, hdr, err);
-            if (!e && !off) {
-                e = vms_write_str8(w, r->name, strlen(r->name), err);
-            }
-            if (!e) {
-                e = zero ? vms_write_u8(w, p[0], err)
-                         : vms_write_bytes(w, p, ps, err);
-            }
+            vms_ram_record rec = {
+                .word = off | (zero ? VMS_RAM_ZERO : VMS_RAM_PAGE) |
+                        (off ? VMS_RAM_CONTINUE : 0),
+                .named = !off,
+                .fill = p[0],
+                .payload = p,
+                .payload_len = ps,
+            };
+            e = vms_ram_put_record(w, &rec, r->name, vm->page_size, err);
         }
     }
     return e;
@@ -266,17 +253,16 @@ static int save_ram(vms_vm *vm, vms_writer *w, uint32_t id, vms_error *err)
                            RAM_VERSION, err);
     e = e ? e : vms_write_be64(w, total | VMS_RAM_MEM_SIZE, err);
     for (size_t b = 0; !e && b < vm->n_ram; b++) {
-        const vm_ram *r = &vm->ram[b];
-        e = vms_write_str8(w, r->name, strlen(r->name), err);
-        e = e ? e : vms_write_be64(w, r->length, err);
+        e = vms_ram_put_entry(w, vm->ram[b].name, vm->ram[b].length, false,
+                              0, err);
     }
     e = e ? e : vms_write_be64(w, VMS_RAM_EOS, err);
-    e = e ? e : put_footer(w, id, err);
-    e = e ? e : vms_write_u8(w, VMS_REC_SECTION_END, err);
-    e = e ? e : vms_write_be32(w, id, err);
+    e = e ? e : vms_stream_put_footer(w, id, err);
+    e = e ? e : put_section_header(w, VMS_REC_SECTION_END, id, "", 0, 0,
+                                   err);
     e = e ? e : save_ram_pages(vm, w, err);
     e = e ? e : vms_write_be64(w, VMS_RAM_EOS, err);
-    return e ? e : put_footer(w, id, err);
+    return e ? e : vms_stream_put_footer(w, id, err);
 }
 
 /* One device: SECTION_FULL, the walk (wire + vmdesc), the footer. */
@@ -315,7 +301,7 @@ static int save_device(vm_section *s, uint32_t id, vms_writer *w,
         vms_visitor_free(v);
     }
     vms_visitor_free(wire);
-    return e ? e : put_footer(w, id, err);
+    return e ? e : vms_stream_put_footer(w, id, err);
 }
 
 int vms_vm_save(vms_vm *vm, vms_writer *w, unsigned flags, vms_error *err)
@@ -359,20 +345,16 @@ int vms_vm_save(vms_vm *vm, vms_writer *w, unsigned flags, vms_error *err)
     for (size_t i = 0; !e && i < vm->n_sec; i++) {
         e = save_device(&vm->sec[i], id++, w, j, err);
     }
-    e = e ? e : vms_write_u8(w, VMS_REC_EOF, err);
     if (!e && j) {
         e = vms_jsonw_end_array(j);
         e = e ? e : vms_jsonw_end_object(j);
         e = e ? e : vms_jsonw_flush(j);
         if (e) {
             e = vms_error_set(err, e, "writing the vmdesc failed");
-        } else if (desc.len > UINT32_MAX) {
-            e = vms_error_set(err, VMS_ELIMIT, "vmdesc over 4 GiB");
         }
-        e = e ? e : vms_write_u8(w, VMS_REC_VMDESC, err);
-        e = e ? e : vms_write_be32(w, (uint32_t)desc.len, err);
-        e = e ? e : vms_write_bytes(w, desc.data, desc.len, err);
     }
+    /* EOF, then the vmdesc record when there is one. */
+    e = e ? e : vms_stream_put_eof(w, j ? desc.data : NULL, desc.len, err);
 out:
     vms_jsonw_free(j);
     vms_buf_free(&desc);
@@ -489,14 +471,8 @@ static int ram_block(void *opaque, unsigned idx, const char *name,
                              (unsigned long long)length,
                              (unsigned long long)b->length);
     }
-    if (idx >= l->n) {
-        vm_ram **p = realloc(l->by_idx, (idx + 1) * sizeof(*p));
-        if (!p) {
-            return vms_error_set(err, VMS_ENOMEM, "out of memory");
-        }
-        memset(p + l->n, 0, (idx + 1 - l->n) * sizeof(*p));
-        l->by_idx = p;
-        l->n = idx + 1;
+    if (vms__table_fit(&l->by_idx, &l->n, idx, sizeof(*l->by_idx))) {
+        return vms_error_set(err, VMS_ENOMEM, "out of memory");
     }
     l->by_idx[idx] = b;
     return 0;

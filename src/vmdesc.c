@@ -302,51 +302,6 @@ static int sub_loaded(void *opaque, int version_id, const vms_desc *self)
     return 0;
 }
 
-/*
- * QEMU's vmdesc type names (migration/vmstate-types.c, the VMStateInfo
- * names) that are one value on the wire, at their size. "float64" is the
- * be64 of its IEEE bits; a size that does not match keeps the bytes.
- */
-static const struct {
-    const char *name;
-    uint8_t size;
-    uint8_t kind;
-    bool is_signed;
-} raw_types[] = {
-    { "bool", 1, VMS__RAW_BOOL, false },
-    { "int8", 1, VMS__RAW_INT, true }, { "int16", 2, VMS__RAW_INT, true },
-    { "int32", 4, VMS__RAW_INT, true }, { "int64", 8, VMS__RAW_INT, true },
-    { "uint8", 1, VMS__RAW_INT, false }, { "uint16", 2, VMS__RAW_INT, false },
-    { "uint32", 4, VMS__RAW_INT, false },
-    { "uint64", 8, VMS__RAW_INT, false },
-    { "int8 equal", 1, VMS__RAW_INT, true },
-    { "int16 equal", 2, VMS__RAW_INT, true },
-    { "int32 equal", 4, VMS__RAW_INT, true },
-    { "int64 equal", 8, VMS__RAW_INT, true },
-    { "uint8 equal", 1, VMS__RAW_INT, false },
-    { "uint16 equal", 2, VMS__RAW_INT, false },
-    { "uint32 equal", 4, VMS__RAW_INT, false },
-    { "uint64 equal", 8, VMS__RAW_INT, false },
-    { "int32 le", 4, VMS__RAW_INT, true }, { "timer", 8, VMS__RAW_INT, true },
-    { "float64", 8, VMS__RAW_FLOAT, false },
-};
-
-enum vms__raw_kind vms__raw_scalar(const vms_field *f, size_t size,
-                                   bool *is_signed)
-{
-    if (f->type != VMS_TYPE_RAW || !f->type_name) {
-        return VMS__RAW_BYTES;
-    }
-    for (size_t i = 0; i < sizeof(raw_types) / sizeof(raw_types[0]); i++) {
-        if (raw_types[i].size == size &&
-            strcmp(raw_types[i].name, f->type_name) == 0) {
-            *is_signed = raw_types[i].is_signed;
-            return (enum vms__raw_kind)raw_types[i].kind;
-        }
-    }
-    return VMS__RAW_BYTES;
-}
-
 typedef struct builder {
     vms_vmdesc *d;
     vms_error *err;

@@ -102,7 +102,6 @@ int cli_report_write(const vms_check_report *report,
 /* Subcommands (tools/cmd_<name>.c). */
 int cmd_check(int argc, char **argv, const char *prog);
 void cmd_check_usage(FILE *out, const char *prog);
-/* @DECLS@ */
 int cmd_core(int argc, char **argv, const char *prog);
 void cmd_core_usage(FILE *out, const char *prog);
 int cmd_analyze(int argc, char **argv, const char *prog);

@@ -60,8 +60,7 @@ int cmd_convert(int argc, char **argv, const char *prog)
     vms_error err = { 0 };
     vms_encoding to = VMS_ENC_WIRE;
     bool have_to = false;
-    const char *dump = NULL;
-    unsigned flags = 0;
+    vms_convert_opts o = VMS_CONVERT_OPTS_INIT;
     int c;
 
     optind = 1;
@@ -75,10 +74,10 @@ int cmd_convert(int argc, char **argv, const char *prog)
             have_to = true;
             break;
         case 'f':
-            flags |= VMS_CONVERT_FORCE;
+            o.flags |= VMS_CONVERT_FORCE;
             break;
         case 'V':
-            dump = optarg;
+            o.dump_file = optarg;
             break;
         case 'h':
             cmd_convert_usage(stdout, prog);
@@ -92,8 +91,7 @@ int cmd_convert(int argc, char **argv, const char *prog)
         cli_usage_hint(prog, "IN, OUT and --to are required");
         return CLI_EXIT_USAGE;
     }
-    if (vms_convert_dump(argv[optind], argv[optind + 1], to, dump, flags,
-                         &err)) {
+    if (vms_convert(argv[optind], argv[optind + 1], to, &o, &err)) {
         cli_error(prog, &err);
         return 1;
     }

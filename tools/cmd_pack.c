@@ -54,7 +54,9 @@ void cmd_pack_usage(FILE *out, const char *prog)
             "unpacked. Edited values are checked against their field's type\n"
             "and size; a zero, compressed or XBZRLE page whose content was\n"
             "changed is sent as a plain data page. Errors name the file and\n"
-            "the JSON path; STREAM is then not written.\n"
+            "the JSON path; STREAM is then not written. STREAM - is\n"
+            "standard output. An edited \"machine\" is written; the other\n"
+            "values of the configuration record are for reading only.\n"
             "\n"
             "  -f, --force  replace an existing STREAM\n"
             "      --progress  progress bar on stderr when it is a terminal\n"
@@ -75,12 +77,30 @@ void cmd_pack_usage(FILE *out, const char *prog)
 typedef int (*dir_fn)(const char *, const char *, const char *, unsigned,
                       vms_progress_fn, void *, vms_error *);
 
+static int unpack(const char *stream, const char *dir, const char *dump,
+                  unsigned flags, vms_progress_fn progress, void *opaque,
+                  vms_error *err)
+{
+    vms_unpack_opts o = VMS_UNPACK_OPTS_INIT;
+
+    o.flags = flags;
+    o.dump_file = dump;
+    o.progress = progress;
+    o.progress_opaque = opaque;
+    return vms_unpack(stream, dir, &o, err);
+}
+
 static int pack(const char *dir, const char *stream, const char *dump,
                 unsigned flags, vms_progress_fn progress, void *opaque,
                 vms_error *err)
 {
+    vms_pack_opts o = VMS_PACK_OPTS_INIT;
+
     (void)dump;
-    return vms_pack(dir, stream, flags, progress, opaque, err);
+    o.flags = flags;
+    o.progress = progress;
+    o.progress_opaque = opaque;
+    return vms_pack(dir, stream, &o, err);
 }
 
 static int run(int argc, char **argv, const char *prog, const char *label,
@@ -136,7 +156,7 @@ static int run(int argc, char **argv, const char *prog, const char *label,
 
 int cmd_unpack(int argc, char **argv, const char *prog)
 {
-    return run(argc, argv, prog, "unpack", vms_unpack_dump,
+    return run(argc, argv, prog, "unpack", unpack,
                cmd_unpack_usage);
 }
 

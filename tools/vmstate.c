@@ -14,7 +14,7 @@
 static const cli_command commands[] = {
     { "check", "static migration-compatibility check of two "
       "-dump-vmstate files", cmd_check, cmd_check_usage },
-    /* @COMMANDS@ one line per subcommand */
+    /* one line per subcommand */
     { "analyze", "decode a migration stream (analyze-migration.py)",
       cmd_analyze, cmd_analyze_usage },
     { "demo", "write the example VMM's stream and -dump-vmstate",

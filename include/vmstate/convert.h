@@ -44,28 +44,36 @@ enum {
 };
 
 /*
- * Read in (a regular file: a stream, or a BER or JSON document this
- * function wrote) and write it to out in encoding to. out "-" is standard output;
- * any other out is written under a temporary name in its directory and
- * renamed when complete (nothing is left on error), and an existing out is
- * VMS_EEXIST without VMS_CONVERT_FORCE. Errors name the input file and the
- * byte offset (and the field path inside a device state).
+ * Options of vms_convert (libgit2's pattern: start from
+ * VMS_CONVERT_OPTS_INIT; NULL options are the defaults).
  */
-VMS_API int vms_convert(const char *in, const char *out, vms_encoding to,
-                        unsigned flags, vms_error *err);
+typedef struct vms_convert_opts {
+    int version;                  /* VMS_CONVERT_OPTS_VERSION */
+    unsigned flags;               /* VMS_CONVERT_FORCE */
+    /*
+     * A -dump-vmstate JSON of the QEMU that wrote the stream (NULL: none):
+     * it describes the device sections the stream's vmdesc does not (a
+     * stream without one), by the rule of vms_unpack (a section decodes
+     * only when exactly one of the dump's alternatives ends at its footer
+     * and gives its bytes back; else it travels as bytes). Reading a BER
+     * or JSON document, the states of such sections are loaded through
+     * the same dump. A bad dump is an error naming dump_file.
+     */
+    const char *dump_file;
+} vms_convert_opts;
+#define VMS_CONVERT_OPTS_VERSION 1
+#define VMS_CONVERT_OPTS_INIT { VMS_CONVERT_OPTS_VERSION, 0, NULL }
 
 /*
- * As vms_convert, with dump_file (NULL: none), the -dump-vmstate JSON of
- * the QEMU that wrote the stream: it describes the device sections the
- * stream's vmdesc does not (a stream without one), by the rule of
- * vms_unpack_dump (a section decodes only when exactly one of the dump's
- * alternatives ends at its footer and gives its bytes back; else it
- * travels as bytes). Reading a BER or JSON document, the states of such
- * sections are loaded through the same dump. A bad dump is an error
- * naming dump_file.
+ * Read in (a regular file: a stream, or a BER or JSON document this
+ * function wrote) and write it to out in encoding to. out "-" is standard
+ * output; any other out is written under a temporary name in its
+ * directory and renamed when complete (nothing is left on error), and an
+ * existing out is VMS_EEXIST without VMS_CONVERT_FORCE. Errors name the
+ * input file and the byte offset (and the field path inside a device
+ * state).
  */
-VMS_API int vms_convert_dump(const char *in, const char *out,
-                             vms_encoding to, const char *dump_file,
-                             unsigned flags, vms_error *err);
+VMS_API int vms_convert(const char *in, const char *out, vms_encoding to,
+                        const vms_convert_opts *opts, vms_error *err);
 
 #endif

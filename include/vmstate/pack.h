@@ -154,36 +154,57 @@ enum {
 };
 
 /*
+ * Options of vms_unpack (libgit2's pattern: start from
+ * VMS_UNPACK_OPTS_INIT, set what you need; a later library reads an
+ * older version's struct as it was). NULL options are the defaults.
+ */
+typedef struct vms_unpack_opts {
+    int version;                  /* VMS_UNPACK_OPTS_VERSION */
+    unsigned flags;               /* VMS_PACK_FORCE */
+    /*
+     * A -dump-vmstate JSON of the QEMU that wrote the stream (NULL: none),
+     * as a second source of device descriptions (vms_unpack_ops.dump).
+     * DIR then holds a copy of it (dump.json), which pack uses the same
+     * way; a bad dump is an error naming dump_file.
+     */
+    const char *dump_file;
+    vms_progress_fn progress;     /* optional: stream bytes read */
+    void *progress_opaque;
+} vms_unpack_opts;
+#define VMS_UNPACK_OPTS_VERSION 1
+#define VMS_UNPACK_OPTS_INIT { VMS_UNPACK_OPTS_VERSION, 0, NULL, NULL, NULL }
+
+/*
  * Write the model of stream into directory dir (created when missing;
  * without VMS_PACK_FORCE an existing non-empty one is VMS_EEXIST). Every
  * file is written under a temporary name and renamed at the end; on error
- * nothing written remains. progress (optional) hears the stream bytes read.
+ * nothing written remains.
  */
-VMS_API int vms_unpack(const char *stream, const char *dir, unsigned flags,
-                       vms_progress_fn progress, void *progress_opaque,
-                       vms_error *err);
-/*
- * vms_unpack with dump_file (NULL: none), a -dump-vmstate JSON of the QEMU
- * that wrote the stream, as a second source of device descriptions (see
- * vms_unpack_ops.dump). DIR then holds a copy of it (dump.json), which
- * pack uses the same way; a bad dump is an error naming dump_file.
- */
-VMS_API int vms_unpack_dump(const char *stream, const char *dir,
-                            const char *dump_file, unsigned flags,
-                            vms_progress_fn progress, void *progress_opaque,
-                            vms_error *err);
+VMS_API int vms_unpack(const char *stream, const char *dir,
+                       const vms_unpack_opts *opts, vms_error *err);
+
+/* Options of vms_pack (as vms_unpack_opts). */
+typedef struct vms_pack_opts {
+    int version;                  /* VMS_PACK_OPTS_VERSION */
+    unsigned flags;               /* VMS_PACK_FORCE */
+    /* optional: stream bytes written (total unknown: 0) */
+    vms_progress_fn progress;
+    void *progress_opaque;
+} vms_pack_opts;
+#define VMS_PACK_OPTS_VERSION 1
+#define VMS_PACK_OPTS_INIT { VMS_PACK_OPTS_VERSION, 0, NULL, NULL }
 
 /*
  * Write the stream described by directory dir to path stream (temporary
- * name, renamed when complete; an existing file needs VMS_PACK_FORCE).
- * Device sections are encoded again from stream.json through the JSON
- * state input and wire output visitors, RAM pages from the block files
- * (a zero, compressed or XBZRLE page whose content changed goes as a data
- * page). Errors name the file and the JSON path or offset. progress
- * (optional) hears the stream bytes written (total unknown: 0).
+ * name, renamed when complete; an existing file needs VMS_PACK_FORCE;
+ * "-" is standard output). Device sections are encoded again from
+ * stream.json through the JSON state input and wire output visitors, RAM
+ * pages from the block files (a zero, compressed or XBZRLE page whose
+ * content changed goes as a data page). The configuration record is sent
+ * as unpack kept it, with the machine name of "machine" when that was
+ * edited. Errors name the file and the JSON path or offset.
  */
-VMS_API int vms_pack(const char *dir, const char *stream, unsigned flags,
-                     vms_progress_fn progress, void *progress_opaque,
-                     vms_error *err);
+VMS_API int vms_pack(const char *dir, const char *stream,
+                     const vms_pack_opts *opts, vms_error *err);
 
 #endif

@@ -76,6 +76,11 @@ typedef struct vms_verify_opts {
  * src_file is the stream, dest_file and dest the dump, errors the counted
  * findings capped at 255. Without a vmdesc, an uncounted "no_vmdesc"
  * finding comes first and only section names and versions are verified.
+ * A stream cut before its end marker is VMS_ETRUNC (the stream reader's
+ * truncation rule, stream.h): QEMU refuses it. One whose description
+ * after the end marker is cut or followed by other bytes loads in QEMU
+ * (it reads nothing past the end marker): it is verified as without a
+ * vmdesc, the no_vmdesc finding saying so.
  */
 VMS_API int vms_verify(const vms_verify_opts *o, vms_check_report **out,
                        vms_error *err);

@@ -27,6 +27,5 @@
 #include "core.h"
 #include "input.h"
 #include "info.h"
-/* @HEADERS@ -- one include per concept header, added as they land */
 
 #endif

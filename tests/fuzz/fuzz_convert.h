@@ -34,7 +34,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fd = fuzz_memfd(data + 1, size - 1, NULL, 0);
     fuzz_fd_path(fd, path);
     vms_error_clear(&err);
-    if (vms_convert(path, out, to[data[0] & 3], VMS_CONVERT_FORCE, &err) &&
+    vms_convert_opts o = VMS_CONVERT_OPTS_INIT;
+
+    o.flags = VMS_CONVERT_FORCE;
+    if (vms_convert(path, out, to[data[0] & 3], &o, &err) &&
         err.code == 0) {
         abort();    /* a failure must always say why */
     }

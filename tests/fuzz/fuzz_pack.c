@@ -55,7 +55,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         i += len;
     }
     vms_error_clear(&err);
-    if (vms_pack(dir, out, VMS_PACK_FORCE, NULL, NULL, &err) &&
+    vms_pack_opts o = VMS_PACK_OPTS_INIT;
+
+    o.flags = VMS_PACK_FORCE;
+    if (vms_pack(dir, out, &o, &err) &&
         err.code == 0) {
         abort();    /* a failure must always say why */
     }

@@ -48,7 +48,7 @@ def run(data, what, must_fail, extract=False, cut=False):
         if cut and (": truncated: expected " not in lines[0] or
                     "--desc" in lines[0]):
             return False, "not called truncated:\n" + err
-        left = [f for f in os.listdir(out)
+        left = [os.path.join(d, f) for d, _, fs in os.walk(out) for f in fs
                 if f.startswith(".") or f == "state.json"]
         if left:
             return False, "left behind: %s" % left

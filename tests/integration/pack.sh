@@ -96,6 +96,42 @@ if p.returncode == 0:
 with open(ram, "r+b") as f:
     f.seek(0x123456)
     f.write(old_byte)
+edit({})
+
+# "-" is standard output (no file named "-" appears).
+p = subprocess.run([V, "pack", d, "-"], stdout=subprocess.PIPE,
+                   stderr=subprocess.PIPE, timeout=300, cwd=tmp)
+result(p.returncode == 0 and hashlib.sha256(p.stdout).hexdigest() ==
+       sha(src) and not os.path.exists(os.path.join(tmp, "-")),
+       "pack DIR - writes the identical stream to stdout", p.stderr)
+
+# An edited "machine" is written (it was silently ignored); unpacking the
+# packed stream reads it back, and nothing else in the stream changed.
+cfg = [i for i, s in enumerate(doc["sections"])
+       if s["type"] == "configuration"][0]
+e = json.loads(orig_json)
+old_machine = e["sections"][cfg]["machine"]
+e["sections"][cfg]["machine"] = "pc-i440fx-7.1"
+with open(os.path.join(d, "stream.json"), "w") as f:
+    json.dump(e, f, indent=4)
+out = os.path.join(tmp, "machine.mig")
+p = run("pack", d, out)
+d2 = os.path.join(tmp, "machine.d")
+q = run("unpack", out, d2) if p.returncode == 0 else p
+got = json.load(open(os.path.join(d2, "stream.json"))) \
+    if q.returncode == 0 else None
+same_len = len(old_machine) == len("pc-i440fx-7.1")
+result(got is not None and
+       got["sections"][cfg]["machine"] == "pc-i440fx-7.1" and
+       old_machine == "pc-i440fx-7.2" and same_len and
+       sum(a != b for a, b in zip(open(out, "rb").read(),
+                                  open(src, "rb").read())) == 1,
+       "an edited machine is written, one byte changed (%s -> "
+       "pc-i440fx-7.1)" % old_machine, p.stderr + q.stderr)
+if os.path.exists(out):
+    os.unlink(out)
+shutil.rmtree(d2, ignore_errors=True)
+edit({})
 
 # Bad input: one line naming the file and path, exit 1, nothing left.
 def bad(what, expect, prepare=None, undo=None, fields=None, text=None):
@@ -159,6 +195,9 @@ bad("a section id out of range", "sections[%d].section_id: must be" % idx,
     text=orig_json.replace('"section_id": %d' %
                            doc["sections"][idx]["section_id"],
                            '"section_id": -3', 1))
+bad("an empty machine", "sections[%d].machine: must not be empty" % cfg,
+    text=orig_json.replace('"machine": "%s"' % old_machine,
+                           '"machine": ""', 1))
 
 # Caps (doc/limits.md): checked before anything is allocated.
 big = json.loads(orig_json)

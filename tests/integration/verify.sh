@@ -73,6 +73,23 @@ bad() {
 head -c 1000000 "$S72" >"$tmp/trunc.mig"
 bad "truncated stream" 255 "$tmp/trunc.mig" --dest "$D72"
 check "... naming the file and offset" grep -q 'trunc.mig: offset 0x' "$tmp/err"
+# The truncation rule (issue 14's "head -c 1700000" exited 0 with "no
+# JSON description"): cut before the end marker = truncated, as QEMU
+# refuses it; only the description cut = QEMU loads it, verify answers.
+head -c 1700000 "$S72" >"$tmp/trunc2.mig"
+bad "cut before the end marker (1700000 bytes)" 255 "$tmp/trunc2.mig" --dest "$D72"
+check "... says truncated, the offset and what was expected" grep -q \
+    'trunc2.mig: offset 0x[0-9a-f]*: truncated: expected .*; the input ends at offset 0x19f0a0' "$tmp/err"
+eof=$(python3 -c 'import sys; b=open(sys.argv[1],"rb").read(); i=b.rfind(b"\x00\x06\x00"); print(i)' "$S72")
+head -c $((eof + 1 + 500)) "$S72" >"$tmp/cutdesc.mig"
+run "$tmp/cutdesc.mig" --dest "$D72"
+same "description cut after the end marker: exit 0 (QEMU loads it), said" \
+    "0:The stream's JSON description is cut short (truncated: expected the JSON description after the end marker" \
+    "$rc:$(head -n1 "$tmp/out" | sed 's/ at offset.*//')"
+head -c $((eof)) "$S72" >"$tmp/noeof.mig"
+bad "cut just before the end marker" 255 "$tmp/noeof.mig" --dest "$D72"
+check "... says truncated: expected the end marker" grep -q \
+    'truncated: expected the record header' "$tmp/err"
 bad "missing stream" 255 "$tmp/none.mig" --dest "$D72"
 bad "missing dump" 255 "$S72" --dest "$tmp/none.json"
 bad "a stream as the dump" 255 "$S72" --dest "$S72"
