@@ -47,4 +47,7 @@ fi
 # folder (not installed): the cross-version tests need real peers.
 if [ "$(id -u)" -eq 0 ]; then
     bash "$(dirname "$0")/qemu-versions.sh" >&2
+    # The Linux guest of the live-guest and core tests (Debian's kernel +
+    # a busybox initramfs), built here so that no test downloads anything.
+    bash "$(dirname "$0")/../tests/guest/linux-guest.sh" >/dev/null
 fi
