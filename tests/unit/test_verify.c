@@ -96,6 +96,16 @@ static json_t *edited(const char *key, json_t **desc)
     return d;
 }
 
+/* The version of entry key in dump d: the entry's and its Description's. */
+static void set_version(json_t *d, const char *key, int v)
+{
+    json_t *e = json_object_get(d, key);
+
+    json_object_set_new(e, "version_id", json_integer(v));
+    json_object_set_new(json_object_get(e, "Description"), "version_id",
+                        json_integer(v));
+}
+
 static json_t *field(json_t *desc, const char *name)
 {
     json_t *f;
@@ -129,9 +139,7 @@ static void version_newer_than_dest(void **state)
     json_t *desc, *d = edited("mc146818rtc", &desc);
 
     (void)state;
-    json_object_set_new(json_object_get(d, "mc146818rtc"), "version_id",
-                        json_integer(2));
-    json_object_set_new(desc, "version_id", json_integer(2));
+    set_version(d, "mc146818rtc", 2);
     verify(fx_at("pc.mig"), d, &r);
     one(r, VMS_FINDING_VERSION, "mc146818rtc", "version 3 is newer than "
         "DEST's \"mc146818rtc\" (version_id 2)");
@@ -146,9 +154,7 @@ static void version_older_than_dest_minimum(void **state)
     json_t *desc, *d = edited("mc146818rtc", &desc);
 
     (void)state;
-    json_object_set_new(json_object_get(d, "mc146818rtc"), "version_id",
-                        json_integer(5));
-    json_object_set_new(desc, "version_id", json_integer(5));
+    set_version(d, "mc146818rtc", 5);
     json_object_set_new(desc, "minimum_version_id", json_integer(4));
     verify(fx_at("pc.mig"), d, &r);
     one(r, VMS_FINDING_MIN_VERSION, "mc146818rtc",
@@ -233,9 +239,7 @@ static void stream_without_description(void **state)
     assert_int_equal(r->errors, 0);
     vms_check_report_free(r);
 
-    json_object_set_new(json_object_get(d, "mc146818rtc"), "version_id",
-                        json_integer(2));
-    json_object_set_new(desc, "version_id", json_integer(2));
+    set_version(d, "mc146818rtc", 2);
     verify(fx_at("bare.mig"), d, &r);
     assert_int_equal(r->n_findings, 2);
     assert_int_equal(r->findings[0].kind, VMS_FINDING_NO_VMDESC);
