@@ -27,7 +27,7 @@ check "sections decode or stay raw with the reason" \
     python3 "$VMS_SRCDIR/tests/integration/dump-qemu-decoded.py" "$tmp/cut.d/stream.json"
 
 # QEMU 7.2 loads the stream packed after an edit of the imr.
-python3 "$VMS_SRCDIR/tests/integration/dump-qemu-edit.py" "$tmp/cut.d/stream.json"
+python3 "$VMS_SRCDIR/tests/integration/unpacked-imr.py" "$tmp/cut.d"
 check "pack the edited directory" "$V" pack "$tmp/cut.d" "$tmp/edited.mig"
 sock=$tmp/in.sock
 qemu-system-x86_64 $BASE $M -monitor "unix:$sock,server=on,wait=off" \

@@ -63,7 +63,8 @@ fi
 EDIT="-M pc-i440fx-7.2 -m 64 -S"
 mkstream edit "$(MIG edit)" qemu-system-x86_64 $EDIT
 if "$V" unpack "$tmp/edit.mig" "$tmp/edit.d" 2>"$tmp/err" &&
-   python3 "$VMS_SRCDIR/tests/integration/pack-qemu-edit.py" "$tmp/edit.d" 2>>"$tmp/err"
+   python3 "$VMS_SRCDIR/tests/integration/unpacked-imr.py" "$tmp/edit.d" \
+       pc.ram 0x123457 0xa7 2>>"$tmp/err"
 then
     ok "edit: unpacked and edited"
 else
