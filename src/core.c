@@ -366,9 +366,6 @@ static int ram_section(core *c, const vms_record *rec)
 /* The section's state through the stream's description, as analyze has it. */
 static int device_state(core *c, const vms_record *rec, json_t **out)
 {
-    vms_buf buf = { 0 };
-    vms_jsonw *w;
-    json_error_t je;
     int e;
 
     *out = NULL;
@@ -376,18 +373,7 @@ static int device_state(core *c, const vms_record *rec, json_t **out)
                                      c->err))) {
         return e;
     }
-    if (!(w = vms_jsonw_new(vms_sink_buf, &buf, VMS_JSONW_COMPACT, 0))) {
-        return core_fail(c, VMS_ENOMEM, "out of memory");
-    }
-    e = vms__device_json(c->s, c->vd, NULL, rec, w, c->err);
-    if (vms_jsonw_free(w) && !e) {
-        e = core_fail(c, VMS_ENOMEM, "out of memory");
-    }
-    if (!e && !(*out = json_loadb(buf.data, buf.len, JSON_DECODE_ANY, &je))) {
-        e = core_fail(c, VMS_ENOMEM, "section '%s': %s", rec->idstr, je.text);
-    }
-    vms_buf_free(&buf);
-    return e;
+    return vms__device_state(c->s, c->vd, NULL, rec, out, c->err);
 }
 
 static bool ends_with(const char *s, const char *t)
@@ -598,7 +584,7 @@ static int pass(core *c)
 /* ---- registers ------------------------------------------------------------ */
 
 /* "0x…" (maybe followed by " (-1)") or "00 00 03 c5" (big-endian bytes). */
-static bool jnum(const json_t *v, uint64_t *out)
+bool vms__json_u64(const json_t *v, uint64_t *out)
 {
     const char *s = json_string_value(v);
     char *end;
@@ -638,7 +624,7 @@ static uint64_t field(regs_ctx *x, const json_t *obj, const char *name)
     const json_t *v = json_object_get(obj, name);
     uint64_t n = 0;
 
-    if (!x->e && (!v || !jnum(v, &n))) {
+    if (!x->e && (!v || !vms__json_u64(v, &n))) {
         x->e = core_fail(x->c, VMS_EFORMAT, "section 'cpu' instance %u: no "
                          "number in field '%s'", x->cpu, name);
     }
@@ -656,7 +642,7 @@ static void array(regs_ctx *x, const json_t *obj, const char *name,
                          name, n);
     }
     for (size_t i = 0; !x->e && i < n; i++) {
-        if (!jnum(json_array_get(a, i), &out[i])) {
+        if (!vms__json_u64(json_array_get(a, i), &out[i])) {
             x->e = core_fail(x->c, VMS_EFORMAT, "section 'cpu' instance %u: "
                              "%s[%zu] is not a number", x->cpu, name, i);
         }
@@ -748,8 +734,8 @@ static int arm_regs(core *c, unsigned i, const json_t *st, vms__arm_cpu *r)
     /* cpu_get_dump_info: big-endian when SCTLR_EL1.EE (KVM id of SCTLR_EL1) */
     for (size_t k = 0; json_is_array(idx) && k < json_array_size(idx); k++) {
         uint64_t id, v;
-        if (jnum(json_array_get(idx, k), &id) && id == 0x603000000013c080ull &&
-            jnum(json_array_get(val, k), &v) && (v & (1u << 25))) {
+        if (vms__json_u64(json_array_get(idx, k), &id) && id == 0x603000000013c080ull &&
+            vms__json_u64(json_array_get(val, k), &v) && (v & (1u << 25))) {
             return core_fail(c, VMS_EUNSUPPORTED, "section 'cpu' instance "
                              "%u: big-endian guest (SCTLR_EL1.EE): not "
                              "supported", i);

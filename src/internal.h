@@ -367,6 +367,15 @@ struct vms_dump;
 int vms__device_json(struct vms_stream *s, struct vms_vmdesc *vd,
                      struct vms_dump *dump, const struct vms_record *rec,
                      struct vms_jsonw *w, struct vms_error *err);
+/* The same state as a jansson value (*out, the caller's to json_decref). */
+/* A state's number: "0x…" (maybe followed by " (-1)"), "00 00 03 c5"
+   (big-endian bytes) or a JSON integer (core.c). */
+struct json_t;
+bool vms__json_u64(const struct json_t *v, uint64_t *out);
+struct json_t;
+int vms__device_state(struct vms_stream *s, struct vms_vmdesc *vd,
+                      struct vms_dump *dump, const struct vms_record *rec,
+                      struct json_t **out, struct vms_error *err);
 
 /*
  * check.c, shared with verify: QEMU checker's rename tables (field names
