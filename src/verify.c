@@ -544,9 +544,12 @@ static int load_reference(verifier *v)
         goto out;
     }
     if (!(text = vms_stream_vmdesc(s, &len))) {
+        /* cut short, or saved without one: the end says nothing more */
         e = vms_stream_fail(s, v->err, VMS_EFORMAT, 0, "the reference stream "
-                            "has no JSON description: save it with the "
-                            "machine option suppress-vmdesc=off");
+                            "ends in no JSON description (it is cut short, "
+                            "or was saved with suppress-vmdesc or an old "
+                            "machine type): save it again, with the machine "
+                            "option suppress-vmdesc=off");
         goto out;
     }
     if ((e = vms_vmdesc_parse(text, len, vms_stream_name(s), &r->vd,
