@@ -32,6 +32,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <jansson.h>
 #include "vmstate/core.h"
 #include "vmstate/stream.h"
@@ -45,7 +46,8 @@
 #include "elfcore.h"
 #include "kdump.h"
 
-#define RUN_MAX (1u << 20)    /* bytes gathered before one pwrite */
+#define RUN_MAX (1u << 20)    /* bytes gathered before one write */
+#define RUN_IOV 1024          /* pieces of one write (IOV_MAX) */
 #define MAX_CPUS 1024
 /* How far before the end marker pass 1 looks for the first device. */
 #define DEVICES_MAX (64u << 20)
@@ -86,9 +88,18 @@ typedef struct core {
                                  the temporary ELF core */
     uint64_t out_size;
 
-    uint8_t *run;             /* pending bytes for [run_off, +run_len) */
+    /*
+     * The bytes pending for [run_off, +run_len), in niov pieces: pages
+     * in the input reader's buffer (in) stay there until it refills,
+     * others (filled, decoded pages) are copied into run.
+     */
+    struct iovec iov[RUN_IOV];
+    int niov;
     uint64_t run_off;
     size_t run_len;
+    uint8_t *run;
+    size_t run_used;
+    vms_reader *in;
     uint64_t zero_off, zero_len;  /* pending zero run */
     uint8_t *fillpage;
 } core;
@@ -162,11 +173,20 @@ static int flush_run(core *c)
 {
     int e = 0;
 
-    if (c->run_len) {
-        e = out_pwrite(c, c->run, c->run_len, c->run_off);
-        c->run_len = 0;
+    if (c->niov) {
+        e = vms__pwritev_all(c->wfd, c->iov, c->niov, c->run_off,
+                             c->o->output, c->err);
+        c->niov = 0;
+        c->run_len = c->run_used = 0;
     }
     return e;
+}
+
+/* The input's buffer is about to move: write what points into it. */
+static int input_refills(void *opaque, vms_error *err)
+{
+    (void)err;
+    return flush_run(opaque);
 }
 
 static int flush_all(core *c)
@@ -198,8 +218,10 @@ static int emit(core *c, uint64_t off, const uint8_t *data, size_t len)
     if ((e = flush_zero(c))) {
         return e;
     }
-    if (c->run_len && (c->run_off + c->run_len != off ||
-                       c->run_len + len > RUN_MAX)) {
+    bool stays = c->in && vms__reader_holds(c->in, data, len);
+    if (c->niov && (c->run_off + c->run_len != off || c->niov == RUN_IOV ||
+                    c->run_len + len > RUN_MAX ||
+                    (!stays && c->run_used + len > RUN_MAX))) {
         if ((e = flush_run(c))) {
             return e;
         }
@@ -207,10 +229,21 @@ static int emit(core *c, uint64_t off, const uint8_t *data, size_t len)
     if (len > RUN_MAX) {
         return out_pwrite(c, data, len, off);
     }
-    if (!c->run_len) {
+    if (!stays) {
+        /* a page ram.c made (filled, decoded): it will not stay */
+        memcpy(c->run + c->run_used, data, len);
+        data = c->run + c->run_used;
+        c->run_used += len;
+    }
+    if (!c->niov) {
         c->run_off = off;
     }
-    memcpy(c->run + c->run_len, data, len);
+    struct iovec *last = c->niov ? &c->iov[c->niov - 1] : NULL;
+    if (last && (const uint8_t *)last->iov_base + last->iov_len == data) {
+        last->iov_len += len;
+    } else {
+        c->iov[c->niov++] = (struct iovec){ (void *)data, len };
+    }
     c->run_len += len;
     return 0;
 }
@@ -653,6 +686,10 @@ static int pass(core *c)
 
     if (!(c->s = vms_stream_open(c->o->file, c->err))) {
         return c->err->code ? c->err->code : VMS_EIO;
+    }
+    if (c->pass == 2) {
+        c->in = vms_stream_reader(c->s);
+        vms__reader_on_refill(c->in, input_refills, c);
     }
     if (c->pass == 1) {
         int64_t size = vms_reader_size(vms_stream_reader(c->s));
