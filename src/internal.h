@@ -173,6 +173,17 @@ void vms__reader_on_trunc(struct vms_reader *r,
                           void (*fn)(void *opaque, struct vms_error *err),
                           void *opaque);
 /*
+ * The pointers vms_read_ptr hands out stay valid until the reader's
+ * buffer moves: fn(opaque, err) is called right before (a refill, a seek
+ * out of the buffer), so that a caller may keep them until then (core's
+ * writes straight from the input's buffer); its error is the read's.
+ * vms__reader_holds says whether [p, p + n) is such a pointer.
+ */
+void vms__reader_on_refill(struct vms_reader *r,
+                           int (*fn)(void *opaque, struct vms_error *err),
+                           void *opaque);
+bool vms__reader_holds(const struct vms_reader *r, const void *p, size_t n);
+/*
  * A stream without a description: walk the records from the body of rec
  * to the end marker (section bodies bounded by their footers) to tell a
  * stream that has none from one cut short. VMS_ETRUNC (err filled) when
