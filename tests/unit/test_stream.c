@@ -2,7 +2,8 @@
  * Unit tests of the stream container reader (stream.h) on streams the
  * library writes itself (the example machine, fixture.h), so that they
  * run without ../shared: the records come in the order and with the
- * headers vms_vm_save wrote them, the configuration decodes, the end
+ * headers vms_vm_save wrote them, the configuration decodes (its
+ * subsections too: page bits, capabilities, uuid), the end
  * marker and what follows it are classified (description, nothing, a cut
  * description, other bytes), every cut before the end marker is
  * VMS_ETRUNC with the one truncation message naming where the input
@@ -124,6 +125,10 @@ static void records_are_those_written(void **state)
     assert_int_equal(w.rec[0].type, VMS_REC_CONFIGURATION);
     assert_int_equal(w.rec[0].offset, 8);       /* after magic + version */
     assert_string_equal(w.cfg.machine, "pc-i440fx-7.2");
+    /* as QEMU 7.2's x86: no page bits, capabilities nor uuid */
+    assert_int_equal(w.cfg.target_page_bits, 0);
+    assert_int_equal(w.cfg.ncaps, 0);
+    assert_false(w.cfg.has_uuid);
     for (size_t i = 0; i < 7; i++) {
         const vms_record *r = &w.rec[1 + i];
 
@@ -343,6 +348,84 @@ static void section_decoded_short(void **state)
     }
 }
 
+/*
+ * A configuration with the subsections QEMU may send after the machine
+ * name (migration/savevm.c vmstate_configuration: target-page-bits,
+ * capabilities as u8-length names, uuid), written here byte by byte.
+ */
+static void config_stream(const char *path, const char *sub, uint32_t bits)
+{
+    static const uint8_t uuid[16] = { 0x4b, 0x1c, 0x6e, 0x36, 1, 2, 3, 4,
+                                      5, 6, 7, 8, 9, 10, 11, 0xab };
+    static const char *caps[] = { "x-ignore-shared", "mapped-ram" };
+    vms_error err = { 0 };
+    vms_buf b = { 0 };
+    vms_writer *w;
+
+    assert_non_null(w = vms_writer_buf(&b, &err));
+    assert_int_equal(vms_stream_put_header(w, &err), 0);
+    assert_int_equal(vms_write_u8(w, VMS_REC_CONFIGURATION, &err), 0);
+    assert_int_equal(vms_write_be32(w, 10, &err), 0);
+    assert_int_equal(vms_write_bytes(w, "pc-q35-9.0", 10, &err), 0);
+    assert_int_equal(vms_write_u8(w, VMS_REC_SUBSECTION, &err), 0);
+    assert_int_equal(vms_write_str8(w, sub, strlen(sub), &err), 0);
+    assert_int_equal(vms_write_be32(w, 1, &err), 0);
+    assert_int_equal(vms_write_be32(w, bits, &err), 0);
+    assert_int_equal(vms_write_u8(w, VMS_REC_SUBSECTION, &err), 0);
+    assert_int_equal(vms_write_str8(w, "configuration/capabilities", 26,
+                                    &err), 0);
+    assert_int_equal(vms_write_be32(w, 1, &err), 0);
+    assert_int_equal(vms_write_be32(w, 2, &err), 0);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(vms_write_str8(w, caps[i], strlen(caps[i]), &err),
+                         0);
+    }
+    assert_int_equal(vms_write_u8(w, VMS_REC_SUBSECTION, &err), 0);
+    assert_int_equal(vms_write_str8(w, "configuration/uuid", 18, &err), 0);
+    assert_int_equal(vms_write_be32(w, 1, &err), 0);
+    assert_int_equal(vms_write_bytes(w, uuid, 16, &err), 0);
+    assert_int_equal(vms_stream_put_eof(w, NULL, 0, &err), 0);
+    assert_int_equal(vms_writer_close(w, &err), 0);
+    fx_spit(path, b.data, b.len);
+    vms_buf_free(&b);
+}
+
+static void configuration_subsections(void **state)
+{
+    walked w;
+
+    (void)state;
+    config_stream(fx_at("cfg.mig"), "configuration/target-page-bits", 12);
+    walk(fx_at("cfg.mig"), false, &w);
+    assert_int_equal(w.e, 0);
+    assert_int_equal(w.n, 2);
+    assert_int_equal(w.rec[0].type, VMS_REC_CONFIGURATION);
+    assert_int_equal(w.rec[1].type, VMS_REC_EOF);
+    assert_string_equal(w.cfg.machine, "pc-q35-9.0");
+    assert_int_equal(w.cfg.target_page_bits, 12);
+    assert_int_equal(w.cfg.ncaps, 2);
+    assert_string_equal(w.cfg.caps[0], "x-ignore-shared");
+    assert_string_equal(w.cfg.caps[1], "mapped-ram");
+    assert_true(w.cfg.has_uuid);
+    assert_int_equal(w.cfg.uuid[0], 0x4b);
+    assert_int_equal(w.cfg.uuid[15], 0xab);
+    assert_int_equal(w.tail, VMS_TAIL_NONE);
+
+    /* a page size no target has; a subsection QEMU does not send */
+    config_stream(fx_at("cfg.mig"), "configuration/target-page-bits", 40);
+    walk(fx_at("cfg.mig"), false, &w);
+    assert_int_equal(w.e, VMS_EFORMAT);
+    assert_non_null(strstr(w.err.message, "target page bits 40"));
+    /* the value: after header, record type, name, 0x05, name, version */
+    assert_int_equal(w.err.offset, 8 + 1 + 4 + 10 + 1 + 31 + 4);
+    config_stream(fx_at("cfg.mig"), "configuration/other", 12);
+    walk(fx_at("cfg.mig"), false, &w);
+    assert_int_equal(w.e, VMS_EUNSUPPORTED);
+    assert_non_null(strstr(w.err.message, "unknown configuration "
+                                          "subsection 'configuration/other'"));
+    assert_int_equal(w.err.offset, 8 + 1 + 4 + 10);
+}
+
 /* Not a stream: bad magic, an unknown version. */
 static void not_a_stream(void **state)
 {
@@ -370,6 +453,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(records_are_those_written),
         cmocka_unit_test(no_configuration),
+        cmocka_unit_test(configuration_subsections),
         cmocka_unit_test(cut_streams_are_truncated),
         cmocka_unit_test(after_the_end_marker),
         cmocka_unit_test(section_decoded_short),
