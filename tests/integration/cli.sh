@@ -29,12 +29,13 @@ for spec in "analyze -d" "analyze --desc" "analyze -C" "analyze --dump-vmstate" 
     "diff --format" "diff --ram" "diff --dump-vmstate" "verify -d" \
     "verify --format" "check -s" "check --dest" "convert -t" \
     "convert --dump-vmstate" "unpack --dump-vmstate" "demo --stream" \
-    "info --format" "analyze --snapshot"; do
+    "info --format" "analyze --snapshot" "core -o" "core --format" \
+    "core --memory-map"; do
     set -- $spec
     one_line "$spec with no value: the option needs an argument" \
         "^vmstate $1: option '$2' needs an argument \(see 'vmstate $1 --help'\)$" $spec
 done
-for cmd in analyze diff verify check convert unpack pack demo info; do
+for cmd in analyze diff verify check convert unpack pack demo info core; do
     one_line "$cmd -Z: unknown option, one line" \
         "^vmstate $cmd: unknown option '-Z' \(see 'vmstate $cmd --help'\)$" $cmd -Z
     one_line "$cmd --bogus=1: unknown option named without its value" \
@@ -46,13 +47,21 @@ one_line "analyze -mZ: the letter inside a cluster is named" \
 for spec in "analyze" "analyze a b" "diff a" "diff a b c" "verify" \
     "verify a b -d x" "convert a" "convert a b c --to json" "unpack a" \
     "unpack a b c" "pack a" "check a" "demo" "demo x --stream y" "info" \
-    "info a b"; do
+    "info a b" "core" "core a" "core a b -o c"; do
     set -- $spec
     one_line "'$spec': one line and a pointer to --help" \
         "^vmstate $1: .* \(see 'vmstate $1 --help'\)$" $spec
 done
-one_line "analyze -d bad: the value is named" "-d takes state or desc, not 'bad'" \
+# A value outside an option's choices: one shape for every option.
+one_line "analyze -d bad: the value is named" \
+    "^vmstate analyze: -d: 'bad' is not one of state, desc \(see 'vmstate analyze --help'\)$" \
     analyze -d bad x
+for spec in "diff --format=xml a b" "diff --ram=xml a b" "info --format=xml a" \
+    "core --format=xml a -o b" "check --format=xml a b" "verify --format=xml a -d b"; do
+    set -- $spec
+    one_line "'$spec': the choices, one line" \
+        "^vmstate $1: --[a-z]+: 'xml' is not one of [a-z, ]+ \(see 'vmstate $1 --help'\)$" $spec
+done
 # Messages, composed once: warnings carry the command's name; a nested
 # location is not repeated; outputs are named by the path given.
 S=${VMS_SHARED:-}/testdata
