@@ -45,6 +45,7 @@
 #include "memmap.h"
 #include "elfcore.h"
 #include "kdump.h"
+#include "bytes.h"
 
 #define RUN_MAX (1u << 20)    /* bytes gathered before one pwrite */
 #define MAX_CPUS 1024
@@ -563,10 +564,10 @@ static size_t first_device(core *c, uint8_t *out, size_t max)
         out[n++] = (uint8_t)nl;
         memcpy(out + n, name, nl);
         n += nl;
-        vms_put_be32(out + n, (uint32_t)json_integer_value(inst));
+        vms__put_be32(out + n, (uint32_t)json_integer_value(inst));
         n += 4;
         if (json_is_integer(ver)) {
-            vms_put_be32(out + n, (uint32_t)json_integer_value(ver));
+            vms__put_be32(out + n, (uint32_t)json_integer_value(ver));
             n += 4;
         }
     }
@@ -585,7 +586,7 @@ static bool ram_ends_at(const core *c, const uint8_t *buf, size_t at)
     static const uint8_t eos[8] = { 0, 0, 0, 0, 0, 0, 0, 0x10 };
 
     if (at >= 13 && buf[at - 5] == VMS_REC_FOOTER &&
-        vms_get_be32(buf + at - 4) == c->ram_id &&
+        vms__get_be32(buf + at - 4) == c->ram_id &&
         memcmp(buf + at - 13, eos, 8) == 0) {
         return true;
     }
