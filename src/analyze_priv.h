@@ -5,6 +5,7 @@
 #ifndef VMS__ANALYZE_PRIV_H
 #define VMS__ANALYZE_PRIV_H
 
+#include <jansson.h>
 #include "vmstate/dump.h"
 #include "vmstate/json.h"
 #include "vmstate/stream.h"
@@ -24,5 +25,8 @@ int vms__stream_need_vmdesc(vms_stream *s, vms_vmdesc **vd,
  */
 int vms__device_json(vms_stream *s, vms_vmdesc *vd, vms_dump *dump,
                      const vms_record *rec, vms_jsonw *w, vms_error *err);
+/* The same state as a jansson value (*out, the caller's to json_decref). */
+int vms__device_state(vms_stream *s, vms_vmdesc *vd, vms_dump *dump,
+                      const vms_record *rec, json_t **out, vms_error *err);
 
 #endif

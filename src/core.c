@@ -32,6 +32,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <jansson.h>
 #include "vmstate/core.h"
 #include "vmstate/stream.h"
@@ -46,8 +47,11 @@
 #include "elfcore.h"
 #include "kdump.h"
 #include "bytes.h"
+#include "core_priv.h"
+#include "reader.h"
 
-#define RUN_MAX (1u << 20)    /* bytes gathered before one pwrite */
+#define RUN_MAX (1u << 20)    /* bytes gathered before one write */
+#define RUN_IOV 1024          /* pieces of one write (IOV_MAX) */
 #define MAX_CPUS 1024
 /* How far before the end marker pass 1 looks for the first device. */
 #define DEVICES_MAX (64u << 20)
@@ -88,9 +92,18 @@ typedef struct core {
                                  the temporary ELF core */
     uint64_t out_size;
 
-    uint8_t *run;             /* pending bytes for [run_off, +run_len) */
+    /*
+     * The bytes pending for [run_off, +run_len), in niov pieces: pages
+     * in the input reader's buffer (in) stay there until it refills,
+     * others (filled, decoded pages) are copied into run.
+     */
+    struct iovec iov[RUN_IOV];
+    int niov;
     uint64_t run_off;
     size_t run_len;
+    uint8_t *run;
+    size_t run_used;
+    vms_reader *in;
     uint64_t zero_off, zero_len;  /* pending zero run */
     uint8_t *fillpage;
 } core;
@@ -164,11 +177,20 @@ static int flush_run(core *c)
 {
     int e = 0;
 
-    if (c->run_len) {
-        e = out_pwrite(c, c->run, c->run_len, c->run_off);
-        c->run_len = 0;
+    if (c->niov) {
+        e = vms__pwritev_all(c->wfd, c->iov, c->niov, c->run_off,
+                             c->o->output, c->err);
+        c->niov = 0;
+        c->run_len = c->run_used = 0;
     }
     return e;
+}
+
+/* The input's buffer is about to move: write what points into it. */
+static int input_refills(void *opaque, vms_error *err)
+{
+    (void)err;
+    return flush_run(opaque);
 }
 
 static int flush_all(core *c)
@@ -200,8 +222,10 @@ static int emit(core *c, uint64_t off, const uint8_t *data, size_t len)
     if ((e = flush_zero(c))) {
         return e;
     }
-    if (c->run_len && (c->run_off + c->run_len != off ||
-                       c->run_len + len > RUN_MAX)) {
+    bool stays = c->in && vms__reader_holds(c->in, data, len);
+    if (c->niov && (c->run_off + c->run_len != off || c->niov == RUN_IOV ||
+                    c->run_len + len > RUN_MAX ||
+                    (!stays && c->run_used + len > RUN_MAX))) {
         if ((e = flush_run(c))) {
             return e;
         }
@@ -209,10 +233,21 @@ static int emit(core *c, uint64_t off, const uint8_t *data, size_t len)
     if (len > RUN_MAX) {
         return out_pwrite(c, data, len, off);
     }
-    if (!c->run_len) {
+    if (!stays) {
+        /* a page ram.c made (filled, decoded): it will not stay */
+        memcpy(c->run + c->run_used, data, len);
+        data = c->run + c->run_used;
+        c->run_used += len;
+    }
+    if (!c->niov) {
         c->run_off = off;
     }
-    memcpy(c->run + c->run_len, data, len);
+    struct iovec *last = c->niov ? &c->iov[c->niov - 1] : NULL;
+    if (last && (const uint8_t *)last->iov_base + last->iov_len == data) {
+        last->iov_len += len;
+    } else {
+        c->iov[c->niov++] = (struct iovec){ (void *)data, len };
+    }
     c->run_len += len;
     return 0;
 }
@@ -386,9 +421,6 @@ static int ram_section(core *c, const vms_record *rec)
 /* The section's state through the stream's description, as analyze has it. */
 static int device_state(core *c, const vms_record *rec, json_t **out)
 {
-    vms_buf buf = { 0 };
-    vms_jsonw *w;
-    json_error_t je;
     int e;
 
     *out = NULL;
@@ -396,18 +428,7 @@ static int device_state(core *c, const vms_record *rec, json_t **out)
                                      c->err))) {
         return e;
     }
-    if (!(w = vms_jsonw_new(vms_sink_buf, &buf, VMS_JSONW_COMPACT, 0))) {
-        return core_fail(c, VMS_ENOMEM, "out of memory");
-    }
-    e = vms__device_json(c->s, c->vd, NULL, rec, w, c->err);
-    if (vms_jsonw_free(w) && !e) {
-        e = core_fail(c, VMS_ENOMEM, "out of memory");
-    }
-    if (!e && !(*out = json_loadb(buf.data, buf.len, JSON_DECODE_ANY, &je))) {
-        e = core_fail(c, VMS_ENOMEM, "section '%s': %s", rec->idstr, je.text);
-    }
-    vms_buf_free(&buf);
-    return e;
+    return vms__device_state(c->s, c->vd, NULL, rec, out, c->err);
 }
 
 static bool ends_with(const char *s, const char *t)
@@ -656,6 +677,10 @@ static int pass(core *c)
     if (!(c->s = vms_stream_open(c->o->file, c->err))) {
         return c->err->code ? c->err->code : VMS_EIO;
     }
+    if (c->pass == 2) {
+        c->in = vms_stream_reader(c->s);
+        vms__reader_on_refill(c->in, input_refills, c);
+    }
     if (c->pass == 1) {
         int64_t size = vms_reader_size(vms_stream_reader(c->s));
         struct stat st;
@@ -749,7 +774,7 @@ static int pass(core *c)
 /* ---- registers ------------------------------------------------------------ */
 
 /* "0x…" (maybe followed by " (-1)") or "00 00 03 c5" (big-endian bytes). */
-static bool jnum(const json_t *v, uint64_t *out)
+bool vms__json_u64(const json_t *v, uint64_t *out)
 {
     const char *s = json_string_value(v);
     char *end;
@@ -789,7 +814,7 @@ static uint64_t field(regs_ctx *x, const json_t *obj, const char *name)
     const json_t *v = json_object_get(obj, name);
     uint64_t n = 0;
 
-    if (!x->e && (!v || !jnum(v, &n))) {
+    if (!x->e && (!v || !vms__json_u64(v, &n))) {
         x->e = core_fail(x->c, VMS_EFORMAT, "section 'cpu' instance %u: no "
                          "number in field '%s'", x->cpu, name);
     }
@@ -807,7 +832,7 @@ static void array(regs_ctx *x, const json_t *obj, const char *name,
                          name, n);
     }
     for (size_t i = 0; !x->e && i < n; i++) {
-        if (!jnum(json_array_get(a, i), &out[i])) {
+        if (!vms__json_u64(json_array_get(a, i), &out[i])) {
             x->e = core_fail(x->c, VMS_EFORMAT, "section 'cpu' instance %u: "
                              "%s[%zu] is not a number", x->cpu, name, i);
         }
@@ -899,8 +924,8 @@ static int arm_regs(core *c, unsigned i, const json_t *st, vms__arm_cpu *r)
     /* cpu_get_dump_info: big-endian when SCTLR_EL1.EE (KVM id of SCTLR_EL1) */
     for (size_t k = 0; json_is_array(idx) && k < json_array_size(idx); k++) {
         uint64_t id, v;
-        if (jnum(json_array_get(idx, k), &id) && id == 0x603000000013c080ull &&
-            jnum(json_array_get(val, k), &v) && (v & (1u << 25))) {
+        if (vms__json_u64(json_array_get(idx, k), &id) && id == 0x603000000013c080ull &&
+            vms__json_u64(json_array_get(val, k), &v) && (v & (1u << 25))) {
             return core_fail(c, VMS_EUNSUPPORTED, "section 'cpu' instance "
                              "%u: big-endian guest (SCTLR_EL1.EE): not "
                              "supported", i);

@@ -6,6 +6,7 @@
 #ifndef VMS__READER_H
 #define VMS__READER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "vmstate/io.h"
@@ -40,5 +41,16 @@ int vms__reader_pread(vms_reader *r, void *buf, size_t n, uint64_t off,
 void vms__reader_on_trunc(vms_reader *r,
                           void (*fn)(void *opaque, vms_error *err),
                           void *opaque);
+/*
+ * The pointers vms_read_ptr hands out stay valid until the reader's
+ * buffer moves: fn(opaque, err) is called right before (a refill, a seek
+ * out of the buffer), so that a caller may keep them until then (core's
+ * writes straight from the input's buffer); its error is the read's.
+ * vms__reader_holds says whether [p, p + n) is such a pointer.
+ */
+void vms__reader_on_refill(vms_reader *r,
+                           int (*fn)(void *opaque, vms_error *err),
+                           void *opaque);
+bool vms__reader_holds(const vms_reader *r, const void *p, size_t n);
 
 #endif
