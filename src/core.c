@@ -30,6 +30,7 @@
 #include "vmstate/json.h"
 #include "vmstate/io.h"
 #include "internal.h"
+#include "writer.h"
 #include "memmap.h"
 #include "elfcore.h"
 #include "kdump.h"
@@ -376,7 +377,7 @@ static int device_state(core *c, const vms_record *rec, json_t **out)
                                      c->err))) {
         return e;
     }
-    if (!(w = vms_jsonw_new(vms_sink_buf, &buf, VMS_JSONW_COMPACT, 0))) {
+    if (!(w = vms__jsonw_buf(&buf, VMS_JSONW_COMPACT, 0, c->err))) {
         return core_fail(c, VMS_ENOMEM, "out of memory");
     }
     e = vms__device_json(c->s, c->vd, NULL, rec, w, c->err);

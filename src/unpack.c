@@ -16,6 +16,7 @@
 #include "vmstate/visitor.h"
 #include "vmstate/json.h"
 #include "internal.h"
+#include "writer.h"
 #include "pagelog.h"
 #include "ramfile.h"
 
@@ -37,6 +38,7 @@ typedef struct unpacker {
     bool made_dir, made_ram;
     vms_outfile json_of, data_of, raw_of, desc_of, log_of, dump_of;
     bool json_open, data_open, raw_open, desc_open, log_open, dump_open;
+    vms_writer *jout;         /* stream.json, under j */
     vms_jsonw *j;
     vms_writer *data, *raw;
     vms_ramfiles *rf;
@@ -53,7 +55,10 @@ typedef struct unpacker {
 
 static int jfail(unpacker *u)
 {
-    return vms_error_set(u->err, VMS_EIO, "cannot write stream.json");
+    /* a write failure's record (file, offset) is the writer's */
+    int e = vms_writer_flush(u->jout, u->err);
+
+    return e ? e : vms_error_set(u->err, VMS_EIO, "cannot write stream.json");
 }
 
 static int log_add(unpacker *u, const vms__log_entry *l)
@@ -325,8 +330,7 @@ static int u_item(void *opaque, const vms_unpack_item *it, vms_error *err)
     case VMS_REC_EOF:
         u->has_vmdesc = it->vmdesc != NULL;
         if (it->vmdesc &&
-            vms_sink_fd((void *)(intptr_t)u->desc_of.fd, it->vmdesc,
-                        it->vmdesc_len)) {
+            vms__fd_write_all(u->desc_of.fd, it->vmdesc, it->vmdesc_len)) {
             vms_error_set_file(u->err, "vmdesc.json");
             return vms_error_set(u->err, VMS_EIO, "write failed: %s",
                                  strerror(errno));
@@ -552,7 +556,7 @@ static int u_dump(unpacker *u, const char *path, vms_dump **dump)
     }
     e = vms_dump_load_buffer(buf, len, path, dump, u->err);
     if (!e && !(e = u_open(u, &u->dump_of, &u->dump_open, "dump.json")) &&
-        vms_sink_fd((void *)(intptr_t)u->dump_of.fd, buf, len)) {
+        vms__fd_write_all(u->dump_of.fd, buf, len)) {
         vms_error_set_file(u->err, "dump.json");
         e = vms_error_set(u->err, VMS_EIO, "write failed: %s",
                           strerror(errno));
@@ -623,12 +627,13 @@ int vms_unpack(const char *stream, const char *dir,
         goto out;
     }
     ops.dump = dump;
-    u.j = vms_jsonw_new(vms_sink_fd, (void *)(intptr_t)u.json_of.fd,
-                        VMS_JSONW_PRETTY, 4);
+    u.jout = vms_writer_fd(u.json_of.fd, "stream.json", err);
+    u.j = u.jout ? vms_jsonw_new(u.jout, VMS_JSONW_PRETTY, 4, err) : NULL;
     u.data = vms_writer_fd(u.data_of.fd, "ramdata.bin", err);
     u.raw = vms_writer_fd(u.raw_of.fd, "raw.bin", err);
     if (!u.j || !u.data || !u.raw) {
-        e = vms_error_set(err, VMS_ENOMEM, "out of memory");
+        e = err && err->code ? err->code
+                             : vms_error_set(err, VMS_ENOMEM, "out of memory");
         goto out;
     }
     e = vms_jsonw_begin_object(u.j);
@@ -645,6 +650,7 @@ int vms_unpack(const char *stream, const char *dir,
     }
 out:
     vms_jsonw_free(u.j);
+    vms_writer_close(u.jout, NULL);
     if (u.data) {
         vms_writer_close(u.data, NULL);
     }

@@ -68,6 +68,7 @@ typedef struct vms_verify_opts {
     bool strict;
 } vms_verify_opts;
 #define VMS_VERIFY_OPTS_VERSION 3
+#define VMS_VERIFY_OPTS_INIT { .version = VMS_VERIFY_OPTS_VERSION }
 
 /*
  * Verify. On an input error (stream or dump unreadable, not what it
