@@ -104,11 +104,9 @@ static int write_stdout(const char *prog, const vms_check_report *report,
 int cli_report_print(const char *prog, vms_check_report *report,
                      enum vms_check_format format, bool quiet)
 {
-    int r = 0, count = report->errors;
+    int count = report->errors;
+    int r = quiet ? 0 : write_stdout(prog, report, NULL, format);
 
-    if (!quiet) {
-        r = write_stdout(prog, report, NULL, format);
-    }
     vms_check_report_free(report);
     return r ? r : count;
 }
@@ -116,11 +114,9 @@ int cli_report_print(const char *prog, vms_check_report *report,
 int cli_matrix_print(const char *prog, vms_check_matrix *m,
                      enum vms_check_format format, bool quiet)
 {
-    int r = 0, count = m->errors;
+    int count = m->errors;
+    int r = quiet ? 0 : write_stdout(prog, NULL, m, format);
 
-    if (!quiet) {
-        r = write_stdout(prog, NULL, m, format);
-    }
     vms_check_matrix_free(m);
     return r ? r : count;
 }
