@@ -543,6 +543,8 @@ int vms_read_str8(vms_reader *r, char s[256], uint8_t *len, vms_error *err)
 /* ---- writer ---------------------------------------------------------- */
 
 #define WRITER_BUF (1u << 20)
+/* Pieces this large bypass the buffer (see vms_write_bytes). */
+#define WRITER_DIRECT (32u << 10)
 
 struct vms_writer {
     vms_sink_fn sink;
@@ -680,7 +682,9 @@ static int writer_failed(vms_writer *w, vms_error *err)
     return w->error;
 }
 
-static int writer_emit(vms_writer *w, const void *p, size_t n, vms_error *err)
+/* n bytes at p, which start at offset at of the output. */
+static int writer_emit(vms_writer *w, const void *p, size_t n, uint64_t at,
+                       vms_error *err)
 {
     if (w->error) {
         return writer_failed(w, err);
@@ -689,7 +693,7 @@ static int writer_emit(vms_writer *w, const void *p, size_t n, vms_error *err)
     if (w->error) {
         vms_error_clear(&w->fail);
         vms_error_set_file(&w->fail, w->name);
-        vms_error_set_at(&w->fail, w->error, w->offset, "write failed: %s",
+        vms_error_set_at(&w->fail, w->error, at, "write failed: %s",
                          w->error == VMS_EIO ? strerror(errno)
                                              : vms_strerror(w->error));
         return writer_failed(w, err);
@@ -702,7 +706,7 @@ int vms_writer_flush(vms_writer *w, vms_error *err)
     int e = 0;
 
     if (w->len) {
-        e = writer_emit(w, w->buf, w->len, err);
+        e = writer_emit(w, w->buf, w->len, w->offset - w->len, err);
         w->len = 0;
     }
     return e ? e : w->error ? writer_failed(w, err) : 0;
@@ -713,12 +717,16 @@ int vms_write_bytes(vms_writer *w, const void *p, size_t n, vms_error *err)
     if (w->error) {
         return writer_failed(w, err);
     }
-    if (n > WRITER_BUF - w->len) {
+    if (n > WRITER_BUF - w->len || (w->len == 0 && n >= WRITER_DIRECT)) {
         if (vms_writer_flush(w, err)) {
             return writer_failed(w, err);
         }
-        if (n >= WRITER_BUF) {
-            if (writer_emit(w, p, n, err)) {
+        /*
+         * A large piece (a vms_jsonw's buffer, a page run) goes straight
+         * out: copying it into this buffer first would only cost time.
+         */
+        if (n >= WRITER_DIRECT) {
+            if (writer_emit(w, p, n, w->offset, err)) {
                 return writer_failed(w, err);
             }
             w->offset += n;
