@@ -18,7 +18,6 @@
 #include "vmstate/json.h"
 #include "vmstate/ram.h"
 #include "vmstate/stream.h"
-#include "internal.h"
 #include "writer.h"
 
 static int nomem(vms_error *err)

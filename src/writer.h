@@ -9,7 +9,6 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include "vmstate/io.h"
-#include "vmstate/json.h"
 
 /* Append n bytes at p to b, kept NUL-terminated: 0 or VMS_ENOMEM. */
 int vms__buf_append(vms_buf *b, const void *p, size_t n);
@@ -25,12 +24,5 @@ int vms__write_printf(vms_writer *w, vms_error *err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 int vms__write_vprintf(vms_writer *w, vms_error *err, const char *fmt,
                        va_list ap) __attribute__((format(printf, 3, 0)));
-
-/*
- * A JSON writer appending to b, for the library's own documents in memory;
- * vms_jsonw_free closes the writer under it. NULL with err filled.
- */
-vms_jsonw *vms__jsonw_buf(vms_buf *b, enum vms_jsonw_style style, int indent,
-                          vms_error *err);
 
 #endif

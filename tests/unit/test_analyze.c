@@ -14,7 +14,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "vmstate/vmstate.h"
-#include "writer.h"
+#include "jsonw.h"
 
 static void xbzrle_applies_runs(void **state)
 {

@@ -17,7 +17,7 @@
 #include <cmocka.h>
 #include <dirent.h>
 #include "vmstate/vmstate.h"
-#include "writer.h"
+#include "jsonw.h"
 #include "pc.h"
 
 typedef struct dev {

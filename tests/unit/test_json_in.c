@@ -21,7 +21,7 @@
 #include "vmstate/ram.h"
 #include "vmstate/sections.h"
 #include "vmstate/vmdesc.h"
-#include "writer.h"
+#include "jsonw.h"
 #include "../../examples/pc.h"
 
 static void fail_err(const char *what, const vms_error *err)

@@ -13,7 +13,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 #include "vmstate/json.h"
-#include "writer.h"
+#include "jsonw.h"
 
 static void emit_json(vms_jsonw *w, json_t *v)
 {
