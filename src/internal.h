@@ -357,6 +357,14 @@ typedef struct vms__source {
 struct vms_reader *vms__reader_source(const vms__source *src,
                                       const char *name,
                                       struct vms_error *err);
+/*
+ * A writer whose bytes go to sink (a compressor: compress.c); its write
+ * errors are the sink's codes.
+ */
+struct vms_writer *vms__writer_sink(int (*sink)(void *opaque, const void *buf,
+                                                size_t len),
+                                    void *opaque, const char *name,
+                                    struct vms_error *err);
 /* A reader's file descriptor; -1 for memory and sources. */
 int vms__reader_fd(const struct vms_reader *r);
 /* n bytes at off of a seekable reader, without moving it. */

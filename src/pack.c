@@ -18,6 +18,7 @@
 #include "vmstate/vmdesc.h"
 #include "vmstate/visitor.h"
 #include "internal.h"
+#include "container.h"
 #include "pagelog.h"
 
 typedef struct pfile {
@@ -831,12 +832,14 @@ int vms_pack(const char *dir, const char *stream, const vms_pack_opts *opts,
     bool to_stdout = strcmp(stream, "-") == 0;
     unsigned oflags = (o->flags & VMS_PACK_FORCE) ? VMS_OUT_FORCE : 0;
     const json_t *fmt;
+    vms__container cont;
     int e, fd;
 
     if ((e = vms__opts_version(o->version, VMS_PACK_OPTS_VERSION,
                                "vms_pack_opts", err))) {
         return e;
     }
+    memset(&cont, 0, sizeof(cont));
     snprintf(p.json_name, sizeof(p.json_name), "%s/stream.json", dir);
     p.dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (p.dirfd < 0) {
@@ -880,7 +883,8 @@ int vms_pack(const char *dir, const char *stream, const vms_pack_opts *opts,
                   "unpack (format \"vmstate-unpack\", format_version 1)");
         goto out;
     }
-    if ((e = p_files(&p)) || (e = p_vmdesc(&p)) || (e = p_dump(&p))) {
+    if ((e = p_files(&p)) || (e = p_vmdesc(&p)) || (e = p_dump(&p)) ||
+        (e = vms__container_load(p.dirfd, dir, &cont, err))) {
         goto out;
     }
     /*
@@ -894,13 +898,15 @@ int vms_pack(const char *dir, const char *stream, const vms_pack_opts *opts,
         }
         of_open = true;
     }
-    if (!(p.w = vms_writer_fd(to_stdout ? 1 : of.fd, stream, err))) {
-        e = VMS_ENOMEM;
+    /* a libvirt image's header and XML first; the stream compressed */
+    if ((e = vms__container_begin(&cont, to_stdout ? 1 : of.fd, stream,
+                                  &p.w, err))) {
         goto out;
     }
     e = p_records(&p);
-    if (vms_writer_close(p.w, e ? NULL : err) && !e) {
-        e = VMS_EIO;
+    {
+        int c = vms__container_end(&cont, p.w, stream, !e, err);
+        e = e ? e : c;
     }
     p.w = NULL;
     if (!e && of_open) {
@@ -909,8 +915,9 @@ int vms_pack(const char *dir, const char *stream, const vms_pack_opts *opts,
     }
 out:
     if (p.w) {
-        vms_writer_close(p.w, NULL);
+        vms__container_end(&cont, p.w, stream, false, NULL);
     }
+    vms__container_free(&cont);
     if (of_open) {
         vms_outfile_abort(&of);
     }
