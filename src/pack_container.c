@@ -261,10 +261,8 @@ static void put_u32(uint8_t *p, uint32_t v)
 int vms__container_begin(vms__container *c, int fd, const char *out,
                          vms_writer **w, vms_error *err)
 {
-    size_t xml_len = strlen(c->xml) + 1;
-    size_t cookie_len = c->cookie ? strlen(c->cookie) + 1 : 0;
-    uint64_t len = (uint64_t)xml_len + cookie_len;
-    uint64_t data_len = c->data_len;
+    size_t xml_len, cookie_len;
+    uint64_t len, data_len = c->data_len;
     uint8_t hdr[VMS_LIBVIRT_HEADER_SIZE];
     uint8_t *data;
     int e;
@@ -273,6 +271,9 @@ int vms__container_begin(vms__container *c, int fd, const char *out,
         *w = vms_writer_fd(fd, out, err);
         return *w ? 0 : VMS_ENOMEM;
     }
+    xml_len = strlen(c->xml) + 1;
+    cookie_len = c->cookie ? strlen(c->cookie) + 1 : 0;
+    len = (uint64_t)xml_len + cookie_len;
     if (len > data_len) {
         data_len = len + LIBVIRT_ROOM;
     }
