@@ -863,8 +863,23 @@ int vms_pack(const char *dir, const char *stream, const vms_pack_opts *opts,
                           VMS_LIMIT_PACK_JSON);
         goto out;
     }
-    p.root = json_loadfd(fd, JSON_REJECT_DUPLICATES, &je);
-    close(fd);
+    /*
+     * Whole, then parsed: jansson's json_loadfd reads one byte per
+     * read(2) (1.8 million system calls for a 64 MiB guest's file).
+     */
+    {
+        char *text;
+        size_t len;
+        e = vms__read_all(fd, p.json_name, VMS_LIMIT_PACK_JSON,
+                          "stream.json", "VMS_LIMIT_PACK_JSON", &text, &len,
+                          err);
+        close(fd);
+        if (e) {
+            goto out;
+        }
+        p.root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+        free(text);
+    }
     if (!p.root) {
         vms_error_set_file(err, p.json_name);
         /* line and column go to err->line/column: printed once */

@@ -156,8 +156,20 @@ int vms__container_load(int dirfd, const char *dir, vms__container *c,
         return cfail(dir, F, NULL, err, VMS_EIO, "cannot open: %s",
                      strerror(errno));
     }
-    root = json_loadfd(fd, JSON_REJECT_DUPLICATES, &je);
-    close(fd);
+    {
+        char path[600], *text;
+        size_t len;
+        snprintf(path, sizeof(path), "%s/%s", dir, F);
+        /* whole, then parsed: json_loadfd reads a byte per read(2) */
+        e = vms__read_all(fd, path, LIBVIRT_DATA_MAX, F, "64 MiB", &text,
+                          &len, err);
+        close(fd);
+        if (e) {
+            return e;
+        }
+        root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+        free(text);
+    }
     if (!root) {
         e = cfail(dir, F, NULL, err, VMS_EFORMAT, "%s", je.text);
         if (err) {
