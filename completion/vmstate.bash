@@ -12,7 +12,7 @@ _vmstate_options() {
         convert) echo "-t --to -f --force --dump-vmstate -h --help" ;;
         demo) echo "--version --stream --dump --state --ram --seed --force -h --help" ;;
         diff) echo "--format --ram --dump-vmstate --progress -q --quiet -h --help" ;;
-        verify) echo "-d --dest --dump-vmstate --format --strict -v --verbose -q --quiet -h --help" ;;
+        verify) echo "-d --dest --dump-vmstate -r --reference --format --strict -v --verbose -q --quiet -h --help" ;;
         unpack) echo "-f --force --progress -q --quiet --dump-vmstate -h --help" ;;
         pack) echo "-f --force --progress -q --quiet -h --help" ;;
         info) echo "--format --snapshot -h --help" ;;

@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+#include <jansson.h>
 #include "vmstate/analyze.h"
 #include "vmstate/dump.h"
 #include "vmstate/stream.h"
@@ -783,6 +784,32 @@ int vms__device_json(vms_stream *s, vms_vmdesc *vd, vms_dump *dump,
     vms_visitor_free(in);
     vms_visitor_free(out);
     free(state);
+    return e;
+}
+
+int vms__device_state(vms_stream *s, vms_vmdesc *vd, vms_dump *dump,
+                      const vms_record *rec, json_t **out, vms_error *err)
+{
+    vms_buf buf = { 0 };
+    vms_jsonw *w;
+    json_error_t je;
+    int e;
+
+    *out = NULL;
+    if (!(w = vms_jsonw_new(vms_sink_buf, &buf, VMS_JSONW_COMPACT, 0))) {
+        return vms_stream_fail(s, err, VMS_ENOMEM, rec->offset,
+                               "out of memory");
+    }
+    e = vms__device_json(s, vd, dump, rec, w, err);
+    if (vms_jsonw_free(w) && !e) {
+        e = vms_stream_fail(s, err, VMS_ENOMEM, rec->offset,
+                            "out of memory");
+    }
+    if (!e && !(*out = json_loadb(buf.data, buf.len, JSON_DECODE_ANY, &je))) {
+        e = vms_stream_fail(s, err, VMS_ENOMEM, rec->offset,
+                            "section '%s': %s", rec->idstr, je.text);
+    }
+    vms_buf_free(&buf);
     return e;
 }
 

@@ -25,6 +25,7 @@ static const char *const kind_names[] = {
     [VMS_FINDING_MACHINE_TYPE] = "machine_type",
     [VMS_FINDING_NO_VMDESC] = "no_vmdesc",
     [VMS_FINDING_NOT_IN_DUMP] = "not_in_dump",
+    [VMS_FINDING_LOAD_CHECK] = "load_check",
 };
 
 /* What each kind means, for SARIF rules and --help-like listings. */
@@ -56,6 +57,9 @@ static const char *const kind_summaries[] = {
         "only section names and versions were verified",
     [VMS_FINDING_NOT_IN_DUMP] = "The section is registered outside any "
         "device class, so no -dump-vmstate shows it: not verified",
+    [VMS_FINDING_LOAD_CHECK] = "A check the destination's loader makes "
+        "beyond the description (a post_load hook, a capability) fails "
+        "against what the reference stream shows of the destination",
 };
 
 const char *vms_finding_kind_summary(enum vms_finding_kind kind)

@@ -12,6 +12,17 @@
  * tail at 0xe0000). Later copies of a page (iterative migration) simply
  * overwrite earlier ones; XBZRLE deltas are applied to what the output
  * holds.
+ *
+ * Pass 1 need not read the pages: a stream with a description (vmdesc)
+ * names its first device, so pass 1 reads the RAM's block list, then
+ * looks for that device's section header near the end, where QEMU's
+ * non-iterable phase wrote it right after the RAM's last part
+ * (qemu_savevm_state_complete_precopy in migration/savevm.c: iterable
+ * sections' ends, then every device in the order the vmdesc lists), and
+ * reads on from there. Pass 2 reads all the RAM anyway and proves the
+ * jump: its last RAM part must end exactly where pass 1 jumped to, with
+ * no device section before. Anything else (a stream laid out otherwise)
+ * starts over with a pass 1 that reads everything: never a guessed map.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +32,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <jansson.h>
 #include "vmstate/core.h"
 #include "vmstate/stream.h"
@@ -34,8 +46,13 @@
 #include "elfcore.h"
 #include "kdump.h"
 
-#define RUN_MAX (1u << 20)    /* bytes gathered before one pwrite */
+#define RUN_MAX (1u << 20)    /* bytes gathered before one write */
+#define RUN_IOV 1024          /* pieces of one write (IOV_MAX) */
 #define MAX_CPUS 1024
+/* How far before the end marker pass 1 looks for the first device. */
+#define DEVICES_MAX (64u << 20)
+/* Not an error: the jump of pass 1 did not hold, start over without it. */
+#define RETRY 1
 
 typedef struct core {
     const vms_core_opts *o;
@@ -50,6 +67,9 @@ typedef struct core {
     bool have_ram;
     uint64_t ram_end;         /* pass 1: input offset after the last RAM part */
     uint64_t in_size;
+    bool may_jump;            /* pass 1 may jump over the pages */
+    bool jumped;              /* it did: ram_end is where the devices start */
+    bool ram_seen_end;        /* pass 2 read the RAM up to ram_end */
 
     vms__mm_block *blocks;
     unsigned nblocks;
@@ -68,9 +88,18 @@ typedef struct core {
                                  the temporary ELF core */
     uint64_t out_size;
 
-    uint8_t *run;             /* pending bytes for [run_off, +run_len) */
+    /*
+     * The bytes pending for [run_off, +run_len), in niov pieces: pages
+     * in the input reader's buffer (in) stay there until it refills,
+     * others (filled, decoded pages) are copied into run.
+     */
+    struct iovec iov[RUN_IOV];
+    int niov;
     uint64_t run_off;
     size_t run_len;
+    uint8_t *run;
+    size_t run_used;
+    vms_reader *in;
     uint64_t zero_off, zero_len;  /* pending zero run */
     uint8_t *fillpage;
 } core;
@@ -144,11 +173,20 @@ static int flush_run(core *c)
 {
     int e = 0;
 
-    if (c->run_len) {
-        e = out_pwrite(c, c->run, c->run_len, c->run_off);
-        c->run_len = 0;
+    if (c->niov) {
+        e = vms__pwritev_all(c->wfd, c->iov, c->niov, c->run_off,
+                             c->o->output, c->err);
+        c->niov = 0;
+        c->run_len = c->run_used = 0;
     }
     return e;
+}
+
+/* The input's buffer is about to move: write what points into it. */
+static int input_refills(void *opaque, vms_error *err)
+{
+    (void)err;
+    return flush_run(opaque);
 }
 
 static int flush_all(core *c)
@@ -180,8 +218,10 @@ static int emit(core *c, uint64_t off, const uint8_t *data, size_t len)
     if ((e = flush_zero(c))) {
         return e;
     }
-    if (c->run_len && (c->run_off + c->run_len != off ||
-                       c->run_len + len > RUN_MAX)) {
+    bool stays = c->in && vms__reader_holds(c->in, data, len);
+    if (c->niov && (c->run_off + c->run_len != off || c->niov == RUN_IOV ||
+                    c->run_len + len > RUN_MAX ||
+                    (!stays && c->run_used + len > RUN_MAX))) {
         if ((e = flush_run(c))) {
             return e;
         }
@@ -189,10 +229,21 @@ static int emit(core *c, uint64_t off, const uint8_t *data, size_t len)
     if (len > RUN_MAX) {
         return out_pwrite(c, data, len, off);
     }
-    if (!c->run_len) {
+    if (!stays) {
+        /* a page ram.c made (filled, decoded): it will not stay */
+        memcpy(c->run + c->run_used, data, len);
+        data = c->run + c->run_used;
+        c->run_used += len;
+    }
+    if (!c->niov) {
         c->run_off = off;
     }
-    memcpy(c->run + c->run_len, data, len);
+    struct iovec *last = c->niov ? &c->iov[c->niov - 1] : NULL;
+    if (last && (const uint8_t *)last->iov_base + last->iov_len == data) {
+        last->iov_len += len;
+    } else {
+        c->iov[c->niov++] = (struct iovec){ (void *)data, len };
+    }
     c->run_len += len;
     return 0;
 }
@@ -366,9 +417,6 @@ static int ram_section(core *c, const vms_record *rec)
 /* The section's state through the stream's description, as analyze has it. */
 static int device_state(core *c, const vms_record *rec, json_t **out)
 {
-    vms_buf buf = { 0 };
-    vms_jsonw *w;
-    json_error_t je;
     int e;
 
     *out = NULL;
@@ -376,18 +424,7 @@ static int device_state(core *c, const vms_record *rec, json_t **out)
                                      c->err))) {
         return e;
     }
-    if (!(w = vms_jsonw_new(vms_sink_buf, &buf, VMS_JSONW_COMPACT, 0))) {
-        return core_fail(c, VMS_ENOMEM, "out of memory");
-    }
-    e = vms__device_json(c->s, c->vd, NULL, rec, w, c->err);
-    if (vms_jsonw_free(w) && !e) {
-        e = core_fail(c, VMS_ENOMEM, "out of memory");
-    }
-    if (!e && !(*out = json_loadb(buf.data, buf.len, JSON_DECODE_ANY, &je))) {
-        e = core_fail(c, VMS_ENOMEM, "section '%s': %s", rec->idstr, je.text);
-    }
-    vms_buf_free(&buf);
-    return e;
+    return vms__device_state(c->s, c->vd, NULL, rec, out, c->err);
 }
 
 static bool ends_with(const char *s, const char *t)
@@ -518,6 +555,113 @@ static int device_section(core *c, const vms_record *rec)
     return 0;
 }
 
+/* ---- the jump over the pages (pass 1) ----------------------------------- */
+
+/*
+ * The header QEMU's save_section_header writes for the vmdesc's first
+ * device after the section id: str8 idstr, be32 instance_id, be32
+ * version_id (only when the vmdesc gives it). 0 when there is none.
+ */
+static size_t first_device(core *c, uint8_t *out, size_t max)
+{
+    const char *text;
+    size_t len, n = 0;
+    json_t *root, *dev;
+
+    if (!(text = vms_stream_vmdesc(c->s, &len)) ||
+        !(root = json_loadb(text, len, 0, NULL))) {
+        return 0;
+    }
+    dev = json_array_get(json_object_get(root, "devices"), 0);
+    const char *name = json_string_value(json_object_get(dev, "name"));
+    json_t *inst = json_object_get(dev, "instance_id");
+    json_t *ver = json_object_get(dev, "version");
+    size_t nl = name ? strlen(name) : 0;
+    if (nl && nl < 256 && json_is_integer(inst) && 1 + nl + 8 <= max) {
+        out[n++] = (uint8_t)nl;
+        memcpy(out + n, name, nl);
+        n += nl;
+        vms_put_be32(out + n, (uint32_t)json_integer_value(inst));
+        n += 4;
+        if (json_is_integer(ver)) {
+            vms_put_be32(out + n, (uint32_t)json_integer_value(ver));
+            n += 4;
+        }
+    }
+    json_decref(root);
+    return n;
+}
+
+/*
+ * Whether the RAM's last part ends right before buf[at]: its end of
+ * section flag (RAM_SAVE_FLAG_EOS, a be64 of 0x10, ram_save_complete in
+ * migration/ram.c), then the footer of the RAM's section id where the
+ * stream has footers.
+ */
+static bool ram_ends_at(const core *c, const uint8_t *buf, size_t at)
+{
+    static const uint8_t eos[8] = { 0, 0, 0, 0, 0, 0, 0, 0x10 };
+
+    if (at >= 13 && buf[at - 5] == VMS_REC_FOOTER &&
+        vms_get_be32(buf + at - 4) == c->ram_id &&
+        memcmp(buf + at - 13, eos, 8) == 0) {
+        return true;
+    }
+    return at >= 8 && memcmp(buf + at - 8, eos, 8) == 0;
+}
+
+/*
+ * Where the first device's section starts, searched backwards from the
+ * end marker over [from, end): 0 when not found (no vmdesc, no end
+ * marker known, the device area larger than DEVICES_MAX).
+ */
+static int find_devices(core *c, uint64_t from, uint64_t *at)
+{
+    enum { CHUNK = 1u << 20, HDR = 5 + 1 + 255 + 8, BEFORE = 13 };
+    uint8_t needle[1 + 255 + 8], *buf;
+    size_t nlen = first_device(c, needle, sizeof(needle));
+    uint64_t vmdesc = vms_stream_vmdesc_offset(c->s), end, lo;
+    int e = 0;
+
+    *at = 0;
+    if (!nlen || vmdesc < 1 || vmdesc - 1 <= from) {
+        return 0;
+    }
+    end = vmdesc - 1;             /* the end marker */
+    lo = end - from > DEVICES_MAX ? end - DEVICES_MAX : from;
+    if (!(buf = malloc(BEFORE + CHUNK + HDR))) {
+        return core_fail(c, VMS_ENOMEM, "out of memory");
+    }
+    /* chunks from the end; each read holds BEFORE bytes before the chunk
+       and HDR after it, so a header across a chunk's edge is seen */
+    for (uint64_t hi = end; hi > lo && !*at;) {
+        uint64_t start = hi - lo > CHUNK ? hi - CHUNK : lo;
+        uint64_t rs = start - lo > BEFORE ? start - BEFORE : lo;
+        uint64_t re = end - hi > HDR ? hi + HDR : end;
+        size_t n = (size_t)(re - rs), top = (size_t)(hi - rs);
+        if ((e = vms_stream_pread(c->s, buf, n, rs, c->err))) {
+            break;
+        }
+        while (top > (size_t)(start - rs)) {
+            uint8_t *q = memrchr(buf + (start - rs), VMS_REC_SECTION_FULL,
+                                 top - (size_t)(start - rs));
+            if (!q) {
+                break;
+            }
+            size_t p = (size_t)(q - buf);
+            if (p + 5 + nlen <= n && memcmp(buf + p + 5, needle, nlen) == 0 &&
+                ram_ends_at(c, buf, p)) {
+                *at = rs + p;
+                break;
+            }
+            top = p;
+        }
+        hi = start;
+    }
+    free(buf);
+    return e;
+}
+
 /* One read of the input; pass 2 stops after the RAM. */
 static int pass(core *c)
 {
@@ -528,6 +672,10 @@ static int pass(core *c)
 
     if (!(c->s = vms_stream_open(c->o->file, c->err))) {
         return c->err->code ? c->err->code : VMS_EIO;
+    }
+    if (c->pass == 2) {
+        c->in = vms_stream_reader(c->s);
+        vms__reader_on_refill(c->in, input_refills, c);
     }
     if (c->pass == 1) {
         int64_t size = vms_reader_size(vms_stream_reader(c->s));
@@ -573,6 +721,28 @@ static int pass(core *c)
             break;
         }
         enum vms_section_kind k = vms_section_kind(rec.idstr, rec.instance_id);
+        if (c->pass == 2 && c->jumped && k == VMS_SECTION_DEVICE) {
+            /* a device before the last RAM part: pass 1 missed it */
+            return RETRY;
+        }
+        if (c->pass == 1 && c->may_jump && k == VMS_SECTION_RAM &&
+            c->have_ram && (rec.type == VMS_REC_SECTION_PART ||
+                            rec.type == VMS_REC_SECTION_END)) {
+            uint64_t at;
+            c->may_jump = false;
+            if ((e = find_devices(c, rec.offset, &at))) {
+                return e;
+            }
+            if (at) {
+                if ((e = vms_reader_seek(vms_stream_reader(c->s), at,
+                                         c->err))) {
+                    return e;
+                }
+                c->jumped = true;
+                c->ram_end = at;
+                continue;
+            }
+        }
         if (k == VMS_SECTION_RAM) {
             e = ram_section(c, &rec);
         } else if (k == VMS_SECTION_DEVICE &&
@@ -590,7 +760,9 @@ static int pass(core *c)
         }
         if (c->pass == 2 && k == VMS_SECTION_RAM &&
             vms_stream_offset(c->s) >= c->ram_end) {
-            return 0;
+            /* the jump holds only if the RAM ends where pass 1 went on */
+            c->ram_seen_end = vms_stream_offset(c->s) == c->ram_end;
+            return c->jumped && !c->ram_seen_end ? RETRY : 0;
         }
     }
 }
@@ -598,7 +770,7 @@ static int pass(core *c)
 /* ---- registers ------------------------------------------------------------ */
 
 /* "0x…" (maybe followed by " (-1)") or "00 00 03 c5" (big-endian bytes). */
-static bool jnum(const json_t *v, uint64_t *out)
+bool vms__json_u64(const json_t *v, uint64_t *out)
 {
     const char *s = json_string_value(v);
     char *end;
@@ -638,7 +810,7 @@ static uint64_t field(regs_ctx *x, const json_t *obj, const char *name)
     const json_t *v = json_object_get(obj, name);
     uint64_t n = 0;
 
-    if (!x->e && (!v || !jnum(v, &n))) {
+    if (!x->e && (!v || !vms__json_u64(v, &n))) {
         x->e = core_fail(x->c, VMS_EFORMAT, "section 'cpu' instance %u: no "
                          "number in field '%s'", x->cpu, name);
     }
@@ -656,7 +828,7 @@ static void array(regs_ctx *x, const json_t *obj, const char *name,
                          name, n);
     }
     for (size_t i = 0; !x->e && i < n; i++) {
-        if (!jnum(json_array_get(a, i), &out[i])) {
+        if (!vms__json_u64(json_array_get(a, i), &out[i])) {
             x->e = core_fail(x->c, VMS_EFORMAT, "section 'cpu' instance %u: "
                              "%s[%zu] is not a number", x->cpu, name, i);
         }
@@ -748,8 +920,8 @@ static int arm_regs(core *c, unsigned i, const json_t *st, vms__arm_cpu *r)
     /* cpu_get_dump_info: big-endian when SCTLR_EL1.EE (KVM id of SCTLR_EL1) */
     for (size_t k = 0; json_is_array(idx) && k < json_array_size(idx); k++) {
         uint64_t id, v;
-        if (jnum(json_array_get(idx, k), &id) && id == 0x603000000013c080ull &&
-            jnum(json_array_get(val, k), &v) && (v & (1u << 25))) {
+        if (vms__json_u64(json_array_get(idx, k), &id) && id == 0x603000000013c080ull &&
+            vms__json_u64(json_array_get(val, k), &v) && (v & (1u << 25))) {
             return core_fail(c, VMS_EUNSUPPORTED, "section 'cpu' instance "
                              "%u: big-endian guest (SCTLR_EL1.EE): not "
                              "supported", i);
@@ -911,9 +1083,85 @@ static int write_kdump(core *c)
     return e;
 }
 
+/* Everything one attempt made, freed; the options stay. */
+static void core_clear(core *c)
+{
+    if (c->out_open) {
+        vms_outfile_abort(&c->out);
+    }
+    if (c->wfd > 0 && c->wfd != c->out.fd) {
+        close(c->wfd);
+    }
+    vms_ram_free(c->ram);
+    vms_stream_close(c->s);
+    vms_vmdesc_free(c->vd);
+    for (unsigned i = 0; i < MAX_CPUS; i++) {
+        json_decref(c->cpu[i]);
+    }
+    free(c->blocks);
+    free(c->pci);
+    free(c->cpus.x86);
+    free(c->cpus.arm);
+    free(c->run);
+    free(c->fillpage);
+    vms__memmap_free(&c->map);
+    *c = (core){ .o = c->o, .err = c->err, .wfd = -1 };
+}
+
+/* Both passes and the output; RETRY when pass 1's jump did not hold. */
+static int attempt(core *c)
+{
+    int e;
+
+    c->pass = 1;
+    e = pass(c);
+    vms_ram_free(c->ram);
+    c->ram = NULL;
+    vms_stream_close(c->s);
+    c->s = NULL;
+    if (!e && !c->have_ram) {
+        e = core_fail(c, VMS_EFORMAT, "the stream has no RAM section");
+    }
+    if (!e) {
+        e = layout_and_open(c);
+    }
+    if (!e && (!(c->run = malloc(RUN_MAX)) ||
+               !(c->fillpage = malloc(c->page_size)))) {
+        e = core_fail(c, VMS_ENOMEM, "out of memory");
+    }
+    if (!e) {
+        c->pass = 2;
+        e = pass(c);
+    }
+    if (e == 0 && c->jumped && !c->ram_seen_end) {
+        e = RETRY;
+    }
+    if (e && c->jumped && e != VMS_ENOMEM) {
+        /*
+         * Whatever failed after the jump (the device area not one, a map
+         * without the device pass 1 jumped over): read it all, so that
+         * an error, if any, is the one the whole stream gives.
+         */
+        return RETRY;
+    }
+    if (!e) {
+        e = flush_all(c);
+    }
+    if (!e && c->o->format == VMS_CORE_KDUMP) {
+        e = write_kdump(c);
+    }
+    if (!e) {
+        tick(c);
+        e = vms_outfile_commit(&c->out, c->o->force ? VMS_OUT_FORCE : 0,
+                               c->err);
+        c->out_open = false;
+    }
+    return e;
+}
+
 int vms_core(const vms_core_opts *o, vms_error *err)
 {
-    core c = { .o = o, .err = err, .wfd = -1 };
+    core c = { .o = o, .err = err, .wfd = -1, .may_jump = true };
     int e;
 
     vms_error_clear(err);
@@ -922,55 +1170,11 @@ int vms_core(const vms_core_opts *o, vms_error *err)
          o->format != VMS_CORE_KDUMP)) {
         return vms_error_set(err, VMS_EINVAL, "vms_core: bad options");
     }
-    c.pass = 1;
-    e = pass(&c);
-    vms_ram_free(c.ram);
-    c.ram = NULL;
-    vms_stream_close(c.s);
-    c.s = NULL;
-    if (!e && !c.have_ram) {
-        e = core_fail(&c, VMS_EFORMAT, "the stream has no RAM section");
+    if ((e = attempt(&c)) == RETRY) {
+        core_clear(&c);
+        vms_error_clear(err);
+        e = attempt(&c);
     }
-    if (!e) {
-        e = layout_and_open(&c);
-    }
-    if (!e && (!(c.run = malloc(RUN_MAX)) ||
-               !(c.fillpage = malloc(c.page_size)))) {
-        e = core_fail(&c, VMS_ENOMEM, "out of memory");
-    }
-    if (!e) {
-        c.pass = 2;
-        e = pass(&c);
-    }
-    if (!e) {
-        e = flush_all(&c);
-    }
-    if (!e && o->format == VMS_CORE_KDUMP) {
-        e = write_kdump(&c);
-    }
-    if (!e) {
-        tick(&c);
-        e = vms_outfile_commit(&c.out, o->force ? VMS_OUT_FORCE : 0, err);
-        c.out_open = false;
-    }
-    if (c.out_open) {
-        vms_outfile_abort(&c.out);
-    }
-    if (c.wfd > 0 && c.wfd != c.out.fd) {
-        close(c.wfd);
-    }
-    vms_ram_free(c.ram);
-    vms_stream_close(c.s);
-    vms_vmdesc_free(c.vd);
-    for (unsigned i = 0; i < MAX_CPUS; i++) {
-        json_decref(c.cpu[i]);
-    }
-    free(c.blocks);
-    free(c.pci);
-    free(c.cpus.x86);
-    free(c.cpus.arm);
-    free(c.run);
-    free(c.fillpage);
-    vms__memmap_free(&c.map);
+    core_clear(&c);
     return e;
 }

@@ -173,6 +173,17 @@ void vms__reader_on_trunc(struct vms_reader *r,
                           void (*fn)(void *opaque, struct vms_error *err),
                           void *opaque);
 /*
+ * The pointers vms_read_ptr hands out stay valid until the reader's
+ * buffer moves: fn(opaque, err) is called right before (a refill, a seek
+ * out of the buffer), so that a caller may keep them until then (core's
+ * writes straight from the input's buffer); its error is the read's.
+ * vms__reader_holds says whether [p, p + n) is such a pointer.
+ */
+void vms__reader_on_refill(struct vms_reader *r,
+                           int (*fn)(void *opaque, struct vms_error *err),
+                           void *opaque);
+bool vms__reader_holds(const struct vms_reader *r, const void *p, size_t n);
+/*
  * A stream without a description: walk the records from the body of rec
  * to the end marker (section bodies bounded by their footers) to tell a
  * stream that has none from one cut short. VMS_ETRUNC (err filled) when
@@ -375,6 +386,15 @@ struct vms_dump;
 int vms__device_json(struct vms_stream *s, struct vms_vmdesc *vd,
                      struct vms_dump *dump, const struct vms_record *rec,
                      struct vms_jsonw *w, struct vms_error *err);
+/* The same state as a jansson value (*out, the caller's to json_decref). */
+/* A state's number: "0x…" (maybe followed by " (-1)"), "00 00 03 c5"
+   (big-endian bytes) or a JSON integer (core.c). */
+struct json_t;
+bool vms__json_u64(const struct json_t *v, uint64_t *out);
+struct json_t;
+int vms__device_state(struct vms_stream *s, struct vms_vmdesc *vd,
+                      struct vms_dump *dump, const struct vms_record *rec,
+                      struct json_t **out, struct vms_error *err);
 
 /*
  * check.c, shared with verify: QEMU checker's rename tables (field names

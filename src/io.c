@@ -32,6 +32,9 @@ struct vms_reader {
     /* Called on every end-of-input error: the stream's truncation rule. */
     void (*on_trunc)(void *opaque, vms_error *err);
     void *trunc_opaque;
+    /* Called before the buffer's bytes move (vms__reader_on_refill). */
+    int (*on_refill)(void *opaque, vms_error *err);
+    void *refill_opaque;
 };
 
 static vms_reader *reader_new(const char *name, vms_error *err)
@@ -200,14 +203,40 @@ void vms__reader_on_trunc(vms_reader *r, void (*fn)(void *, vms_error *),
     r->trunc_opaque = opaque;
 }
 
+void vms__reader_on_refill(vms_reader *r,
+                           int (*fn)(void *opaque, vms_error *err),
+                           void *opaque)
+{
+    r->on_refill = fn;
+    r->refill_opaque = opaque;
+}
+
+bool vms__reader_holds(const vms_reader *r, const void *p, size_t n)
+{
+    const uint8_t *q = p;
+    return q >= r->mem && q <= r->mem + r->fill &&
+           n <= (size_t)(r->mem + r->fill - q);
+}
+
+/* The buffer's bytes are about to move: tell who holds pointers to them. */
+static int refilling(vms_reader *r, vms_error *err)
+{
+    return r->on_refill ? r->on_refill(r->refill_opaque, err) : 0;
+}
+
 /* Make at least n unread bytes available (n <= READER_BUF/2); 0 or error. */
 static int fill(vms_reader *r, size_t n, vms_error *err)
 {
+    int e;
+
     if (r->fill - r->pos >= n) {
         return 0;
     }
     if ((r->fd < 0 && !r->has_src) || r->eof) {
         return fail_at(r, err, VMS_ETRUNC, "unexpected end of input");
+    }
+    if ((e = refilling(r, err))) {
+        return e;
     }
     if (r->pos) {
         memmove(r->buf, r->buf + r->pos, r->fill - r->pos);
@@ -282,6 +311,10 @@ int vms_reader_seek(vms_reader *r, uint64_t offset, vms_error *err)
     if (offset >= r->base && offset <= r->base + r->fill) {
         r->pos = (size_t)(offset - r->base);
         return 0;
+    }
+    int e = refilling(r, err);
+    if (e) {
+        return e;
     }
     if (!r->has_src && lseek(r->fd, (off_t)offset, SEEK_SET) < 0) {
         vms_error_set_file(err, r->name);

@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/uio.h>
 #include <endian.h>
 #include <zlib.h>
 #include "kdump.h"
@@ -46,23 +47,38 @@ typedef struct kout {
     vms_error *err;
 } kout;
 
+int vms__pwritev_all(int fd, struct iovec *iov, int n, uint64_t off,
+                     const char *name, vms_error *err)
+{
+    while (n > 0) {
+        ssize_t k = pwritev(fd, iov, n, (off_t)off);
+        if (k < 0 && errno == EINTR) {
+            continue;
+        }
+        if (k <= 0) {
+            return vms_error_set(err, VMS_EIO, "%s: %s", name,
+                                 k < 0 ? strerror(errno) : "short write");
+        }
+        off += (uint64_t)k;
+        /* a short write: on from where it stopped */
+        while (n > 0 && (size_t)k >= iov->iov_len) {
+            k -= (ssize_t)iov->iov_len;
+            iov++;
+            n--;
+        }
+        if (n > 0) {
+            iov->iov_base = (uint8_t *)iov->iov_base + k;
+            iov->iov_len -= (size_t)k;
+        }
+    }
+    return 0;
+}
+
 int vms__pwrite_all(int fd, const void *buf, size_t len, uint64_t off,
                     const char *name, vms_error *err)
 {
-    while (len) {
-        ssize_t n = pwrite(fd, buf, len, (off_t)off);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            return vms_error_set(err, VMS_EIO, "%s: %s", name,
-                                 n < 0 ? strerror(errno) : "short write");
-        }
-        buf = (const uint8_t *)buf + n;
-        len -= (size_t)n;
-        off += (uint64_t)n;
-    }
-    return 0;
+    struct iovec one = { (void *)buf, len };
+    return vms__pwritev_all(fd, &one, len ? 1 : 0, off, name, err);
 }
 
 static int put(kout *o, const void *buf, size_t len, uint64_t off)

@@ -28,6 +28,10 @@ typedef struct vms__kdump_in {
 /* len bytes at off of fd, whole or an error naming name (EINTR retried). */
 int vms__pwrite_all(int fd, const void *buf, size_t len, uint64_t off,
                     const char *name, vms_error *err);
+/* The same for n pieces in a row (iov is consumed by a short write). */
+struct iovec;
+int vms__pwritev_all(int fd, struct iovec *iov, int n, uint64_t off,
+                     const char *name, vms_error *err);
 
 /* Write the dump to out_fd (an empty file); errors name out_name. */
 int vms__kdump_write(const vms__kdump_in *in, int out_fd,

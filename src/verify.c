@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <jansson.h>
 #include "vmstate/verify.h"
 #include "vmstate/stream.h"
 #include "vmstate/ram.h"
@@ -105,8 +106,30 @@ static const struct unlisted_section *find_unlisted(const char *name)
     return NULL;
 }
 
+/* What --reference (a stream the destination saved) shows of it. */
+typedef struct ref_section {
+    char idstr[257];
+    uint32_t instance_id, version_id;
+    json_t *state;             /* "cpu" sections: the decoded state */
+} ref_section;
+
+/* RAM records that tell whether the saver compressed pages. */
+typedef struct ram_count {
+    uint64_t compressed;       /* COMPRESS_PAGE records */
+    uint64_t plain_continued;  /* PAGE records with CONTINUE */
+} ram_count;
+
+typedef struct reference {
+    ref_section *sec;
+    size_t n, cap;
+    vms_vmdesc *vd;
+    ram_count ram;
+} reference;
+
 typedef struct verifier {
     const vms_verify_opts *o;
+    reference *ref;            /* o->reference, loaded */
+    ram_count ram_src;         /* the stream's RAM records */
     vms_check_report *r;
     const vms_dump *dump;
     vms_dump *src;             /* the stream's side (o->src_dump) */
@@ -125,6 +148,7 @@ typedef struct verifier {
         const struct unlisted_section *u;
         char name[257];        /* an iterative section without entry */
         unsigned count;
+        int64_t ref_version;   /* in the reference; -1 absent, -2 none */
     } unseen[VMS_ARRAY_SIZE(unlisted) + 8];
     size_t n_unseen;
 } verifier;
@@ -399,6 +423,379 @@ static void compare_desc(verifier *v, const char *sec, const vms_desc *sd,
     }
 }
 
+/* ---- the reference: a stream the destination saved ----------------------- */
+
+/*
+ * Which RAM records a stream has. A QEMU with the compress capability
+ * (QEMU <= 9.0) sends every page after a block's first as a COMPRESS_PAGE
+ * record (migration/ram.c ram_save_target_page -> save_compress_page: only
+ * a block's first page goes out plain, without CONTINUE; with the default
+ * compress-wait-thread it waits for a free thread rather than send a page
+ * plain), so a plain PAGE record with CONTINUE shows its saver did not
+ * compress.
+ */
+static int count_record(void *opaque, const vms_ram_record *r, vms_error *err)
+{
+    ram_count *c = opaque;
+    uint64_t flags = r->word & 0x3ff;   /* below any target page size */
+
+    (void)err;
+    if (flags & VMS_RAM_COMPRESS_PAGE) {
+        c->compressed++;
+    } else if ((flags & VMS_RAM_PAGE) && (flags & VMS_RAM_CONTINUE)) {
+        c->plain_continued++;
+    }
+    return 0;
+}
+
+/* The RAM decoder for a stream, its page size from the vmdesc or config. */
+static vms_ram *open_ram(const vms_vmdesc *vd, const vms_config *cfg,
+                         ram_count *count, vms_error *err)
+{
+    vms_ram_opts ro = {
+        .page_size = vd && vms_vmdesc_page_size(vd)
+                         ? vms_vmdesc_page_size(vd) : 4096,
+        .ignore_shared = vms__config_has_cap(cfg, "x-ignore-shared"),
+        .mapped_ram = vms__config_has_cap(cfg, "mapped-ram"),
+    };
+    vms_ram_sink sink = { .opaque = count, .record = count_record };
+
+    if (!vd && cfg->target_page_bits >= 9 && cfg->target_page_bits <= 20) {
+        ro.page_size = 1u << cfg->target_page_bits;
+    }
+    return vms_ram_new(&ro, &sink, err);
+}
+
+static void reference_free(reference *r)
+{
+    if (!r) {
+        return;
+    }
+    for (size_t i = 0; i < r->n; i++) {
+        json_decref(r->sec[i].state);
+    }
+    free(r->sec);
+    vms_vmdesc_free(r->vd);
+    free(r);
+}
+
+static const ref_section *ref_find(const reference *r, const char *idstr,
+                                   uint32_t instance_id, bool any_instance)
+{
+    const ref_section *any = NULL;
+
+    for (size_t i = 0; r && i < r->n; i++) {
+        if (strcmp(r->sec[i].idstr, idstr) == 0) {
+            if (r->sec[i].instance_id == instance_id) {
+                return &r->sec[i];
+            }
+            any = any ? any : &r->sec[i];
+        }
+    }
+    return any_instance ? any : NULL;
+}
+
+static ref_section *ref_add(reference *r, const vms_record *rec)
+{
+    if (r->n == r->cap) {
+        size_t cap = r->cap ? 2 * r->cap : 64;
+        ref_section *n = realloc(r->sec, cap * sizeof(*n));
+        if (!n) {
+            return NULL;
+        }
+        r->sec = n;
+        r->cap = cap;
+    }
+    ref_section *rs = &r->sec[r->n++];
+    memset(rs, 0, sizeof(*rs));
+    snprintf(rs->idstr, sizeof(rs->idstr), "%s", rec->idstr);
+    rs->instance_id = rec->instance_id;
+    rs->version_id = rec->version_id;
+    return rs;
+}
+
+/*
+ * Read the reference whole: every section it sends (idstr, instance,
+ * version), the decoded "cpu" states and its RAM record kinds. It must
+ * carry its JSON description (a destination that suppresses it can save
+ * one with suppress-vmdesc=off on the same command line).
+ */
+static int load_reference(verifier *v)
+{
+    const char *path = v->o->reference;
+    reference *r = calloc(1, sizeof(*r));
+    vms_stream *s;
+    vms_ram *ram = NULL;
+    vms_config cfg;
+    vms_record rec;
+    const char *text;
+    size_t len;
+    int e;
+
+    if (!r) {
+        return vms_error_set(v->err, VMS_ENOMEM, "out of memory");
+    }
+    memset(&cfg, 0, sizeof(cfg));
+    if (!(s = vms_stream_open(path, v->err))) {
+        free(r);
+        return v->err && v->err->code ? v->err->code : VMS_EIO;
+    }
+    if (!vms_stream_seekable(s) && (e = vms_stream_buffer_tail(s, v->err))) {
+        goto out;
+    }
+    if (!(text = vms_stream_vmdesc(s, &len))) {
+        /* cut short, or saved without one: the end says nothing more */
+        e = vms_stream_fail(s, v->err, VMS_EFORMAT, 0, "the reference stream "
+                            "ends in no JSON description (it is cut short, "
+                            "or was saved with suppress-vmdesc or an old "
+                            "machine type): save it again, with the machine "
+                            "option suppress-vmdesc=off");
+        goto out;
+    }
+    if ((e = vms_vmdesc_parse(text, len, vms_stream_name(s), &r->vd,
+                              v->err))) {
+        goto out;
+    }
+    for (;;) {
+        enum vms_section_kind k;
+        ref_section *rs = NULL;
+
+        if ((e = vms_stream_next(s, &rec, &cfg, v->err))) {
+            break;
+        }
+        if (rec.type == VMS_REC_EOF) {
+            break;
+        }
+        if (rec.type == VMS_REC_CONFIGURATION ||
+            rec.type == VMS_REC_COMMAND) {
+            continue;
+        }
+        if ((rec.type == VMS_REC_SECTION_START ||
+             rec.type == VMS_REC_SECTION_FULL) && !(rs = ref_add(r, &rec))) {
+            e = vms_error_set(v->err, VMS_ENOMEM, "out of memory");
+            break;
+        }
+        k = vms_section_kind(rec.idstr, rec.instance_id);
+        if (k == VMS_SECTION_RAM) {
+            if (!ram && !(ram = open_ram(r->vd, &cfg, &r->ram, v->err))) {
+                e = v->err && v->err->code ? v->err->code : VMS_ENOMEM;
+                break;
+            }
+            e = vms_ram_read(ram, s, rec.version_id, v->err);
+        } else if (k != VMS_SECTION_DEVICE) {
+            e = vms_section_read(s, &rec, k, v->err);
+        } else if (rec.type != VMS_REC_SECTION_FULL) {
+            e = vms_stream_fail(s, v->err, VMS_EUNSUPPORTED, rec.offset,
+                                "iterative section '%s' has no decoder",
+                                rec.idstr);
+        } else if (rs && strcmp(rec.idstr, "cpu") == 0) {
+            e = vms__device_state(s, r->vd, NULL, &rec, &rs->state, v->err);
+        } else {
+            e = vms__device_json(s, r->vd, NULL, &rec, NULL, v->err);
+        }
+        if (e || (e = vms_stream_end_section(s, &rec, v->err))) {
+            break;
+        }
+    }
+out:
+    vms_ram_free(ram);
+    vms_stream_close(s);
+    if (e) {
+        reference_free(r);
+        return e;
+    }
+    v->ref = r;
+    return 0;
+}
+
+/*
+ * A section the reference also sends: QEMU refuses a section whose version
+ * is above its own handler's (migration/savevm.c
+ * qemu_loadvm_section_start_full: "savevm: unsupported version"); the
+ * reference's header carries that version (savevm.c save_section_header
+ * writes se->version_id). True when it refused.
+ */
+static bool ref_version(verifier *v, const vms_record *rec, const char *sec)
+{
+    const ref_section *rs = ref_find(v->ref, rec->idstr, rec->instance_id,
+                                     true);
+
+    if (!rs || rec->version_id <= rs->version_id) {
+        return false;
+    }
+    add(v, VMS_FINDING_VERSION, true, sec, rec->idstr, NULL,
+        "Section \"%s\": version %" PRIu32 " is newer than DEST's (version "
+        "%" PRIu32 " in the reference): QEMU refuses it (savevm.c "
+        "qemu_loadvm_section_start_full: unsupported version)", sec,
+        rec->version_id, rs->version_id);
+    return true;
+}
+
+/*
+ * Subsections the stream sends that the reference's same section also
+ * sends: QEMU refuses one whose version is above its own description's
+ * (migration/vmstate.c vmstate_subsection_load -> vmstate_load_state:
+ * "incoming version_id ... is too new"). The reference's vmdesc carries
+ * each subsection's version_id.
+ */
+static bool ref_subsections(verifier *v, const char *sec, const vms_desc *sd,
+                            const vms_desc *rd, int depth)
+{
+    for (size_t i = 0; depth < MAX_DEPTH && i < sd->n_subsections; i++) {
+        const vms_desc *ss = sd->subsections[i];
+
+        for (size_t j = 0; j < rd->n_subsections; j++) {
+            const vms_desc *rs = rd->subsections[j];
+            if (strcmp(ss->name, rs->name) != 0) {
+                continue;
+            }
+            if (ss->version_id > rs->version_id) {
+                add(v, VMS_FINDING_VERSION, true, sec, ss->name, NULL,
+                    "Section \"%s\": subsection \"%s\" version %d is newer "
+                    "than DEST's (version %d in the reference): QEMU "
+                    "refuses it (vmstate.c vmstate_load_state: incoming "
+                    "version_id is too new)", sec, ss->name, ss->version_id,
+                    rs->version_id);
+                return true;
+            }
+            if (ref_subsections(v, sec, ss, rs, depth + 1)) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+/*
+ * aarch64: the ID registers (AArch64 op0 3, op1 0, CRn 0, CRm 1-7; their
+ * AArch32 views cp15 CRn 0, opc1 0, CRm 1-7) are ARM_CP_CONST in QEMU
+ * 7.2 to 10.x (target/arm/helper.c, register_cp_regs_for_features and
+ * the v8 ID register lists; those not CONST are ARM_CP_NO_RAW and never
+ * in the migration list). The cpreg list holds KVM register ids
+ * (target/arm/cpu.h cpreg_to_kvm_id): 0x6030000000130000 | op0:op1:CRn:
+ * CRm:op2 for AArch64, 0x4020000000000000 | ns<<29 | cp<<16 | CRn<<11 |
+ * CRm<<7 | opc1<<3 | opc2 for a 32-bit AArch32 register.
+ */
+static bool arm_id_register(uint64_t id)
+{
+    if ((id & ~0xffffull) == 0x6030000000130000ull) {
+        unsigned enc = (unsigned)(id & 0xffff);
+        unsigned crm = (enc >> 3) & 15;
+        return (enc >> 14) == 3 && ((enc >> 11) & 7) == 0 &&
+               ((enc >> 7) & 15) == 0 && crm >= 1 && crm <= 7;
+    }
+    if ((id >> 32) == 0x40200000u && !(id & 0x8000)) {
+        uint32_t r = (uint32_t)id;
+        unsigned crm = (r >> 7) & 15;
+        return ((r >> 16) & 0x1fff) == 15 && ((r >> 11) & 15) == 0 &&
+               ((r >> 3) & 15) == 0 && crm >= 1 && crm <= 7;
+    }
+    return false;
+}
+
+static bool u64_at(const json_t *a, size_t i, uint64_t *out)
+{
+    return vms__json_u64(json_array_get(a, i), out);
+}
+
+/*
+ * The checks target/arm/machine.c makes of an incoming "cpu" section
+ * against the destination's own list (the reference's cpreg_vmstate_*:
+ * cpu_pre_save copies the CPU's list into them):
+ *  - vmstate_arm_cpu's VMSTATE_INT32_POSITIVE_LE(cpreg_vmstate_array_len):
+ *    at most the destination's length (helper.c init_cpreg_list sets the
+ *    bound to it; vmstate-types.c get_int32_le: "Invalid value ...
+ *    expecting positive value <= ...");
+ *  - cpu_post_load walks both sorted lists: a register in the stream's
+ *    list below the destination's last that the destination lacks fails
+ *    the load ("register in their list but not ours");
+ *  - then (TCG) write_list_to_cpustate writes each value and reads it
+ *    back: a constant ID register whose incoming value differs from the
+ *    destination's fails it. Under KVM the host kernel judges the values
+ *    instead (write_list_to_kvmstate); this rule is TCG's.
+ */
+static bool arm_cpregs(verifier *v, const char *sec, const json_t *src,
+                       const json_t *dst)
+{
+    const json_t *si = json_object_get(src, "cpreg_vmstate_indexes");
+    const json_t *sv = json_object_get(src, "cpreg_vmstate_values");
+    const json_t *di = json_object_get(dst, "cpreg_vmstate_indexes");
+    const json_t *dv = json_object_get(dst, "cpreg_vmstate_values");
+    size_t sn, dn, i, k;
+
+    if (!json_is_array(si) || !json_is_array(di) || !json_is_array(sv) ||
+        !json_is_array(dv)) {
+        return false;
+    }
+    sn = json_array_size(si);
+    dn = json_array_size(di);
+    if (sn > dn) {
+        add(v, VMS_FINDING_LOAD_CHECK, true, sec, "cpu",
+            "cpreg_vmstate_array_len", "Section \"%s\": %zu coprocessor "
+            "registers, DEST's CPU has %zu (the reference's): QEMU refuses "
+            "(target/arm/machine.c vmstate_arm_cpu: cpreg_vmstate_array_len "
+            "is VMSTATE_INT32_POSITIVE_LE)", sec, sn, dn);
+        return true;
+    }
+    for (i = 0, k = 0; i < dn && k < sn; i++) {
+        uint64_t s_id, d_id, s_val, d_val;
+
+        if (!u64_at(si, k, &s_id) || !u64_at(di, i, &d_id)) {
+            return false;
+        }
+        if (s_id > d_id) {
+            continue;
+        }
+        if (s_id < d_id) {
+            add(v, VMS_FINDING_LOAD_CHECK, true, sec, "cpu",
+                "cpreg_vmstate_indexes", "Section \"%s\": coprocessor "
+                "register 0x%016" PRIx64 " is not in DEST's CPU's list (the "
+                "reference's): QEMU refuses (target/arm/machine.c "
+                "cpu_post_load: a register in their list but not ours)",
+                sec, s_id);
+            return true;
+        }
+        if (arm_id_register(s_id) && u64_at(sv, k, &s_val) &&
+            u64_at(dv, i, &d_val) && s_val != d_val) {
+            add(v, VMS_FINDING_LOAD_CHECK, true, sec, "cpu",
+                "cpreg_vmstate_values", "Section \"%s\": constant ID "
+                "register 0x%016" PRIx64 " is 0x%" PRIx64 ", DEST's CPU "
+                "has 0x%" PRIx64 " (the reference's): QEMU refuses under "
+                "TCG (target/arm/helper.c write_list_to_cpustate: an "
+                "ARM_CP_CONST register does not read back the value "
+                "written; from cpu_post_load)", sec, s_id, s_val, d_val);
+            return true;
+        }
+        k++;
+    }
+    return false;
+}
+
+/*
+ * A stream with compressed pages on a destination that saved its
+ * reference without compressing: QEMU 7.2 to 9.0 load a COMPRESS_PAGE
+ * record only with the compress capability (migration/ram.c
+ * ram_load_precopy: "Received an unexpected compressed page"), 9.1 and
+ * later not at all (the capability is gone: "Unknown combination of
+ * migration flags"). The reference was saved with the destination's
+ * capabilities (verify.h).
+ */
+static void ref_ram(verifier *v)
+{
+    if (!v->ref || !v->ram_src.compressed || v->ref->ram.compressed ||
+        !v->ref->ram.plain_continued) {
+        return;
+    }
+    add(v, VMS_FINDING_LOAD_CHECK, true, "ram", "ram", NULL,
+        "Section \"ram\": %" PRIu64 " compressed pages (COMPRESS_PAGE); "
+        "the reference's RAM is sent uncompressed (%" PRIu64 " plain pages "
+        "with CONTINUE, which a saver with the compress capability does "
+        "not send), so DEST has no compress capability: QEMU refuses "
+        "(migration/ram.c ram_load_precopy: an unexpected compressed page; "
+        "QEMU >= 9.1 has no compression)", v->ram_src.compressed,
+        v->ref->ram.plain_continued);
+}
+
 /* ---- sections ------------------------------------------------------------ */
 
 static const char *base_name(const char *idstr)
@@ -408,9 +805,12 @@ static const char *base_name(const char *idstr)
     return slash && slash[1] ? slash + 1 : idstr;
 }
 
+static const ref_section *ref_find(const reference *r, const char *idstr,
+                                   uint32_t instance_id, bool any_instance);
+
 /* Count a section no dump describes (listed after the pass). */
 static void unseen(verifier *v, const struct unlisted_section *u,
-                   const char *name)
+                   const char *name, const vms_record *rec)
 {
     size_t i;
 
@@ -426,6 +826,12 @@ static void unseen(verifier *v, const struct unlisted_section *u,
         v->unseen[i].count = 1;
         snprintf(v->unseen[i].name, sizeof(v->unseen[i].name), "%s",
                  name ? name : "");
+        v->unseen[i].ref_version = -2;
+        if (v->ref) {
+            const ref_section *rs = ref_find(v->ref, rec->idstr,
+                                             rec->instance_id, true);
+            v->unseen[i].ref_version = rs ? (int64_t)rs->version_id : -1;
+        }
         v->n_unseen++;
     }
 }
@@ -441,13 +847,25 @@ static void list_unseen(verifier *v)
         const char *name = n->u ? n->u->name : n->name;
         char inst[48] = "";
 
+        char refs[200] = "";
+
         if (n->count > 1) {
             snprintf(inst, sizeof(inst), " (%u instances)", n->count);
         }
+        if (n->ref_version >= 0) {
+            snprintf(refs, sizeof(refs), "; DEST registers it (version "
+                     "%" PRId64 " in the reference), which was checked; "
+                     "what else its loader checks is not known",
+                     n->ref_version);
+        } else if (n->ref_version == -1) {
+            snprintf(refs, sizeof(refs), "; the reference has no such "
+                     "section (DEST does not register it, or did not send "
+                     "it when it saved the reference)");
+        }
         add(v, VMS_FINDING_NOT_IN_DUMP, v->o->version >= 3 && v->o->strict,
             name, name, NULL, "Section \"%s\"%s: not verified: no "
-            "-dump-vmstate describes it (QEMU registers it in %s)",
-            name, inst, n->u ? n->u->where : "its migration code");
+            "-dump-vmstate describes it (QEMU registers it in %s)%s",
+            name, inst, n->u ? n->u->where : "its migration code", refs);
     }
 }
 
@@ -504,7 +922,19 @@ static void check_section(verifier *v, const vms_record *rec,
                 "Section \"%s\": device type \"%s\" is unknown to DEST",
                 sec, vmsd);
         } else {
-            unseen(v, u, NULL);
+            unseen(v, u, NULL, rec);
+            if (v->ref && !ref_version(v, rec, sec) && d) {
+                const ref_section *rs = ref_find(v->ref, rec->idstr,
+                                                 rec->instance_id, true);
+                const vms_desc *rd;
+                size_t rsz;
+                if (rs && !vms_vmdesc_device(v->ref->vd, rs->idstr,
+                                             rs->instance_id, &rd, &rsz,
+                                             NULL) &&
+                    rd->version_id != INT32_MAX) {
+                    ref_subsections(v, sec, d, rd, 0);
+                }
+            }
         }
         return;
     }
@@ -598,22 +1028,14 @@ static int ram_chunk(verifier *v, const vms_record *rec)
 {
     if (!v->ram) {
         /* RAM blocks (names, sizes) are the destination's command line's */
-        unseen(v, find_unlisted("ram"), NULL);
-        vms_ram_opts ro = {
-            .page_size = v->vd && vms_vmdesc_page_size(v->vd)
-                             ? vms_vmdesc_page_size(v->vd) : 4096,
-            .ignore_shared = vms__config_has_cap(&v->cfg, "x-ignore-shared"),
-            .mapped_ram = vms__config_has_cap(&v->cfg, "mapped-ram"),
-        };
-        vms_ram_sink sink = { 0 };
-
-        if (!v->vd && v->cfg.target_page_bits >= 9 &&
-            v->cfg.target_page_bits <= 20) {
-            ro.page_size = 1u << v->cfg.target_page_bits;
-        }
-        if (!(v->ram = vms_ram_new(&ro, &sink, v->err))) {
+        unseen(v, find_unlisted("ram"), NULL, rec);
+        if (!(v->ram = open_ram(v->vd, &v->cfg, &v->ram_src, v->err))) {
             return v->err && v->err->code ? v->err->code : VMS_ENOMEM;
         }
+    }
+    if (v->ref && (rec->type == VMS_REC_SECTION_START ||
+                   rec->type == VMS_REC_SECTION_FULL)) {
+        ref_version(v, rec, rec->idstr);
     }
     return vms_ram_read(v->ram, v->s, rec->version_id, v->err);
 }
@@ -718,14 +1140,31 @@ static int device_section(verifier *v, const vms_record *rec, bool *last)
      * bytes are as the vmdesc describes them, whatever version the header
      * claims (a header edited after the fact is the finding above).
      */
+    vms_record copy = *rec;
     if (d && d->version_id != INT32_MAX &&
         (int64_t)rec->version_id != d->version_id) {
-        vms_record copy = *rec;
         copy.version_id = (uint32_t)d->version_id;
-        return vms__device_json(v->s, v->vd, NULL, &copy, NULL, v->err);
     }
-    e = vms__device_json(v->s, v->vd, NULL, rec, NULL, v->err);
-    return e;
+    if (v->ref && d && strcmp(rec->idstr, "cpu") == 0) {
+        /* the CPU's state against the destination's (the reference's) */
+        const ref_section *rs = ref_find(v->ref, rec->idstr,
+                                         rec->instance_id, true);
+        json_t *st = NULL;
+        char sec[300];
+
+        if ((e = vms__device_state(v->s, v->vd, NULL, &copy, &st, v->err))) {
+            return e;
+        }
+        snprintf(sec, sizeof(sec), "%s@%" PRIu32, rec->idstr,
+                 rec->instance_id);
+        if (rs && rs->state) {
+            arm_cpregs(v, rec->instance_id ? sec : rec->idstr, st,
+                       rs->state);
+        }
+        json_decref(st);
+        return 0;
+    }
+    return vms__device_json(v->s, v->vd, NULL, &copy, NULL, v->err);
 }
 
 /*
@@ -822,7 +1261,10 @@ static int pass(verifier *v)
             if (rec.type == VMS_REC_SECTION_START ||
                 rec.type == VMS_REC_SECTION_FULL) {
                 const struct unlisted_section *u = find_unlisted(rec.idstr);
-                unseen(v, u, u ? NULL : rec.idstr);
+                unseen(v, u, u ? NULL : rec.idstr, &rec);
+                if (v->ref) {
+                    ref_version(v, &rec, rec.idstr);
+                }
             }
             e = vms_section_read(v->s, &rec, k, v->err);
         } else if ((e = device_section(v, &rec, &last)) == 0 && last) {
@@ -869,11 +1311,15 @@ int vms_verify(const vms_verify_opts *o, vms_check_report **out,
         e = err && err->code ? err->code : VMS_EIO;
         goto out;
     }
+    if (o->version >= 4 && o->reference && (e = load_reference(&v))) {
+        goto out;
+    }
     if (vms_stream_seekable(v.s) && (e = find_vmdesc(&v))) {
         goto out;
     }
     e = pass(&v);
     if (!e) {
+        ref_ram(&v);
         list_unseen(&v);
     }
 out:
@@ -881,6 +1327,7 @@ out:
         e = vms_error_set(err, v.e, "out of memory");
     }
     vms_ram_free(v.ram);
+    reference_free(v.ref);
     vms_vmdesc_free(v.vd);
     vms_stream_close(v.s);
     vms_dump_free(v.src);

@@ -56,17 +56,39 @@ bool cli_color(int fd);
 #define CLI_RESET "\033[0m"
 
 /*
+ * An option whose value is one of names (NULL-terminated): *idx receives
+ * its index. Otherwise one line, the same for every option of every
+ * subcommand ("OPT: 'ARG' is not one of a, b, c" and the pointer to
+ * --help), and CLI_EXIT_USAGE.
+ */
+int cli_choice(const char *prog, const char *opt, const char *arg,
+               const char *const *names, int *idx);
+
+/*
+ * --progress and -q/--quiet, which every long operation takes (getopt
+ * returns 'P' and 'q'; put "q" in the short options).
+ */
+#define CLI_PROGRESS_LONGOPTS \
+    { "progress", no_argument, NULL, 'P' }, \
+    { "quiet", no_argument, NULL, 'q' }
+
+/*
  * A progress bar on stderr, drawn only when wanted (--progress, not
  * --quiet) and stderr is a terminal, at most every 0.2 s, erased at the
- * end. cli_progress_update is a vms_progress_fn; pass the cli_progress as
- * its opaque.
+ * end. Zero-initialize, feed getopt's answers to cli_progress_option,
+ * then cli_progress_start hands the library its vms_progress_fn and
+ * opaque.
  */
 typedef struct cli_progress {
+    bool progress, quiet;    /* the options seen */
     bool on, drawn;
     const char *label;
     struct timespec t0, last;
 } cli_progress;
-void cli_progress_init(cli_progress *p, bool wanted, const char *label);
+/* c is 'P' or 'q': recorded, true; any other c: false. */
+bool cli_progress_option(cli_progress *p, int c);
+void cli_progress_start(cli_progress *p, const char *label,
+                        vms_progress_fn *fn, void **opaque);
 void cli_progress_update(void *opaque, uint64_t done, uint64_t total);
 void cli_progress_end(cli_progress *p);
 

@@ -78,8 +78,7 @@ int cmd_analyze(int argc, char **argv, const char *prog)
         { "desc", required_argument, NULL, 'D' },
         /* --dump is python's -d: the dump file takes the longer name */
         { "dump-vmstate", required_argument, NULL, 'V' },
-        { "progress", no_argument, NULL, 'P' },
-        { "quiet", no_argument, NULL, 'q' },
+        CLI_PROGRESS_LONGOPTS,
         { "force", no_argument, NULL, 'F' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
@@ -89,27 +88,27 @@ int cmd_analyze(int argc, char **argv, const char *prog)
         .mode = VMS_ANALYZE_STATE,
         .out_fd = 1,
     };
-    bool extract = false, progress = false, quiet = false;
-    cli_progress bar;
+    static const char *const modes[] = { "state", "desc", NULL };
+    bool extract = false;
+    cli_progress bar = { 0 };
     vms_error err;
-    int c, e;
+    int c, e, i;
 
     optind = 1;
     while ((c = cli_getopt(argc, argv, "f:d:mxC:qh", longopts)) != -1) {
+        if (cli_progress_option(&bar, c)) {
+            continue;
+        }
         switch (c) {
         case 'f':
             o.file = optarg;
             break;
         case 'd':
-            if (strcmp(optarg, "state") == 0) {
-                o.mode = VMS_ANALYZE_STATE;
-            } else if (strcmp(optarg, "desc") == 0) {
-                o.mode = VMS_ANALYZE_DESC;
-            } else {
-                cli_usage_hint(prog, "-d takes state or desc, not '%s'",
-                               optarg);
+            /* modes[] is in the order of enum vms_analyze_mode */
+            if (cli_choice(prog, "-d", optarg, modes, &i)) {
                 return CLI_EXIT_USAGE;
             }
+            o.mode = (enum vms_analyze_mode)i;
             break;
         case 'm':
             o.memory = true;
@@ -125,12 +124,6 @@ int cmd_analyze(int argc, char **argv, const char *prog)
             break;
         case 'V':
             o.dump_file = optarg;
-            break;
-        case 'P':
-            progress = true;
-            break;
-        case 'q':
-            quiet = true;
             break;
         case 'F':
             o.force = true;
@@ -153,13 +146,11 @@ int cmd_analyze(int argc, char **argv, const char *prog)
     }
     if (extract) {
         o.mode = VMS_ANALYZE_EXTRACT;
-        if (quiet) {
+        if (bar.quiet) {
             o.out_fd = -1;
         }
     }
-    cli_progress_init(&bar, progress && !quiet, "analyze");
-    o.progress = cli_progress_update;
-    o.progress_opaque = &bar;
+    cli_progress_start(&bar, "analyze", &o.progress, &o.progress_opaque);
     vms_error_clear(&err);
     e = vms_analyze(&o, &err);
     cli_progress_end(&bar);

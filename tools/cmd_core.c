@@ -56,48 +56,37 @@ int cmd_core(int argc, char **argv, const char *prog)
         { "format", required_argument, NULL, 'F' },
         { "memory-map", required_argument, NULL, 'M' },
         { "force", no_argument, NULL, 'f' },
-        { "progress", no_argument, NULL, 'P' },
-        { "quiet", no_argument, NULL, 'q' },
+        CLI_PROGRESS_LONGOPTS,
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
+    /* in the order of enum vms_core_format */
+    static const char *const formats[] = { "elf", "raw", "kdump", NULL };
     vms_core_opts o = { .version = VMS_CORE_OPTS_VERSION };
-    bool progress = false, quiet = false;
-    cli_progress bar;
+    cli_progress bar = { 0 };
     vms_error err;
-    int c, e;
+    int c, e, i;
 
-    opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "o:qh", longopts, NULL)) != -1) {
+    while ((c = cli_getopt(argc, argv, "o:qh", longopts)) != -1) {
+        if (cli_progress_option(&bar, c)) {
+            continue;
+        }
         switch (c) {
         case 'o':
             o.output = optarg;
             break;
         case 'F':
-            if (strcmp(optarg, "elf") == 0) {
-                o.format = VMS_CORE_ELF;
-            } else if (strcmp(optarg, "kdump") == 0) {
-                o.format = VMS_CORE_KDUMP;
-            } else if (strcmp(optarg, "raw") == 0) {
-                o.format = VMS_CORE_RAW;
-            } else {
-                cli_errorf(prog, "--format takes elf, kdump or raw, not '%s'",
-                           optarg);
+            if (cli_choice(prog, "--format", optarg, formats, &i)) {
                 return CLI_EXIT_USAGE;
             }
+            o.format = (enum vms_core_format)i;
             break;
         case 'M':
             o.memory_map = optarg;
             break;
         case 'f':
             o.force = true;
-            break;
-        case 'P':
-            progress = true;
-            break;
-        case 'q':
-            quiet = true;
             break;
         case 'h':
             cmd_core_usage(stdout, prog);
@@ -107,16 +96,13 @@ int cmd_core(int argc, char **argv, const char *prog)
             return CLI_EXIT_USAGE;
         }
     }
-    if (optind < argc) {
-        o.file = argv[optind++];
-    }
-    if (!o.file || !o.output || optind < argc) {
-        cmd_core_usage(stderr, prog);
+    if (argc - optind != 1 || !o.output) {
+        cli_usage_hint(prog, "%s", argc - optind != 1
+                       ? "one STREAM is needed" : "-o FILE is needed");
         return CLI_EXIT_USAGE;
     }
-    cli_progress_init(&bar, progress && !quiet, "core");
-    o.progress = cli_progress_update;
-    o.progress_opaque = &bar;
+    o.file = argv[optind];
+    cli_progress_start(&bar, "core", &o.progress, &o.progress_opaque);
     vms_error_clear(&err);
     e = vms_core(&o, &err);
     cli_progress_end(&bar);

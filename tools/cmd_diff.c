@@ -58,56 +58,42 @@ int cmd_diff(int argc, char **argv, const char *prog)
     static const struct option longopts[] = {
         { "format", required_argument, NULL, 'F' },
         { "ram", required_argument, NULL, 'R' },
-        { "progress", no_argument, NULL, 'P' },
         { "dump-vmstate", required_argument, NULL, 'V' },
-        { "quiet", no_argument, NULL, 'q' },
+        CLI_PROGRESS_LONGOPTS,
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     vms_diff_opts o = { .version = VMS_DIFF_OPTS_VERSION, .out_fd = 1 };
-    bool progress = false, quiet = false;
-    cli_progress bar;
+    /* in the order of enum vms_diff_format and enum vms_diff_ram */
+    static const char *const formats[] = { "text", "json", NULL };
+    static const char *const rams[] = { "summary", "pages", "none", NULL };
+    cli_progress bar = { 0 };
     vms_error err;
-    int c, r;
+    int c, r, i;
 
     optind = 1;
     while ((c = cli_getopt(argc, argv, "qh", longopts)) != -1) {
+        if (cli_progress_option(&bar, c)) {
+            continue;
+        }
         switch (c) {
         case 'h':
             cmd_diff_usage(stdout, prog);
             return 0;
-        case 'P':
-            progress = true;
-            break;
-        case 'q':
-            quiet = true;
-            break;
         case 'V':
             o.dump_file = optarg;
             break;
         case 'F':
-            if (strcmp(optarg, "text") == 0) {
-                o.format = VMS_DIFF_TEXT;
-            } else if (strcmp(optarg, "json") == 0) {
-                o.format = VMS_DIFF_JSON;
-            } else {
-                cli_usage_hint(prog, "--format: '%s' is not one of text, "
-                               "json", optarg);
+            if (cli_choice(prog, "--format", optarg, formats, &i)) {
                 return CLI_EXIT_USAGE;
             }
+            o.format = (enum vms_diff_format)i;
             break;
         case 'R':
-            if (strcmp(optarg, "summary") == 0) {
-                o.ram = VMS_DIFF_RAM_SUMMARY;
-            } else if (strcmp(optarg, "pages") == 0) {
-                o.ram = VMS_DIFF_RAM_PAGES;
-            } else if (strcmp(optarg, "none") == 0) {
-                o.ram = VMS_DIFF_RAM_NONE;
-            } else {
-                cli_usage_hint(prog, "--ram: '%s' is not one of summary, "
-                               "pages, none", optarg);
+            if (cli_choice(prog, "--ram", optarg, rams, &i)) {
                 return CLI_EXIT_USAGE;
             }
+            o.ram = (enum vms_diff_ram)i;
             break;
         default:
             cli_bad_option(prog, c, argv);
@@ -120,16 +106,14 @@ int cmd_diff(int argc, char **argv, const char *prog)
     }
     o.a = argv[optind];
     o.b = argv[optind + 1];
-    if (quiet && (o.out_fd = open("/dev/null", O_WRONLY | O_CLOEXEC)) < 0) {
+    if (bar.quiet && (o.out_fd = open("/dev/null", O_WRONLY | O_CLOEXEC)) < 0) {
         cli_errorf(prog, "cannot open /dev/null");
         return DIFF_EXIT_ERROR;
     }
-    cli_progress_init(&bar, progress && !quiet, "diff");
-    o.progress = cli_progress_update;
-    o.progress_opaque = &bar;
+    cli_progress_start(&bar, "diff", &o.progress, &o.progress_opaque);
     r = vms_diff(&o, &err);
     cli_progress_end(&bar);
-    if (quiet) {
+    if (bar.quiet) {
         close(o.out_fd);
     }
     if (r < 0) {

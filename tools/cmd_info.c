@@ -43,22 +43,18 @@ int cmd_info(int argc, char **argv, const char *prog)
         { NULL, 0, NULL, 0 },
     };
     vms_info_opts o = VMS_INFO_OPTS_INIT;
+    static const char *const formats[] = { "text", "json", NULL };
     vms_error err;
-    int c;
+    int c, i;
 
     optind = 1;
     while ((c = cli_getopt(argc, argv, "h", longopts)) != -1) {
         switch (c) {
         case 'F':
-            if (strcmp(optarg, "json") == 0) {
-                o.json = true;
-            } else if (strcmp(optarg, "text") == 0) {
-                o.json = false;
-            } else {
-                cli_usage_hint(prog, "--format takes text or json, not '%s'",
-                               optarg);
+            if (cli_choice(prog, "--format", optarg, formats, &i)) {
                 return CLI_EXIT_USAGE;
             }
+            o.json = i == 1;
             break;
         case 'h':
             cmd_info_usage(stdout, prog);

@@ -125,25 +125,26 @@ static int run(int argc, char **argv, const char *prog, const char *label,
 {
     static const struct option opts[] = {
         { "force", no_argument, NULL, 'f' },
-        { "progress", no_argument, NULL, 'P' },
-        { "quiet", no_argument, NULL, 'q' },
+        CLI_PROGRESS_LONGOPTS,
         { "help", no_argument, NULL, 'h' },
         { "dump-vmstate", required_argument, NULL, 'D' },
         { NULL, 0, NULL, 0 },
     };
     const char *dump = NULL;
     unsigned flags = 0;
-    bool progress = false, quiet = false;
-    cli_progress bar;
+    cli_progress bar = { 0 };
+    vms_progress_fn progress;
+    void *opaque;
     vms_error err = { 0 };
     int c, e;
 
     optind = 1;
     while ((c = cli_getopt(argc, argv, "fqh", opts)) != -1) {
+        if (cli_progress_option(&bar, c)) {
+            continue;
+        }
         switch (c) {
         case 'f': flags |= VMS_PACK_FORCE; break;
-        case 'P': progress = true; break;
-        case 'q': quiet = true; break;
         case 'D':
             if (fn == pack) {
                 cli_usage_hint(prog, "unknown option '--dump-vmstate'");
@@ -160,9 +161,9 @@ static int run(int argc, char **argv, const char *prog, const char *label,
                                               : "expected STREAM and DIR");
         return CLI_EXIT_USAGE;
     }
-    cli_progress_init(&bar, progress && !quiet, label);
-    e = fn(argv[optind], argv[optind + 1], dump, flags, cli_progress_update,
-           &bar, &err);
+    cli_progress_start(&bar, label, &progress, &opaque);
+    e = fn(argv[optind], argv[optind + 1], dump, flags, progress, opaque,
+           &err);
     cli_progress_end(&bar);
     if (e) {
         cli_error(prog, &err);

@@ -12,8 +12,8 @@
 void cmd_verify_usage(FILE *out, const char *prog)
 {
     fprintf(out,
-"usage: %s STREAM --dest DEST.json [--dump-vmstate SRC.json]\n"
-"       [--format FMT] [--strict] [-q]\n"
+"usage: %s STREAM --dest DEST.json [--reference REF.mig]\n"
+"       [--dump-vmstate SRC.json] [--format FMT] [--strict] [-q]\n"
 "\n"
 "Will this migration stream load on the destination QEMU whose\n"
 "-dump-vmstate is DEST? For each section the stream carries: does DEST\n"
@@ -30,6 +30,12 @@ void cmd_verify_usage(FILE *out, const char *prog)
 "timer, ram, apic, spapr, s390_css, ...), whose verdict depends on the\n"
 "destination's CPU model, RAM and version. Nor can a dump tell which\n"
 "devices the destination's command line creates, or its capabilities.\n"
+"--reference gives verify that evidence: a stream the destination QEMU\n"
+"saved with the command line it will load with. Sections it also sends\n"
+"are checked against its versions (section and subsections), an aarch64\n"
+"CPU against its cpreg list and ID registers, compressed RAM pages\n"
+"against whether it compresses; what it still cannot decide stays \"not\n"
+"verified\".\n"
 "\n"
 "  -d, --dest FILE     the destination's 'qemu-system-* -M MACHINE\n"
 "                      -dump-vmstate FILE' output\n"
@@ -41,6 +47,11 @@ void cmd_verify_usage(FILE *out, const char *prog)
 "                      description: the device sections it decodes\n"
 "                      (as 'vmstate unpack') are passed exactly rather\n"
 "                      than by searching for the next section\n"
+"  -r, --reference REF  a stream the destination saved with the command\n"
+"                      line it loads with (same machine, -cpu, devices,\n"
+"                      migration capabilities; e.g. started with -S, then\n"
+"                      'migrate \"exec:cat > REF\"'), with its JSON\n"
+"                      description\n"
 "      --strict        count the sections not verified as findings:\n"
 "                      exit 0 then means every section was verified\n"
 "  -v, --verbose       accepted for compatibility (the sections not\n"
@@ -51,13 +62,14 @@ void cmd_verify_usage(FILE *out, const char *prog)
 "Example:\n"
 "  qemu-system-x86_64 -M pc-i440fx-7.2 -dump-vmstate dest.json\n"
 "  %s saved.mig --dest dest.json\n"
+"  %s saved.mig --dest dest.json --reference dest-saved.mig\n"
 "\n"
 "Exit status: the number of findings that make QEMU refuse the stream,\n"
 "capped at 255 (warnings do not count); 0 = nothing seen stops the load\n"
 "(see the \"not verified\" warnings for what was not seen). 255 with\n"
 "nothing on stdout and one line on stderr is an input error (with\n"
 "--format json a document with an \"error\" key); 2 = bad usage.\n",
-            prog, prog);
+            prog, prog, prog);
 }
 
 int cmd_verify(int argc, char **argv, const char *prog)
@@ -68,6 +80,7 @@ int cmd_verify(int argc, char **argv, const char *prog)
         { "verbose", no_argument, NULL, 'v' },
         { "strict", no_argument, NULL, 'S' },
         { "dump-vmstate", required_argument, NULL, 'V' },
+        { "reference", required_argument, NULL, 'r' },
         { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
@@ -80,10 +93,11 @@ int cmd_verify(int argc, char **argv, const char *prog)
     int c;
 
     optind = 1;
-    while ((c = cli_getopt(argc, argv, "d:vqh", longopts)) != -1) {
+    while ((c = cli_getopt(argc, argv, "d:r:vqh", longopts)) != -1) {
         switch (c) {
         case 'd': o.dest = optarg; break;
         case 'V': o.src_dump = optarg; break;
+        case 'r': o.reference = optarg; break;
         case 'v': o.verbose = true; break;
         case 'S': o.strict = true; break;
         case 'q': quiet = true; break;

@@ -10,17 +10,16 @@
 int cli_report_format(const char *prog, const char *arg,
                       enum cli_report_format *out)
 {
-    static const char *const names[] = { "text", "json", "github", "sarif" };
+    /* in the order of enum cli_report_format */
+    static const char *const names[] = { "text", "json", "github", "sarif",
+                                         NULL };
+    int i;
 
-    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-        if (strcmp(arg, names[i]) == 0) {
-            *out = (enum cli_report_format)i;
-            return 0;
-        }
+    if (cli_choice(prog, "--format", arg, names, &i)) {
+        return CLI_EXIT_USAGE;
     }
-    cli_errorf(prog, "--format: '%s' is not one of text, json, github, "
-               "sarif", arg);
-    return CLI_EXIT_USAGE;
+    *out = (enum cli_report_format)i;
+    return 0;
 }
 
 static vms_jsonw *stdout_json(void)

@@ -30,13 +30,28 @@ static double since(const struct timespec *a, const struct timespec *b)
            (double)(b->tv_nsec - a->tv_nsec) / 1e9;
 }
 
-void cli_progress_init(cli_progress *p, bool wanted, const char *label)
+bool cli_progress_option(cli_progress *p, int c)
 {
-    memset(p, 0, sizeof(*p));
-    p->on = wanted && isatty(2) == 1;
+    if (c == 'P') {
+        p->progress = true;
+    } else if (c == 'q') {
+        p->quiet = true;
+    } else {
+        return false;
+    }
+    return true;
+}
+
+void cli_progress_start(cli_progress *p, const char *label,
+                        vms_progress_fn *fn, void **opaque)
+{
+    p->on = p->progress && !p->quiet && isatty(2) == 1;
+    p->drawn = false;
     p->label = label;
     clock_gettime(CLOCK_MONOTONIC, &p->t0);
     p->last = p->t0;
+    *fn = cli_progress_update;
+    *opaque = p;
 }
 
 void cli_progress_update(void *opaque, uint64_t done, uint64_t total)

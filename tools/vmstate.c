@@ -95,6 +95,27 @@ void cli_usage_hint(const char *prog, const char *fmt, ...)
     va_end(ap);
 }
 
+int cli_choice(const char *prog, const char *opt, const char *arg,
+               const char *const *names, int *idx)
+{
+    char list[256];
+    size_t n = 0;
+
+    for (int i = 0; names[i]; i++) {
+        if (strcmp(arg, names[i]) == 0) {
+            *idx = i;
+            return 0;
+        }
+        n += (size_t)snprintf(list + n, n < sizeof(list) ? sizeof(list) - n
+                              : 0, "%s%s", i ? ", " : "", names[i]);
+        if (n >= sizeof(list)) {
+            n = sizeof(list) - 1;
+        }
+    }
+    cli_usage_hint(prog, "%s: '%s' is not one of %s", opt, arg, list);
+    return CLI_EXIT_USAGE;
+}
+
 void cli_bad_option(const char *prog, int c, char **argv)
 {
     char name[80];

@@ -34,6 +34,7 @@ enum vms_finding_kind {
     /* vmstate verify (verify.h) only: */
     VMS_FINDING_NO_VMDESC,           /* "no_vmdesc" */
     VMS_FINDING_NOT_IN_DUMP,         /* "not_in_dump" */
+    VMS_FINDING_LOAD_CHECK,          /* "load_check" */
 };
 
 /*

@@ -66,8 +66,24 @@ typedef struct vms_verify_opts {
      * was verified.
      */
     bool strict;
+    /*
+     * Since version 4, optional: a stream the destination QEMU saved with
+     * the command line it loads with (machine, -cpu, devices, migration
+     * capabilities; e.g. started with -S, then migrate "exec:cat > F").
+     * It must carry its JSON description. From it verify learns what no
+     * dump shows: the sections the destination registers with their
+     * versions (a section newer than the reference's is refused, as
+     * QEMU's "unsupported version"), the versions of the subsections its
+     * sections send, its CPU state (aarch64: the cpreg list and the
+     * values of the constant ID registers, checked as
+     * target/arm/machine.c cpu_post_load does) and whether it compresses
+     * RAM pages (a stream with compressed pages is refused by a
+     * destination without the compress capability). Sections it still
+     * cannot decide stay listed as not verified.
+     */
+    const char *reference;
 } vms_verify_opts;
-#define VMS_VERIFY_OPTS_VERSION 3
+#define VMS_VERIFY_OPTS_VERSION 4
 
 /*
  * Verify. On an input error (stream or dump unreadable, not what it

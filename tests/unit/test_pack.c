@@ -17,88 +17,20 @@
 #include <cmocka.h>
 #include <jansson.h>
 #include "vmstate/vmstate.h"
-#include "pc.h"
-
-static char tmp[64];
-
-static char *at(const char *name)
-{
-    static char paths[8][256];
-    static int next;
-    char *p = paths[next++ % 8];
-
-    snprintf(p, sizeof(paths[0]), "%s/%s", tmp, name);
-    return p;
-}
-
-/* The demo stream (as "vmstate demo --seed 7 --ram 2") into path. */
-static void demo_stream(const char *path)
-{
-    vms_error err = { 0 };
-    ex_pc pc;
-    vms_vm *vm;
-    vms_writer *w;
-    int fd;
-
-    assert_int_equal(ex_pc_init(&pc, 1, 2u << 20, &err), 0);
-    ex_pc_randomize(&pc, 7);
-    ex_pc_demo_state(&pc);
-    assert_non_null(vm = vms_vm_new("pc-i440fx-7.2", 4096, &err));
-    assert_int_equal(ex_pc_register(&pc, vm, EX_DEV_ALL, &err), 0);
-    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    assert_true(fd >= 0);
-    assert_non_null(w = vms_writer_fd(fd, path, &err));
-    assert_int_equal(vms_vm_save(vm, w, 0, &err), 0);
-    assert_int_equal(vms_writer_close(w, &err), 0);
-    close(fd);
-    vms_vm_free(vm);
-    ex_pc_free(&pc);
-}
-
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf;
-    long n;
-
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    assert_non_null(buf = malloc((size_t)n + 1));
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
-}
-
-static void assert_same_file(const char *a, const char *b)
-{
-    size_t la, lb;
-    char *x = slurp(a, &la), *y = slurp(b, &lb);
-
-    assert_int_equal(la, lb);
-    assert_memory_equal(x, y, la);
-    free(x);
-    free(y);
-}
+#include "fixture.h"
 
 static int setup(void **state)
 {
     (void)state;
-    snprintf(tmp, sizeof(tmp), "/tmp/vms-test-pack.XXXXXX");
-    assert_non_null(mkdtemp(tmp));
-    demo_stream(at("demo.mig"));
+    fx_tmp_make("pack");
+    fx_demo_stream(fx_at("demo.mig"), 2);
     return 0;
 }
 
 static int teardown(void **state)
 {
-    char cmd[128];
-
     (void)state;
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
-    return system(cmd) == 0 ? 0 : -1;
+    return fx_tmp_remove();
 }
 
 static void unpack_pack_is_identical(void **state)
@@ -107,16 +39,17 @@ static void unpack_pack_is_identical(void **state)
     vms_pack_opts po = VMS_PACK_OPTS_INIT;
 
     (void)state;
-    assert_int_equal(vms_unpack(at("demo.mig"), at("d"), NULL, &err), 0);
-    assert_int_equal(vms_pack(at("d"), at("out.mig"), NULL, &err), 0);
-    assert_same_file(at("demo.mig"), at("out.mig"));
+    assert_int_equal(vms_unpack(fx_at("demo.mig"), fx_at("d"), NULL, &err),
+                     0);
+    assert_int_equal(vms_pack(fx_at("d"), fx_at("out.mig"), NULL, &err), 0);
+    fx_assert_same_file(fx_at("demo.mig"), fx_at("out.mig"));
     /* an existing stream needs VMS_PACK_FORCE */
-    assert_int_equal(vms_pack(at("d"), at("out.mig"), NULL, &err),
+    assert_int_equal(vms_pack(fx_at("d"), fx_at("out.mig"), NULL, &err),
                      VMS_EEXIST);
     po.flags = VMS_PACK_FORCE;
     vms_error_clear(&err);
-    assert_int_equal(vms_pack(at("d"), at("out.mig"), &po, &err), 0);
-    assert_same_file(at("demo.mig"), at("out.mig"));
+    assert_int_equal(vms_pack(fx_at("d"), fx_at("out.mig"), &po, &err), 0);
+    fx_assert_same_file(fx_at("demo.mig"), fx_at("out.mig"));
 }
 
 static void pack_writes_an_edited_machine(void **state)
@@ -133,8 +66,9 @@ static void pack_writes_an_edited_machine(void **state)
 
     (void)state;
     uo.flags = VMS_PACK_FORCE;
-    assert_int_equal(vms_unpack(at("demo.mig"), at("m"), &uo, &err), 0);
-    assert_non_null(root = json_load_file(at("m/stream.json"), 0, &je));
+    assert_int_equal(vms_unpack(fx_at("demo.mig"), fx_at("m"), &uo, &err),
+                     0);
+    assert_non_null(root = json_load_file(fx_at("m/stream.json"), 0, &je));
     secs = json_object_get(root, "sections");
     json_array_foreach(secs, i, secs) {
         if (json_object_get(secs, "machine")) {
@@ -145,11 +79,11 @@ static void pack_writes_an_edited_machine(void **state)
             break;
         }
     }
-    assert_int_equal(json_dump_file(root, at("m/stream.json"), 0), 0);
+    assert_int_equal(json_dump_file(root, fx_at("m/stream.json"), 0), 0);
     json_decref(root);
     po.flags = VMS_PACK_FORCE;
-    assert_int_equal(vms_pack(at("m"), at("m.mig"), &po, &err), 0);
-    assert_non_null(s = vms_stream_open(at("m.mig"), &err));
+    assert_int_equal(vms_pack(fx_at("m"), fx_at("m.mig"), &po, &err), 0);
+    assert_non_null(s = vms_stream_open(fx_at("m.mig"), &err));
     do {
         assert_int_equal(vms_stream_next(s, &rec, &cfg, &err), 0);
     } while (rec.type != VMS_REC_CONFIGURATION && rec.type != VMS_REC_EOF);
@@ -161,7 +95,8 @@ static void pack_writes_an_edited_machine(void **state)
         static const char was[] = "\0\0\0\x0d" "pc-i440fx-7.2";
         static const char now[] = "\0\0\0\x14" "pc-q35-a-longer-name";
         size_t lo, ln, k;
-        char *o = slurp(at("demo.mig"), &lo), *n = slurp(at("m.mig"), &ln);
+        char *o = fx_slurp(fx_at("demo.mig"), &lo);
+        char *n = fx_slurp(fx_at("m.mig"), &ln);
 
         for (k = 0; k + sizeof(was) - 1 <= lo &&
                     memcmp(o + k, was, sizeof(was) - 1); k++) {
@@ -188,11 +123,11 @@ static void convert_round_trips(void **state)
     co.flags = VMS_CONVERT_FORCE;
     for (size_t i = 0; i < 2; i++) {
         vms_error_clear(&err);
-        assert_int_equal(vms_convert(at("demo.mig"), at(encs[i].name),
+        assert_int_equal(vms_convert(fx_at("demo.mig"), fx_at(encs[i].name),
                                      encs[i].to, &co, &err), 0);
-        assert_int_equal(vms_convert(at(encs[i].name), at("back.mig"),
+        assert_int_equal(vms_convert(fx_at(encs[i].name), fx_at("back.mig"),
                                      VMS_ENC_WIRE, &co, &err), 0);
-        assert_same_file(at("demo.mig"), at("back.mig"));
+        fx_assert_same_file(fx_at("demo.mig"), fx_at("back.mig"));
     }
 }
 
@@ -206,16 +141,17 @@ static void unknown_options_version_is_refused(void **state)
 
     (void)state;
     uo.version = po.version = co.version = 99;
-    assert_int_equal(vms_unpack(at("demo.mig"), at("v"), &uo, &err),
+    assert_int_equal(vms_unpack(fx_at("demo.mig"), fx_at("v"), &uo, &err),
                      VMS_EINVAL);
     assert_non_null(strstr(err.message, "vms_unpack_opts version 99"));
     vms_error_clear(&err);
-    assert_int_equal(vms_pack(at("d"), at("v.mig"), &po, &err), VMS_EINVAL);
+    assert_int_equal(vms_pack(fx_at("d"), fx_at("v.mig"), &po, &err),
+                     VMS_EINVAL);
     vms_error_clear(&err);
-    assert_int_equal(vms_convert(at("demo.mig"), at("v.der"), VMS_ENC_BER,
-                                 &co, &err), VMS_EINVAL);
-    assert_int_equal(access(at("v"), F_OK), -1);
-    assert_int_equal(access(at("v.der"), F_OK), -1);
+    assert_int_equal(vms_convert(fx_at("demo.mig"), fx_at("v.der"),
+                                 VMS_ENC_BER, &co, &err), VMS_EINVAL);
+    assert_int_equal(access(fx_at("v"), F_OK), -1);
+    assert_int_equal(access(fx_at("v.der"), F_OK), -1);
     assert_true(VMS_VERSION_HEX == ((VMS_VERSION_MAJOR << 16) |
                                     (VMS_VERSION_MINOR << 8) |
                                     VMS_VERSION_PATCH));

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "vmstate/vmstate.h"
+#include "fixture.h"
 
 typedef struct pcidev {
     int32_t version_id;
@@ -85,24 +86,6 @@ static const vms_desc piix3_desc = {
     VMS_SUBSECTIONS(&rcr_desc),
 };
 
-static char *read_all(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf;
-    long n;
-
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    buf = malloc((size_t)n + 1);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = 0;
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
-}
-
 static void test_golden(void **state)
 {
     const char *src = getenv("VMS_SRCDIR");
@@ -138,7 +121,7 @@ static void test_golden(void **state)
     }
     snprintf(path, sizeof(path), "%s/tests/data/piix3.trace",
              src ? src : ".");
-    want = read_all(path, &len);
+    want = fx_slurp(path, &len);
     assert_int_equal(out.len, len);
     assert_memory_equal(out.data, want, len);
     /* The seeds' example line, verbatim. */

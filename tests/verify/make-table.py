@@ -22,7 +22,12 @@ Streams come from Debian's QEMU 7.2 (installed) and QEMU 10.0 and 5.2
 for x86_64 pc and q35, aarch64 virt, ppc64 pseries, s390x ccw, with small
 RAM so that the committed data stays small.
 
-Writes OUTDIR/table.tsv (id, stream, dest dump, verdict, QEMU's message)
+Each row also names a reference stream (ref/): one the destination QEMU
+saved with the command line it loads with (machine, devices, no migration
+capability), for verify --reference.
+
+Writes OUTDIR/table.tsv (id, stream, dest dump, verdict, QEMU's message,
+reference)
 and OUTDIR/data.tar.xz (the streams and dumps; xz across files keeps the
 near-identical copies nearly free). OUTDIR defaults to this directory.
 """
@@ -32,7 +37,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 
@@ -153,9 +157,9 @@ def devices(target):
     return [a.replace("{disk}", DISK or "") for a in TARGETS[target][3]]
 
 
-def save(target, ver, machine, path, tmp):
+def save(target, ver, machine, path, tmp, special=True):
     arch = TARGETS[target][0]
-    setup, flags = SPECIAL.get(target, ([], ""))
+    setup, flags = SPECIAL.get(target, ([], "")) if special else ([], "")
     p, sock, log = run_qemu([qemu(ver, arch), "-M", machine] +
                             extra(target, ver) + devices(target), tmp,
                             "save")
@@ -298,6 +302,19 @@ def main():
     os.makedirs(data)
     rows = []
     dumps = {}
+    refs = {}
+
+    def get_ref(target, ver, machine):
+        """verify --reference: a stream the destination saved with the
+        command line it loads with (its devices, no migration capability
+        set, as load() starts it): what it registers and its CPU state."""
+        name = "ref/%s-%s-%s.mig" % (target, ver, machine)
+        if name not in refs:
+            os.makedirs(os.path.join(data, "ref"), exist_ok=True)
+            save(target, ver, machine, os.path.join(data, name), tmp,
+                 special=False)
+            refs[name] = True
+        return name
 
     def get_dump(target, ver, machine):
         name = "dump/%s-%s.json" % (ver, machine)
@@ -309,11 +326,12 @@ def main():
 
     def row(rid, target, stream, dver, dmachine, note=""):
         dname = get_dump(target, dver, dmachine)
+        rname = get_ref(target, dver, dmachine)
         ok, msg = load(target, dver, dmachine, os.path.join(data, stream),
                        tmp)
         verdict = "loads" if ok else "refuses"
         rows.append((rid, target, stream, dname, dver, dmachine, verdict,
-                     msg.replace("\t", " ")))
+                     msg.replace("\t", " "), rname))
         print("%-40s %-8s %s" % (rid, verdict, msg[:100]), flush=True)
 
     def mk(target, ver, machine):
@@ -419,7 +437,7 @@ def main():
 
     with open(os.path.join(OUT, "table.tsv"), "w") as f:
         f.write("# id\ttarget\tstream\tdest_dump\tdest_qemu\tdest_machine"
-                "\tqemu_verdict\tqemu_message\n")
+                "\tqemu_verdict\tqemu_message\treference\n")
         f.write("# made by tests/verify/make-table.py with real QEMU "
                 "loads (-incoming \"exec:cat F\")\n")
         for r in rows:
