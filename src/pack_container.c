@@ -32,8 +32,9 @@
 #include <unistd.h>
 #include <jansson.h>
 #include <libxml/parser.h>
-#include "container.h"
 #include "vmstate/json.h"
+#include "container.h"
+#include "fileio.h"
 
 /* The room a new image leaves after its XML (virQEMUSaveDataWrite). */
 #define LIBVIRT_ROOM (64u * 1024)
