@@ -11,6 +11,7 @@ packages=(
     libbz2-dev liblzma-dev liblzo2-dev libzstd-dev libxml2-dev
     # tests
     libcmocka-dev python3 binutils openssl libtasn1-bin git man-db groff-base tmux
+    python3-pyflakes   # tests/integration/lint-python.sh
     busybox-static cpio   # tests/guest/linux-guest.sh: a Linux guest's initramfs
     # tests/integration/libvirt*.sh: real libvirt saves, the compressors it runs
     libvirt-daemon-system libvirt-clients libvirt-daemon-driver-qemu

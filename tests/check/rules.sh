@@ -204,24 +204,13 @@ rc=$?
     ok "baseline of all $base_rc findings: exit 0, nothing printed" ||
     nok "baseline: exit $rc (base $base_rc), $(wc -l <"$tmp/out") lines"
 # Messages reworded: matching is by kind and place, not text.
-python3 - "$tmp/base.json" <<'PY'
-import json, sys
-d = json.load(open(sys.argv[1]))
-for f in d["findings"]:
-    f["message"] = "reworded"
-json.dump(d, open(sys.argv[1], "w"))
-PY
+python3 "$VMS_SRCDIR/tests/check/rules-reword.py" "$tmp/base.json"
 "$VMSTATE" check -s "$s" -d "$d" --baseline "$tmp/base.json" >"$tmp/out"
 rc=$?
 [ "$rc" = 0 ] && [ ! -s "$tmp/out" ] && ok "baseline matches with messages changed" ||
     nok "baseline with messages changed: exit $rc"
 # A new break: dest's "mc146818rtc" section version lowered below src's.
-python3 - "$d" "$tmp/dest.json" <<'PY'
-import json, sys
-d = json.load(open(sys.argv[1]))
-d["mc146818rtc"]["version_id"] = 1
-json.dump(d, open(sys.argv[2], "w"), indent=2)
-PY
+python3 "$VMS_SRCDIR/tests/check/rules-dest-rtc-v1.py" "$d" "$tmp/dest.json"
 sv=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["mc146818rtc"]["version_id"])' "$s")
 "$VMSTATE" check -s "$s" -d "$tmp/dest.json" --baseline "$tmp/base.json" >"$tmp/out"
 rc=$?
@@ -231,14 +220,5 @@ want="Section \"mc146818rtc\" version error: $sv > 1"
     nok "baseline + new break: exit $rc: $(head -3 "$tmp/out")"
 "$VMSTATE" check -s "$s" -d "$tmp/dest.json" --baseline "$tmp/base.json" \
     --format json >"$tmp/out.json"
-python3 - "$tmp/out.json" "$base_rc" <<'PY' && ok "--format json: accepted ones marked, the new one not" || nok "--format json with baseline"
-import json, sys
-d = json.load(open(sys.argv[1]))
-acc = [f for f in d["findings"] if f["accepted"]]
-new = [f for f in d["findings"] if not f["accepted"]]
-base = int(sys.argv[2])
-assert d["errors"] == 1, d["errors"]
-assert len(new) == 1 and new[0]["kind"] == "version" and new[0]["section"] == "mc146818rtc", new
-assert len([f for f in acc if f["counted"]]) == base, len(acc)
-PY
+python3 "$VMS_SRCDIR/tests/check/rules-accepted.py" "$tmp/out.json" "$base_rc" && ok "--format json: accepted ones marked, the new one not" || nok "--format json with baseline"
 echo "1..$n"

@@ -48,19 +48,7 @@ for s in "$tmp/seeds/devonly"/*; do
     done
     rm -rf "$tmp/u"
     "$V" unpack "$s" "$tmp/u" 2>/dev/null &&
-        python3 - "$tmp/u" "$tmp/seeds/pack/$(basename "$s")" <<'PY'
-import os, struct, sys
-# The archive fuzz_pack.c reads: name index, be32 length, bytes.
-names = ["stream.json", "vmdesc.json", "raw.bin", "ramlog.bin",
-         "ramdata.bin", "ram/pc.ram", "ram/pc.bios", "ram/b"]
-out = bytearray()
-for i, n in enumerate(names):
-    p = os.path.join(sys.argv[1], n)
-    if os.path.exists(p):
-        b = open(p, "rb").read()
-        out += bytes([i]) + struct.pack(">I", len(b)) + b
-open(sys.argv[2], "wb").write(out)
-PY
+        python3 tests/fuzz/pack-archive.py "$tmp/u" "$tmp/seeds/pack/$(basename "$s")"
 done
 for t in stream ram vmdesc berdoc json pack; do
     bin=build-fuzz/tests/fuzz/fuzz_$t

@@ -136,32 +136,7 @@ INIT
 # modules.dep (depmod writes it at install time), so each module's own
 # "depends=" string (its .modinfo section) is read instead.
 resolve() {
-    python3 - "$@" <<'PY'
-import os, re, sys
-d = sys.argv[1]
-files = {}
-for top, _, names in os.walk(d):
-    for n in names:
-        if n.endswith(".ko"):
-            files[n[:-3].replace("-", "_")] = os.path.relpath(
-                os.path.join(top, n), d)
-out, seen = [], set()
-def add(name):
-    if name in seen:
-        return
-    if name not in files:
-        sys.exit("linux-guest.sh: no module %s in %s" % (name, d))
-    seen.add(name)
-    data = open(os.path.join(d, files[name]), "rb").read()
-    m = re.search(rb"\0depends=([^\0]*)\0", data)
-    for dep in (m.group(1).decode().split(",") if m else []):
-        if dep:
-            add(dep.replace("-", "_"))
-    out.append(files[name])
-for n in sys.argv[2:]:
-    add(n)
-print(" ".join(out))
-PY
+    python3 "$src/tests/guest/modules-order.py" "$@"
 }
 
 exec 9>"$cache/.lock"

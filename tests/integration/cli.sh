@@ -52,6 +52,31 @@ for spec in "analyze" "analyze a b" "diff a" "diff a b c" "verify" \
     one_line "'$spec': one line and a pointer to --help" \
         "^vmstate $1: .* \(see 'vmstate $1 --help'\)$" $spec
 done
+# The same for every command "vmstate help" lists and every option its
+# --help lists, so that a new command or option is held to the shape:
+# each option that takes a value (an upper-case placeholder after it),
+# short and long, given without one; an unknown option; no operands and
+# too many.
+cmds=$("$V" help | awk '/^Commands:/ {on = 1; next} on && !NF {exit} on {print $1}')
+[ -n "$cmds" ] || not_ok "'vmstate help' lists the commands"
+for cmd in $cmds; do
+    opts=$("$V" "$cmd" --help | sed -nE \
+        's/^ {1,6}(-[a-zA-Z], )?(--[a-z][a-z0-9-]*) +[A-Z][A-Z|.]*( .*)?$/\1\2/p' |
+        tr ',' ' ')
+    [ -n "$opts" ] || [ "$cmd" = pack ] ||
+        not_ok "$cmd --help lists options that take a value"
+    for o in $opts; do
+        one_line "$cmd $o with no value: the one shape" \
+            "^vmstate $cmd: option '$o' needs an argument \(see 'vmstate $cmd --help'\)$" \
+            "$cmd" "$o"
+    done
+    one_line "$cmd -Z: unknown option, the one shape" \
+        "^vmstate $cmd: unknown option '-Z' \(see 'vmstate $cmd --help'\)$" "$cmd" -Z
+    one_line "$cmd with no operand: the one shape" \
+        "^vmstate $cmd: [^ ].* \(see 'vmstate $cmd --help'\)$" "$cmd"
+    one_line "$cmd with seven operands: the one shape" \
+        "^vmstate $cmd: [^ ].* \(see 'vmstate $cmd --help'\)$" "$cmd" a b c d e f g
+done
 # A value outside an option's choices: one shape for every option.
 one_line "analyze -d bad: the value is named" \
     "^vmstate analyze: -d: 'bad' is not one of state, desc \(see 'vmstate analyze --help'\)$" \
@@ -73,12 +98,7 @@ if [ -f "$S/streams/x86_64-pc-i440fx-devices.mig" ]; then
     check "warnings say 'vmstate analyze:', as its errors do" \
         bash -c "grep -q ': warning: ' '$tmp/err' && ! grep -v '^vmstate analyze: ' '$tmp/err' | grep -q ."
     "$V" unpack "$S/streams/x86_64-pc-i440fx-devices.mig" "$tmp/u" >/dev/null 2>&1
-    python3 - "$tmp/u/stream.json" <<'PY'
-import json, sys
-d = json.load(open(sys.argv[1]))
-[s for s in d["sections"] if s.get("idstr") == "hpet"][0]["version_id"] = 3
-json.dump(d, open(sys.argv[1], "w"))
-PY
+    python3 "$VMS_SRCDIR/tests/integration/cli-hpet-v3.py" "$tmp/u/stream.json"
     "$V" pack "$tmp/u" "$tmp/p.mig" >/dev/null 2>"$tmp/err"
     check "pack of hpet version 3: refused, 'hpet' said once" \
         bash -c "grep -q 'hpet: version 3 is newer' '$tmp/err' && ! grep -q 'hpet: hpet' '$tmp/err'"

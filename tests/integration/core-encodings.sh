@@ -69,21 +69,7 @@ against roms "e1000 + virtio-net-pci (ROM BARs disabled)"
 # "gzip -c"), opened through the input layer as every command opens input.
 for c in 0:raw 1:gzip; do
     id=${c%%:*} kind=${c#*:}
-    python3 - "$tmp/roms.mig" "$tmp/roms.$kind.save" "$id" <<'PY'
-import struct, subprocess, sys
-src, out, comp = sys.argv[1], sys.argv[2], int(sys.argv[3])
-xml = (b"<domain type='qemu'>\n  <name>core-t</name>\n"
-       b"  <os><type arch='x86_64' machine='pc-i440fx-7.2'>hvm</type></os>\n"
-       b"</domain>\n\0")
-data = xml + b"<qemu-migration>\n</qemu-migration>\n\0"
-data += b"\0" * (-len(data) % 4096 + 1024)
-hdr = b"LibvirtQemudSave" + struct.pack("=IIIII", 2, len(data), 1, comp, len(xml))
-stream = open(src, "rb").read()
-if comp == 1:
-    stream = subprocess.run(["gzip", "-c"], input=stream, capture_output=True,
-                            check=True).stdout
-open(out, "wb").write(hdr + b"\0" * 56 + data + stream)
-PY
+    python3 "$VMS_SRCDIR/tests/integration/libvirt-image.py" "$tmp/roms.mig" "$tmp/roms.$kind.save" "$id"
     if "$V" core "$tmp/roms.$kind.save" -o "$tmp/roms.$kind.elf" 2>"$tmp/err"; then
         check "libvirt save image ($kind): our core is QEMU's" \
             python3 "$CMP" "$tmp/roms.qemu.elf" "$tmp/roms.$kind.elf"
@@ -117,14 +103,9 @@ if guest=$(bash "$SRC/tests/guest/linux-guest.sh" 2>"$tmp/guest.err"); then
         "0x00000150 0x00000150 0x000001b8 0x000001b8" \
         "$(readelf -n "$tmp/linux.elf" 2>/dev/null | awk '$1 == "CORE" || $1 == "QEMU" {print $2}' | tr '\n' ' ' | sed 's/ $//')"
     if command -v gdb >/dev/null; then
-        rip=$(python3 - "$tmp/linux.elf" <<'PY'
-import struct, sys
-d = open(sys.argv[1], "rb").read()
-phoff, = struct.unpack_from("<Q", d, 32)
-t, _, off = struct.unpack_from("<IIQ", d, phoff)
-print("0x%x" % struct.unpack_from("<Q", d, off + 20 + 112 + 16 * 8)[0])
-PY
-)
+        # x86_64 elf_prstatus: pr_reg at 112, rip its 17th word
+        rip=$(python3 "$VMS_SRCDIR/tests/integration/elf-note-word.py" \
+            "$tmp/linux.elf" $((112 + 16 * 8)) 8)
         gdb -batch -c "$tmp/linux.elf" -ex 'info registers rip' >"$tmp/gdb.out" 2>&1
         sed 's/^/# /' "$tmp/gdb.out" | tail -1
         check "gdb: rip is the note's ($rip)" grep -q "^rip *$rip " "$tmp/gdb.out"

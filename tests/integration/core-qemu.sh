@@ -25,11 +25,8 @@ kdumpfile_reads() {
         not_ok "$3: python3-libkdumpfile is not installed (scripts/setup.sh)"
         return
     fi
-    check "$3" /usr/bin/python3 -c '
-import kdumpfile, sys
-k = kdumpfile.kdumpfile(sys.argv[1])
-got = k.read(kdumpfile.KDUMP_MACHPHYSADDR, int(sys.argv[2], 0), 4096)
-sys.exit(got != open(sys.argv[3], "rb").read())' "$1" "$2" "$tmp/b4k"
+    check "$3" /usr/bin/python3 "$VMS_SRCDIR/tests/integration/core-kdumpfile-read.py" \
+        "$1" "$2" "$tmp/b4k"
 }
 head -c 4096 /dev/urandom >"$tmp/b4k"
 
@@ -57,15 +54,10 @@ same "pc: PT_LOADs [0, 256 MiB) and pc.bios at 4 GiB" \
 if command -v gdb >/dev/null; then
     gdb -batch -c "$tmp/pc.elf" -ex 'info registers eip' -ex 'x/4gx 0x800000' \
         >"$tmp/gdb.out" 2>&1
-    eip=$(python3 - "$tmp/pc.elf" <<'PY'
-import struct, sys
-d = open(sys.argv[1], "rb").read()
-phoff, = struct.unpack_from("<Q", d, 32)
-t, _, off = struct.unpack_from("<IIQ", d, phoff)
-desc = off + 12 + 8
-print("0x%x" % struct.unpack_from("<I", d, desc + 72 + 48)[0])
-PY
-)
+    # a 32-bit guest's note (QEMU target/i386/arch_dump.c
+    # x86_elf_prstatus): regs at 72, eip their 13th word
+    eip=$(python3 "$VMS_SRCDIR/tests/integration/elf-note-word.py" \
+        "$tmp/pc.elf" $((72 + 48)) 4)
     check "gdb: eip is the note's ($eip)" grep -q "^eip *$eip " "$tmp/gdb.out"
     want=$(od -An -tx8 -N32 -w32 "$tmp/b4k" | awk '{print "0x"$1, "0x"$2, "0x"$3, "0x"$4}')
     got=$(awk -F'\t' '/^0x8000[01]0:/ {printf "%s %s ", $2, $3}' "$tmp/gdb.out" | sed 's/ $//')
@@ -189,28 +181,17 @@ if command -v qemu-system-aarch64 >/dev/null; then
     python3 "$UNFLAT" "$tmp/arm.qemu.flat" "$tmp/arm.qemu.kdump"
     # QEMU 7.2 names the machine "Unknown" (no ELF_MACHINE_UNAME for arm);
     # we write "aarch64", which crash and libkdumpfile look for
-    check "aarch64 kdump: QEMU's but for utsname.machine = aarch64" python3 - \
-        "$tmp/arm.qemu.kdump" "$tmp/arm.kdump" <<'PY'
-import sys
-q, o = (open(p, "rb").read() for p in sys.argv[1:3])
-m = slice(12 + 4 * 65, 12 + 5 * 65)
-assert q[m].rstrip(b"\0") == b"Unknown", q[m]
-assert o[m].rstrip(b"\0") == b"aarch64", o[m]
-assert len(q) == len(o) and q[:m.start] == o[:m.start] and q[m.stop:] == o[m.stop:]
-PY
+    check "aarch64 kdump: QEMU's but for utsname.machine = aarch64" \
+        python3 "$VMS_SRCDIR/tests/integration/core-kdump-machine.py" \
+        "$tmp/arm.qemu.kdump" "$tmp/arm.kdump"
     kdumpfile_reads "$tmp/arm.kdump" 0x40800000 "libkdumpfile reads the blob at 0x40800000 from our aarch64 kdump"
     if command -v gdb-multiarch >/dev/null; then
         gdb-multiarch -batch -c "$tmp/arm.elf" -ex 'info registers pc' \
             -ex 'x/4gx 0x40800000' >"$tmp/gdb.out" 2>&1
         sed 's/^/# /' "$tmp/gdb.out" | head -5
-        pc=$(python3 - "$tmp/arm.elf" <<'PY'
-import struct, sys
-d = open(sys.argv[1], "rb").read()
-phoff, = struct.unpack_from("<Q", d, 32)
-t, _, off = struct.unpack_from("<IIQ", d, phoff)
-print("0x%x" % struct.unpack_from("<Q", d, off + 20 + 112 + 256)[0])
-PY
-)
+        # aarch64 elf_prstatus: pr_reg at 112, pc after x0..x30 and sp
+        pc=$(python3 "$VMS_SRCDIR/tests/integration/elf-note-word.py" \
+            "$tmp/arm.elf" $((112 + 256)) 8)
         check "gdb-multiarch: pc is the note's ($pc)" grep -q "^pc *$pc " "$tmp/gdb.out"
         want=$(od -An -tx8 -N32 -w32 "$tmp/b4k" | awk '{print "0x"$1, "0x"$2, "0x"$3, "0x"$4}')
         got=$(awk -F'\t' '/^0x408000[01]0:/ {printf "%s %s ", $2, $3}' "$tmp/gdb.out" | sed 's/ $//')

@@ -79,19 +79,7 @@ EOF
 
 # inner IMAGE OUT: the bare stream inside IMAGE, with stock tools.
 inner() {
-    python3 - "$1" "$2" <<'PY'
-import struct, subprocess, sys
-d = open(sys.argv[1], "rb").read()
-assert d[:16] == b"LibvirtQemudSave", d[:16]
-version, data_len, running, comp, cookie = struct.unpack("=IIIII", d[16:36])
-body = d[92 + data_len:]
-prog = {1: "gzip", 2: "bzip2", 3: "xz", 4: "lzop"}.get(comp)
-if prog:
-    body = subprocess.run([prog, "-dc"], input=body, capture_output=True,
-                          check=True).stdout
-open(sys.argv[2], "wb").write(body)
-print(comp)
-PY
+    python3 "$VMS_SRCDIR/tests/integration/libvirt-qemu-image.py" "$1" "$2"
 }
 
 # same_as_inner IMAGE "what" WANT_ID
@@ -137,7 +125,7 @@ for c in 0:raw 1:gzip 2:bzip2 3:xz 4:lzop; do
         same_as_inner "$tmp/$fmt.save" "virsh save ($fmt)" "$id"
         "$V" info --format json "$tmp/$fmt.save" >"$tmp/info.json" 2>"$tmp/err"
         check "virsh save ($fmt): info names the domain, its machine and the compression" \
-            python3 -c 'import json,sys; i=json.load(open(sys.argv[1])); assert i["domain"]["name"]==sys.argv[2] and i["domain"]["machine"]=="pc-i440fx-7.2" and i["libvirt"]["compression"]==sys.argv[3] and len(i["domain"]["uuid"])==36 and i["stream"]["machine"]=="pc-i440fx-7.2", i' \
+            python3 "$VMS_SRCDIR/tests/integration/libvirt-qemu-info.py" \
             "$tmp/info.json" "$DOM" "$fmt"
     else
         not_ok "virsh save ($fmt)"

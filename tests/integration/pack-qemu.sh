@@ -63,22 +63,8 @@ fi
 EDIT="-M pc-i440fx-7.2 -m 64 -S"
 mkstream edit "$(MIG edit)" qemu-system-x86_64 $EDIT
 if "$V" unpack "$tmp/edit.mig" "$tmp/edit.d" 2>"$tmp/err" &&
-   python3 - "$tmp/edit.d" <<'PY' 2>>"$tmp/err"
-import json, os, sys
-d = sys.argv[1]
-p = os.path.join(d, "stream.json")
-doc = json.load(open(p))
-for s in doc["sections"]:
-    if s.get("idstr") == "i8259" and s.get("instance_id") == 0:
-        s["fields"]["imr"] = "0x5a"
-        break
-else:
-    sys.exit("no i8259 section")
-json.dump(doc, open(p, "w"), indent=4)
-with open(os.path.join(d, "ram", "pc.ram"), "r+b") as f:
-    f.seek(0x123457)
-    f.write(b"\xa7")
-PY
+   python3 "$VMS_SRCDIR/tests/integration/unpacked-imr.py" "$tmp/edit.d" \
+       pc.ram 0x123457 0xa7 2>>"$tmp/err"
 then
     ok "edit: unpacked and edited"
 else

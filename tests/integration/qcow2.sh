@@ -34,10 +34,8 @@ extract() {
     local name=$1 snap=$2 f=$tmp/$1.qcow2
     local info size off
     info=$(qemu-img info --output=json "$f")
-    size=$(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print([s for s in d["snapshots"] if s["name"]==sys.argv[2]][0]["vm-state-size"])' "$info" "$snap")
-    # the state sits where the L1 range of the 64 MiB disk ends: one L1
-    # entry covers cluster_size * cluster_size / entry_size bytes
-    off=$(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); c=d["cluster-size"]; e=16 if d["format-specific"]["data"].get("extended-l2") else 8; span=c*c//e; print(-(-64*2**20//span)*span)' "$info")
+    # the state sits where the L1 range of the 64 MiB disk ends
+    read -r size off < <(python3 "$VMS_SRCDIR/tests/integration/qcow2-state.py" "$info" "$snap")
     cp "$f" "$tmp/x.qcow2"
     # v2 images with snapshots cannot grow: drop them once applied (the
     # active L1 keeps the state's clusters referenced)
@@ -81,20 +79,7 @@ check "--snapshot ID reads the same as --snapshot NAME" \
 "$V" info --format json --snapshot s1 "$tmp/v3.qcow2" >"$tmp/info.json" 2>"$tmp/err"
 qemu-img info --output=json "$tmp/v3.qcow2" >"$tmp/qinfo.json"
 check "info --format json: the snapshot table equals qemu-img info's" \
-    python3 - "$tmp/info.json" "$tmp/qinfo.json" <<'PY'
-import json, sys
-i = json.load(open(sys.argv[1])); q = json.load(open(sys.argv[2]))
-mine = [(s["id"], s["name"], s["vm_state_size"], s["date_sec"])
-        for s in i["qcow2"]["snapshots"]]
-theirs = [(s["id"], s["name"], s["vm-state-size"], s["date-sec"])
-          for s in q["snapshots"]]
-assert mine == theirs, (mine, theirs)
-assert i["qcow2"]["cluster_size"] == q["cluster-size"]
-assert i["qcow2"]["disk_size"] == q["virtual-size"]
-assert [s["read"] for s in i["qcow2"]["snapshots"]] == [True, False]
-assert i["stream"]["machine"] == "pc-i440fx-7.2"
-assert i["stream"]["description"] is True
-PY
+    python3 "$VMS_SRCDIR/tests/integration/qcow2-info.py" "$tmp/info.json" "$tmp/qinfo.json"
 
 # unpack -> pack: a bare stream (byte for byte the state) that QEMU loads.
 rm -rf "$tmp/u"
@@ -134,17 +119,7 @@ bad "$tmp/v3.qcow2" "an unknown snapshot: the error lists those there are" \
 # A state longer than its header's L1 reaches: vm_state_size_large (the
 # extra data's first word) of s1 set to 1 TiB.
 cp "$tmp/v3.qcow2" "$tmp/long.qcow2"
-python3 - "$tmp/long.qcow2" <<'PY'
-import struct, sys
-f = open(sys.argv[1], "r+b")
-h = f.read(72)
-snap_off = struct.unpack(">Q", h[64:72])[0]
-f.seek(snap_off + 36)
-extra = struct.unpack(">I", f.read(4))[0]
-assert extra >= 8
-f.seek(snap_off + 40)
-f.write(struct.pack(">Q", 1 << 40))
-PY
+python3 "$VMS_SRCDIR/tests/integration/qcow2-long-name.py" "$tmp/long.qcow2"
 bad "$tmp/long.qcow2" "a state longer than the snapshot's L1 table reaches" \
     "shorter than its header says" --snapshot s1
 head -c 300000 "$tmp/v3.qcow2" >"$tmp/cut.qcow2"

@@ -22,30 +22,7 @@ trap 'rm -rf "$tmp"' EXIT
 # mkimage STREAM OUT ID [MAGIC] [DATA_LEN_DELTA]: a libvirt image, built
 # from the format's description, not from our code.
 mkimage() {
-    python3 - "$@" <<'PY'
-import struct, subprocess, sys
-src, out, comp = sys.argv[1], sys.argv[2], int(sys.argv[3])
-magic = (sys.argv[4] if len(sys.argv) > 4 else "LibvirtQemudSave").encode()
-delta = int(sys.argv[5]) if len(sys.argv) > 5 else 0
-xml = (b"<domain type='qemu'>\n  <name>savedvm-t</name>\n"
-       b"  <uuid>4b1c6e36-2f6a-4a8e-9d3c-0123456789ab</uuid>\n"
-       b"  <os><type arch='x86_64' machine='pc-i440fx-7.2'>hvm</type></os>\n"
-       b"</domain>\n\0")
-cookie = b"<qemu-migration>\n</qemu-migration>\n\0"
-data = xml + cookie
-data += b"\0" * (-len(data) % 4096 + 1024)
-hdr = magic + struct.pack("=IIIII", 2, len(data) + delta, 1, comp, len(xml))
-hdr += b"\0" * 56
-stream = open(src, "rb").read()
-prog = {1: "gzip", 2: "bzip2", 3: "xz", 4: "lzop", 5: "zstd"}.get(comp)
-if prog:
-    stream = subprocess.run([prog, "-c", "-q"] if prog == "zstd" else
-                            [prog, "-c"], input=stream, capture_output=True,
-                            check=True).stdout
-elif comp > 5:
-    stream = stream[:4096]
-open(out, "wb").write(hdr + data + stream)
-PY
+    python3 "$VMS_SRCDIR/tests/integration/libvirt-image.py" "$@"
 }
 
 "$V" analyze "$S" >"$tmp/ref.json" || { echo "Bail out! bare stream"; exit 1; }
@@ -68,19 +45,7 @@ done
 for name in raw gzip lzop; do
     "$V" info --format json "$tmp/$name.save" >"$tmp/info.json" 2>"$tmp/err"
     check "info --format json ($name): container, compression, domain, RAM blocks" \
-        python3 - "$tmp/info.json" "$tmp/info-bare.json" "$name" <<'PY'
-import json, sys
-i = json.load(open(sys.argv[1])); b = json.load(open(sys.argv[2]))
-assert i["container"] == "libvirt", i["container"]
-assert i["libvirt"]["compression"] == sys.argv[3]
-assert i["libvirt"]["version"] == 2 and i["libvirt"]["was_running"] is True
-assert i["domain"] == {"name": "savedvm-t",
-                       "uuid": "4b1c6e36-2f6a-4a8e-9d3c-0123456789ab",
-                       "machine": "pc-i440fx-7.2"}, i["domain"]
-assert i["stream"]["machine"] == b["stream"]["machine"] == "pc-i440fx-7.2"
-assert i["stream"]["ram_blocks"] == b["stream"]["ram_blocks"]
-assert len(b["stream"]["ram_blocks"]) > 0 and b["container"] == "stream"
-PY
+        python3 "$VMS_SRCDIR/tests/integration/savedvm-info.py" "$tmp/info.json" "$tmp/info-bare.json" "$name"
 done
 "$V" info "$tmp/raw.save" >"$tmp/info.txt"
 check "info text: names the container, the domain and pc.ram" \
@@ -128,14 +93,7 @@ bad "$tmp/short.save" "a header cut short" "needs 92 bytes"
 # Corrupt compressed data: the offset is in the compressed file.
 for name in gzip bzip2 xz lzop zstd; do
     size=$(stat -c %s "$tmp/$name.save")
-    python3 - "$tmp/$name.save" "$tmp/$name-bad.save" <<'PY'
-import sys
-d = bytearray(open(sys.argv[1], "rb").read())
-mid = len(d) // 2
-for i in range(mid, mid + 64):
-    d[i] ^= 0x5a
-open(sys.argv[2], "wb").write(d)
-PY
+    python3 "$VMS_SRCDIR/tests/integration/savedvm-corrupt.py" "$tmp/$name.save" "$tmp/$name-bad.save"
     bad "$tmp/$name-bad.save" "$name: corrupt data is refused at an offset of the compressed file" \
         "\(its $name stream\)|offset 0x[0-9a-f]+: corrupt $name data"
     off=$(sed -n 's/.*offset 0x\([0-9a-f]*\): corrupt.*/\1/p' "$tmp/err")

@@ -75,17 +75,7 @@ fi
 
 # The 7.2 stream edited: hpet's section version 2 -> 3; e1000's subsection
 # "e1000/mit_state" renamed (in the data and in the vmdesc alike).
-python3 - "$tmp/pc.mig" "$tmp/ver.mig" "$tmp/sub.mig" <<'PY'
-import sys
-b = open(sys.argv[1], "rb").read()
-i = b.find(b"\x04hpet\x00\x00\x00\x00\x00\x00\x00\x02")
-assert i > 0, "no hpet section header"
-c = bytearray(b)
-c[i + 12] = 3
-open(sys.argv[2], "wb").write(c)
-assert b.count(b"e1000/mit_state") == 2, "e1000/mit_state not sent"
-open(sys.argv[3], "wb").write(b.replace(b"e1000/mit_state", b"e1000/mit_statx"))
-PY
+python3 "$VMS_SRCDIR/tests/integration/hpet-version.py" "$tmp/pc.mig" "$tmp/ver.mig" "$tmp/sub.mig"
 verify "$tmp/ver.mig"
 same "hpet version 3: one finding, exit 1" \
     '1:Section "hpet": version 3 is newer than DEST'"'"'s "hpet" (version_id 2)' \
@@ -109,7 +99,7 @@ else
 fi
 "$V" verify --format json "$tmp/sub.mig" --dest "$tmp/d72.json" >"$tmp/json"
 check "--format json: the checker's document with the finding" \
-    python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); f=d["findings"]; assert d["errors"]==1 and f[0]["kind"]=="subsection_missing" and f[0]["field"]=="e1000/mit_statx" and d["src"].endswith("sub.mig")' "$tmp/json"
+    python3 "$VMS_SRCDIR/tests/integration/verify-qemu-json.py" "$tmp/json"
 
 # A machine without a vmdesc: said so, the headers still checked.
 mkstream old "$(MIG old)" qemu-system-x86_64 -M pc-i440fx-2.0 -m 64
@@ -130,14 +120,7 @@ rc=$?
 check "suppress-vmdesc: said so, every section found by its header" \
     bash -c "[ $rc = 0 ] && ! [ -s '$tmp/err' ] && grep -q '^The stream has no JSON description' '$tmp/out' && grep -q '^Section \"globalstate\": not verified: no -dump-vmstate describes it' '$tmp/out' && grep -q '^Section \"cpu\": not verified' '$tmp/out'"
 # Found by the section headers alone: hpet's version raised.
-python3 - "$tmp/old.mig" "$tmp/oldver.mig" <<'PY'
-import sys
-b = bytearray(open(sys.argv[1], "rb").read())
-i = b.find(b"\x04hpet\x00\x00\x00\x00\x00\x00\x00\x02")
-assert i > 0, "no hpet section header"
-b[i + 12] = 3
-open(sys.argv[2], "wb").write(b)
-PY
+python3 "$VMS_SRCDIR/tests/integration/hpet-version.py" "$tmp/old.mig" "$tmp/oldver.mig"
 "$V" verify "$tmp/oldver.mig" --dest "$tmp/d20.json" >"$tmp/out" 2>"$tmp/err"
 rc=$?
 check "no vmdesc, hpet version 3: found from the headers, exit 1" \

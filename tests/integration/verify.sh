@@ -49,10 +49,10 @@ check "an aarch64 stream vs an x86 dump: devices unknown to DEST" \
 
 run --format json "$S10" --dest "$D72"
 check "--format json: the checker's document" \
-    python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["errors"]==1 and d["findings"][0]["kind"]=="machine_type" and d["dest"]==sys.argv[2]' "$tmp/out" "$D72"
+    python3 "$VMS_SRCDIR/tests/integration/verify-json.py" "$tmp/out" "$D72"
 run --format sarif "$S10" --dest "$D72"
 check "--format sarif: driver vmstate verify, one error result" \
-    python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["runs"][0]; assert r["tool"]["driver"]["name"]=="vmstate verify" and [x["level"] for x in r["results"] if x["level"] != "warning"]==["error"]' "$tmp/out"
+    python3 "$VMS_SRCDIR/tests/integration/verify-sarif.py" "$tmp/out"
 run --format github "$S10" --dest "$D72"
 check "--format github: one ::error annotation" \
     grep -qx '::error file=.*,title=vmstate verify (machine_type)::Machine type "pc-i440fx-10.0" in the stream, DEST is "pc-i440fx-7.2"' "$tmp/out"

@@ -46,19 +46,7 @@ mkstream qemu7.2-ppc64-pseries qemu-system-ppc64 -M pseries-7.2 -m 256
 args=()
 for s in "${streams[@]}"; do
     b=$tmp/$(basename "$s").cuts
-    if python3 - "$s" "$b" <<'PY'
-import os, sys
-sys.path.insert(0, os.path.join(os.environ["VMS_SRCDIR"], "tests", "fuzz"))
-import streamcut as sc
-data = open(sys.argv[1], "rb").read()
-try:
-    recs = sc.records(data)
-except (ValueError, AssertionError, IndexError, KeyError):
-    sys.exit(1)
-cuts = sorted({r.start for r in recs} | {r.end for r in recs} |
-              {r.hdr_end for r in recs})
-open(sys.argv[2], "w").write("".join("%d\n" % c for c in cuts))
-PY
+    if python3 "$VMS_SRCDIR/tests/sweep/section-cuts.py" "$s" "$b"
     then
         args+=("$s@$b")
     else

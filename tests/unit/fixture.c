@@ -81,18 +81,24 @@ void fx_assert_same_file(const char *a, const char *b)
     free(y);
 }
 
-void fx_machine_init(fx_machine *m, int variant, unsigned mask,
-                     uint64_t ram_size, uint64_t seed)
+void fx_machine_init_reset(fx_machine *m, int variant, unsigned mask,
+                           uint64_t ram_size)
 {
     vms_error err = { 0 };
 
     assert_int_equal(ex_pc_init(&m->pc, variant, ram_size, &err), 0);
+    assert_non_null(m->vm = vms_vm_new("pc-i440fx-7.2", 4096, &err));
+    assert_int_equal(ex_pc_register(&m->pc, m->vm, mask, &err), 0);
+}
+
+void fx_machine_init(fx_machine *m, int variant, unsigned mask,
+                     uint64_t ram_size, uint64_t seed)
+{
+    fx_machine_init_reset(m, variant, mask, ram_size);
     if (seed) {
         ex_pc_randomize(&m->pc, seed);
     }
     ex_pc_demo_state(&m->pc);
-    assert_non_null(m->vm = vms_vm_new("pc-i440fx-7.2", 4096, &err));
-    assert_int_equal(ex_pc_register(&m->pc, m->vm, mask, &err), 0);
 }
 
 void fx_machine_free(fx_machine *m)

@@ -41,6 +41,9 @@ typedef struct fx_machine {
  */
 void fx_machine_init(fx_machine *m, int variant, unsigned mask,
                      uint64_t ram_size, uint64_t seed);
+/* The same with every device in its reset state and RAM all zero. */
+void fx_machine_init_reset(fx_machine *m, int variant, unsigned mask,
+                           uint64_t ram_size);
 void fx_machine_free(fx_machine *m);
 /* vms_vm_save (flags VMS_SAVE_*) into path. */
 void fx_machine_save(fx_machine *m, const char *path, unsigned flags);

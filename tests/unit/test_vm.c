@@ -17,7 +17,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "vmstate/vmstate.h"
-#include "pc.h"
+#include "fixture.h"
 
 #define PAGE 4096u
 #define RAM_SIZE (2u << 20)
@@ -49,25 +49,11 @@ static int load_stream(vms_vm *vm, ex_pc *pc, const vms_buf *s,
     return e;
 }
 
-typedef struct machine {
-    ex_pc pc;
-    vms_vm *vm;
-} machine;
+typedef fx_machine machine;
 
 static void machine_init(machine *m, int variant, unsigned mask)
 {
-    vms_error err = { 0 };
-
-    assert_int_equal(ex_pc_init(&m->pc, variant, RAM_SIZE, &err), 0);
-    m->vm = vms_vm_new("pc-i440fx-7.2", PAGE, &err);
-    assert_non_null(m->vm);
-    assert_int_equal(ex_pc_register(&m->pc, m->vm, mask, &err), 0);
-}
-
-static void machine_free(machine *m)
-{
-    vms_vm_free(m->vm);
-    ex_pc_free(&m->pc);
+    fx_machine_init_reset(m, variant, mask, RAM_SIZE);
 }
 
 static void random_ram(ex_pc *pc, uint64_t seed)
@@ -119,8 +105,8 @@ static void test_round_trips(void **state)
             assert_memory_equal(a.pc.ram, b.pc.ram, RAM_SIZE);
             vms_buf_free(&s1);
             vms_buf_free(&s2);
-            machine_free(&a);
-            machine_free(&b);
+            fx_machine_free(&a);
+            fx_machine_free(&b);
         }
     }
 }
@@ -162,7 +148,7 @@ static void test_ram_records(void **state)
     assert_int_equal(zero_records, RAM_SIZE / PAGE - 3);
     assert_int_equal(p[7], 0x10);            /* EOS */
     vms_buf_free(&s);
-    machine_free(&a);
+    fx_machine_free(&a);
 }
 
 static void test_v1_into_v2(void **state)
@@ -190,8 +176,8 @@ static void test_v1_into_v2(void **state)
                      b.pc.pit.channels[0].irq_disabled);
     assert_memory_equal(&b.pc.pic[1], &a.pc.pic[1], sizeof(a.pc.pic[1]));
     vms_buf_free(&s);
-    machine_free(&a);
-    machine_free(&b);
+    fx_machine_free(&a);
+    fx_machine_free(&b);
 }
 
 static void test_v2_into_v1(void **state)
@@ -223,8 +209,8 @@ static void test_v2_into_v1(void **state)
     assert_int_equal(s.data[err.offset], 0x05);   /* its header */
     assert_memory_equal(&b.pc.pic[0], &before, sizeof(before));
     vms_buf_free(&s);
-    machine_free(&a);
-    machine_free(&b);
+    fx_machine_free(&a);
+    fx_machine_free(&b);
 
     /* The PIT of release 2 is version 4: too new for release 1. */
     machine_init(&a, 2, EX_DEV_PIT);
@@ -234,8 +220,8 @@ static void test_v2_into_v1(void **state)
     assert_int_equal(load_stream(b.vm, &b.pc, &s, &err), VMS_EVERSION);
     assert_non_null(strstr(err.message, "version 4 is newer than 3"));
     vms_buf_free(&s);
-    machine_free(&a);
-    machine_free(&b);
+    fx_machine_free(&a);
+    fx_machine_free(&b);
 }
 
 /* The e1000's section data alone, as the walk writes it. */
@@ -370,8 +356,8 @@ static void test_malformed(void **state)
     free(bad);
     free(before);
     vms_buf_free(&s);
-    machine_free(&a);
-    machine_free(&b);
+    fx_machine_free(&a);
+    fx_machine_free(&b);
 }
 
 /* Arrays with a field_exists test are described element by element. */
