@@ -31,7 +31,11 @@
 #include "vmstate/json.h"
 #include "vmstate/io.h"
 #include "vmstate/limits.h"
-#include "internal.h"
+#include "table.h"
+#include "stream_priv.h"
+#include "analyze_priv.h"
+#include "fileio.h"
+#include "dumpdesc.h"
 #include "ramfile.h"
 
 /* State output is held back up to this size, so that an error prints none. */
@@ -87,7 +91,7 @@ typedef struct analyze {
     unsigned nblocks;
     uint64_t cache_bytes;
     bool cache_full;
-    vms_ramfiles *rf;          /* -x: the block files */
+    vms__ramfiles *rf;          /* -x: the block files */
     /*
      * -m on a seekable file reads it twice: the first pass (no output)
      * learns every block (mapped-ram announces them between their pages)
@@ -272,11 +276,11 @@ static int ram_block(void *opaque, unsigned idx, const char *name,
         /* The block files share the directory with -x's JSON files. */
         static const char *const reserved[] = { "desc.json", "state.json",
                                                 NULL };
-        char fname[VMS_RAMFILE_PATH_MAX];
+        char fname[VMS__RAMFILE_PATH_MAX];
         bool qemu;
 
         if (!a->rf &&
-            !(a->rf = vms_ramfiles_new(a->dirfd, a->page_size, a->out_flags,
+            !(a->rf = vms__ramfiles_new(a->dirfd, a->page_size, a->out_flags,
                                        a->err))) {
             return VMS_ENOMEM;
         }
@@ -285,11 +289,11 @@ static int ram_block(void *opaque, unsigned idx, const char *name,
          * a name that would leave the directory (or clash) is flattened
          * into one file name instead, and that name is printed.
          */
-        qemu = vms_ramfiles_qemu_path(a->rf, name, reserved, fname);
+        qemu = vms__ramfiles_qemu_path(a->rf, name, reserved, fname);
         if (!qemu) {
-            vms_ramfiles_fname(a->rf, name, reserved, fname);
+            vms__ramfiles_fname(a->rf, name, reserved, fname);
         }
-        if ((e = vms_ramfiles_block(a->rf, idx, fname, length, a->err)) < 0) {
+        if ((e = vms__ramfiles_block(a->rf, idx, fname, length, a->err)) < 0) {
             return e;
         }
         b->has_file = true;
@@ -407,7 +411,7 @@ static int ram_page(void *opaque, unsigned idx, uint64_t addr,
 
     (void)err;
     if (a->o->mode == VMS_ANALYZE_EXTRACT) {
-        return rf_fail(a, vms_ramfiles_page(a->rf, idx, addr, data, fill,
+        return rf_fail(a, vms__ramfiles_page(a->rf, idx, addr, data, fill,
                                             a->err));
     }
     if (!a->o->memory) {
@@ -475,7 +479,7 @@ static int ram_old_page(void *opaque, unsigned idx, uint64_t addr,
     (void)err;
     memset(buf, 0, ps);
     if (a->o->mode == VMS_ANALYZE_EXTRACT) {
-        return vms_ramfiles_read(a->rf, idx, addr, buf, err);
+        return vms__ramfiles_read(a->rf, idx, addr, buf, err);
     }
     uint8_t **slot = b->cache && pg < b->npages ? cache_slot(b, pg, false)
                                                 : NULL;
@@ -573,7 +577,7 @@ static int ram_section(analyze *a, const vms_record *rec)
          * they stay even if a later device section cannot be decoded.
          */
         e = rec->type == VMS_REC_SECTION_END ? commit_blocks(a)
-                                             : vms_ramfiles_flush(a->rf,
+                                             : vms__ramfiles_flush(a->rf,
                                                                   a->err);
         if (e) {
             return e;
@@ -589,7 +593,7 @@ static int ram_section(analyze *a, const vms_record *rec)
 
 static int commit_blocks(analyze *a)
 {
-    return a->rf ? vms_ramfiles_commit(a->rf, a->err) : 0;
+    return a->rf ? vms__ramfiles_commit(a->rf, a->err) : 0;
 }
 
 /* ---- device sections --------------------------------------------------- */
@@ -1144,7 +1148,7 @@ int vms_analyze(const vms_analyze_opts *opts, vms_error *err)
     a.holding = true;
     e = run(&a);
     /* Never leave a half-written file behind: uncommitted ones go. */
-    vms_ramfiles_free(a.rf);
+    vms__ramfiles_free(a.rf);
     if (e) {
         if (a.state_open) {
             vms_outfile_abort(&a.state_out);

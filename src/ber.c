@@ -8,7 +8,7 @@
 #include <string.h>
 #include "vmstate/io.h"
 #include "vmstate/error.h"
-#include "internal.h"
+#include "bytes.h"
 #include "ber.h"
 
 size_t vms__der_len(uint64_t n, uint8_t *out)
@@ -65,7 +65,7 @@ int vms__der_uint(vms_buf *b, uint64_t v)
 {
     uint8_t w[8];
 
-    vms_put_be64(w, v);
+    vms__put_be64(w, v);
     return vms__der_int(b, w, 8, false);
 }
 
@@ -265,7 +265,7 @@ int vms__ber_rd_uint(vms__ber_rd *in, uint64_t *v)
     int e = vms__ber_rd_int(in, w, 8, false);
 
     if (!e) {
-        *v = vms_get_be64(w);
+        *v = vms__get_be64(w);
     }
     return e;
 }

@@ -3,8 +3,8 @@
  * visitors (visit_ber.c) and the stream-level encoding of convert.c; the
  * module is doc/vmstate.asn1. Never installed.
  */
-#ifndef VMS_BER_H
-#define VMS_BER_H
+#ifndef VMS__BER_H
+#define VMS__BER_H
 
 #include <stdbool.h>
 #include <stddef.h>

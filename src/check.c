@@ -15,7 +15,10 @@
 #include <inttypes.h>
 #include "vmstate/check.h"
 #include "vmstate/version.h"
-#include "internal.h"
+#include "table.h"
+#include "dump_priv.h"
+#include "check_priv.h"
+#include "check_baseline.h"
 #include "check_rules.h"
 
 /* ---- findings ---- */
@@ -274,7 +277,7 @@ static void check_fields(walker *w, const vms_dump_field *src_fields,
 
         if (!vms__rules_names_match(w->rules, desc, s_item->name, d_item->name)) {
             if (exists_in_substruct(w, d_item, s_item->name)) {
-                if (d_n == VMS_ARRAY_SIZE(d_stack)) {
+                if (d_n == VMS__ARRAY_SIZE(d_stack)) {
                     break;
                 }
                 d_stack[d_n++] = d_iter;
@@ -284,7 +287,7 @@ static void check_fields(walker *w, const vms_dump_field *src_fields,
             }
             /* Backward migration: src has a substruct dest removed. */
             if (exists_in_substruct(w, s_item, d_item->name)) {
-                if (s_n == VMS_ARRAY_SIZE(s_stack)) {
+                if (s_n == VMS__ARRAY_SIZE(s_stack)) {
                     break;
                 }
                 s_stack[s_n++] = s_iter;

@@ -14,7 +14,8 @@
 #include <string.h>
 #include <jansson.h>
 #include "vmstate/check.h"
-#include "internal.h"
+#include "fileio.h"
+#include "check_baseline.h"
 #include "check_rules.h"
 
 /* A baseline is a report: the size of the largest dumps' reports. */

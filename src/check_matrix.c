@@ -13,7 +13,8 @@
 #include <unistd.h>
 #include "vmstate/check.h"
 #include "check_rules.h"
-#include "internal.h"
+#include "table.h"
+#include "check_priv.h"
 
 /*
  * A section only one QEMU target's binary registers (checked on QEMU 5.2,
@@ -51,7 +52,7 @@ static char *machine_family(const vms_dump *d)
 
 static char *target_of(const vms_dump *d)
 {
-    for (size_t i = 0; i < VMS_ARRAY_SIZE(target_markers); i++) {
+    for (size_t i = 0; i < VMS__ARRAY_SIZE(target_markers); i++) {
         if (vms_dump_find(d, target_markers[i][0])) {
             return strdup(target_markers[i][1]);
         }
@@ -136,8 +137,8 @@ static void run_pool(pool *p, size_t n, void *(*fn)(void *))
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     size_t nt = cpus > 0 ? (size_t)cpus : 1, started = 0;
 
-    if (nt > VMS_ARRAY_SIZE(t)) {
-        nt = VMS_ARRAY_SIZE(t);
+    if (nt > VMS__ARRAY_SIZE(t)) {
+        nt = VMS__ARRAY_SIZE(t);
     }
     if (nt > n) {
         nt = n;

@@ -8,7 +8,7 @@
 #include <string.h>
 #include "vmstate/check.h"
 #include "vmstate/version.h"
-#include "internal.h"
+#include "table.h"
 
 static const char *const kind_names[] = {
     [VMS_FINDING_VERSION] = "version",
@@ -64,7 +64,7 @@ static const char *const kind_summaries[] = {
 
 const char *vms_finding_kind_summary(enum vms_finding_kind kind)
 {
-    if ((unsigned)kind >= VMS_ARRAY_SIZE(kind_summaries)) {
+    if ((unsigned)kind >= VMS__ARRAY_SIZE(kind_summaries)) {
         return "unknown";
     }
     return kind_summaries[kind];
@@ -72,7 +72,7 @@ const char *vms_finding_kind_summary(enum vms_finding_kind kind)
 
 const char *vms_finding_kind_name(enum vms_finding_kind kind)
 {
-    if ((unsigned)kind >= VMS_ARRAY_SIZE(kind_names)) {
+    if ((unsigned)kind >= VMS__ARRAY_SIZE(kind_names)) {
         return "unknown";
     }
     return kind_names[kind];
@@ -324,7 +324,7 @@ static void sarif_begin(vms_jsonw *w, const char *tool)
     vms_jsonw_string(w, vms_version());
     vms_jsonw_key(w, "rules");
     vms_jsonw_begin_array(w);
-    for (size_t k = 0; k < VMS_ARRAY_SIZE(kind_names); k++) {
+    for (size_t k = 0; k < VMS__ARRAY_SIZE(kind_names); k++) {
         vms_jsonw_begin_object(w);
         vms_jsonw_key(w, "id");
         vms_jsonw_string(w, kind_names[k]);

@@ -18,7 +18,8 @@
 #include <jansson.h>
 #include "vmstate/check.h"
 #include "check_rules.h"
-#include "internal.h"
+#include "table.h"
+#include "fileio.h"
 
 /* Rules files are a few KiB; a cap keeps a wrong file from filling memory. */
 #define RULES_MAX_BYTES (16u << 20)
@@ -43,7 +44,7 @@ static const char *builtin_names[16];
 static void builtin_names_init(void)
 {
     for (size_t i = 0; vms__builtin_rules[i].name &&
-                       i + 1 < VMS_ARRAY_SIZE(builtin_names); i++) {
+                       i + 1 < VMS__ARRAY_SIZE(builtin_names); i++) {
         builtin_names[i] = vms__builtin_rules[i].name;
     }
 }

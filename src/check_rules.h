@@ -3,8 +3,8 @@
  * built-in tables compiled from data/rules/ (embed.py) and the lookups the
  * walk makes.
  */
-#ifndef VMS_CHECK_RULES_H
-#define VMS_CHECK_RULES_H
+#ifndef VMS__CHECK_RULES_H
+#define VMS__CHECK_RULES_H
 
 #include <stdbool.h>
 #include "vmstate/check.h"
@@ -38,5 +38,13 @@ struct json_t;
 struct json_t *vms__check_json_parse(const char *text, size_t len,
                                      size_t flags, const char *origin,
                                      vms_error *err);
+
+/*
+ * QEMU checker's rename tables under the default rules: field names s and
+ * d of description key match; the other name of a renamed section, ""
+ * when none.
+ */
+bool vms__check_names_match(const char *key, const char *s, const char *d);
+const char *vms__check_section_rename(const char *sec);
 
 #endif

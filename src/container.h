@@ -2,11 +2,11 @@
  * libvmstate internals of the input layer (input.c): the sources that
  * decompress.c and qcow2.c make for a container's stream.
  */
-#ifndef VMS_CONTAINER_H
-#define VMS_CONTAINER_H
+#ifndef VMS__CONTAINER_H
+#define VMS__CONTAINER_H
 
 #include "vmstate/input.h"
-#include "internal.h"
+#include "reader.h"
 
 /*
  * A sequential source of the stream that in's bytes (from its current

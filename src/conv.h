@@ -2,8 +2,8 @@
  * libvmstate internals: what the conversion (convert.c) shares with its
  * sources in other files (convert_json.c). Never installed.
  */
-#ifndef VMS_CONV_H
-#define VMS_CONV_H
+#ifndef VMS__CONV_H
+#define VMS__CONV_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -25,7 +25,12 @@
 #include <yajl/yajl_parse.h>
 #include <jansson.h>
 #include "vmstate/input.h"
-#include "internal.h"
+#include "bytes.h"
+#include "table.h"
+#include "walk.h"
+#include "jsonw.h"
+#include "dumpdesc.h"
+#include "opts.h"
 #include "ber.h"
 #include "conv.h"
 
@@ -416,8 +421,8 @@ static int json_bytes(conv *c, uint64_t off, uint64_t len)
             return e;
         }
         for (size_t i = 0; i < raw.len; i++) {
-            hex[2 * i] = vms_hex_digits[(uint8_t)raw.data[i] >> 4];
-            hex[2 * i + 1] = vms_hex_digits[(uint8_t)raw.data[i] & 15];
+            hex[2 * i] = vms__hex_digits[(uint8_t)raw.data[i] >> 4];
+            hex[2 * i + 1] = vms__hex_digits[(uint8_t)raw.data[i] & 15];
         }
         if ((e = vms_jsonw_string_begin(j)) ||
             (e = vms_jsonw_string_append(j, hex, 2 * raw.len)) ||
@@ -447,17 +452,17 @@ static int json_item(conv *c, const vms_unpack_item *it)
     if ((e = vms_jsonw_begin_object(j))) {
         return json_fail(c, e);
     }
-    e = vms_jsonw_kv_str(j, 0, "record", kind);
+    e = vms__jsonw_kv_str(j, 0, "record", kind);
     if (it->rec.type == VMS_REC_CONFIGURATION) {
-        e = vms_jsonw_kv_str(j, e, "machine", it->cfg ? it->cfg->machine
+        e = vms__jsonw_kv_str(j, e, "machine", it->cfg ? it->cfg->machine
                                                       : "");
     }
     if (strcmp(kind, "section") == 0) {
-        e = vms_jsonw_kv_str(j, e, "type", section_type_name(it->rec.type));
-        e = vms_jsonw_kv_int(j, e, "section_id", it->rec.section_id);
-        e = vms_jsonw_kv_str(j, e, "idstr", it->rec.idstr);
-        e = vms_jsonw_kv_int(j, e, "instance_id", it->rec.instance_id);
-        e = vms_jsonw_kv_int(j, e, "version", it->rec.version_id);
+        e = vms__jsonw_kv_str(j, e, "type", section_type_name(it->rec.type));
+        e = vms__jsonw_kv_int(j, e, "section_id", it->rec.section_id);
+        e = vms__jsonw_kv_str(j, e, "idstr", it->rec.idstr);
+        e = vms__jsonw_kv_int(j, e, "instance_id", it->rec.instance_id);
+        e = vms__jsonw_kv_int(j, e, "version", it->rec.version_id);
     }
     if (e) {
         return json_fail(c, e);
@@ -493,8 +498,8 @@ static int json_begin(conv *c)
         return nomem(c);
     }
     e = vms_jsonw_begin_object(j);
-    e = vms_jsonw_kv_str(j, e, "format", "vmstate-stream");
-    e = vms_jsonw_kv_int(j, e, "version", VMS_STREAM_VERSION);
+    e = vms__jsonw_kv_str(j, e, "format", "vmstate-stream");
+    e = vms__jsonw_kv_int(j, e, "version", VMS_STREAM_VERSION);
     e = e ? e : vms_jsonw_key(j, "vmdesc");
     if (!e) {
         e = c->vmdesc ? vms_jsonw_string_len(j, c->vmdesc, c->vmdesc_len)
@@ -843,7 +848,7 @@ const char *vms_encoding_name(vms_encoding enc)
 {
     static const char *const names[] = { "wire", "ber", "json", "trace" };
 
-    return (unsigned)enc < VMS_ARRAY_SIZE(names) ? names[enc] : NULL;
+    return (unsigned)enc < VMS__ARRAY_SIZE(names) ? names[enc] : NULL;
 }
 
 int vms_encoding_parse(const char *s, vms_encoding *enc, vms_error *err)
@@ -881,7 +886,7 @@ int vms_convert_detect(const char *path, vms_encoding *enc, vms_error *err)
     r = vms_input_take_reader(in);
     vms_input_close(in);
     e = vms_read_peek(r, 4, &p, &got, err);
-    if (!e && got == 4 && vms_get_be32(p) == VMS_STREAM_MAGIC) {
+    if (!e && got == 4 && vms__get_be32(p) == VMS_STREAM_MAGIC) {
         *enc = VMS_ENC_WIRE;
     } else if (!e && got >= 1 && p[0] == VMS__BER_SEQUENCE) {
         *enc = VMS_ENC_BER;
@@ -917,7 +922,7 @@ int vms_convert(const char *in, const char *out, vms_encoding to,
                                "vms_convert_opts", err))) {
         return e;
     }
-    if ((unsigned)to >= VMS_ARRAY_SIZE(sinks) || !sinks[to]) {
+    if ((unsigned)to >= VMS__ARRAY_SIZE(sinks) || !sinks[to]) {
         return vms_error_set(err, VMS_EUNSUPPORTED, "converting to %s is "
                              "not supported", vms_encoding_name(to)
                              ? vms_encoding_name(to) : "this encoding");

@@ -14,7 +14,9 @@
 #include <yajl/yajl_parse.h>
 #include <jansson.h>
 #include "vmstate/visitor.h"
-#include "internal.h"
+#include "walk.h"
+#include "dumpdesc.h"
+#include "visit_json.h"
 #include "conv.h"
 
 typedef struct jsrc {

@@ -41,10 +41,14 @@
 #include "vmstate/vmdesc.h"
 #include "vmstate/json.h"
 #include "vmstate/io.h"
-#include "internal.h"
+#include "stream_priv.h"
+#include "analyze_priv.h"
 #include "memmap.h"
 #include "elfcore.h"
 #include "kdump.h"
+#include "bytes.h"
+#include "core_priv.h"
+#include "reader.h"
 
 #define RUN_MAX (1u << 20)    /* bytes gathered before one write */
 #define RUN_IOV 1024          /* pieces of one write (IOV_MAX) */
@@ -581,10 +585,10 @@ static size_t first_device(core *c, uint8_t *out, size_t max)
         out[n++] = (uint8_t)nl;
         memcpy(out + n, name, nl);
         n += nl;
-        vms_put_be32(out + n, (uint32_t)json_integer_value(inst));
+        vms__put_be32(out + n, (uint32_t)json_integer_value(inst));
         n += 4;
         if (json_is_integer(ver)) {
-            vms_put_be32(out + n, (uint32_t)json_integer_value(ver));
+            vms__put_be32(out + n, (uint32_t)json_integer_value(ver));
             n += 4;
         }
     }
@@ -603,7 +607,7 @@ static bool ram_ends_at(const core *c, const uint8_t *buf, size_t at)
     static const uint8_t eos[8] = { 0, 0, 0, 0, 0, 0, 0, 0x10 };
 
     if (at >= 13 && buf[at - 5] == VMS_REC_FOOTER &&
-        vms_get_be32(buf + at - 4) == c->ram_id &&
+        vms__get_be32(buf + at - 4) == c->ram_id &&
         memcmp(buf + at - 13, eos, 8) == 0) {
         return true;
     }

@@ -20,6 +20,8 @@
 #include <zlib.h>
 #include <zstd.h>
 #include "container.h"
+#include "bytes.h"
+#include "reader.h"
 
 /*
  * The names of the compressions (input.h); here, beside the decoders,
@@ -190,7 +192,7 @@ static int take_be32(dz *d, uint32_t *v, vms_error *err)
     int e = take(d, b, 4, err);
 
     if (!e) {
-        *v = vms_get_be32(b);
+        *v = vms__get_be32(b);
     }
     return e;
 }
@@ -220,7 +222,7 @@ static int lzop_header(dz *d, vms_error *err)
     if ((e = take(d, b, 4, err))) {
         return e;
     }
-    version = vms_get_be16(b);
+    version = vms__get_be16(b);
     if (version < 0x0900) {
         return corrupt(d, err, at + 9, "lzop format older than 0.90");
     }

@@ -22,7 +22,10 @@
 #include "vmstate/vmdesc.h"
 #include "vmstate/dump.h"
 #include "vmstate/json.h"
-#include "internal.h"
+#include "table.h"
+#include "jsonw.h"
+#include "stream_priv.h"
+#include "analyze_priv.h"
 
 /* Pages rebuilt from XBZRLE deltas (or zlib) kept for later deltas. */
 #define CACHE_MAX (256u << 20)
@@ -622,8 +625,8 @@ static void field_diff(report *r, const char *path, const json_t *a,
     r->differ = true;
     if (r->w) {
         vms_jsonw_begin_object(r->w);
-        vms_jsonw_kv_str(r->w, 0, "kind", sub ? "subsection" : "field");
-        vms_jsonw_kv_str(r->w, 0, "path", path);
+        vms__jsonw_kv_str(r->w, 0, "kind", sub ? "subsection" : "field");
+        vms__jsonw_kv_str(r->w, 0, "path", path);
         json_raw_value(r, "a", a);
         json_raw_value(r, "b", b);
         vms_jsonw_end_object(r->w);
@@ -801,11 +804,11 @@ static void section_only(report *r, const struct section *s, const char *side)
     r->differ = true;
     if (r->w) {
         vms_jsonw_begin_object(r->w);
-        vms_jsonw_kv_str(r->w, 0, "kind", "section");
-        vms_jsonw_kv_str(r->w, 0, "section", s->idstr);
-        vms_jsonw_kv_int(r->w, 0, "instance_id", s->instance_id);
-        vms_jsonw_kv_str(r->w, 0, "only_in", side);
-        vms_jsonw_kv_int(r->w, 0, "version", s->version_id);
+        vms__jsonw_kv_str(r->w, 0, "kind", "section");
+        vms__jsonw_kv_str(r->w, 0, "section", s->idstr);
+        vms__jsonw_kv_int(r->w, 0, "instance_id", s->instance_id);
+        vms__jsonw_kv_str(r->w, 0, "only_in", side);
+        vms__jsonw_kv_int(r->w, 0, "version", s->version_id);
         vms_jsonw_end_object(r->w);
     } else {
         text(r, "only in %s: section '%s' instance %" PRIu32 " version %"
@@ -828,11 +831,11 @@ static void bytes_diff(report *r, const char *path, const struct section *a,
     r->differ = true;
     if (r->w) {
         vms_jsonw_begin_object(r->w);
-        vms_jsonw_kv_str(r->w, 0, "kind", "bytes");
-        vms_jsonw_kv_str(r->w, 0, "path", path);
-        vms_jsonw_kv_int(r->w, 0, "a_length", (int64_t)a->rawlen);
-        vms_jsonw_kv_int(r->w, 0, "b_length", (int64_t)b->rawlen);
-        vms_jsonw_kv_int(r->w, 0, "first_difference", (int64_t)at);
+        vms__jsonw_kv_str(r->w, 0, "kind", "bytes");
+        vms__jsonw_kv_str(r->w, 0, "path", path);
+        vms__jsonw_kv_int(r->w, 0, "a_length", (int64_t)a->rawlen);
+        vms__jsonw_kv_int(r->w, 0, "b_length", (int64_t)b->rawlen);
+        vms__jsonw_kv_int(r->w, 0, "first_difference", (int64_t)at);
         vms_jsonw_end_object(r->w);
     } else {
         text(r, "%s: bytes differ (%s raw): %zu != %zu bytes, first "
@@ -853,8 +856,8 @@ static void config_diff(report *r)
         r->differ = true;
         if (r->w) {
             vms_jsonw_begin_object(r->w);
-            vms_jsonw_kv_str(r->w, 0, "field", "configuration");
-            vms_jsonw_kv_str(r->w, 0, "only_in", a->has_cfg ? "a" : "b");
+            vms__jsonw_kv_str(r->w, 0, "field", "configuration");
+            vms__jsonw_kv_str(r->w, 0, "only_in", a->has_cfg ? "a" : "b");
             vms_jsonw_end_object(r->w);
         } else {
             text(r, "only in %s: configuration section (machine type '%s')\n",
@@ -865,9 +868,9 @@ static void config_diff(report *r)
         r->differ = true;
         if (r->w) {
             vms_jsonw_begin_object(r->w);
-            vms_jsonw_kv_str(r->w, 0, "field", "machine");
-            vms_jsonw_kv_str(r->w, 0, "a", a->cfg.machine);
-            vms_jsonw_kv_str(r->w, 0, "b", b->cfg.machine);
+            vms__jsonw_kv_str(r->w, 0, "field", "machine");
+            vms__jsonw_kv_str(r->w, 0, "a", a->cfg.machine);
+            vms__jsonw_kv_str(r->w, 0, "b", b->cfg.machine);
             vms_jsonw_end_object(r->w);
         } else {
             text(r, "configuration: machine: \"%s\" != \"%s\"\n",
@@ -879,9 +882,9 @@ static void config_diff(report *r)
         r->differ = true;
         if (r->w) {
             vms_jsonw_begin_object(r->w);
-            vms_jsonw_kv_str(r->w, 0, "field", "page_size");
-            vms_jsonw_kv_int(r->w, 0, "a", a->page_size);
-            vms_jsonw_kv_int(r->w, 0, "b", b->page_size);
+            vms__jsonw_kv_str(r->w, 0, "field", "page_size");
+            vms__jsonw_kv_int(r->w, 0, "a", a->page_size);
+            vms__jsonw_kv_int(r->w, 0, "b", b->page_size);
             vms_jsonw_end_object(r->w);
         } else {
             text(r, "configuration: page size: %u != %u\n", a->page_size,
@@ -898,9 +901,9 @@ static void config_diff(report *r)
             r->differ = true;
             if (r->w) {
                 vms_jsonw_begin_object(r->w);
-                vms_jsonw_kv_str(r->w, 0, "field", "capability");
-                vms_jsonw_kv_str(r->w, 0, "name", x->cfg.caps[i]);
-                vms_jsonw_kv_str(r->w, 0, "only_in", side ? "b" : "a");
+                vms__jsonw_kv_str(r->w, 0, "field", "capability");
+                vms__jsonw_kv_str(r->w, 0, "name", x->cfg.caps[i]);
+                vms__jsonw_kv_str(r->w, 0, "only_in", side ? "b" : "a");
                 vms_jsonw_end_object(r->w);
             } else {
                 text(r, "configuration: only in %s: capability %s\n",
@@ -933,10 +936,10 @@ static void sections_diff(report *r)
             r->differ = true;
             if (r->w) {
                 vms_jsonw_begin_object(r->w);
-                vms_jsonw_kv_str(r->w, 0, "kind", "version");
-                vms_jsonw_kv_str(r->w, 0, "path", path);
-                vms_jsonw_kv_int(r->w, 0, "a", sa->version_id);
-                vms_jsonw_kv_int(r->w, 0, "b", sb->version_id);
+                vms__jsonw_kv_str(r->w, 0, "kind", "version");
+                vms__jsonw_kv_str(r->w, 0, "path", path);
+                vms__jsonw_kv_int(r->w, 0, "a", sa->version_id);
+                vms__jsonw_kv_int(r->w, 0, "b", sb->version_id);
                 vms_jsonw_end_object(r->w);
             } else {
                 text(r, "version: %s: %" PRIu32 " != %" PRIu32 "\n", path,
@@ -988,10 +991,10 @@ static void block_only(report *r, const struct block *b, const char *side)
     if (r->w) {
         char v[24];
         vms_jsonw_begin_object(r->w);
-        vms_jsonw_kv_str(r->w, 0, "block", b->name);
-        vms_jsonw_kv_str(r->w, 0, "only_in", side);
+        vms__jsonw_kv_str(r->w, 0, "block", b->name);
+        vms__jsonw_kv_str(r->w, 0, "only_in", side);
         snprintf(v, sizeof(v), "0x%016" PRIx64, b->length);
-        vms_jsonw_kv_str(r->w, 0, "length", v);
+        vms__jsonw_kv_str(r->w, 0, "length", v);
         vms_jsonw_end_object(r->w);
     } else {
         text(r, "only in %s: ram block '%s' (0x%" PRIx64 " bytes)\n",
@@ -1011,11 +1014,11 @@ static void block_diff(report *r, const struct block *a, const struct block *b)
 
     if (r->w) {
         vms_jsonw_begin_object(r->w);
-        vms_jsonw_kv_str(r->w, 0, "block", a->name);
+        vms__jsonw_kv_str(r->w, 0, "block", a->name);
         snprintf(v, sizeof(v), "0x%016" PRIx64, a->length);
-        vms_jsonw_kv_str(r->w, 0, "length_a", v);
+        vms__jsonw_kv_str(r->w, 0, "length_a", v);
         snprintf(v, sizeof(v), "0x%016" PRIx64, b->length);
-        vms_jsonw_kv_str(r->w, 0, "length_b", v);
+        vms__jsonw_kv_str(r->w, 0, "length_b", v);
         if (cmp) {
             vms_jsonw_key(r->w, pages ? "pages" : "first");
             vms_jsonw_begin_array(r->w);
@@ -1111,8 +1114,8 @@ static int write_report(report *r)
             return VMS_ENOMEM;
         }
         vms_jsonw_begin_object(r->w);
-        vms_jsonw_kv_str(r->w, 0, "a", o->a);
-        vms_jsonw_kv_str(r->w, 0, "b", o->b);
+        vms__jsonw_kv_str(r->w, 0, "a", o->a);
+        vms__jsonw_kv_str(r->w, 0, "b", o->b);
         vms_jsonw_key(r->w, "configuration");
         vms_jsonw_begin_array(r->w);
         config_diff(r);

@@ -19,8 +19,11 @@
 #include <unistd.h>
 #include <yajl/yajl_parse.h>
 #include "vmstate/dump.h"
-#include "internal.h"
-#ifdef VMS_HAVE_SIMDJSON
+#include "bytes.h"
+#include "table.h"
+#include "fileio.h"
+#include "dump_priv.h"
+#ifdef VMS__HAVE_SIMDJSON
 #include "dump_simdjson.h"
 #endif
 
@@ -102,7 +105,7 @@ static char *arena_strdup(vms_dump *d, const unsigned char *s, size_t len)
 /* FNV-1a: section names are short and few; anything simple will do. */
 static vms_dump_section **table_slot(const vms_dump *d, const char *key)
 {
-    size_t i = vms_hash_str(key, 2166136261u) & d->table_mask;
+    size_t i = vms__hash_str(key, 2166136261u) & d->table_mask;
 
     while (d->table[i] && strcmp(d->table[i]->key, key) != 0) {
         i = (i + 1) & d->table_mask;
@@ -464,7 +467,7 @@ static int take_number(parser *p, bool ok, int64_t v, const char *what,
     return 1;
 }
 
-#ifdef VMS_HAVE_SIMDJSON
+#ifdef VMS__HAVE_SIMDJSON
 /* simdjson's integers, already parsed (vms__dump_simdjson's integer). */
 static int dump_integer(void *ctx, int64_t v)
 {
@@ -822,10 +825,10 @@ static int cb_end_map(void *ctx)
         r = close_section(p, f);
         break;
     case FR_DESC:
-        r = require(p, f, desc_keys, VMS_ARRAY_SIZE(desc_keys));
+        r = require(p, f, desc_keys, VMS__ARRAY_SIZE(desc_keys));
         break;
     case FR_FIELD:
-        r = require(p, f, field_keys, VMS_ARRAY_SIZE(field_keys));
+        r = require(p, f, field_keys, VMS__ARRAY_SIZE(field_keys));
         break;
     default:
         break;
@@ -1020,9 +1023,9 @@ int vms__dump_parse(const void *data, size_t len, const char *name,
     p->text = data;
     p->len = len;
     p->err = err;
-    if (reader == VMS_DUMP_SIMDJSON || reader == VMS_DUMP_SIMDJSON_PADDED) {
-#ifdef VMS_HAVE_SIMDJSON
-        if (vms__dump_simdjson(data, len, reader == VMS_DUMP_SIMDJSON_PADDED,
+    if (reader == VMS__DUMP_SIMDJSON || reader == VMS__DUMP_SIMDJSON_PADDED) {
+#ifdef VMS__HAVE_SIMDJSON
+        if (vms__dump_simdjson(data, len, reader == VMS__DUMP_SIMDJSON_PADDED,
                                &callbacks, dump_integer, p) == 0) {
             goto out;
         }
@@ -1044,7 +1047,7 @@ int vms__dump_parse(const void *data, size_t len, const char *name,
      * we pass the bytes through).
      */
     yajl_config(p->h, yajl_dont_validate_strings, 1);
-    if (reader == VMS_DUMP_YAJL_SQUEEZED) {
+    if (reader == VMS__DUMP_YAJL_SQUEEZED) {
         st = feed_squeezed(p->h, data, (const unsigned char *)data + len);
     } else {
         st = yajl_parse(p->h, data, len);
@@ -1088,12 +1091,12 @@ static int load_buffer(const void *data, size_t len, bool padded,
     /* Large inputs take a fast path; errors are located on the text. */
     if (len >= 65536 &&
         vms__dump_parse(data, len, name, vms__dump_have_simdjson()
-                        ? (padded ? VMS_DUMP_SIMDJSON_PADDED
-                                  : VMS_DUMP_SIMDJSON)
-                        : VMS_DUMP_YAJL_SQUEEZED, out, err) == 0) {
+                        ? (padded ? VMS__DUMP_SIMDJSON_PADDED
+                                  : VMS__DUMP_SIMDJSON)
+                        : VMS__DUMP_YAJL_SQUEEZED, out, err) == 0) {
         return 0;
     }
-    return vms__dump_parse(data, len, name, VMS_DUMP_YAJL, out, err);
+    return vms__dump_parse(data, len, name, VMS__DUMP_YAJL, out, err);
 }
 
 int vms_dump_load_buffer(const void *data, size_t len, const char *name,
@@ -1104,7 +1107,7 @@ int vms_dump_load_buffer(const void *data, size_t len, const char *name,
 
 bool vms__dump_have_simdjson(void)
 {
-#ifdef VMS_HAVE_SIMDJSON
+#ifdef VMS__HAVE_SIMDJSON
     return true;
 #else
     return false;

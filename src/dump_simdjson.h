@@ -2,8 +2,8 @@
  * libvmstate internals: simdjson as a second event source for the dump
  * reader (src/dump.c), built only with the meson feature "simdjson".
  */
-#ifndef VMS_DUMP_SIMDJSON_H
-#define VMS_DUMP_SIMDJSON_H
+#ifndef VMS__DUMP_SIMDJSON_H
+#define VMS__DUMP_SIMDJSON_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -19,7 +19,13 @@
 #include "vmstate/stream.h"
 #include "vmstate/visitor.h"
 #include "vmstate/json.h"
-#include "internal.h"
+#include "bytes.h"
+#include "table.h"
+#include "walk.h"
+#include "visit_wire.h"
+#include "vmdesc_priv.h"
+#include "dump_priv.h"
+#include "dumpdesc.h"
 #include "types.h"
 
 /* Built descriptions of one dump section kept (versions x alternatives). */
@@ -106,7 +112,7 @@ static bool any_num(const vms_dump_desc *d, int depth)
 
 static slot *find_slot(struct dump_descs *dd, const char *name)
 {
-    size_t i = vms_hash_str(name, 2166136261u) & dd->mask;
+    size_t i = vms__hash_str(name, 2166136261u) & dd->mask;
 
     while (dd->table[i].sec &&
            strcmp(dd->table[i].sec->desc->name, name) != 0) {
@@ -189,7 +195,7 @@ static bool join_path(char *out, const char *path, const char *name)
     const char *parts[] = { path, ".", name };
     bool cut = false;
 
-    for (size_t i = 0; i < VMS_ARRAY_SIZE(parts); i++) {
+    for (size_t i = 0; i < VMS__ARRAY_SIZE(parts); i++) {
         size_t len = strlen(parts[i]);
         if (len > room - n) {
             len = room - n;
@@ -587,7 +593,7 @@ static const vms_visit_ops probe_ops = {
     .subsection_end = p_sub_end,
     .subsection_peek = p_sub_peek,
     .input_offset = p_input_offset,
-    .free = vms_visitor_free_plain,
+    .free = vms__visitor_free_plain,
 };
 
 /*
@@ -615,7 +621,7 @@ static int try_fit(vms_stream *s, const vms_record *rec, const built *b,
     vms_reader *r = vms_stream_reader(s);
     uint8_t *state = calloc(1, b->state_size ? b->state_size : 1);
     vms_visitor *in = vms_wire_input_new(r, why);
-    probe *p = (probe *)vms_visitor_alloc(sizeof(*p), &probe_ops, true, why);
+    probe *p = (probe *)vms__visitor_alloc(sizeof(*p), &probe_ops, true, why);
     const uint8_t *f;
     size_t got;
     uint64_t end;
@@ -644,7 +650,7 @@ static int try_fit(vms_stream *s, const vms_record *rec, const built *b,
         goto done;
     }
     if (got < 5 || f[0] != VMS_REC_FOOTER ||
-        vms_get_be32(f + 1) != rec->section_id) {
+        vms__get_be32(f + 1) != rec->section_id) {
         goto done;
     }
     {

@@ -3,8 +3,8 @@
  * out as QEMU 7.2's dump-guest-memory lays them out (dump/dump.c,
  * target/i386/arch_dump.c, target/arm/arch_dump.c). Never installed.
  */
-#ifndef VMS_ELFCORE_H
-#define VMS_ELFCORE_H
+#ifndef VMS__ELFCORE_H
+#define VMS__ELFCORE_H
 
 #include <stdbool.h>
 #include <stddef.h>

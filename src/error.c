@@ -5,6 +5,7 @@
 #include <string.h>
 #include <inttypes.h>
 #include "vmstate/error.h"
+#include "opts.h"
 
 void vms_error_clear(vms_error *err)
 {

@@ -18,7 +18,6 @@
 #include "vmstate/json.h"
 #include "vmstate/ram.h"
 #include "vmstate/stream.h"
-#include "internal.h"
 
 static int buf_printf(vms_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

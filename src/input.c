@@ -18,6 +18,8 @@
 #include <string.h>
 #include "vmstate/input.h"
 #include "container.h"
+#include "bytes.h"
+#include "reader.h"
 
 #define LIBVIRT_MAGIC "LibvirtQemudSave"
 #define LIBVIRT_PARTIAL "LibvirtQemudPart"
@@ -301,7 +303,7 @@ vms_input *vms_input_open(const char *path, const vms_input_opts *o,
         }
         snprintf(name, sizeof(name), "%.200s (its %s stream)", path,
                  vms_compression_name(in->info.compression));
-    } else if (got >= 4 && vms_get_be32(p) == 0x514649fbu) {
+    } else if (got >= 4 && vms__get_be32(p) == 0x514649fbu) {
         const char *want = o->version >= 1 ? o->snapshot : NULL;
         if ((e = vms__qcow2_source(r, path, want, &in->info, &src, err))) {
             goto fail;

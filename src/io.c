@@ -9,7 +9,9 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include "vmstate/io.h"
-#include "internal.h"
+#include "bytes.h"
+#include "reader.h"
+#include "fileio.h"
 
 /*
  * The buffer is twice the largest piece vms_read_ptr hands out, so that a
@@ -474,7 +476,7 @@ int vms_read_be16(vms_reader *r, uint16_t *v, vms_error *err)
     const uint8_t *p;
     int e = vms_read_ptr(r, 2, &p, err);
     if (!e) {
-        *v = vms_get_be16(p);
+        *v = vms__get_be16(p);
     }
     return e;
 }
@@ -484,7 +486,7 @@ int vms_read_be32(vms_reader *r, uint32_t *v, vms_error *err)
     const uint8_t *p;
     int e = vms_read_ptr(r, 4, &p, err);
     if (!e) {
-        *v = vms_get_be32(p);
+        *v = vms__get_be32(p);
     }
     return e;
 }
@@ -494,7 +496,7 @@ int vms_read_be64(vms_reader *r, uint64_t *v, vms_error *err)
     const uint8_t *p;
     int e = vms_read_ptr(r, 8, &p, err);
     if (!e) {
-        *v = vms_get_be64(p);
+        *v = vms__get_be64(p);
     }
     return e;
 }
@@ -634,21 +636,21 @@ int vms_write_u8(vms_writer *w, uint8_t v, vms_error *err)
 int vms_write_be16(vms_writer *w, uint16_t v, vms_error *err)
 {
     uint8_t b[2];
-    vms_put_be16(b, v);
+    vms__put_be16(b, v);
     return vms_write_bytes(w, b, 2, err);
 }
 
 int vms_write_be32(vms_writer *w, uint32_t v, vms_error *err)
 {
     uint8_t b[4];
-    vms_put_be32(b, v);
+    vms__put_be32(b, v);
     return vms_write_bytes(w, b, 4, err);
 }
 
 int vms_write_be64(vms_writer *w, uint64_t v, vms_error *err)
 {
     uint8_t b[8];
-    vms_put_be64(b, v);
+    vms__put_be64(b, v);
     return vms_write_bytes(w, b, 8, err);
 }
 

@@ -8,12 +8,12 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include "vmstate/json.h"
-#include "internal.h"
+#include "jsonw.h"
 
 #define JSONW_BUF (64 * 1024)
 #define JSONW_MAX_DEPTH 512
 
-const char vms_hex_digits[16] = "0123456789abcdef";
+const char vms__hex_digits[16] = "0123456789abcdef";
 
 struct vms_jsonw {
     vms_sink_fn sink;
@@ -203,9 +203,9 @@ int vms_jsonw_end_array(vms_jsonw *w) { return close_container(w, ']'); }
 
 static void put_u_escape(vms_jsonw *w, unsigned cp)
 {
-    char e[6] = { '\\', 'u', vms_hex_digits[(cp >> 12) & 15],
-                  vms_hex_digits[(cp >> 8) & 15], vms_hex_digits[(cp >> 4) & 15],
-                  vms_hex_digits[cp & 15] };
+    char e[6] = { '\\', 'u', vms__hex_digits[(cp >> 12) & 15],
+                  vms__hex_digits[(cp >> 8) & 15], vms__hex_digits[(cp >> 4) & 15],
+                  vms__hex_digits[cp & 15] };
     put(w, e, 6);
 }
 
@@ -387,8 +387,8 @@ int vms_jsonw_hex_bytes(vms_jsonw *w, const uint8_t *p, size_t n)
             if (i) {
                 tmp[k++] = ' ';
             }
-            tmp[k++] = vms_hex_digits[p[i] >> 4];
-            tmp[k++] = vms_hex_digits[p[i] & 15];
+            tmp[k++] = vms__hex_digits[p[i] >> 4];
+            tmp[k++] = vms__hex_digits[p[i] & 15];
         }
         put(w, tmp, k);
     }
@@ -435,13 +435,13 @@ int vms_jsonw_free(vms_jsonw *w)
     return e;
 }
 
-int vms_jsonw_kv_str(vms_jsonw *w, int e, const char *key, const char *value)
+int vms__jsonw_kv_str(vms_jsonw *w, int e, const char *key, const char *value)
 {
     e = e ? e : vms_jsonw_key(w, key);
     return e ? e : vms_jsonw_string(w, value);
 }
 
-int vms_jsonw_kv_int(vms_jsonw *w, int e, const char *key, int64_t value)
+int vms__jsonw_kv_int(vms_jsonw *w, int e, const char *key, int64_t value)
 {
     e = e ? e : vms_jsonw_key(w, key);
     return e ? e : vms_jsonw_int(w, value);

@@ -3,8 +3,8 @@
  * "diskdump" layout, header version 6, zlib pages) that crash and
  * libkdumpfile read. Never installed.
  */
-#ifndef VMS_KDUMP_H
-#define VMS_KDUMP_H
+#ifndef VMS__KDUMP_H
+#define VMS__KDUMP_H
 
 #include <stddef.h>
 #include <stdint.h>

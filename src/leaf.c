@@ -5,7 +5,6 @@
  */
 #include <string.h>
 #include "vmstate/visitor.h"
-#include "internal.h"
 
 static uint64_t load_native(const void *elem, size_t size)
 {

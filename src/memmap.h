@@ -4,8 +4,8 @@
  * PT_LOAD each). Never installed. The rules and their QEMU sources are in
  * doc/memory-maps.md.
  */
-#ifndef VMS_MEMMAP_H
-#define VMS_MEMMAP_H
+#ifndef VMS__MEMMAP_H
+#define VMS__MEMMAP_H
 
 #include <stddef.h>
 #include <stdint.h>

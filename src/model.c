@@ -18,7 +18,10 @@
 #include "vmstate/vmdesc.h"
 #include "vmstate/visitor.h"
 #include "vmstate/json.h"
-#include "internal.h"
+#include "bytes.h"
+#include "stream_priv.h"
+#include "visit_wire.h"
+#include "dumpdesc.h"
 
 typedef struct reader {
     vms_stream *s;
@@ -173,7 +176,7 @@ static int device_body(reader *r, const vms_record *rec, vms_unpack_item *it,
         /* The walk may stop short: a footer must follow, if any does. */
         e = vms_read_peek(vms_stream_reader(r->s), 5, &p, &got, &scratch);
         if (!e && d->user && (got < 5 || p[0] != VMS_REC_FOOTER ||
-                              vms_get_be32(p + 1) != rec->section_id)) {
+                              vms__get_be32(p + 1) != rec->section_id)) {
             e = VMS_EFORMAT;
         }
     }

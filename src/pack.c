@@ -17,7 +17,12 @@
 #include "vmstate/pack.h"
 #include "vmstate/vmdesc.h"
 #include "vmstate/visitor.h"
-#include "internal.h"
+#include "bytes.h"
+#include "table.h"
+#include "walk.h"
+#include "dumpdesc.h"
+#include "visit_json.h"
+#include "opts.h"
 #include "pagelog.h"
 
 typedef struct pfile {
@@ -673,7 +678,7 @@ static int p_section(packer *p, const json_t *sec, const char *type)
     const json_t *footer = json_object_get(sec, "footer");
     int bodies = 0, e;
 
-    for (size_t i = 0; i < VMS_ARRAY_SIZE(types); i++) {
+    for (size_t i = 0; i < VMS__ARRAY_SIZE(types); i++) {
         if (strcmp(type, types[i].name) == 0) {
             rec.type = types[i].type;
         }
@@ -751,7 +756,7 @@ static int p_config(packer *p, const json_t *sec)
         return e;
     }
     raw = at(&p->raw, off, len);
-    old = len >= 4 ? vms_get_be32(raw) : UINT64_MAX;
+    old = len >= 4 ? vms__get_be32(raw) : UINT64_MAX;
     if (machine && (old > len - 4 || old > 255)) {
         return pfail(p, VMS_EFORMAT, "raw", "does not start with a machine "
                      "name, so \"machine\" cannot be written");

@@ -3,8 +3,8 @@
  * block files' folder) and its page log, ramlog.bin, written by unpack
  * (unpack.c) and replayed by pack (pack.c). Never installed.
  */
-#ifndef VMS_PAGELOG_H
-#define VMS_PAGELOG_H
+#ifndef VMS__PAGELOG_H
+#define VMS__PAGELOG_H
 
 #include <stdbool.h>
 #include <stddef.h>

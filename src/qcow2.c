@@ -25,6 +25,8 @@
 #include <zlib.h>
 #include <zstd.h>
 #include "container.h"
+#include "bytes.h"
+#include "reader.h"
 
 #define QCOW2_MAGIC 0x514649fbu             /* "QFI\xfb" */
 #define L1E_OFFSET_MASK 0x00fffffffffffe00ull
@@ -168,9 +170,9 @@ static int64_t read_cluster(qc *q, uint8_t *buf, size_t n, uint64_t v,
         }
         q->l2_at = l2_at;
     }
-    l2e = vms_get_be64(q->l2 + l2i * esz);
+    l2e = vms__get_be64(q->l2 + l2i * esz);
     if (q->extl2) {
-        bitmap = vms_get_be64(q->l2 + l2i * esz + 8);
+        bitmap = vms__get_be64(q->l2 + l2i * esz + 8);
     }
     if (l2e & L2E_COMPRESSED) {
         /* qcow2.txt: x = 62 - (cluster_bits - 8) offset bits, then the
@@ -288,15 +290,15 @@ static int read_snapshots(qc *q, uint64_t at, uint32_t count,
         if ((e = rd(q, h, sizeof(h), at, "a snapshot table entry", err))) {
             return e;
         }
-        sn->l1_table_offset = vms_get_be64(h);
-        sn->l1_size = vms_get_be32(h + 8);
-        idlen = vms_get_be16(h + 12);
-        namelen = vms_get_be16(h + 14);
-        sn->date_sec = vms_get_be32(h + 16);
-        sn->date_nsec = vms_get_be32(h + 20);
-        sn->vm_clock_nsec = vms_get_be64(h + 24);
-        sn->vm_state_size = vms_get_be32(h + 32);
-        extra_len = vms_get_be32(h + 36);
+        sn->l1_table_offset = vms__get_be64(h);
+        sn->l1_size = vms__get_be32(h + 8);
+        idlen = vms__get_be16(h + 12);
+        namelen = vms__get_be16(h + 14);
+        sn->date_sec = vms__get_be32(h + 16);
+        sn->date_nsec = vms__get_be32(h + 20);
+        sn->vm_clock_nsec = vms__get_be64(h + 24);
+        sn->vm_state_size = vms__get_be32(h + 32);
+        extra_len = vms__get_be32(h + 36);
         sn->disk_size = info->disk_size;
         if (extra_len > SNAPSHOT_EXTRA_MAX) {
             return qfail(q->file, err, VMS_EFORMAT, at + 36, "snapshot "
@@ -310,10 +312,10 @@ static int read_snapshots(qc *q, uint64_t at, uint32_t count,
         }
         /* extra data: vm_state_size_large, disk_size, icount (qcow2.txt) */
         if (extra_len >= 8) {
-            sn->vm_state_size = vms_get_be64(extra);
+            sn->vm_state_size = vms__get_be64(extra);
         }
         if (extra_len >= 16) {
-            sn->disk_size = vms_get_be64(extra + 8);
+            sn->disk_size = vms__get_be64(extra + 8);
         }
         if ((e = rd(q, str, (size_t)idlen + namelen, at + 40 + extra_len,
                     "a snapshot's id and name", err))) {
@@ -428,7 +430,7 @@ int vms__qcow2_source(vms_reader *in, const char *file, const char *snapshot,
     if ((e = rd(q, h, 72, 0, "the qcow2 header", err))) {
         goto fail;
     }
-    info->qcow2_version = vms_get_be32(h + 4);
+    info->qcow2_version = vms__get_be32(h + 4);
     if (info->qcow2_version != 2 && info->qcow2_version != 3) {
         e = qfail(file, err, VMS_EVERSION, 4, "qcow2 version %u (this "
                   "reader knows 2 and 3)", info->qcow2_version);
@@ -438,19 +440,19 @@ int vms__qcow2_source(vms_reader *in, const char *file, const char *snapshot,
         if ((e = rd(q, h + 72, 32, 72, "the qcow2 v3 header", err))) {
             goto fail;
         }
-        hdr_len = vms_get_be32(h + 100);
+        hdr_len = vms__get_be32(h + 100);
         if (hdr_len >= 105 &&
             (e = rd(q, h + 104, 1, 104, "the qcow2 header", err))) {
             goto fail;
         }
-        incompat = vms_get_be64(h + 72);
+        incompat = vms__get_be64(h + 72);
     }
-    q->cluster_bits = vms_get_be32(h + 20);
+    q->cluster_bits = vms__get_be32(h + 20);
     info->cluster_bits = q->cluster_bits;
-    info->disk_size = vms_get_be64(h + 24);
-    crypt = vms_get_be32(h + 32);
-    nsnap = vms_get_be32(h + 60);
-    snap_off = vms_get_be64(h + 64);
+    info->disk_size = vms__get_be64(h + 24);
+    crypt = vms__get_be32(h + 32);
+    nsnap = vms__get_be32(h + 60);
+    snap_off = vms__get_be64(h + 64);
     /* QEMU's MIN_CLUSTER_BITS 9, MAX_CLUSTER_BITS 21 */
     if (q->cluster_bits < 9 || q->cluster_bits > 21) {
         e = qfail(file, err, VMS_EFORMAT, 20, "cluster_bits %u (QEMU allows "
@@ -539,7 +541,7 @@ int vms__qcow2_source(vms_reader *in, const char *file, const char *snapshot,
         goto fail;
     }
     for (uint32_t i = 0; i < q->l1_size; i++) {
-        q->l1[i] = vms_get_be64((uint8_t *)&q->l1[i]);
+        q->l1[i] = vms__get_be64((uint8_t *)&q->l1[i]);
     }
     /* The L1 table must reach the state's last byte. */
     {

@@ -12,7 +12,6 @@
 #include "vmstate/ram.h"
 #include "vmstate/limits.h"
 #include "vmstate/pack.h"
-#include "internal.h"
 
 #define XBZRLE_ENCODING 0x01
 #define MAPPED_RUN (1u << 20)

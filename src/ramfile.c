@@ -10,7 +10,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include "vmstate/io.h"
-#include "internal.h"
+#include "table.h"
 #include "ramfile.h"
 
 /* Consecutive pages are gathered into one write of up to this size. */
@@ -19,7 +19,7 @@
 struct rblock {
     vms_outfile out;
     bool open, committed;
-    char fname[VMS_RAMFILE_PATH_MAX];   /* relative to the directory */
+    char fname[VMS__RAMFILE_PATH_MAX];   /* relative to the directory */
     uint64_t length, npages;
     uint8_t *written;          /* a bit per page: data was written there */
 };
@@ -38,10 +38,10 @@ struct writer {
     size_t len;
     uint64_t off;
     int err;                   /* errno of the first failed write */
-    char fname[VMS_RAMFILE_PATH_MAX];
+    char fname[VMS__RAMFILE_PATH_MAX];
 };
 
-struct vms_ramfiles {
+struct vms__ramfiles {
     int dirfd;
     unsigned out_flags;
     uint32_t page_size;
@@ -89,7 +89,7 @@ static void *writer_main(void *opaque)
     return NULL;
 }
 
-static int writer_start(vms_ramfiles *rf, vms_error *err)
+static int writer_start(vms__ramfiles *rf, vms_error *err)
 {
     struct writer *wr = &rf->wr;
 
@@ -111,7 +111,7 @@ static int writer_start(vms_ramfiles *rf, vms_error *err)
 }
 
 /* Wait until the thread has written everything handed to it. */
-static int writer_wait(vms_ramfiles *rf, vms_error *err)
+static int writer_wait(vms__ramfiles *rf, vms_error *err)
 {
     struct writer *wr = &rf->wr;
     int e;
@@ -132,7 +132,7 @@ static int writer_wait(vms_ramfiles *rf, vms_error *err)
     return 0;
 }
 
-static void writer_stop(vms_ramfiles *rf)
+static void writer_stop(vms__ramfiles *rf)
 {
     struct writer *wr = &rf->wr;
 
@@ -150,10 +150,10 @@ static void writer_stop(vms_ramfiles *rf)
     wr->started = false;
 }
 
-vms_ramfiles *vms_ramfiles_new(int dirfd, uint32_t page_size,
+vms__ramfiles *vms__ramfiles_new(int dirfd, uint32_t page_size,
                                unsigned out_flags, vms_error *err)
 {
-    vms_ramfiles *rf = calloc(1, sizeof(*rf));
+    vms__ramfiles *rf = calloc(1, sizeof(*rf));
 
     if (!rf || !(rf->run = malloc(RUN_MAX))) {
         free(rf);
@@ -167,7 +167,7 @@ vms_ramfiles *vms_ramfiles_new(int dirfd, uint32_t page_size,
     return rf;
 }
 
-void vms_ramfiles_free(vms_ramfiles *rf)
+void vms__ramfiles_free(vms__ramfiles *rf)
 {
     if (!rf) {
         return;
@@ -190,7 +190,7 @@ void vms_ramfiles_free(vms_ramfiles *rf)
     free(rf);
 }
 
-int vms_ramfiles_flush(vms_ramfiles *rf, vms_error *err)
+int vms__ramfiles_flush(vms__ramfiles *rf, vms_error *err)
 {
     struct writer *wr = &rf->wr;
     struct rblock *b;
@@ -223,7 +223,7 @@ int vms_ramfiles_flush(vms_ramfiles *rf, vms_error *err)
     return 0;
 }
 
-static int remember_dir(vms_ramfiles *rf, const char *path, size_t len)
+static int remember_dir(vms__ramfiles *rf, const char *path, size_t len)
 {
     char **n = realloc(rf->dirs, (rf->ndirs + 1) * sizeof(*n));
 
@@ -239,11 +239,11 @@ static int remember_dir(vms_ramfiles *rf, const char *path, size_t len)
 }
 
 /*
- * b->fname may hold directories (vms_ramfiles_qemu_path): each is made if
+ * b->fname may hold directories (vms__ramfiles_qemu_path): each is made if
  * missing and entered with O_NOFOLLOW, so a symlink planted in the output
  * directory is refused, never followed; the file goes into the last one.
  */
-static int open_in_subdir(vms_ramfiles *rf, struct rblock *b, vms_error *err)
+static int open_in_subdir(vms__ramfiles *rf, struct rblock *b, vms_error *err)
 {
     const char *p = b->fname, *slash;
     int fd = rf->dirfd, e;
@@ -290,7 +290,7 @@ out:
     return e;
 }
 
-int vms_ramfiles_block(vms_ramfiles *rf, unsigned idx, const char *fname,
+int vms__ramfiles_block(vms__ramfiles *rf, unsigned idx, const char *fname,
                        uint64_t length, vms_error *err)
 {
     struct rblock *b;
@@ -331,7 +331,7 @@ static bool clash(const char *a, const char *b)
            (la == lb || (la < lb ? b[la] : a[lb]) == '/');
 }
 
-static bool fname_taken(const vms_ramfiles *rf, const char *fname,
+static bool fname_taken(const vms__ramfiles *rf, const char *fname,
                         const char *const *reserved)
 {
     for (; reserved && *reserved; reserved++) {
@@ -347,7 +347,7 @@ static bool fname_taken(const vms_ramfiles *rf, const char *fname,
     return false;
 }
 
-void vms_ramfiles_fname(const vms_ramfiles *rf, const char *name,
+void vms__ramfiles_fname(const vms__ramfiles *rf, const char *name,
                         const char *const *reserved, char out[256])
 {
     char base[256];
@@ -366,9 +366,9 @@ void vms_ramfiles_fname(const vms_ramfiles *rf, const char *name,
  * (not empty after the leading slashes, not "." or "..", no leading dot,
  * no control byte, at most 255 bytes) and it clashes with nothing taken.
  */
-bool vms_ramfiles_qemu_path(const vms_ramfiles *rf, const char *name,
+bool vms__ramfiles_qemu_path(const vms__ramfiles *rf, const char *name,
                             const char *const *reserved,
-                            char out[VMS_RAMFILE_PATH_MAX])
+                            char out[VMS__RAMFILE_PATH_MAX])
 {
     size_t n = 0, comp = 0;
     const char *p = name;
@@ -387,7 +387,7 @@ bool vms_ramfiles_qemu_path(const vms_ramfiles *rf, const char *name,
                    ++comp > 255) {
             return false;
         }
-        if (n + 1 >= VMS_RAMFILE_PATH_MAX) {
+        if (n + 1 >= VMS__RAMFILE_PATH_MAX) {
             return false;
         }
         out[n++] = (char)c;
@@ -399,12 +399,12 @@ bool vms_ramfiles_qemu_path(const vms_ramfiles *rf, const char *name,
     return !fname_taken(rf, out, reserved);
 }
 
-const char *vms_ramfiles_name(const vms_ramfiles *rf, unsigned idx)
+const char *vms__ramfiles_name(const vms__ramfiles *rf, unsigned idx)
 {
     return idx < rf->nblocks ? rf->blocks[idx].fname : "";
 }
 
-int vms_ramfiles_page(vms_ramfiles *rf, unsigned idx, uint64_t addr,
+int vms__ramfiles_page(vms__ramfiles *rf, unsigned idx, uint64_t addr,
                       const uint8_t *data, uint8_t fill, vms_error *err)
 {
     struct rblock *b = idx < rf->nblocks ? &rf->blocks[idx] : NULL;
@@ -427,7 +427,7 @@ int vms_ramfiles_page(vms_ramfiles *rf, unsigned idx, uint64_t addr,
     if (rf->run_len && ((int)idx != rf->run_block ||
                         rf->run_addr + rf->run_len != addr ||
                         rf->run_len + ps > RUN_MAX)) {
-        if ((e = vms_ramfiles_flush(rf, err))) {
+        if ((e = vms__ramfiles_flush(rf, err))) {
             return e;
         }
     }
@@ -445,7 +445,7 @@ int vms_ramfiles_page(vms_ramfiles *rf, unsigned idx, uint64_t addr,
     return 0;
 }
 
-int vms_ramfiles_read(vms_ramfiles *rf, unsigned idx, uint64_t addr,
+int vms__ramfiles_read(vms__ramfiles *rf, unsigned idx, uint64_t addr,
                       uint8_t *buf, vms_error *err)
 {
     struct rblock *b = idx < rf->nblocks ? &rf->blocks[idx] : NULL;
@@ -474,9 +474,9 @@ int vms_ramfiles_read(vms_ramfiles *rf, unsigned idx, uint64_t addr,
     return 0;
 }
 
-int vms_ramfiles_commit(vms_ramfiles *rf, vms_error *err)
+int vms__ramfiles_commit(vms__ramfiles *rf, vms_error *err)
 {
-    int e = vms_ramfiles_flush(rf, err);
+    int e = vms__ramfiles_flush(rf, err);
 
     if (!e) {
         e = writer_wait(rf, err);

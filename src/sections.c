@@ -6,7 +6,7 @@
 #include <string.h>
 #include "vmstate/sections.h"
 #include "vmstate/limits.h"
-#include "internal.h"
+#include "bytes.h"
 
 #define HASH_PTE_SIZE_64 16
 #define STATTR_EOS 0x01
@@ -111,7 +111,7 @@ int vms_stattr_read(vms_stream *s, uint32_t version_id, vms_error *err)
         if (got < 8) {
             return vms_stream_fail(s, err, VMS_ETRUNC, at, "unexpected end of input");
         }
-        word = vms_get_be64(p);
+        word = vms__get_be64(p);
         flags = (unsigned)(word & 0xfff);
         if (done && flags != STATTR_EOS && flags != STATTR_MORE &&
             flags != STATTR_DONE) {

@@ -16,7 +16,10 @@
 #include "vmstate/version.h"
 #include "vmstate/visitor.h"
 #include "vmstate/json.h"
-#include "internal.h"
+#include "bytes.h"
+#include "table.h"
+#include "stream_priv.h"
+#include "reader.h"
 
 /* Backward scan window for the vmdesc header on seekable inputs. */
 #define SCAN_CHUNK (1u << 20)
@@ -181,7 +184,7 @@ int64_t vms_stream_find_vmdesc(const uint8_t *buf, size_t len)
             break;
         }
         if (buf[p] == VMS_REC_VMDESC && buf[p - 1] == VMS_REC_EOF &&
-            vms_get_be32(buf + p + 1) == len - p - 5) {
+            vms__get_be32(buf + p + 1) == len - p - 5) {
             return (int64_t)p;
         }
     }
@@ -241,7 +244,7 @@ static int locate_vmdesc_seekable(vms_stream *s, vms_error *err)
             uint64_t p = start + i;
             if (buf[i] == VMS_REC_VMDESC && buf[i - 1] == VMS_REC_EOF &&
                 p + 5 <= size && i + 5 <= n + extra &&
-                vms_get_be32(buf + i + 1) == size - p - 5) {
+                vms__get_be32(buf + i + 1) == size - p - 5) {
                 size_t len = (size_t)(size - p - 5);
                 char *json = malloc(len ? len : 1);
                 if (!json) {
@@ -575,13 +578,13 @@ static int read_config(vms_stream *s, vms_config *cfg, vms_error *err)
                 char cap[256];
                 uint8_t cl;
                 e = vms_read_str8(r, cap, &cl, err);
-                if (!e && i < VMS_ARRAY_SIZE(cfg->caps)) {
+                if (!e && i < VMS__ARRAY_SIZE(cfg->caps)) {
                     snprintf(cfg->caps[i], sizeof(cfg->caps[i]), "%.63s",
                              cap);
                 }
             }
-            cfg->ncaps = n < VMS_ARRAY_SIZE(cfg->caps)
-                             ? n : (uint32_t)VMS_ARRAY_SIZE(cfg->caps);
+            cfg->ncaps = n < VMS__ARRAY_SIZE(cfg->caps)
+                             ? n : (uint32_t)VMS__ARRAY_SIZE(cfg->caps);
         } else if (strcmp(name, "configuration/uuid") == 0) {
             e = vms_read_bytes(r, cfg->uuid, 16, err);
             cfg->has_uuid = true;
@@ -662,17 +665,17 @@ static bool record_starts(vms_stream *s, const uint8_t *p, size_t got)
     case VMS_REC_EOF:
         return true;
     case VMS_REC_COMMAND:
-        return got >= 5 && vms_get_be16(p + 1) == VMS_CMD_SWITCHOVER_START &&
-               vms_get_be16(p + 3) == 0;
+        return got >= 5 && vms__get_be16(p + 1) == VMS_CMD_SWITCHOVER_START &&
+               vms__get_be16(p + 3) == 0;
     case VMS_REC_SECTION_PART:
     case VMS_REC_SECTION_END:
-        return got >= 5 && find_sec(s, vms_get_be32(p + 1)) != NULL;
+        return got >= 5 && find_sec(s, vms__get_be32(p + 1)) != NULL;
     case VMS_REC_SECTION_START:
     case VMS_REC_SECTION_FULL:
         if (got < 6) {
             return false;
         }
-        id = vms_get_be32(p + 1);
+        id = vms__get_be32(p + 1);
         n = p[5];
         if (find_sec(s, id) || !n || got < 6 + n + 8) {
             return false;
@@ -744,7 +747,7 @@ static int classify_tail(vms_stream *s, vms_error *err)
             } else {
                 memcpy(h, s->tail_buf + (at + 1 - s->tail_base), 4);
             }
-            n = vms_get_be32(h);
+            n = vms__get_be32(h);
         }
         if (left >= 5 && n > VMS_LIMIT_VMDESC_SIZE) {
             /* not read: the cap, not the stream, stops us */
@@ -921,7 +924,7 @@ int vms_stream_end_section(vms_stream *s, const vms_record *rec,
     s->last_off = rec->offset;
     if (got >= 1 && p[0] == VMS_REC_FOOTER) {
         uint32_t id;
-        id = vms_get_be32(p + 1);
+        id = vms__get_be32(p + 1);
         if (id != rec->section_id && s->fit) {
             return vms_stream_misfit(s, rec->idstr, rec->offset, at,
                                      "its footer does not follow it", err);
@@ -1002,7 +1005,7 @@ static int footer_beyond(vms_stream *s, const vms_record *rec, uint64_t from,
         }
         for (size_t i = 0; i + 5 <= n; i++) {
             if (buf[i] == VMS_REC_FOOTER &&
-                vms_get_be32(buf + i + 1) == rec->section_id &&
+                vms__get_be32(buf + i + 1) == rec->section_id &&
                 (i + 5 < n ? buf[i + 5] <= VMS_REC_COMMAND
                            : from + n == end)) {
                 *pos = from + i;
@@ -1032,7 +1035,7 @@ int vms_stream_body_to_footer(vms_stream *s, const vms_record *rec,
     }
     for (n = 0; n + 5 <= got; n++) {
         /* a footer the input ends after: what follows is missing, not it */
-        if (p[n] == VMS_REC_FOOTER && vms_get_be32(p + n + 1) ==
+        if (p[n] == VMS_REC_FOOTER && vms__get_be32(p + n + 1) ==
             rec->section_id && (n + 5 < got ? p[n + 5] <= VMS_REC_COMMAND
                                             : got < VMS_READER_WINDOW)) {
             *len = n;

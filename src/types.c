@@ -5,7 +5,7 @@
  */
 #include <string.h>
 #include "types.h"
-#include "internal.h"
+#include "table.h"
 
 #define INT(t, n, sz, sgn, py) \
     [t] = { n, t, false, sz, VMS__VAL_INT, sgn, false, py }
@@ -59,7 +59,7 @@ const vms__type_info *vms__type_of(vms_type t, bool equal)
     if (!equal) {
         return &types[t];
     }
-    for (size_t i = VMS_TYPE__COUNT; i < VMS_ARRAY_SIZE(types); i++) {
+    for (size_t i = VMS_TYPE__COUNT; i < VMS__ARRAY_SIZE(types); i++) {
         if (types[i].type == t) {
             return &types[i];
         }
@@ -69,7 +69,7 @@ const vms__type_info *vms__type_of(vms_type t, bool equal)
 
 const vms__type_info *vms__type_named(const char *name)
 {
-    for (size_t i = 0; i < VMS_ARRAY_SIZE(types); i++) {
+    for (size_t i = 0; i < VMS__ARRAY_SIZE(types); i++) {
         if (strcmp(types[i].name, name) == 0) {
             return &types[i];
         }
@@ -83,7 +83,7 @@ const vms__type_info *vms__type_uint(size_t size)
         VMS_TYPE_UINT8, VMS_TYPE_UINT16, VMS_TYPE_UINT32, VMS_TYPE_UINT64,
     };
 
-    for (size_t i = 0; i < VMS_ARRAY_SIZE(uints); i++) {
+    for (size_t i = 0; i < VMS__ARRAY_SIZE(uints); i++) {
         if (types[uints[i]].size == size) {
             return &types[uints[i]];
         }

@@ -3,8 +3,8 @@
  * QEMU name, size, signedness, whether memory holds its wire bytes, and
  * how QEMU's analyze-migration.py renders it. Never installed.
  */
-#ifndef VMS_TYPES_H
-#define VMS_TYPES_H
+#ifndef VMS__TYPES_H
+#define VMS__TYPES_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -49,5 +49,16 @@ const vms__type_info *vms__type_of(vms_type t, bool equal);
 const vms__type_info *vms__type_named(const char *name);
 /* The plain unsigned integer type of size bytes (NULL: none). */
 const vms__type_info *vms__type_uint(size_t size);
+
+/*
+ * A field of a vmdesc keeps its wire bytes (VMS_TYPE_RAW) and QEMU's type
+ * name; what those size bytes are when the name says one value ("uint64"
+ * of 8 bytes: one big-endian number): VMS__RAW_BYTES when it says none
+ * (buffers, unknown names, a size that does not fit the name).
+ */
+enum vms__raw_kind { VMS__RAW_BYTES, VMS__RAW_INT, VMS__RAW_BOOL,
+                     VMS__RAW_FLOAT };
+enum vms__raw_kind vms__raw_scalar(const vms_field *f, size_t size,
+                                   bool *is_signed);
 
 #endif

@@ -15,7 +15,12 @@
 #include "vmstate/pack.h"
 #include "vmstate/visitor.h"
 #include "vmstate/json.h"
-#include "internal.h"
+#include "bytes.h"
+#include "table.h"
+#include "jsonw.h"
+#include "stream_priv.h"
+#include "fileio.h"
+#include "opts.h"
 #include "pagelog.h"
 #include "ramfile.h"
 
@@ -39,7 +44,7 @@ typedef struct unpacker {
     bool json_open, data_open, raw_open, desc_open, log_open, dump_open;
     vms_jsonw *j;
     vms_writer *data, *raw;
-    vms_ramfiles *rf;
+    vms__ramfiles *rf;
     uint32_t page_size;
     ublock *blocks;
     unsigned nblocks;
@@ -76,7 +81,7 @@ static int u_ram_begin(void *opaque, uint32_t page_size, vms_error *err)
     unpacker *u = opaque;
 
     u->page_size = page_size;
-    if (!(u->rf = vms_ramfiles_new(u->ramfd, page_size, VMS_OUT_FORCE, err)) ||
+    if (!(u->rf = vms__ramfiles_new(u->ramfd, page_size, VMS_OUT_FORCE, err)) ||
         !(u->page = malloc(page_size))) {
         return vms_error_set(err, VMS_ENOMEM, "out of memory");
     }
@@ -101,7 +106,7 @@ static int u_block(void *opaque, unsigned idx, const char *name,
     {
         /* Block files live in DIR/ram under safe, distinct names. */
         char fname[256];
-        vms_ramfiles_fname(u->rf, name, NULL, fname);
+        vms__ramfiles_fname(u->rf, name, NULL, fname);
         snprintf(b->fname, sizeof(b->fname), "%s", fname);
     }
     b->length = length;
@@ -110,7 +115,7 @@ static int u_block(void *opaque, unsigned idx, const char *name,
         !(b->last = calloc(b->npages ? b->npages : 1, sizeof(*b->last)))) {
         return vms_error_set(err, VMS_ENOMEM, "out of memory");
     }
-    r = vms_ramfiles_block(u->rf, idx, b->fname, length, err);
+    r = vms__ramfiles_block(u->rf, idx, b->fname, length, err);
     return r < 0 ? r : 0;
 }
 
@@ -168,7 +173,7 @@ static int u_page(void *opaque, unsigned idx, uint64_t addr,
         !(u->log[prev - 1].flags & VMS__LF_SUPERSEDED)) {
         vms__log_entry *l = &u->log[prev - 1];
         bool same;
-        if ((e = vms_ramfiles_read(u->rf, idx, addr, u->page, err))) {
+        if ((e = vms__ramfiles_read(u->rf, idx, addr, u->page, err))) {
             return e;
         }
         same = data ? memcmp(u->page, data, u->page_size) == 0
@@ -182,7 +187,7 @@ static int u_page(void *opaque, unsigned idx, uint64_t addr,
             }
         }
     }
-    return vms_ramfiles_page(u->rf, idx, addr, data, fill, err);
+    return vms__ramfiles_page(u->rf, idx, addr, data, fill, err);
 }
 
 static int u_old_page(void *opaque, unsigned idx, uint64_t addr,
@@ -190,7 +195,7 @@ static int u_old_page(void *opaque, unsigned idx, uint64_t addr,
 {
     unpacker *u = opaque;
 
-    return vms_ramfiles_read(u->rf, idx, addr, buf, err);
+    return vms__ramfiles_read(u->rf, idx, addr, buf, err);
 }
 
 static int u_record(void *opaque, const vms_ram_record *r, vms_error *err)
@@ -261,11 +266,11 @@ static int u_config(unpacker *u, const vms_unpack_item *it)
 {
     const vms_config *c = it->cfg;
     vms_jsonw *j = u->j;
-    int e = vms_jsonw_kv_str(j, 0, "machine", c->machine);
+    int e = vms__jsonw_kv_str(j, 0, "machine", c->machine);
 
     u->ignore_shared = vms__config_has_cap(c, "x-ignore-shared");
     if (!e && c->target_page_bits) {
-        e = vms_jsonw_kv_int(j, e, "target_page_bits", c->target_page_bits);
+        e = vms__jsonw_kv_int(j, e, "target_page_bits", c->target_page_bits);
     }
     if (!e && c->ncaps) {
         e = vms_jsonw_key(j, "capabilities");
@@ -291,7 +296,7 @@ static int u_item(void *opaque, const vms_unpack_item *it, vms_error *err)
     unpacker *u = opaque;
     vms_jsonw *j = u->j;
     const vms_record *rec = &it->rec;
-    const char *type = (unsigned)rec->type < VMS_ARRAY_SIZE(rec_names)
+    const char *type = (unsigned)rec->type < VMS__ARRAY_SIZE(rec_names)
                            ? rec_names[rec->type] : NULL;
     int e;
 
@@ -304,7 +309,7 @@ static int u_item(void *opaque, const vms_unpack_item *it, vms_error *err)
                              rec->type);
     }
     e = vms_jsonw_begin_object(j);
-    e = vms_jsonw_kv_str(j, e, "type", type);
+    e = vms__jsonw_kv_str(j, e, "type", type);
     if (e) {
         return jfail(u);
     }
@@ -320,7 +325,7 @@ static int u_item(void *opaque, const vms_unpack_item *it, vms_error *err)
         }
         break;
     case VMS_REC_COMMAND:
-        e = vms_jsonw_kv_int(j, 0, "command", rec->command);
+        e = vms__jsonw_kv_int(j, 0, "command", rec->command);
         break;
     case VMS_REC_EOF:
         u->has_vmdesc = it->vmdesc != NULL;
@@ -333,11 +338,11 @@ static int u_item(void *opaque, const vms_unpack_item *it, vms_error *err)
         }
         break;
     default:
-        e = vms_jsonw_kv_int(j, 0, "section_id", rec->section_id);
+        e = vms__jsonw_kv_int(j, 0, "section_id", rec->section_id);
         /* PART/END: the START's names, for people (pack ignores them). */
-        e = vms_jsonw_kv_str(j, e, "idstr", rec->idstr);
-        e = vms_jsonw_kv_int(j, e, "instance_id", rec->instance_id);
-        e = vms_jsonw_kv_int(j, e, "version_id", rec->version_id);
+        e = vms__jsonw_kv_str(j, e, "idstr", rec->idstr);
+        e = vms__jsonw_kv_int(j, e, "instance_id", rec->instance_id);
+        e = vms__jsonw_kv_int(j, e, "version_id", rec->version_id);
         if (e) {
             return jfail(u);
         }
@@ -362,13 +367,13 @@ static int u_item(void *opaque, const vms_unpack_item *it, vms_error *err)
             if (e) {
                 return jfail(u);
             }
-            if (u->rf && (e = vms_ramfiles_flush(u->rf, u->err))) {
+            if (u->rf && (e = vms__ramfiles_flush(u->rf, u->err))) {
                 return e;
             }
         } else if ((e = u_raw(u, "raw", it->body_off, it->body_len))) {
             return e;
         }
-        if (it->note && vms_jsonw_kv_str(j, 0, "note", it->note)) {
+        if (it->note && vms__jsonw_kv_str(j, 0, "note", it->note)) {
             return jfail(u);
         }
         e = vms_jsonw_key(j, "footer");
@@ -449,7 +454,7 @@ static int u_finish(unpacker *u)
     int e;
 
     e = vms_jsonw_end_array(j);
-    e = vms_jsonw_kv_int(j, e, "page_size", u->page_size);
+    e = vms__jsonw_kv_int(j, e, "page_size", u->page_size);
     e = e ? e : vms_jsonw_key(j, "ram_blocks");
     e = e ? e : vms_jsonw_begin_array(j);
     for (unsigned i = 0; !e && i < u->nblocks; i++) {
@@ -458,15 +463,15 @@ static int u_finish(unpacker *u)
                  u->blocks[i].fname);
         snprintf(len, sizeof(len), "0x%016" PRIx64, u->blocks[i].length);
         e = vms_jsonw_begin_object(j);
-        e = vms_jsonw_kv_str(j, e, "name", u->blocks[i].name);
-        e = vms_jsonw_kv_str(j, e, "file", file);
-        e = vms_jsonw_kv_str(j, e, "length", len);
+        e = vms__jsonw_kv_str(j, e, "name", u->blocks[i].name);
+        e = vms__jsonw_kv_str(j, e, "file", file);
+        e = vms__jsonw_kv_str(j, e, "length", len);
         e = e ? e : vms_jsonw_end_object(j);
     }
     e = e ? e : vms_jsonw_end_array(j);
-    e = vms_jsonw_kv_str(j, e, "ram_log", "ramlog.bin");
-    e = vms_jsonw_kv_str(j, e, "ram_data", "ramdata.bin");
-    e = vms_jsonw_kv_str(j, e, "raw", "raw.bin");
+    e = vms__jsonw_kv_str(j, e, "ram_log", "ramlog.bin");
+    e = vms__jsonw_kv_str(j, e, "ram_data", "ramdata.bin");
+    e = vms__jsonw_kv_str(j, e, "raw", "raw.bin");
     e = e ? e : vms_jsonw_key(j, "vmdesc");
     e = e ? e : u->has_vmdesc ? vms_jsonw_string(j, "vmdesc.json")
                               : vms_jsonw_null(j);
@@ -509,7 +514,7 @@ static int u_finish(unpacker *u)
     if (e) {
         return e;
     }
-    if (u->rf && (e = vms_ramfiles_commit(u->rf, u->err))) {
+    if (u->rf && (e = vms__ramfiles_commit(u->rf, u->err))) {
         return e;
     }
     if (!u->has_vmdesc) {
@@ -521,7 +526,7 @@ static int u_finish(unpacker *u)
         { &u->raw_of, &u->raw_open }, { &u->log_of, &u->log_open },
         { &u->dump_of, &u->dump_open }, { &u->json_of, &u->json_open },
     };
-    for (size_t i = 0; !e && i < VMS_ARRAY_SIZE(all); i++) {
+    for (size_t i = 0; !e && i < VMS__ARRAY_SIZE(all); i++) {
         if (*all[i].open) {
             *all[i].open = false;
             e = vms_outfile_commit(all[i].o, VMS_OUT_FORCE, u->err);
@@ -632,8 +637,8 @@ int vms_unpack(const char *stream, const char *dir,
         goto out;
     }
     e = vms_jsonw_begin_object(u.j);
-    e = vms_jsonw_kv_str(u.j, e, "format", "vmstate-unpack");
-    e = vms_jsonw_kv_int(u.j, e, "format_version", 1);
+    e = vms__jsonw_kv_str(u.j, e, "format", "vmstate-unpack");
+    e = vms__jsonw_kv_int(u.j, e, "format_version", 1);
     e = e ? e : vms_jsonw_key(u.j, "sections");
     e = e ? e : vms_jsonw_begin_array(u.j);
     if (e) {
@@ -651,13 +656,13 @@ out:
     if (u.raw) {
         vms_writer_close(u.raw, NULL);
     }
-    vms_ramfiles_free(u.rf);
+    vms__ramfiles_free(u.rf);
     {
         vms_outfile *all[] = { &u.json_of, &u.data_of, &u.raw_of, &u.desc_of,
                                &u.log_of, &u.dump_of };
         bool *open[] = { &u.json_open, &u.data_open, &u.raw_open,
                          &u.desc_open, &u.log_open, &u.dump_open };
-        for (size_t i = 0; i < VMS_ARRAY_SIZE(all); i++) {
+        for (size_t i = 0; i < VMS__ARRAY_SIZE(all); i++) {
             if (*open[i]) {
                 vms_outfile_abort(all[i]);
             }

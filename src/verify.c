@@ -17,7 +17,14 @@
 #include "vmstate/sections.h"
 #include "vmstate/vmdesc.h"
 #include "vmstate/limits.h"
-#include "internal.h"
+#include "bytes.h"
+#include "table.h"
+#include "stream_priv.h"
+#include "analyze_priv.h"
+#include "dumpdesc.h"
+#include "check_rules.h"
+#include "check_priv.h"
+#include "core_priv.h"
 
 /* Nested descriptions deeper than this are not followed (QEMU's are < 10). */
 #define MAX_DEPTH 64
@@ -99,7 +106,7 @@ static const struct unlisted_section {
 
 static const struct unlisted_section *find_unlisted(const char *name)
 {
-    for (size_t i = 0; i < VMS_ARRAY_SIZE(unlisted); i++) {
+    for (size_t i = 0; i < VMS__ARRAY_SIZE(unlisted); i++) {
         if (strcmp(unlisted[i].name, name) == 0) {
             return &unlisted[i];
         }
@@ -150,7 +157,7 @@ typedef struct verifier {
         char name[257];        /* an iterative section without entry */
         unsigned count;
         int64_t ref_version;   /* in the reference; -1 absent, -2 none */
-    } unseen[VMS_ARRAY_SIZE(unlisted) + 8];
+    } unseen[VMS__ARRAY_SIZE(unlisted) + 8];
     size_t n_unseen;
 } verifier;
 
@@ -822,7 +829,7 @@ static void unseen(verifier *v, const struct unlisted_section *u,
             return;
         }
     }
-    if (i < VMS_ARRAY_SIZE(v->unseen)) {
+    if (i < VMS__ARRAY_SIZE(v->unseen)) {
         v->unseen[i].u = u;
         v->unseen[i].count = 1;
         snprintf(v->unseen[i].name, sizeof(v->unseen[i].name), "%s",
@@ -994,7 +1001,7 @@ static int skip_unknown_body(verifier *v, const vms_record *rec, bool *last)
         if (p[i] != VMS_REC_SECTION_FULL) {
             continue;
         }
-        id = vms_get_be32(p + i + 1);
+        id = vms__get_be32(p + i + 1);
         len = p[i + 5];
         if (id <= rec->section_id || id > rec->section_id + 4096 || !len ||
             i + 6 + len + 8 > got) {
@@ -1003,12 +1010,12 @@ static int skip_unknown_body(verifier *v, const vms_record *rec, bool *last)
         for (k = 0; k < len && p[i + 6 + k] > 0x20 && p[i + 6 + k] < 0x7f;
              k++) {
         }
-        if (k < len || vms_get_be32(p + i + 6 + len) > 0xffff ||
-            vms_get_be32(p + i + 10 + len) > 0xffff) {
+        if (k < len || vms__get_be32(p + i + 6 + len) > 0xffff ||
+            vms__get_be32(p + i + 10 + len) > 0xffff) {
             continue;
         }
         if (i >= 5 && p[i - 5] == VMS_REC_FOOTER &&
-            vms_get_be32(p + i - 4) == rec->section_id) {
+            vms__get_be32(p + i - 4) == rec->section_id) {
             i -= 5;   /* the footer is the caller's to check */
         }
         return vms_read_skip(r, i, v->err);

@@ -6,5 +6,5 @@
 
 const char *vms_version(void)
 {
-    return VMS_VERSION_STRING;
+    return VMS__VERSION_STRING;
 }

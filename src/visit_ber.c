@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "vmstate/visitor.h"
-#include "internal.h"
+#include "walk.h"
 #include "types.h"
 #include "ber.h"
 
@@ -381,7 +381,7 @@ static const vms_visit_ops ber_out_ops = {
 
 vms_visitor *vms_ber_output_new(vms_writer *w, vms_error *err)
 {
-    ber_out *o = (ber_out *)vms_visitor_alloc(sizeof(*o), &ber_out_ops,
+    ber_out *o = (ber_out *)vms__visitor_alloc(sizeof(*o), &ber_out_ops,
                                               false, err);
 
     if (o) {
@@ -796,12 +796,12 @@ static const vms_visit_ops ber_in_ops = {
     .subsection_end = i_sub_end,
     .subsection_peek = i_sub_peek,
     .input_offset = i_offset,
-    .free = vms_visitor_free_plain,
+    .free = vms__visitor_free_plain,
 };
 
 vms_visitor *vms_ber_input_new(vms_reader *r, vms_error *err)
 {
-    ber_in *in = (ber_in *)vms_visitor_alloc(sizeof(*in), &ber_in_ops, true,
+    ber_in *in = (ber_in *)vms__visitor_alloc(sizeof(*in), &ber_in_ops, true,
                                              err);
 
     if (in) {

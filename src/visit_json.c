@@ -21,7 +21,8 @@
 #include <jansson.h>
 #include "vmstate/visitor.h"
 #include "vmstate/json.h"
-#include "internal.h"
+#include "walk.h"
+#include "visit_json.h"
 #include "types.h"
 
 enum jkind { J_OBJ, J_LIST, J_INT, J_BOOL, J_HEX, J_STR };
@@ -365,7 +366,7 @@ static const vms_visit_ops json_ops = {
 
 vms_visitor *vms_json_state_output_new(vms_jsonw *w, vms_error *err)
 {
-    json_out *o = (json_out *)vms_visitor_alloc(sizeof(*o), &json_ops, false,
+    json_out *o = (json_out *)vms__visitor_alloc(sizeof(*o), &json_ops, false,
                                                 err);
 
     if (o) {
@@ -835,7 +836,7 @@ static const vms_visit_ops json_in_ops = {
 vms_visitor *vms_json_state_input_new(const json_t *value, const char *where,
                                       vms_error *err)
 {
-    json_in *in = (json_in *)vms_visitor_alloc(sizeof(*in), &json_in_ops,
+    json_in *in = (json_in *)vms__visitor_alloc(sizeof(*in), &json_in_ops,
                                                true, err);
 
     if (in) {

@@ -15,7 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "vmstate/visitor.h"
-#include "internal.h"
+#include "walk.h"
+#include "types.h"
 
 /* Deeper than the walk allows, so a push never fails for depth. */
 #define TRACE_MAX_DEPTH 160
@@ -255,12 +256,12 @@ static const vms_visit_ops trace_ops = {
     .end_array = tr_end_array,
     .leaf = tr_leaf,
     .null_elem = tr_null,
-    .free = vms_visitor_free_plain,
+    .free = vms__visitor_free_plain,
 };
 
 vms_visitor *vms_trace_output_new(vms_writer *w, vms_error *err)
 {
-    trace_out *t = (trace_out *)vms_visitor_alloc(sizeof(*t), &trace_ops,
+    trace_out *t = (trace_out *)vms__visitor_alloc(sizeof(*t), &trace_ops,
                                                   false, err);
 
     if (t) {

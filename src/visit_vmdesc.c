@@ -15,7 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "vmstate/visitor.h"
-#include "internal.h"
+#include "walk.h"
+#include "jsonw.h"
 
 /* The walk stops at 64 descriptions; each adds at most one array frame. */
 #define VD_MAX_DEPTH 160
@@ -127,7 +128,7 @@ static int entry_begin(vd_out *o, const vms_field *f, bool *quiet)
         e = vms_jsonw_key(j, fold ? "array_len" : "index");
         e = e ? e : vms_jsonw_uint(j, fold ? n : idx);
     }
-    e = vms_jsonw_kv_str(j, e, "type", vms_field_type_name(f));
+    e = vms__jsonw_kv_str(j, e, "type", vms_field_type_name(f));
     if (!e && f->type == VMS_TYPE_STRUCT) {
         e = vms_jsonw_key(j, "struct");
         e = e ? e : vms_jsonw_begin_object(j);
@@ -227,8 +228,8 @@ static int vd_begin_desc(vms_visitor *v, const vms_desc *d,
     }
     if (!o->mute) {
         vms_jsonw *j = o->j;
-        e = vms_jsonw_kv_str(j, 0, "vmsd_name", d->name);
-        e = vms_jsonw_kv_int(j, e, "version", version_id);
+        e = vms__jsonw_kv_str(j, 0, "vmsd_name", d->name);
+        e = vms__jsonw_kv_int(j, e, "version", version_id);
         e = e ? e : vms_jsonw_key(j, "fields");
         e = e ? e : vms_jsonw_begin_array(j);
         fr->fields_open = true;
@@ -310,7 +311,7 @@ static const vms_visit_ops vmdesc_ops = {
     .null_elem = vd_null,
     .subsection_begin = vd_sub_begin,
     .subsection_end = vd_sub_end,
-    .free = vms_visitor_free_plain,
+    .free = vms__visitor_free_plain,
 };
 
 vms_visitor *vms_vmdesc_output_new(vms_visitor *inner, vms_writer *w,
@@ -322,7 +323,7 @@ vms_visitor *vms_vmdesc_output_new(vms_visitor *inner, vms_writer *w,
         vms_error_set(err, VMS_EINVAL, "the vmdesc needs an output visitor");
         return NULL;
     }
-    o = (vd_out *)vms_visitor_alloc(sizeof(*o), &vmdesc_ops, false, err);
+    o = (vd_out *)vms__visitor_alloc(sizeof(*o), &vmdesc_ops, false, err);
     if (!o) {
         return NULL;
     }

@@ -10,7 +10,8 @@
 #include "vmstate/visitor.h"
 #include "vmstate/pack.h"
 #include "vmstate/stream.h"
-#include "internal.h"
+#include "walk.h"
+#include "visit_wire.h"
 
 /* ---- output ------------------------------------------------------------ */
 
@@ -66,12 +67,12 @@ static const vms_visit_ops wire_out_ops = {
     .leaf = out_leaf,
     .null_elem = out_null,
     .subsection_begin = out_sub_begin,
-    .free = vms_visitor_free_plain,
+    .free = vms__visitor_free_plain,
 };
 
 vms_visitor *vms_wire_output_new(vms_writer *w, vms_error *err)
 {
-    wire_out *o = (wire_out *)vms_visitor_alloc(sizeof(*o), &wire_out_ops,
+    wire_out *o = (wire_out *)vms__visitor_alloc(sizeof(*o), &wire_out_ops,
                                                 false, err);
 
     if (o) {
@@ -178,12 +179,12 @@ static const vms_visit_ops wire_in_ops = {
     .null_elem = in_null,
     .subsection_begin = in_sub_begin,
     .subsection_peek = in_sub_peek,
-    .free = vms_visitor_free_plain,
+    .free = vms__visitor_free_plain,
 };
 
 vms_visitor *vms_wire_input_new(vms_reader *r, vms_error *err)
 {
-    wire_in *in = (wire_in *)vms_visitor_alloc(sizeof(*in), &wire_in_ops,
+    wire_in *in = (wire_in *)vms__visitor_alloc(sizeof(*in), &wire_in_ops,
                                                true, err);
 
     if (in) {
@@ -194,7 +195,7 @@ vms_visitor *vms_wire_input_new(vms_reader *r, vms_error *err)
 
 /*
  * Lives with the wire visitor, not the stream reader: the reader must not
- * depend on a visitor (internal.h says what it answers).
+ * depend on a visitor (visit_wire.h says what it answers).
  */
 int vms__stream_reencodes(vms_stream *s, uint64_t off, uint64_t end,
                           int (*encode)(void *opaque, vms_visitor *out,

@@ -15,7 +15,9 @@
 #include "vmstate/pack.h"
 #include "vmstate/visitor.h"
 #include "vmstate/version.h"
-#include "internal.h"
+#include "bytes.h"
+#include "table.h"
+#include "jsonw.h"
 
 #define RAM_IDSTR "ram"
 #define RAM_VERSION 4
@@ -287,8 +289,8 @@ static int save_device(vm_section *s, uint32_t id, vms_writer *w,
             return VMS_ENOMEM;
         }
         e = vms_jsonw_begin_object(j);
-        e = vms_jsonw_kv_str(j, e, "name", s->idstr);
-        e = vms_jsonw_kv_int(j, e, "instance_id", s->instance_id);
+        e = vms__jsonw_kv_str(j, e, "name", s->idstr);
+        e = vms__jsonw_kv_int(j, e, "instance_id", s->instance_id);
         if (e) {
             e = vms_error_set(err, e, "writing the vmdesc failed");
         }
@@ -323,7 +325,7 @@ int vms_vm_save(vms_vm *vm, vms_writer *w, unsigned flags, vms_error *err)
             return vms_error_set(err, VMS_ENOMEM, "out of memory");
         }
         e = vms_jsonw_begin_object(j);
-        e = vms_jsonw_kv_int(j, e, "page_size", vm->page_size);
+        e = vms__jsonw_kv_int(j, e, "page_size", vm->page_size);
         e = e ? e : vms_jsonw_key(j, "devices");
         e = e ? e : vms_jsonw_begin_array(j);
         if (e) {
@@ -649,8 +651,8 @@ static int dump_desc(vms_jsonw *j, const vms_desc *d);
 /* QEMU puts the versions of a description at both of its levels. */
 static int put_versions(vms_jsonw *j, int e, const vms_desc *d)
 {
-    e = vms_jsonw_kv_int(j, e, "version_id", d->version_id);
-    return vms_jsonw_kv_int(j, e, "minimum_version_id",
+    e = vms__jsonw_kv_int(j, e, "version_id", d->version_id);
+    return vms__jsonw_kv_int(j, e, "minimum_version_id",
                             d->minimum_version_id);
 }
 
@@ -659,11 +661,11 @@ static int dump_field(vms_jsonw *j, const vms_field *f)
     size_t size = (f->flags & VMS_F_DUMP_SIZE) ? f->dump_size : f->size;
     int e = vms_jsonw_begin_object(j);
 
-    e = vms_jsonw_kv_str(j, e, "field", f->name);
-    e = vms_jsonw_kv_int(j, e, "version_id", f->version_id);
+    e = vms__jsonw_kv_str(j, e, "field", f->name);
+    e = vms__jsonw_kv_int(j, e, "version_id", f->version_id);
     e = e ? e : vms_jsonw_key(j, "field_exists");
     e = e ? e : vms_jsonw_bool(j, f->field_exists != NULL);
-    e = vms_jsonw_kv_int(j, e, "size", (int64_t)size);
+    e = vms__jsonw_kv_int(j, e, "size", (int64_t)size);
     if (!e && f->type == VMS_TYPE_STRUCT && f->vmsd) {
         e = vms_jsonw_key(j, "Description");
         e = e ? e : dump_desc(j, f->vmsd);
@@ -676,7 +678,7 @@ static int dump_desc(vms_jsonw *j, const vms_desc *d)
 {
     int e = vms_jsonw_begin_object(j);
 
-    e = vms_jsonw_kv_str(j, e, "name", d->name);
+    e = vms__jsonw_kv_str(j, e, "name", d->name);
     e = put_versions(j, e, d);
     if (!e && d->n_fields) {
         e = vms_jsonw_key(j, "Fields");
@@ -720,7 +722,7 @@ int vms_vm_dump_vmstate(vms_vm *vm, vms_sink_fn sink, void *opaque,
     e = vms_jsonw_begin_object(j);
     e = e ? e : vms_jsonw_key(j, "vmschkmachine");
     e = e ? e : vms_jsonw_begin_object(j);
-    e = vms_jsonw_kv_str(j, e, "Name", vm->machine);
+    e = vms__jsonw_kv_str(j, e, "Name", vm->machine);
     e = e ? e : vms_jsonw_end_object(j);
     for (size_t i = 0; !e && i < vm->n_sec; i++) {
         const vm_section *s = &vm->sec[i];
@@ -730,7 +732,7 @@ int vms_vm_dump_vmstate(vms_vm *vm, vms_sink_fn sink, void *opaque,
         }
         e = vms_jsonw_key(j, s->type_name);
         e = e ? e : vms_jsonw_begin_object(j);
-        e = vms_jsonw_kv_str(j, e, "Name", s->type_name);
+        e = vms__jsonw_kv_str(j, e, "Name", s->type_name);
         e = put_versions(j, e, s->d);
         e = e ? e : vms_jsonw_key(j, "Description");
         e = e ? e : dump_desc(j, s->d);

@@ -9,7 +9,9 @@
 #include <jansson.h>
 #include "vmstate/vmdesc.h"
 #include "vmstate/limits.h"
-#include "internal.h"
+#include "bytes.h"
+#include "fileio.h"
+#include "vmdesc_priv.h"
 
 
 struct built {
@@ -96,7 +98,7 @@ static const char *str_or(const json_t *o, const char *key, const char *def)
 static size_t dev_slot(const vms_vmdesc *d, const char *name,
                        uint32_t instance_id)
 {
-    size_t i = vms_hash_str(name, 2166136261u ^ instance_id) & d->index_mask;
+    size_t i = vms__hash_str(name, 2166136261u ^ instance_id) & d->index_mask;
 
     while (d->index[i]) {
         const json_t *o = d->devs[d->index[i] - 1].dev;

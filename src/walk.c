@@ -14,7 +14,7 @@
 #include "vmstate/desc.h"
 #include "vmstate/visitor.h"
 #include "vmstate/error.h"
-#include "internal.h"
+#include "walk.h"
 
 /* Pointers inside device structs need not be aligned in a packed state. */
 static uint8_t *load_ptr(const void *at)
@@ -453,7 +453,7 @@ void vms_visitor_free(vms_visitor *v)
     }
 }
 
-vms_visitor *vms_visitor_alloc(size_t size, const vms_visit_ops *ops,
+vms_visitor *vms__visitor_alloc(size_t size, const vms_visit_ops *ops,
                                bool input, vms_error *err)
 {
     vms_visitor *v = calloc(1, size);
@@ -467,7 +467,7 @@ vms_visitor *vms_visitor_alloc(size_t size, const vms_visit_ops *ops,
     return v;
 }
 
-void vms_visitor_free_plain(vms_visitor *v)
+void vms__visitor_free_plain(vms_visitor *v)
 {
     free(v);
 }

@@ -227,8 +227,9 @@ int main(int argc, char **argv)
             return cmd->run(argc, argv, base);
         }
     }
+    /* usage errors of vmstate itself: the commands' one-line shape */
     if (argc < 2) {
-        usage(stderr);
+        cli_usage_hint("vmstate", "a command is needed");
         return CLI_EXIT_USAGE;
     }
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
@@ -244,10 +245,14 @@ int main(int argc, char **argv)
             usage(stdout);
             return 0;
         }
+        if (argc > 3) {
+            cli_usage_hint("vmstate", "help takes one command");
+            return CLI_EXIT_USAGE;
+        }
         cmd = find(argv[2]);
         if (!cmd) {
-            fprintf(stderr, "vmstate: '%s' is not a vmstate command\n",
-                    argv[2]);
+            cli_usage_hint("vmstate", "'%s' is not a vmstate command",
+                           argv[2]);
             return CLI_EXIT_USAGE;
         }
         snprintf(prog, sizeof(prog), "vmstate %s", cmd->name);
@@ -255,9 +260,13 @@ int main(int argc, char **argv)
         return 0;
     }
     cmd = find(argv[1]);
+    if (!cmd && argv[1][0] == '-') {
+        cli_usage_hint("vmstate", "unknown option '%.*s'",
+                       (int)strcspn(argv[1], "="), argv[1]);
+        return CLI_EXIT_USAGE;
+    }
     if (!cmd) {
-        fprintf(stderr, "vmstate: '%s' is not a vmstate command. "
-                        "See 'vmstate --help'.\n", argv[1]);
+        cli_usage_hint("vmstate", "'%s' is not a vmstate command", argv[1]);
         return CLI_EXIT_USAGE;
     }
     snprintf(prog, sizeof(prog), "vmstate %s", cmd->name);

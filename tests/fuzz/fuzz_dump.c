@@ -13,7 +13,7 @@
 #include "vmstate/vmstate.h"
 #include "vmstate/dump.h"
 #include "vmstate/visitor.h"
-#include "internal.h"
+#include "dump_priv.h"
 #include "../dump_same.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -62,9 +62,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     vms_dump_free(d);
     vms_dump_free(e);
     if (vms__dump_have_simdjson() &&
-        vms__dump_parse(data, size, "fuzz.json", VMS_DUMP_SIMDJSON, &e,
+        vms__dump_parse(data, size, "fuzz.json", VMS__DUMP_SIMDJSON, &e,
                         &err) == 0) {
-        if (vms__dump_parse(data, size, "fuzz.json", VMS_DUMP_YAJL, &d,
+        if (vms__dump_parse(data, size, "fuzz.json", VMS__DUMP_YAJL, &d,
                             &err) != 0 || !same_dump(d, e)) {
             abort();
         }

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The command line, the same way for every subcommand: a missing option
-# argument is "option 'X' needs an argument", an unknown option is
-# "unknown option 'X'", wrong operand counts give one line; each with
-# "(see 'vmstate CMD --help')", on stderr, exit 2, nothing on stdout.
+# The command line, the same way for every subcommand and for vmstate
+# itself: a missing option argument is "option 'X' needs an argument", an
+# unknown option is "unknown option 'X'", wrong operand counts give one
+# line; each with "(see 'vmstate CMD --help')", on stderr, exit 2,
+# nothing on stdout.
 . "$(dirname "$0")/tap.sh"
 set -u
 V=$VMSTATE
@@ -77,6 +78,19 @@ for cmd in $cmds; do
     one_line "$cmd with seven operands: the one shape" \
         "^vmstate $cmd: [^ ].* \(see 'vmstate $cmd --help'\)$" "$cmd" a b c d e f g
 done
+# vmstate itself, in the same shape: no command, an unknown option or
+# command, help with an unknown command or too many.
+top="\(see 'vmstate --help'\)$"
+one_line "vmstate with no command: the one shape" "^vmstate: [^ ].* $top"
+one_line "vmstate -Z: unknown option, the one shape" \
+    "^vmstate: unknown option '-Z' $top" -Z
+one_line "vmstate --bogus=1: unknown option named without its value" \
+    "^vmstate: unknown option '--bogus' $top" --bogus=1
+one_line "vmstate nosuch: not a command, the one shape" \
+    "^vmstate: 'nosuch' is not a vmstate command $top" nosuch
+one_line "vmstate help nosuch: the same" \
+    "^vmstate: 'nosuch' is not a vmstate command $top" help nosuch
+one_line "vmstate help a b: one line" "^vmstate: [^ ].* $top" help a b
 # A value outside an option's choices: one shape for every option.
 one_line "analyze -d bad: the value is named" \
     "^vmstate analyze: -d: 'bad' is not one of state, desc \(see 'vmstate analyze --help'\)$" \

@@ -13,7 +13,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "vmstate/dump.h"
-#include "internal.h"
+#include "dump_priv.h"
 #include "../dump_same.h"
 
 static vms_dump *load(const char *text, vms_error *err)
@@ -213,7 +213,7 @@ static void test_large_input_positions(void **state)
 static vms_dump *readers_agree(const char *text, size_t len)
 {
     static const enum vms__dump_reader readers[] = {
-        VMS_DUMP_YAJL_SQUEEZED, VMS_DUMP_SIMDJSON, VMS_DUMP_SIMDJSON_PADDED,
+        VMS__DUMP_YAJL_SQUEEZED, VMS__DUMP_SIMDJSON, VMS__DUMP_SIMDJSON_PADDED,
     };
     char *padded = malloc(len + 64);
     vms_dump *ref, *d;
@@ -222,14 +222,14 @@ static vms_dump *readers_agree(const char *text, size_t len)
     assert_non_null(padded);
     memcpy(padded, text, len);
     memset(padded + len, 0, 64);
-    assert_int_equal(vms__dump_parse(text, len, "t", VMS_DUMP_YAJL, &ref,
+    assert_int_equal(vms__dump_parse(text, len, "t", VMS__DUMP_YAJL, &ref,
                                      &err), 0);
     for (size_t i = 0; i < sizeof(readers) / sizeof(readers[0]); i++) {
-        if (readers[i] != VMS_DUMP_YAJL_SQUEEZED &&
+        if (readers[i] != VMS__DUMP_YAJL_SQUEEZED &&
             !vms__dump_have_simdjson()) {
             continue;
         }
-        if (vms__dump_parse(readers[i] == VMS_DUMP_SIMDJSON_PADDED ? padded
+        if (vms__dump_parse(readers[i] == VMS__DUMP_SIMDJSON_PADDED ? padded
                             : text, len, "t", readers[i], &d, &err)) {
             fail_msg("reader %d: %s", (int)readers[i], err.message);
         }
@@ -339,7 +339,7 @@ static void test_fast_path_fallback(void **state)
         if (vms_dump_load_buffer(t, big, "t.json", &d, &err)) {
             fail_msg("doc %zu: %s", i, err.message);
         }
-        assert_int_equal(vms__dump_parse(t, big, "t.json", VMS_DUMP_YAJL,
+        assert_int_equal(vms__dump_parse(t, big, "t.json", VMS__DUMP_YAJL,
                                          &ref, &err), 0);
         assert_true(same_dump(ref, d));
         vms_dump_free(d);

@@ -22,7 +22,10 @@
 #include "vmstate/pack.h"
 #include "vmstate/sections.h"
 #include "vmstate/visitor.h"
-#include "internal.h"
+#include "bytes.h"
+#include "table.h"
+#include "walk.h"
+#include "dumpdesc.h"
 
 #define STREAM "/testdata/streams/qemu10.0-x86_64-pc-i440fx-devices.mig"
 #define DUMP "/testdata/checker/qemu10.0-x86_64-pc-i440fx-7.2.json"
@@ -58,7 +61,7 @@ static int l_leaf(vms_visitor *v, const vms_field *f, void *elem,
     uint8_t *tmp = malloc(size ? size : 1);
     int e;
 
-    if (!tmp || l->n == VMS_ARRAY_SIZE(l->sizes)) {
+    if (!tmp || l->n == VMS__ARRAY_SIZE(l->sizes)) {
         free(tmp);
         return VMS_ELIMIT;
     }
@@ -71,12 +74,12 @@ static int l_leaf(vms_visitor *v, const vms_field *f, void *elem,
 
 static const vms_visit_ops leaf_ops = {
     .leaf = l_leaf,
-    .free = vms_visitor_free_plain,
+    .free = vms__visitor_free_plain,
 };
 
 static leaves *collect(const vms_desc *d, void *state)
 {
-    leaves *l = (leaves *)vms_visitor_alloc(sizeof(*l), &leaf_ops, false,
+    leaves *l = (leaves *)vms__visitor_alloc(sizeof(*l), &leaf_ops, false,
                                             NULL);
     assert_non_null(l);
     assert_int_equal(vms_walk(&l->v, d, state, 0, NULL), 0);
@@ -303,7 +306,7 @@ static void hostile_dump(void **unused)
     };
 
     (void)unused;
-    for (size_t i = 0; i < VMS_ARRAY_SIZE(bad); i++) {
+    for (size_t i = 0; i < VMS__ARRAY_SIZE(bad); i++) {
         vms_dump *dump;
         vms_error err = { 0 };
         const vms_desc *d;
@@ -330,7 +333,7 @@ static void fuzz_regressions(void **unused)
     if (!src) {
         skip();
     }
-    for (size_t i = 0; i < VMS_ARRAY_SIZE(names); i++) {
+    for (size_t i = 0; i < VMS__ARRAY_SIZE(names); i++) {
         char path[4096];
         vms_dump *dump;
         vms_error err = { 0 };
@@ -362,18 +365,18 @@ static char *one_section(const void *body, size_t len)
     memcpy(b, "QEVM\0\0\0\3", 8);
     n = 8;
     b[n++] = VMS_REC_SECTION_FULL;
-    vms_put_be32(b + n, 1);
+    vms__put_be32(b + n, 1);
     n += 4;
     b[n++] = 1;
     b[n++] = 'x';
-    vms_put_be32(b + n, 0);             /* instance */
+    vms__put_be32(b + n, 0);             /* instance */
     n += 4;
-    vms_put_be32(b + n, 1);             /* version */
+    vms__put_be32(b + n, 1);             /* version */
     n += 4;
     memcpy(b + n, body, len);
     n += len;
     b[n++] = VMS_REC_FOOTER;
-    vms_put_be32(b + n, 1);
+    vms__put_be32(b + n, 1);
     n += 4;
     b[n++] = VMS_REC_EOF;
     snprintf(path, sizeof(path), "/tmp/vms-test-dumpdesc-XXXXXX");
