@@ -634,17 +634,34 @@ int vms__stream_need_vmdesc(vms_stream *s, vms_vmdesc **vd,
     text = vms_stream_vmdesc(s, &len);
     if (!text) {
         /* the truncation rule first: a cut stream has lost its description */
+        uint64_t at, dlen;
+        char why[300];
+
         if ((e = vms__stream_probe_end(s, rec, &unsure, err))) {
             return e;
         }
+        /* what follows the end marker, as the stream layer classified it */
+        at = vms__stream_tail_at(s, &dlen);
+        if (vms__stream_probed_tail(s) == VMS_TAIL_OVERSIZE) {
+            snprintf(why, sizeof(why), "its description at offset 0x%"
+                     PRIx64 " is %" PRIu64 " bytes, over "
+                     "VMS_LIMIT_VMDESC_SIZE (%u bytes): not read", at, dlen,
+                     VMS_LIMIT_VMDESC_SIZE);
+        } else if (vms__stream_probed_tail(s) == VMS_TAIL_OTHER && at) {
+            snprintf(why, sizeof(why), "the bytes from offset 0x%" PRIx64
+                     " on are no JSON description, so none ends the stream",
+                     at);
+        } else {
+            snprintf(why, sizeof(why), "this stream has none (old machine "
+                     "type or suppress-vmdesc%s%s)",
+                     vms__stream_vmdesc_capped(s) ? "; none of at most "
+                     "VMS_LIMIT_VMDESC_SIZE (64 MiB) ends the stream" : "",
+                     unsure ? ", or the stream is truncated: without "
+                     "footers its end marker cannot be found" : "");
+        }
         return vms_stream_fail(s, err, VMS_ENOTFOUND, vms_stream_offset(s),
                     "section '%s' needs the stream's JSON description, and "
-                    "this stream has none (old machine type or "
-                    "suppress-vmdesc%s%s)%s%s", rec->idstr,
-                    vms__stream_vmdesc_capped(s) ? "; none of at most "
-                    "VMS_LIMIT_VMDESC_SIZE (64 MiB) ends the stream" : "",
-                    unsure ? ", or the stream is truncated: without footers "
-                    "its end marker cannot be found" : "",
+                    "%s%s%s", rec->idstr, why,
                     hint ? ": pass --desc FILE with the '-d desc' output of "
                     "a stream from the same QEMU and machine" : "",
                     hint ? hint : "");
