@@ -31,6 +31,7 @@
 #include "jsonw.h"
 #include "dumpdesc.h"
 #include "opts.h"
+#include "container.h"
 #include "ber.h"
 #include "conv.h"
 
@@ -543,6 +544,15 @@ static int no_page(void *opaque, unsigned idx, uint64_t addr,
     return 0;
 }
 
+/* Bodies are read back: a compressed image is made seekable (input.h). */
+static vms_stream *open_seekable(conv *c)
+{
+    vms_input_opts o;
+
+    vms__input_opts_seekable(NULL, &o);
+    return vms_stream_open_input(c->in, &o, c->err);
+}
+
 static int wire_source(conv *c)
 {
     /* RAM travels as its section bytes: its pages are not wanted */
@@ -552,7 +562,7 @@ static int wire_source(conv *c)
     int e;
     if (!c->s) {
         const char *text;
-        if (!(c->s = vms_stream_open(c->in, c->err))) {
+        if (!(c->s = open_seekable(c))) {
             return c->err ? c->err->code : VMS_EIO;
         }
         text = vms_stream_vmdesc(c->s, &c->vmdesc_len);
@@ -566,7 +576,7 @@ static int wire_source(conv *c)
     } else {
         /* a second pass reads the stream again from its start */
         vms_stream_close(c->s);
-        if (!(c->s = vms_stream_open(c->in, c->err))) {
+        if (!(c->s = open_seekable(c))) {
             return c->err ? c->err->code : VMS_EIO;
         }
     }

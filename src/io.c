@@ -529,6 +529,8 @@ int vms_read_str8(vms_reader *r, char s[256], uint8_t *len, vms_error *err)
 struct vms_writer {
     int fd;
     vms_buf *out;
+    vms_sink_fn sink;       /* vms__writer_sink: a compressor, say */
+    void *sink_opaque;
     int error;
     uint64_t offset;   /* bytes accepted so far */
     size_t len;
@@ -573,6 +575,18 @@ vms_writer *vms_writer_buf(vms_buf *buf, vms_error *err)
     return w;
 }
 
+vms_writer *vms__writer_sink(vms_sink_fn sink, void *opaque, const char *name,
+                             vms_error *err)
+{
+    vms_writer *w = writer_new(name, err);
+
+    if (w) {
+        w->sink = sink;
+        w->sink_opaque = opaque;
+    }
+    return w;
+}
+
 uint64_t vms_writer_offset(const vms_writer *w)
 {
     return w->offset;
@@ -583,7 +597,8 @@ static int writer_emit(vms_writer *w, const void *p, size_t n, vms_error *err)
     if (w->error) {
         return w->error;
     }
-    w->error = w->out ? vms_sink_buf(w->out, p, n)
+    w->error = w->sink ? w->sink(w->sink_opaque, p, n)
+             : w->out ? vms_sink_buf(w->out, p, n)
                       : vms_sink_fd((void *)(intptr_t)w->fd, p, n);
     if (w->error) {
         vms_error_set_file(err, w->name);

@@ -21,6 +21,7 @@
 #include "stream_priv.h"
 #include "fileio.h"
 #include "opts.h"
+#include "container.h"
 #include "pagelog.h"
 #include "ramfile.h"
 
@@ -42,6 +43,9 @@ typedef struct unpacker {
     bool made_dir, made_ram;
     vms_outfile json_of, data_of, raw_of, desc_of, log_of, dump_of;
     bool json_open, data_open, raw_open, desc_open, log_open, dump_open;
+    /* the container's files: container.json, domain.xml, cookie.xml */
+    vms_outfile cont_of, xml_of, cookie_of;
+    bool cont_open, xml_open, cookie_open;
     vms_jsonw *j;
     vms_writer *data, *raw;
     vms__ramfiles *rf;
@@ -446,6 +450,82 @@ static int u_open(unpacker *u, vms_outfile *o, bool *open, const char *name)
     return e;
 }
 
+/* One file of DIR with the bytes of text (written now, committed last). */
+static int u_text(unpacker *u, vms_outfile *o, bool *open, const char *name,
+                  const char *text)
+{
+    int e = u_open(u, o, open, name);
+
+    if (!e && vms_sink_fd((void *)(intptr_t)o->fd, text, strlen(text))) {
+        vms__error_outfile(u->err, u->dir, name);
+        e = vms_error_set(u->err, VMS_EIO, "write failed: %s",
+                          strerror(errno));
+    }
+    return e;
+}
+
+/*
+ * What the stream came in (input.h): for a libvirt image, its domain XML
+ * (domain.xml), its cookie (cookie.xml) and its header's facts
+ * (container.json), which pack writes back; for a qcow2 snapshot, which
+ * one it was (container.json; pack writes a bare stream: qcow2 images
+ * are only read). A bare stream has no container.json.
+ */
+static int u_container(unpacker *u)
+{
+    const vms_input_info *in = vms_stream_input_info(u->s);
+    vms_jsonw *j;
+    int e = 0;
+
+    if (in->container == VMS_CONTAINER_STREAM) {
+        return 0;
+    }
+    if (in->container == VMS_CONTAINER_LIBVIRT &&
+        ((e = u_text(u, &u->xml_of, &u->xml_open, "domain.xml",
+                     in->xml ? in->xml : "")) ||
+         (in->cookie && (e = u_text(u, &u->cookie_of, &u->cookie_open,
+                                    "cookie.xml", in->cookie))))) {
+        return e;
+    }
+    if ((e = u_open(u, &u->cont_of, &u->cont_open, "container.json"))) {
+        return e;
+    }
+    j = vms_jsonw_new(vms_sink_fd, (void *)(intptr_t)u->cont_of.fd,
+                      VMS_JSONW_PRETTY, 4);
+    if (!j) {
+        return vms_error_set(u->err, VMS_ENOMEM, "out of memory");
+    }
+    e = vms_jsonw_begin_object(j);
+    e = vms__jsonw_kv_str(j, e, "format", "vmstate-container");
+    e = vms__jsonw_kv_int(j, e, "format_version", 1);
+    if (in->container == VMS_CONTAINER_LIBVIRT) {
+        e = vms__jsonw_kv_str(j, e, "container", "libvirt");
+        e = vms__jsonw_kv_int(j, e, "version", in->libvirt_version);
+        e = vms__jsonw_kv_int(j, e, "data_len", in->data_len);
+        e = vms__jsonw_kv_int(j, e, "was_running", in->was_running);
+        e = vms__jsonw_kv_str(j, e, "compression",
+                             vms_compression_name(in->compression));
+        e = vms__jsonw_kv_str(j, e, "xml", "domain.xml");
+        e = e ? e : vms_jsonw_key(j, "cookie");
+        e = e ? e : in->cookie ? vms_jsonw_string(j, "cookie.xml")
+                               : vms_jsonw_null(j);
+    } else {
+        const vms_qcow2_snapshot *sn = &in->snapshots[in->snapshot];
+        e = vms__jsonw_kv_str(j, e, "container", "qcow2");
+        e = vms__jsonw_kv_str(j, e, "snapshot_id", sn->id);
+        e = vms__jsonw_kv_str(j, e, "snapshot_name", sn->name);
+    }
+    e = e ? e : vms_jsonw_end_object(j);
+    e = e ? e : vms_jsonw_text(j, "\n", 1);
+    e = e ? e : vms_jsonw_flush(j);
+    vms_jsonw_free(j);
+    if (e) {
+        vms__error_outfile(u->err, u->dir, "container.json");
+        return vms_error_set(u->err, VMS_EIO, "write failed");
+    }
+    return 0;
+}
+
 static int u_finish(unpacker *u)
 {
     vms_jsonw *j = u->j;
@@ -524,8 +604,19 @@ static int u_finish(unpacker *u)
     struct { vms_outfile *o; bool *open; } all[] = {
         { &u->desc_of, &u->desc_open }, { &u->data_of, &u->data_open },
         { &u->raw_of, &u->raw_open }, { &u->log_of, &u->log_open },
-        { &u->dump_of, &u->dump_open }, { &u->json_of, &u->json_open },
+        { &u->dump_of, &u->dump_open }, { &u->xml_of, &u->xml_open },
+        { &u->cookie_of, &u->cookie_open }, { &u->cont_of, &u->cont_open },
+        { &u->json_of, &u->json_open },
     };
+    /* an earlier unpack's container files do not describe this stream */
+    const char *const stale[] = { "domain.xml", "cookie.xml",
+                                  "container.json" };
+    bool *made[] = { &u->xml_open, &u->cookie_open, &u->cont_open };
+    for (size_t i = 0; !e && i < VMS__ARRAY_SIZE(stale); i++) {
+        if (!*made[i]) {
+            unlinkat(u->dirfd, stale[i], 0);
+        }
+    }
     for (size_t i = 0; !e && i < VMS__ARRAY_SIZE(all); i++) {
         if (*all[i].open) {
             *all[i].open = false;
@@ -590,13 +681,19 @@ int vms_unpack(const char *stream, const char *dir,
     };
     vms_unpack_ops ops = { .opaque = &u, .item = u_item, .ram = &sink,
                            .ram_begin = u_ram_begin };
+    vms_input_opts in_opts;
     int e;
 
     if ((e = vms__opts_version(o->version, VMS_UNPACK_OPTS_VERSION,
                                "vms_unpack_opts", err))) {
         return e;
     }
-    if (!(u.s = vms_stream_open(stream, err))) {
+    /*
+     * Bodies are read back: a compressed image is made seekable (decoded
+     * twice, input.h), never copied to a temporary file.
+     */
+    vms__input_opts_seekable(o->version >= 2 ? o->input : NULL, &in_opts);
+    if (!(u.s = vms_stream_open_input(stream, &in_opts, err))) {
         return err ? err->code : VMS_EIO;
     }
     size = vms_reader_size(vms_stream_reader(u.s));
@@ -624,7 +721,8 @@ int vms_unpack(const char *stream, const char *dir,
         (e = u_open(&u, &u.data_of, &u.data_open, "ramdata.bin")) ||
         (e = u_open(&u, &u.raw_of, &u.raw_open, "raw.bin")) ||
         (e = u_open(&u, &u.desc_of, &u.desc_open, "vmdesc.json")) ||
-        (dump_file && (e = u_dump(&u, dump_file, &dump)))) {
+        (dump_file && (e = u_dump(&u, dump_file, &dump))) ||
+        (e = u_container(&u))) {
         goto out;
     }
     ops.dump = dump;
@@ -659,9 +757,11 @@ out:
     vms__ramfiles_free(u.rf);
     {
         vms_outfile *all[] = { &u.json_of, &u.data_of, &u.raw_of, &u.desc_of,
-                               &u.log_of, &u.dump_of };
+                               &u.log_of, &u.dump_of, &u.cont_of, &u.xml_of,
+                               &u.cookie_of };
         bool *open[] = { &u.json_open, &u.data_open, &u.raw_open,
-                         &u.desc_open, &u.log_open, &u.dump_open };
+                         &u.desc_open, &u.log_open, &u.dump_open,
+                         &u.cont_open, &u.xml_open, &u.cookie_open };
         for (size_t i = 0; i < VMS__ARRAY_SIZE(all); i++) {
             if (*open[i]) {
                 vms_outfile_abort(all[i]);

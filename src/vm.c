@@ -47,25 +47,6 @@ struct vms_vm {
     size_t n_ram, cap_ram;
 };
 
-/* Grow an array of elem-sized items to hold one more. */
-static int grow(void **arr, size_t *cap, size_t n, size_t elem,
-                vms_error *err)
-{
-    void *p;
-    size_t ncap;
-
-    if (n < *cap) {
-        return 0;
-    }
-    ncap = *cap ? *cap * 2 : 8;
-    if (!(p = realloc(*arr, ncap * elem))) {
-        return vms_error_set(err, VMS_ENOMEM, "out of memory");
-    }
-    *arr = p;
-    *cap = ncap;
-    return 0;
-}
-
 static int check_name(const char *what, const char *s, vms_error *err)
 {
     size_t len = s ? strlen(s) : 0;
@@ -145,9 +126,8 @@ int vms_vm_register(vms_vm *vm, const char *idstr, uint32_t instance_id,
                              "section \"%s\" instance %u is already "
                              "registered", idstr, instance_id);
     }
-    if ((e = grow((void **)&vm->sec, &vm->cap_sec, vm->n_sec, sizeof(*s),
-                  err))) {
-        return e;
+    if (vms__table_room(&vm->sec, &vm->cap_sec, vm->n_sec, sizeof(*s))) {
+        return vms_error_set(err, VMS_ENOMEM, "out of memory");
     }
     s = &vm->sec[vm->n_sec];
     s->idstr = strdup(idstr);
@@ -185,9 +165,8 @@ int vms_vm_add_ram(vms_vm *vm, const char *name, void *host,
                                  "RAM block \"%s\" already added", name);
         }
     }
-    if ((e = grow((void **)&vm->ram, &vm->cap_ram, vm->n_ram, sizeof(*r),
-                  err))) {
-        return e;
+    if (vms__table_room(&vm->ram, &vm->cap_ram, vm->n_ram, sizeof(*r))) {
+        return vms_error_set(err, VMS_ENOMEM, "out of memory");
     }
     r = &vm->ram[vm->n_ram];
     if (!(r->name = strdup(name))) {
