@@ -34,6 +34,7 @@
 #include "table.h"
 #include "stream_priv.h"
 #include "analyze_priv.h"
+#include "jsonw.h"
 #include "fileio.h"
 #include "dumpdesc.h"
 #include "writer.h"
@@ -721,8 +722,7 @@ static int raw_section(vms_stream *s, const vms_record *rec, uint64_t body,
     int e;
 
     if ((e = vms_reader_seek(r, body, err)) ||
-        (e = vms_stream_body_to_footer(s, rec, &n, err)) ||
-        (e = vms_read_ptr(r, n, &p, err))) {
+        (e = vms_stream_body_to_footer(s, rec, &n, err))) {
         return e;
     }
     /*
@@ -733,7 +733,22 @@ static int raw_section(vms_stream *s, const vms_record *rec, uint64_t body,
     fprintf(stderr, "%s: %s: offset 0x%" PRIx64 ": warning: "
             "'%s' %s: printed as raw bytes\n", program_invocation_short_name,
             vms_stream_name(s), body, rec->idstr, why);
-    if (w && vms_jsonw_hex_bytes(w, p, n)) {
+    /* in reader windows: a section may be larger than one (spapr_iommu) */
+    if (w) {
+        vms_jsonw_string_begin(w);
+    }
+    for (size_t done = 0; done < n;) {
+        size_t k = n - done < VMS_READER_WINDOW ? n - done
+                                                : VMS_READER_WINDOW;
+        if ((e = vms_read_ptr(r, k, &p, err))) {
+            return e;
+        }
+        if (w && vms__jsonw_hex_append(w, p, k, done == 0)) {
+            break;
+        }
+        done += k;
+    }
+    if (w && vms_jsonw_string_end(w)) {
         return vms_stream_fail(s, err, VMS_EIO, vms_stream_offset(s),
                                "cannot write the output");
     }

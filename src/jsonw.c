@@ -370,16 +370,16 @@ int vms_jsonw_string_end(vms_jsonw *w)
     return putc1(w, '"');
 }
 
-int vms_jsonw_hex_bytes(vms_jsonw *w, const uint8_t *p, size_t n)
+int vms__jsonw_hex_append(vms_jsonw *w, const uint8_t *p, size_t n,
+                          bool first)
 {
     char tmp[3 * 1024];
     size_t i = 0;
 
-    vms_jsonw_string_begin(w);
     while (i < n && !w->error) {
         size_t k = 0;
         for (; i < n && k + 3 <= sizeof(tmp); i++) {
-            if (i) {
+            if (i || !first) {
                 tmp[k++] = ' ';
             }
             tmp[k++] = vms__hex_digits[p[i] >> 4];
@@ -387,6 +387,13 @@ int vms_jsonw_hex_bytes(vms_jsonw *w, const uint8_t *p, size_t n)
         }
         put(w, tmp, k);
     }
+    return w->error;
+}
+
+int vms_jsonw_hex_bytes(vms_jsonw *w, const uint8_t *p, size_t n)
+{
+    vms_jsonw_string_begin(w);
+    vms__jsonw_hex_append(w, p, n, true);
     return vms_jsonw_string_end(w);
 }
 
