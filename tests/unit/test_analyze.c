@@ -202,6 +202,38 @@ static void dirty_bitmap_section_decodes(void **state)
     unlink(outp);
 }
 
+/*
+ * The options structs whose out_fd became a vms_writer in place refuse
+ * their older versions (they cannot be read) and an operation without an
+ * output, each saying so in err rather than writing to a stale fd.
+ */
+static void old_or_outputless_options_are_refused(void **state)
+{
+    vms_analyze_opts a = VMS_ANALYZE_OPTS_INIT;
+    vms_diff_opts d = VMS_DIFF_OPTS_INIT;
+    vms_info_opts in = VMS_INFO_OPTS_INIT;
+    vms_error err;
+
+    (void)state;
+    a.file = d.a = d.b = in.file = "/nonexistent.mig";
+    vms_error_clear(&err);
+    assert_int_equal(vms_analyze(&a, &err), VMS_EINVAL);   /* no out */
+    assert_int_equal(err.code, VMS_EINVAL);
+    a.version = 3;
+    vms_error_clear(&err);
+    assert_int_equal(vms_analyze(&a, &err), VMS_EINVAL);
+    assert_non_null(strstr(err.message, "version 3"));
+    vms_error_clear(&err);
+    assert_int_equal(vms_diff(&d, &err), VMS_EINVAL);
+    assert_int_equal(err.code, VMS_EINVAL);
+    d.version = 2;
+    vms_error_clear(&err);
+    assert_int_equal(vms_diff(&d, &err), VMS_EINVAL);
+    vms_error_clear(&err);
+    assert_int_equal(vms_info(&in, &err), VMS_EINVAL);
+    assert_int_equal(err.code, VMS_EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -212,6 +244,7 @@ int main(void)
         cmocka_unit_test(absent_subsection_is_not_printed),
         cmocka_unit_test(short_wire_names_field_and_offset),
         cmocka_unit_test(dirty_bitmap_section_decodes),
+        cmocka_unit_test(old_or_outputless_options_are_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
