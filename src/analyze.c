@@ -975,6 +975,13 @@ static int pass(analyze *a)
  * stream from its start again. A pipe has one pass: every page is kept
  * for XBZRLE deltas, up to VMS_LIMIT_XBZRLE_CACHE.
  */
+
+/* The caller's input options (version 4 on), else the process default. */
+static const vms_input_opts *input_of(const vms_analyze_opts *o)
+{
+    return o->version >= 4 ? o->input : NULL;
+}
+
 static int first_pass(analyze *a)
 {
     int e;
@@ -999,7 +1006,7 @@ static int first_pass(analyze *a)
         return vms_error_set(a->err, VMS_EIO, "cannot read the standard "
                              "input again: %s", strerror(errno));
     }
-    if (!(a->s = vms_stream_open(a->o->file, a->err))) {
+    if (!(a->s = vms_stream_open_input(a->o->file, input_of(a->o), a->err))) {
         return a->err ? a->err->code : VMS_EIO;
     }
     a->prescanned = true;
@@ -1032,7 +1039,7 @@ static int run(analyze *a)
     size_t len;
     int e;
 
-    if (!(a->s = vms_stream_open(o->file, a->err))) {
+    if (!(a->s = vms_stream_open_input(o->file, input_of(o), a->err))) {
         return a->err ? a->err->code : VMS_EIO;
     }
     if (o->version >= 3 && o->dump_file &&

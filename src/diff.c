@@ -59,6 +59,7 @@ struct section {
 
 struct side {
     const char *path;
+    const vms_input_opts *input;    /* NULL: the process default */
     bool want_pages;
     vms_stream *s;
     vms_vmdesc *vd;
@@ -463,7 +464,7 @@ static int side_pass(struct side *sd)
     size_t len;
     int e;
 
-    if (!(sd->s = vms_stream_open(sd->path, &sd->err))) {
+    if (!(sd->s = vms_stream_open_input(sd->path, sd->input, &sd->err))) {
         return sd->err.code ? sd->err.code : VMS_EIO;
     }
     {
@@ -1184,6 +1185,10 @@ int vms_diff(const vms_diff_opts *o, vms_error *err)
     }
     a.path = o->a;
     b.path = o->b;
+    if (o->version >= 3) {
+        a.input = o->input_a;
+        b.input = o->input_b;
+    }
     a.want_pages = b.want_pages = o->ram != VMS_DIFF_RAM_NONE;
     a.o = b.o = o;
     a.peer = &b;

@@ -87,6 +87,7 @@ int cmd_analyze(int argc, char **argv, const char *prog)
         .version = VMS_ANALYZE_OPTS_VERSION,
         .mode = VMS_ANALYZE_STATE,
         .out_fd = 1,
+        .input = &cli_input,
     };
     static const char *const modes[] = { "state", "desc", NULL };
     bool extract = false;

@@ -106,6 +106,7 @@ int cmd_diff(int argc, char **argv, const char *prog)
     }
     o.a = argv[optind];
     o.b = argv[optind + 1];
+    o.input_a = o.input_b = &cli_input;
     if (bar.quiet && (o.out_fd = open("/dev/null", O_WRONLY | O_CLOEXEC)) < 0) {
         cli_errorf(prog, "cannot open /dev/null");
         return DIFF_EXIT_ERROR;

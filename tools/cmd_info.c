@@ -69,6 +69,7 @@ int cmd_info(int argc, char **argv, const char *prog)
         return CLI_EXIT_USAGE;
     }
     o.file = argv[optind];
+    o.input = &cli_input;
     vms_error_clear(&err);
     if (vms_info(&o, &err)) {
         cli_error(prog, &err);

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include "common.h"
 #include "error.h"
+#include "input.h"
 
 enum vms_analyze_mode {
     VMS_ANALYZE_STATE = 0,    /* -d state: one JSON object, every section */
@@ -37,8 +38,14 @@ typedef struct vms_analyze_opts {
      * warning on stderr saying why
      */
     const char *dump_file;
+    /*
+     * since version 4: how the input is opened (input.h: the qcow2
+     * snapshot; a per-call choice, so one program may read two snapshots);
+     * NULL: the process default (vms_input_set_default)
+     */
+    const vms_input_opts *input;
 } vms_analyze_opts;
-#define VMS_ANALYZE_OPTS_VERSION 3
+#define VMS_ANALYZE_OPTS_VERSION 4
 
 /*
  * Run the analysis. Output files are complete or absent; an existing file
