@@ -49,6 +49,7 @@ typedef struct vms_core_opts {
     const vms_input_opts *input;
 } vms_core_opts;
 #define VMS_CORE_OPTS_VERSION 2
+#define VMS_CORE_OPTS_INIT { .version = VMS_CORE_OPTS_VERSION }
 
 /*
  * Write the core. The input is read twice (the device state that places

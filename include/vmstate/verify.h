@@ -91,6 +91,7 @@ typedef struct vms_verify_opts {
     const vms_input_opts *input;
 } vms_verify_opts;
 #define VMS_VERIFY_OPTS_VERSION 5
+#define VMS_VERIFY_OPTS_INIT { .version = VMS_VERIFY_OPTS_VERSION }
 
 /*
  * Verify. On an input error (stream or dump unreadable, not what it
