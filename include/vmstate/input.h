@@ -90,11 +90,24 @@ typedef struct vms_input_info {
     int64_t stream_size;        /* the stream's size when known, else -1 */
 } vms_input_info;
 
-#define VMS_INPUT_OPTS_VERSION 1
+enum {
+    /*
+     * A compressed libvirt image in a regular file is made seekable: a
+     * first pass decompresses it all (its size, and every corrupt byte
+     * found before any output), reads going back start over. For readers
+     * that read back (unpack, convert); constant memory, no temporary
+     * file. Without it, compressed streams are read once, forward.
+     */
+    VMS_INPUT_SEEKABLE = 1u << 0,
+};
+
+#define VMS_INPUT_OPTS_VERSION 2
 typedef struct vms_input_opts {
     unsigned version;
     /* qcow2: the snapshot (its id, else its name); NULL: the only one. */
     const char *snapshot;
+    /* version 2: VMS_INPUT_* */
+    unsigned flags;
 } vms_input_opts;
 #define VMS_INPUT_OPTS_INIT { .version = VMS_INPUT_OPTS_VERSION }
 

@@ -85,6 +85,9 @@ check "info --format json: the snapshot table equals qemu-img info's" \
 rm -rf "$tmp/u"
 if "$V" unpack -q --snapshot s1 "$tmp/v3.qcow2" "$tmp/u" 2>"$tmp/err" &&
    "$V" pack -q "$tmp/u" "$tmp/packed.mig" 2>>"$tmp/err"; then
+    check "unpack of a snapshot: container.json names qcow2 and snapshot s1" \
+        python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); assert c["container"]=="qcow2" and c["snapshot_name"]=="s1", c' \
+        "$tmp/u/container.json"
     check "unpack + pack of a snapshot: the state's bytes" \
         cmp -s "$tmp/packed.mig" "$tmp/v3.s1.mig"
     check "the packed stream loads in QEMU 7.2 (-incoming)" \
