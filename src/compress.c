@@ -24,6 +24,7 @@
 #include <zstd.h>
 #include "container.h"
 #include "vmstate/json.h"
+#include "writer.h"
 
 #define OUT_BUF (256u << 10)
 /* lzop's default BLOCK_SIZE (lzop 1.04 conf.h). */
@@ -45,7 +46,7 @@ struct vms__compressor {
 
 static int put(vms__compressor *c, const void *p, size_t n)
 {
-    return vms_sink_fd((void *)(intptr_t)c->fd, p, n);
+    return vms__fd_write_all(c->fd, p, n);
 }
 
 static void be32(uint8_t *b, uint32_t v)

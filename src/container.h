@@ -38,7 +38,7 @@ int vms__decompress_seekable(vms_reader *in, uint32_t method,
 typedef struct vms__compressor vms__compressor;
 vms__compressor *vms__compressor_new(int fd, uint32_t method,
                                      const char *file, vms_error *err);
-/* A vms_sink_fn (for vms__writer_sink). */
+/* A vms_sink_fn (for vms_writer_sink). */
 int vms__compressor_sink(void *opaque, const void *buf, size_t len);
 /* The end of the compressed data (trailer, last block). */
 int vms__compressor_finish(vms__compressor *c, const char *file,

@@ -32,6 +32,7 @@
 #include "dumpdesc.h"
 #include "opts.h"
 #include "container.h"
+#include "writer.h"
 #include "ber.h"
 #include "conv.h"
 
@@ -317,52 +318,41 @@ static const sink ber_sink = {
 /* ---- trace sink ---------------------------------------------------------- */
 
 
-static int trace_line(conv *c, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static int trace_line(conv *c, const char *fmt, ...)
-{
-    char line[600];
-    va_list ap;
-    int n;
-
-    va_start(ap, fmt);
-    n = vsnprintf(line, sizeof(line), fmt, ap);
-    va_end(ap);
-    if (n < 0) {
-        return vms_error_set(c->err, VMS_EINVAL, "cannot format");
-    }
-    return vms_write_bytes(c->w, line, (size_t)n < sizeof(line) ? (size_t)n
-                           : sizeof(line) - 1, c->err);
-}
-
 static int trace_item(conv *c, const vms_unpack_item *it)
 {
+    vms_writer *w = c->w;
+    vms_error *err = c->err;
+    int e;
+
     switch (it->rec.type) {
     case VMS_REC_CONFIGURATION:
-        return trace_line(c, "# configuration: machine \"%s\", %" PRIu64
-                          " bytes\n", it->cfg ? it->cfg->machine : "",
-                          it->body_len);
+        return vms__write_printf(w, err, "# configuration: machine \"%s\", %"
+                                 PRIu64 " bytes\n",
+                                 it->cfg ? it->cfg->machine : "",
+                                 it->body_len);
     case VMS_REC_COMMAND:
-        return trace_line(c, "# command: %" PRIu64 " bytes\n", it->body_len);
+        return vms__write_printf(w, err, "# command: %" PRIu64 " bytes\n",
+                                 it->body_len);
     case VMS_REC_EOF:
-        return trace_line(c, "# end of stream\n");
+        return vms__write_printf(w, err, "# end of stream\n");
     }
     if (it->body == VMS_BODY_TAIL) {
-        return trace_line(c, "# %" PRIu64 " bytes no decoder bounds\n",
-                          it->body_len);
+        return vms__write_printf(w, err, "# %" PRIu64 " bytes no decoder "
+                                 "bounds\n", it->body_len);
     }
     if (it->body != VMS_BODY_DEVICE) {
-        return trace_line(c, "# section %u %s \"%s\" instance %u version %u:"
-                          " %" PRIu64 " bytes\n", it->rec.section_id,
-                          section_type_name(it->rec.type), it->rec.idstr,
-                          it->rec.instance_id, it->rec.version_id,
-                          it->body_len);
+        return vms__write_printf(w, err, "# section %u %s \"%s\" instance %u "
+                                 "version %u: %" PRIu64 " bytes\n",
+                                 it->rec.section_id,
+                                 section_type_name(it->rec.type),
+                                 it->rec.idstr, it->rec.instance_id,
+                                 it->rec.version_id, it->body_len);
     }
-    int e = trace_line(c, "# section %u %s \"%s\" instance %u version %u\n",
-                       it->rec.section_id, section_type_name(it->rec.type),
-                       it->rec.idstr, it->rec.instance_id,
-                       it->rec.version_id);
-    return e ? e : vms_walk(c->trace, it->desc, it->state, 0, c->err);
+    e = vms__write_printf(w, err, "# section %u %s \"%s\" instance %u "
+                          "version %u\n", it->rec.section_id,
+                          section_type_name(it->rec.type), it->rec.idstr,
+                          it->rec.instance_id, it->rec.version_id);
+    return e ? e : vms_walk(c->trace, it->desc, it->state, 0, err);
 }
 
 static int trace_begin(conv *c)
@@ -494,9 +484,9 @@ static int json_begin(conv *c)
     vms_jsonw *j;
     int e;
 
-    c->j = j = vms_jsonw_new(vms_sink_writer, c->w, VMS_JSONW_PRETTY, 1);
+    c->j = j = vms_jsonw_new(c->w, VMS_JSONW_PRETTY, 1, c->err);
     if (!j) {
-        return nomem(c);
+        return c->err ? c->err->code : VMS_ENOMEM;
     }
     e = vms_jsonw_begin_object(j);
     e = vms__jsonw_kv_str(j, e, "format", "vmstate-stream");

@@ -43,6 +43,7 @@
 #include "vmstate/io.h"
 #include "stream_priv.h"
 #include "analyze_priv.h"
+#include "writer.h"
 #include "memmap.h"
 #include "elfcore.h"
 #include "kdump.h"

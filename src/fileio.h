@@ -26,12 +26,4 @@ int vms__read_file(const char *path, size_t limit, const char *what,
  * base name vms_outfile_open() saw: overwrites err->file.
  */
 void vms__error_outfile(vms_error *err, const char *dir, const char *name);
-/*
- * A writer whose bytes go to sink (a compressor: compress.c); its write
- * errors are the sink's codes.
- */
-vms_writer *vms__writer_sink(int (*sink)(void *opaque, const void *buf,
-                                         size_t len),
-                             void *opaque, const char *name, vms_error *err);
-
 #endif

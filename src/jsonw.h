@@ -26,4 +26,11 @@ int vms__jsonw_kv_int(vms_jsonw *j, int e, const char *key, int64_t value);
 int vms__jsonw_hex_append(vms_jsonw *w, const uint8_t *p, size_t n,
                           bool first);
 
+/*
+ * A JSON writer appending to b, for the library's own documents in memory;
+ * vms_jsonw_free closes the writer under it. NULL with err filled.
+ */
+vms_jsonw *vms__jsonw_buf(vms_buf *b, enum vms_jsonw_style style, int indent,
+                          vms_error *err);
+
 #endif

@@ -23,6 +23,7 @@
 #include "stream_priv.h"
 #include "visit_wire.h"
 #include "dumpdesc.h"
+#include "jsonw.h"
 
 typedef struct reader {
     vms_stream *s;
@@ -101,7 +102,7 @@ static int json_round_trip(void *opaque, vms_visitor *out, vms_error *err)
     size_t size = t->size;
     int version = t->version;
     vms_buf text = { 0 };
-    vms_jsonw *j = vms_jsonw_new(vms_sink_buf, &text, VMS_JSONW_COMPACT, 0);
+    vms_jsonw *j = vms__jsonw_buf(&text, VMS_JSONW_COMPACT, 0, err);
     vms_visitor *jo = j ? vms_json_state_output_new(j, err) : NULL;
     vms_visitor *ji = NULL;
     uint8_t *again = calloc(1, size ? size : 1);

@@ -35,6 +35,7 @@
 #include "vmstate/json.h"
 #include "container.h"
 #include "fileio.h"
+#include "writer.h"
 
 /* The room a new image leaves after its XML (virQEMUSaveDataWrite). */
 #define LIBVIRT_ROOM (64u * 1024)
@@ -309,8 +310,8 @@ int vms__container_begin(vms__container *c, int fd, const char *out,
     if (c->cookie) {
         memcpy(data + xml_len, c->cookie, cookie_len);
     }
-    e = vms_sink_fd((void *)(intptr_t)fd, hdr, sizeof(hdr));
-    e = e ? e : vms_sink_fd((void *)(intptr_t)fd, data, (size_t)data_len);
+    e = vms__fd_write_all(fd, hdr, sizeof(hdr));
+    e = e ? e : vms__fd_write_all(fd, data, (size_t)data_len);
     free(data);
     if (e) {
         vms_error_set_file(err, out);
@@ -323,7 +324,7 @@ int vms__container_begin(vms__container *c, int fd, const char *out,
     if (!(c->comp = vms__compressor_new(fd, c->compression, out, err))) {
         return err && err->code ? err->code : VMS_ENOMEM;
     }
-    *w = vms__writer_sink(vms__compressor_sink, c->comp, out, err);
+    *w = vms_writer_sink(vms__compressor_sink, c->comp, out, err);
     return *w ? 0 : VMS_ENOMEM;
 }
 

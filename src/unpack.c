@@ -22,6 +22,7 @@
 #include "fileio.h"
 #include "opts.h"
 #include "container.h"
+#include "writer.h"
 #include "pagelog.h"
 #include "ramfile.h"
 
@@ -43,6 +44,7 @@ typedef struct unpacker {
     bool made_dir, made_ram;
     vms_outfile json_of, data_of, raw_of, desc_of, log_of, dump_of;
     bool json_open, data_open, raw_open, desc_open, log_open, dump_open;
+    vms_writer *jout;         /* stream.json, under j */
     /* the container's files: container.json, domain.xml, cookie.xml */
     vms_outfile cont_of, xml_of, cookie_of;
     bool cont_open, xml_open, cookie_open;
@@ -62,7 +64,10 @@ typedef struct unpacker {
 
 static int jfail(unpacker *u)
 {
-    return vms_error_set(u->err, VMS_EIO, "cannot write stream.json");
+    /* a write failure's record (file, offset) is the writer's */
+    int e = vms_writer_flush(u->jout, u->err);
+
+    return e ? e : vms_error_set(u->err, VMS_EIO, "cannot write stream.json");
 }
 
 static int log_add(unpacker *u, const vms__log_entry *l)
@@ -334,8 +339,7 @@ static int u_item(void *opaque, const vms_unpack_item *it, vms_error *err)
     case VMS_REC_EOF:
         u->has_vmdesc = it->vmdesc != NULL;
         if (it->vmdesc &&
-            vms_sink_fd((void *)(intptr_t)u->desc_of.fd, it->vmdesc,
-                        it->vmdesc_len)) {
+            vms__fd_write_all(u->desc_of.fd, it->vmdesc, it->vmdesc_len)) {
             vms_error_set_file(u->err, "vmdesc.json");
             return vms_error_set(u->err, VMS_EIO, "write failed: %s",
                                  strerror(errno));
@@ -456,7 +460,7 @@ static int u_text(unpacker *u, vms_outfile *o, bool *open, const char *name,
 {
     int e = u_open(u, o, open, name);
 
-    if (!e && vms_sink_fd((void *)(intptr_t)o->fd, text, strlen(text))) {
+    if (!e && vms__fd_write_all(o->fd, text, strlen(text))) {
         vms__error_outfile(u->err, u->dir, name);
         e = vms_error_set(u->err, VMS_EIO, "write failed: %s",
                           strerror(errno));
@@ -474,6 +478,7 @@ static int u_text(unpacker *u, vms_outfile *o, bool *open, const char *name,
 static int u_container(unpacker *u)
 {
     const vms_input_info *in = vms_stream_input_info(u->s);
+    vms_writer *out;
     vms_jsonw *j;
     int e = 0;
 
@@ -490,10 +495,11 @@ static int u_container(unpacker *u)
     if ((e = u_open(u, &u->cont_of, &u->cont_open, "container.json"))) {
         return e;
     }
-    j = vms_jsonw_new(vms_sink_fd, (void *)(intptr_t)u->cont_of.fd,
-                      VMS_JSONW_PRETTY, 4);
+    out = vms_writer_fd(u->cont_of.fd, "container.json", u->err);
+    j = out ? vms_jsonw_new(out, VMS_JSONW_PRETTY, 4, u->err) : NULL;
     if (!j) {
-        return vms_error_set(u->err, VMS_ENOMEM, "out of memory");
+        vms_writer_close(out, NULL);
+        return u->err ? u->err->code : VMS_ENOMEM;
     }
     e = vms_jsonw_begin_object(j);
     e = vms__jsonw_kv_str(j, e, "format", "vmstate-container");
@@ -519,9 +525,15 @@ static int u_container(unpacker *u)
     e = e ? e : vms_jsonw_text(j, "\n", 1);
     e = e ? e : vms_jsonw_flush(j);
     vms_jsonw_free(j);
+    /* a write failure's record (offset, errno's text) is the writer's */
+    if (vms_writer_close(out, u->err) && !e) {
+        e = VMS_EIO;
+    }
     if (e) {
         vms__error_outfile(u->err, u->dir, "container.json");
-        return vms_error_set(u->err, VMS_EIO, "write failed");
+        return u->err && u->err->code ? u->err->code
+                                      : vms_error_set(u->err, e,
+                                                      "write failed");
     }
     return 0;
 }
@@ -648,7 +660,7 @@ static int u_dump(unpacker *u, const char *path, vms_dump **dump)
     }
     e = vms_dump_load_buffer(buf, len, path, dump, u->err);
     if (!e && !(e = u_open(u, &u->dump_of, &u->dump_open, "dump.json")) &&
-        vms_sink_fd((void *)(intptr_t)u->dump_of.fd, buf, len)) {
+        vms__fd_write_all(u->dump_of.fd, buf, len)) {
         vms_error_set_file(u->err, "dump.json");
         e = vms_error_set(u->err, VMS_EIO, "write failed: %s",
                           strerror(errno));
@@ -726,12 +738,13 @@ int vms_unpack(const char *stream, const char *dir,
         goto out;
     }
     ops.dump = dump;
-    u.j = vms_jsonw_new(vms_sink_fd, (void *)(intptr_t)u.json_of.fd,
-                        VMS_JSONW_PRETTY, 4);
+    u.jout = vms_writer_fd(u.json_of.fd, "stream.json", err);
+    u.j = u.jout ? vms_jsonw_new(u.jout, VMS_JSONW_PRETTY, 4, err) : NULL;
     u.data = vms_writer_fd(u.data_of.fd, "ramdata.bin", err);
     u.raw = vms_writer_fd(u.raw_of.fd, "raw.bin", err);
     if (!u.j || !u.data || !u.raw) {
-        e = vms_error_set(err, VMS_ENOMEM, "out of memory");
+        e = err && err->code ? err->code
+                             : vms_error_set(err, VMS_ENOMEM, "out of memory");
         goto out;
     }
     e = vms_jsonw_begin_object(u.j);
@@ -748,6 +761,7 @@ int vms_unpack(const char *stream, const char *dir,
     }
 out:
     vms_jsonw_free(u.j);
+    vms_writer_close(u.jout, NULL);
     if (u.data) {
         vms_writer_close(u.data, NULL);
     }

@@ -62,7 +62,7 @@ int cmd_core(int argc, char **argv, const char *prog)
     };
     /* in the order of enum vms_core_format */
     static const char *const formats[] = { "elf", "raw", "kdump", NULL };
-    vms_core_opts o = { .version = VMS_CORE_OPTS_VERSION };
+    vms_core_opts o = VMS_CORE_OPTS_INIT;
     cli_progress bar = { 0 };
     vms_error err;
     int c, e, i;

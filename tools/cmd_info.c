@@ -70,7 +70,8 @@ int cmd_info(int argc, char **argv, const char *prog)
     }
     o.file = argv[optind];
     vms_error_clear(&err);
-    if (vms_info(&o, &err)) {
+    if (!(o.out = cli_stdout(&err)) ||
+        cli_close(o.out, vms_info(&o, &err), &err)) {
         cli_error(prog, &err);
         return 1;
     }

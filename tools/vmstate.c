@@ -66,6 +66,18 @@ static void say(const char *prog, bool hint, const char *fmt, va_list ap)
     fputc('\n', stderr);
 }
 
+vms_writer *cli_stdout(vms_error *err)
+{
+    return vms_writer_fd(1, "standard output", err);
+}
+
+int cli_close(vms_writer *out, int e, vms_error *err)
+{
+    int c = vms_writer_close(out, e ? NULL : err);
+
+    return e ? e : c;
+}
+
 void cli_errorf(const char *prog, const char *fmt, ...)
 {
     va_list ap;

@@ -42,6 +42,7 @@ typedef struct vms_core_opts {
     void *progress_opaque;
 } vms_core_opts;
 #define VMS_CORE_OPTS_VERSION 1
+#define VMS_CORE_OPTS_INIT { .version = VMS_CORE_OPTS_VERSION }
 
 /*
  * Write the core. The input is read twice (the device state that places

@@ -84,6 +84,7 @@ typedef struct vms_verify_opts {
     const char *reference;
 } vms_verify_opts;
 #define VMS_VERIFY_OPTS_VERSION 4
+#define VMS_VERIFY_OPTS_INIT { .version = VMS_VERIFY_OPTS_VERSION }
 
 /*
  * Verify. On an input error (stream or dump unreadable, not what it
