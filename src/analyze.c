@@ -1008,6 +1008,13 @@ static int pass(analyze *a)
  * stream from its start again. A pipe has one pass: every page is kept
  * for XBZRLE deltas, up to VMS_LIMIT_XBZRLE_CACHE.
  */
+
+/* The caller's input options (version 5 on), else the process default. */
+static const vms_input_opts *input_of(const vms_analyze_opts *o)
+{
+    return o->version >= 5 ? o->input : NULL;
+}
+
 static int first_pass(analyze *a)
 {
     int e;
@@ -1032,7 +1039,7 @@ static int first_pass(analyze *a)
         return vms_error_set(a->err, VMS_EIO, "cannot read the standard "
                              "input again: %s", strerror(errno));
     }
-    if (!(a->s = vms_stream_open(a->o->file, a->err))) {
+    if (!(a->s = vms_stream_open_input(a->o->file, input_of(a->o), a->err))) {
         return a->err ? a->err->code : VMS_EIO;
     }
     a->prescanned = true;
@@ -1065,7 +1072,7 @@ static int run(analyze *a)
     size_t len;
     int e;
 
-    if (!(a->s = vms_stream_open(o->file, a->err))) {
+    if (!(a->s = vms_stream_open_input(o->file, input_of(o), a->err))) {
         return a->err ? a->err->code : VMS_EIO;
     }
     if (o->version >= 3 && o->dump_file &&
@@ -1172,7 +1179,9 @@ int vms_analyze(const vms_analyze_opts *opts, vms_error *err)
      * Version 4 replaced out_fd by out in place: an older struct cannot be
      * read, so it is refused rather than misread.
      */
-    if (!opts || opts->version != VMS_ANALYZE_OPTS_VERSION) {
+    /* 5 added input at the end: 4 is read as it was */
+    if (!opts || opts->version < 4 ||
+        opts->version > VMS_ANALYZE_OPTS_VERSION) {
         return vms_error_set(err, VMS_EINVAL, "analyze options version %d "
                              "(this library reads %d)",
                              opts ? opts->version : 0,

@@ -539,7 +539,7 @@ static vms_stream *open_seekable(conv *c)
 {
     vms_input_opts o;
 
-    vms__input_opts_seekable(NULL, &o);
+    vms__input_opts_seekable(c->input, &o);
     return vms_stream_open_input(c->in, &o, c->err);
 }
 
@@ -863,7 +863,16 @@ int vms_encoding_parse(const char *s, vms_encoding *enc, vms_error *err)
                          "ber, json or trace)", s);
 }
 
+static int detect(const char *path, const vms_input_opts *input,
+                  vms_encoding *enc, vms_error *err);
+
 int vms_convert_detect(const char *path, vms_encoding *enc, vms_error *err)
+{
+    return detect(path, NULL, enc, err);
+}
+
+static int detect(const char *path, const vms_input_opts *input,
+                  vms_encoding *enc, vms_error *err)
 {
     vms_reader *r;
     const uint8_t *p;
@@ -879,7 +888,7 @@ int vms_convert_detect(const char *path, vms_encoding *enc, vms_error *err)
                              "(convert reads its input by offset)");
     }
     /* A stream inside a libvirt image or a qcow2 snapshot is wire too. */
-    vms_input *in = vms_input_open(path, NULL, err);
+    vms_input *in = vms_input_open(path, input, err);
     if (!in) {
         return err ? err->code : VMS_EIO;
     }
@@ -928,7 +937,8 @@ int vms_convert(const char *in, const char *out, vms_encoding to,
                              ? vms_encoding_name(to) : "this encoding");
     }
     c.k = sinks[to];
-    if ((e = vms_convert_detect(in, &c.from, err))) {
+    c.input = co->version >= 2 ? co->input : NULL;
+    if ((e = detect(in, c.input, &c.from, err))) {
         return e;
     }
     if (dump_file && (e = vms_dump_load(dump_file, &c.dump, err))) {

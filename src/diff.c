@@ -60,6 +60,7 @@ struct section {
 
 struct side {
     const char *path;
+    const vms_input_opts *input;    /* NULL: the process default */
     bool want_pages;
     vms_stream *s;
     vms_vmdesc *vd;
@@ -464,7 +465,7 @@ static int side_pass(struct side *sd)
     size_t len;
     int e;
 
-    if (!(sd->s = vms_stream_open(sd->path, &sd->err))) {
+    if (!(sd->s = vms_stream_open_input(sd->path, sd->input, &sd->err))) {
         return sd->err.code ? sd->err.code : VMS_EIO;
     }
     {
@@ -1157,7 +1158,9 @@ int vms_diff(const vms_diff_opts *o, vms_error *err)
 
     vms_error_clear(err);
     /* version 3 replaced out_fd by out in place: older ones are refused */
-    if (!o || o->version != VMS_DIFF_OPTS_VERSION || !o->a || !o->b ||
+    /* 4 added input_a/input_b at the end: 3 is read as it was */
+    if (!o || o->version < 3 || o->version > VMS_DIFF_OPTS_VERSION ||
+        !o->a || !o->b ||
         !o->out) {
         return vms_error_set(err, VMS_EINVAL, "bad options");
     }
@@ -1179,6 +1182,10 @@ int vms_diff(const vms_diff_opts *o, vms_error *err)
     }
     a.path = o->a;
     b.path = o->b;
+    if (o->version >= 4) {
+        a.input = o->input_a;
+        b.input = o->input_b;
+    }
     a.want_pages = b.want_pages = o->ram != VMS_DIFF_RAM_NONE;
     a.o = b.o = o;
     a.peer = &b;

@@ -18,6 +18,7 @@
 #include "vmstate/json.h"
 #include "vmstate/ram.h"
 #include "vmstate/stream.h"
+#include "stream_priv.h"
 #include "writer.h"
 
 static int nomem(vms_error *err)
@@ -143,16 +144,6 @@ static int on_block(void *opaque, unsigned idx, const char *name,
     return 0;
 }
 
-static bool has_cap(const vms_config *c, const char *cap)
-{
-    for (uint32_t i = 0; i < c->ncaps && i < 32; i++) {
-        if (strcmp(c->caps[i], cap) == 0) {
-            return true;
-        }
-    }
-    return false;
-}
-
 /* The stream's first records: configuration, then the RAM block list. */
 static int stream_json(json_t *o, vms_stream *s, vms_error *err)
 {
@@ -179,8 +170,8 @@ static int stream_json(json_t *o, vms_stream *s, vms_error *err)
             vms_ram_opts ro = {
                 .page_size = cfg.target_page_bits
                                  ? 1u << cfg.target_page_bits : 4096,
-                .ignore_shared = has_cap(&cfg, "x-ignore-shared"),
-                .mapped_ram = has_cap(&cfg, "mapped-ram"),
+                .ignore_shared = vms__config_has_cap(&cfg, "x-ignore-shared"),
+                .mapped_ram = vms__config_has_cap(&cfg, "mapped-ram"),
             };
             vms_ram_sink sink = { .opaque = &b, .block = on_block };
             vms_ram *ram = vms_ram_new(&ro, &sink, err);

@@ -18,6 +18,7 @@
 #include "vmstate/vmdesc.h"
 #include "vmstate/visitor.h"
 #include "vmstate/json.h"
+#include "vmstate/limits.h"
 #include "bytes.h"
 #include "stream_priv.h"
 #include "visit_wire.h"
@@ -321,9 +322,20 @@ int vms_unpack_read(vms_stream *s, const vms_unpack_ops *ops, vms_error *err)
                 end = vms_stream_vmdesc_offset(s) + 5 + it.vmdesc_len;
             }
             if (size >= 0 && (uint64_t)size != end) {
-                e = rfail(&r, VMS_EFORMAT, end, "%" PRIu64 " bytes after "
-                          "the EOF record are not a JSON description "
-                          "(truncated?)", (uint64_t)size - end);
+                /* the stream layer's classification says which */
+                uint64_t len, at = vms__stream_tail_at(s, &len);
+                if (vms_stream_tail(s, NULL) == VMS_TAIL_OVERSIZE) {
+                    e = rfail(&r, VMS_ELIMIT, at, "the JSON description "
+                              "after the EOF record is %" PRIu64 " bytes, "
+                              "over VMS_LIMIT_VMDESC_SIZE (%u bytes)", len,
+                              VMS_LIMIT_VMDESC_SIZE);
+                } else {
+                    at = at ? at : end;
+                    e = rfail(&r, VMS_EFORMAT, at, "the %" PRIu64 " bytes "
+                              "from here to the end are no JSON description "
+                              "and not part of the stream",
+                              (uint64_t)size - at);
+                }
             }
             break;
         }

@@ -1326,7 +1326,8 @@ int vms_verify(const vms_verify_opts *o, vms_check_report **out,
     v.r->tool = "vmstate verify";
     v.r->src_file = o->stream;
     v.r->dest_file = vms_dump_file(dump);
-    if (!(v.s = vms_stream_open(o->stream, err))) {
+    if (!(v.s = vms_stream_open_input(o->stream, o->version >= 5 ? o->input
+                                                         : NULL, err))) {
         e = err && err->code ? err->code : VMS_EIO;
         goto out;
     }

@@ -147,4 +147,8 @@ void cmd_info_usage(FILE *out, const char *prog);
 int cmd_convert(int argc, char **argv, const char *prog);
 void cmd_convert_usage(FILE *out, const char *prog);
 
+/* The input options of every command (--snapshot: vmstate.c). */
+#include "vmstate/input.h"
+extern vms_input_opts cli_input;
+
 #endif

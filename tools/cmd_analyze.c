@@ -86,6 +86,7 @@ int cmd_analyze(int argc, char **argv, const char *prog)
     vms_analyze_opts o = {
         .version = VMS_ANALYZE_OPTS_VERSION,
         .mode = VMS_ANALYZE_STATE,
+        .input = &cli_input,
     };
     static const char *const modes[] = { "state", "desc", NULL };
     bool extract = false;

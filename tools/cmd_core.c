@@ -102,6 +102,7 @@ int cmd_core(int argc, char **argv, const char *prog)
         return CLI_EXIT_USAGE;
     }
     o.file = argv[optind];
+    o.input = &cli_input;
     cli_progress_start(&bar, "core", &o.progress, &o.progress_opaque);
     vms_error_clear(&err);
     e = vms_core(&o, &err);

@@ -114,6 +114,7 @@ int cmd_diff(int argc, char **argv, const char *prog)
     }
     o.a = argv[optind];
     o.b = argv[optind + 1];
+    o.input_a = o.input_b = &cli_input;
     vms_error_clear(&err);
     /* -q: the report goes nowhere, the exit status tells (as cmp -s) */
     o.out = bar.quiet ? vms_writer_sink(discard, NULL, "(quiet)", &err)

@@ -69,6 +69,7 @@ int cmd_info(int argc, char **argv, const char *prog)
         return CLI_EXIT_USAGE;
     }
     o.file = argv[optind];
+    o.input = &cli_input;
     vms_error_clear(&err);
     if (!(o.out = cli_stdout(&err)) ||
         cli_close(o.out, vms_info(&o, &err), &err)) {

@@ -100,6 +100,7 @@ static int unpack(const char *stream, const char *dir, const char *dump,
 {
     vms_unpack_opts o = VMS_UNPACK_OPTS_INIT;
 
+    o.input = &cli_input;
     o.flags = flags;
     o.dump_file = dump;
     o.progress = progress;

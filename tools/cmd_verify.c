@@ -119,6 +119,7 @@ int cmd_verify(int argc, char **argv, const char *prog)
         return CLI_EXIT_USAGE;
     }
     o.stream = argv[optind];
+    o.input = &cli_input;
     if (vms_verify(&o, &report, &err)) {
         return cli_report_input_error(prog, quiet ? VMS_CHECK_TEXT : format,
                                       o.stream, o.dest, &err);

@@ -189,13 +189,15 @@ static void version(void)
 
 /*
  * --snapshot ID|NAME picks a qcow2 image's internal snapshot for every
- * command that reads a stream (vms_stream_open consults the input
- * layer's default), so it is taken out of argv here, wherever it stands,
- * rather than parsed by each command.
+ * command that reads a stream, so it is taken out of argv here, wherever
+ * it stands, rather than parsed by each command; each command hands
+ * cli_input to the library in its options (no process-wide default).
  */
+vms_input_opts cli_input = VMS_INPUT_OPTS_INIT;
+
 static int take_snapshot_option(int *argc, char **argv, const char *prog)
 {
-    static vms_input_opts o = VMS_INPUT_OPTS_INIT;
+    vms_input_opts *o = &cli_input;
     int out = 1;
 
     for (int i = 1; i < *argc; i++) {
@@ -211,18 +213,17 @@ static int take_snapshot_option(int *argc, char **argv, const char *prog)
                 cli_usage_hint(prog, "option '--snapshot' needs an argument");
                 return CLI_EXIT_USAGE;
             }
-            o.snapshot = argv[++i];
+            o->snapshot = argv[++i];
             continue;
         }
         if (strncmp(a, "--snapshot=", 11) == 0) {
-            o.snapshot = a + 11;
+            o->snapshot = a + 11;
             continue;
         }
         argv[out++] = argv[i];
     }
     argv[out] = NULL;
     *argc = out;
-    vms_input_set_default(&o);
     return 0;
 }
 

@@ -10,6 +10,7 @@
 #include "common.h"
 #include "error.h"
 #include "io.h"
+#include "input.h"
 
 enum vms_analyze_mode {
     VMS_ANALYZE_STATE = 0,    /* -d state: one JSON object, every section */
@@ -42,8 +43,14 @@ typedef struct vms_analyze_opts {
      * warning on stderr saying why
      */
     const char *dump_file;
+    /*
+     * since version 5: how the input is opened (input.h: the qcow2
+     * snapshot; a per-call choice, so one program may read two snapshots);
+     * NULL: the process default (vms_input_set_default)
+     */
+    const vms_input_opts *input;
 } vms_analyze_opts;
-#define VMS_ANALYZE_OPTS_VERSION 4
+#define VMS_ANALYZE_OPTS_VERSION 5
 #define VMS_ANALYZE_OPTS_INIT { .version = VMS_ANALYZE_OPTS_VERSION }
 
 /*

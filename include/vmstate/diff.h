@@ -19,6 +19,7 @@
 #include "common.h"
 #include "error.h"
 #include "io.h"
+#include "input.h"
 
 enum vms_diff_format {
     VMS_DIFF_TEXT = 0,        /* one line per difference */
@@ -48,8 +49,14 @@ typedef struct vms_diff_opts {
      * not decode is compared as its bytes (hex).
      */
     const char *dump_file;
+    /*
+     * since version 4: how a and b are opened (input.h: the qcow2
+     * snapshot; a per-call choice, so one program may read two snapshots);
+     * NULL: the process default (vms_input_set_default)
+     */
+    const vms_input_opts *input_a, *input_b;
 } vms_diff_opts;
-#define VMS_DIFF_OPTS_VERSION 3
+#define VMS_DIFF_OPTS_VERSION 4
 #define VMS_DIFF_OPTS_INIT { .version = VMS_DIFF_OPTS_VERSION }
 
 /*

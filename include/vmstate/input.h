@@ -127,9 +127,12 @@ VMS_API vms_reader *vms_input_take_reader(vms_input *in);
 VMS_API void vms_input_close(vms_input *in);
 
 /*
- * The options vms_input_open(path, NULL, ...) and so vms_stream_open use:
- * the vmstate command sets --snapshot here once, before any input is
- * opened. The strings are not copied. Not thread-safe.
+ * The options vms_input_open(path, NULL, ...) and so vms_stream_open use,
+ * and every command's options whose input field is NULL. Per-call
+ * options are better (each command's opts has an input field, so one
+ * program may read two snapshots at once; the vmstate command passes
+ * its --snapshot that way): this process-wide default is for programs
+ * that want one. The strings are not copied. Not thread-safe.
  */
 VMS_API void vms_input_set_default(const vms_input_opts *o);
 

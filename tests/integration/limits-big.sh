@@ -48,6 +48,10 @@ cat "$t/over.mig" | "$V" verify - --dest "$t/dump.json" >"$t/out" 2>"$t/err"
 rc=$?
 check "64 MiB + 1 vmdesc, pipe: verify exit 0 and the same warning" \
     sh -c "[ $rc -eq 0 ] && grep -q 'is 67108865 bytes, over VMS_LIMIT_VMDESC_SIZE (67108864 bytes): not read' '$t/out'"
+"$V" unpack "$t/over.mig" "$t/u" >"$t/out" 2>"$t/err"
+rc=$?
+check "64 MiB + 1 vmdesc: unpack exit 1, naming the cap, its value and the offset" \
+    sh -c "[ $rc -eq 1 ] && grep -q '^vmstate unpack: .*over.mig: offset 0x[0-9a-f]*: the JSON description after the EOF record is 67108865 bytes, over VMS_LIMIT_VMDESC_SIZE (67108864 bytes)' '$t/err' && [ ! -e '$t/u' ]"
 "$V" verify "$t/cap.mig" --dest "$t/dump.json" >"$t/out" 2>"$t/err"
 check "64 MiB vmdesc: verify accepts the stream" [ $? -eq 0 ]
 

@@ -103,6 +103,11 @@ run - --dest "$D72" <"$tmp/garbage.mig"
 same "... from a pipe: the same" \
     "0:The bytes from offset $(printf 0x%x "$size") on are no JSON description (they follow the description that follows the end marker at offset $(printf 0x%x "$eof"))" \
     "$rc:$(head -n1 "$tmp/out" | sed 's/: QEMU reads.*//')"
+"$V" unpack "$tmp/garbage.mig" "$tmp/u" 2>"$tmp/err"
+rc=$?
+same "unpack of it: exit 1, the garbage's offset and length named" \
+    "1:vmstate unpack: $tmp/garbage.mig: offset $(printf 0x%x "$size"): the 40 bytes from here to the end are no JSON description and not part of the stream" \
+    "$rc:$(cat "$tmp/err")"
 { head -c $((eof + 1)) "$S72"; printf 'garbage!'; } >"$tmp/garbage0.mig"
 run "$tmp/garbage0.mig" --dest "$D72"
 same "garbage right after the end marker: exit 0, its offset named" \
