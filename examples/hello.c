@@ -30,9 +30,9 @@ int main(int argc, char **argv)
 {
     static uint8_t ram[64 * 1024] = "hello, migration";
     counter dev = { .count = 42, .regs = { 1, 2, 3, 4 }, .deadline = -1 };
-    vms_analyze_opts o = { .version = VMS_ANALYZE_OPTS_VERSION, .out_fd = 1 };
+    vms_analyze_opts o = VMS_ANALYZE_OPTS_INIT;
     vms_error err;
-    vms_writer *w;
+    vms_writer *w, *out = NULL;
     vms_vm *vm;
     int fd, e;
 
@@ -48,7 +48,8 @@ int main(int argc, char **argv)
     vms_vm_free(vm);
     close(fd);
     o.file = argv[1];
-    if (e || vms_analyze(&o, &err)) {
+    if (e || !(o.out = out = vms_writer_fd(1, "stdout", &err)) ||
+        vms_analyze(&o, &err) || vms_writer_close(out, &err)) {
         fprintf(stderr, "hello: %s\n", vms_error_format(&err, (char[512]){0}, 512));
         return 1;
     }

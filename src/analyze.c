@@ -34,8 +34,11 @@
 #include "table.h"
 #include "stream_priv.h"
 #include "analyze_priv.h"
+#include "jsonw.h"
 #include "fileio.h"
 #include "dumpdesc.h"
+#include "writer.h"
+#include "jsonw.h"
 #include "ramfile.h"
 
 /* State output is held back up to this size, so that an error prints none. */
@@ -70,11 +73,12 @@ typedef struct analyze {
     uint32_t page_size;
     /* output */
     vms_jsonw *w;
-    int out_fd;                /* where w's text finally goes */
+    vms_writer *held;          /* w's output: out_sink */
+    vms_writer *out;           /* where w's text finally goes */
+    vms_writer *state_w;       /* -x: onto state_out */
     unsigned out_flags;        /* -x: VMS_OUT_FORCE with --force */
     vms_buf hold;
     bool holding;
-    int sink_err;
     int dirfd;
     vms_outfile state_out;
     bool state_open;
@@ -121,6 +125,10 @@ static int fail(analyze *a, int code, const char *fmt, ...)
 
 /* ---- output ------------------------------------------------------------ */
 
+/*
+ * Held back while it fits, so that an error found before the end prints
+ * nothing, as python's tool prints nothing then.
+ */
 static int out_sink(void *opaque, const void *buf, size_t len)
 {
     analyze *a = opaque;
@@ -128,20 +136,18 @@ static int out_sink(void *opaque, const void *buf, size_t len)
 
     if (a->holding) {
         if (a->hold.len + len <= HOLD_MAX) {
-            return vms_sink_buf(&a->hold, buf, len);
+            return vms__buf_append(&a->hold, buf, len);
         }
         /* Too big to hold back: from here on it streams. */
         a->holding = false;
         if (a->hold.len &&
-            (e = vms_sink_fd((void *)(intptr_t)a->out_fd, a->hold.data,
-                             a->hold.len))) {
-            return a->sink_err = e;
+            (e = vms_write_bytes(a->out, a->hold.data, a->hold.len, NULL))) {
+            return e;
         }
         vms_buf_free(&a->hold);
         memset(&a->hold, 0, sizeof(a->hold));
     }
-    e = vms_sink_fd((void *)(intptr_t)a->out_fd, buf, len);
-    return e ? (a->sink_err = e) : 0;
+    return vms_write_bytes(a->out, buf, len, NULL);
 }
 
 static int release_output(analyze *a)
@@ -149,33 +155,42 @@ static int release_output(analyze *a)
     int e = vms_jsonw_flush(a->w);
 
     if (!e && a->holding && a->hold.len) {
-        e = vms_sink_fd((void *)(intptr_t)a->out_fd, a->hold.data,
-                        a->hold.len);
+        e = vms_write_bytes(a->out, a->hold.data, a->hold.len, NULL);
     }
     a->holding = false;
-    if (e) {
-        return vms_error_set(a->err, VMS_EIO, "cannot write the output: %s",
-                             strerror(errno));
+    /* the writers' records say which output failed and where */
+    if (e && vms_writer_flush(a->held, a->err)) {
+        return e;
     }
-    return 0;
+    return vms_writer_flush(a->out, a->err);
+}
+
+/* A JSON writer onto out_sink, for the state or description output. */
+static int open_output(analyze *a)
+{
+    a->held = vms_writer_sink(out_sink, a, vms_stream_name(a->s), a->err);
+    a->w = a->held ? vms_jsonw_new(a->held, VMS_JSONW_PRETTY, 4, a->err)
+                   : NULL;
+    return a->w ? 0 : a->err ? a->err->code : VMS_ENOMEM;
 }
 
 /* -x prints each file name as it is made, as python does. */
 static int say_file(analyze *a, const char *name)
 {
-    if (a->o->out_fd < 0) {
+    if (!a->o->out) {
         return 0;
     }
-    if (vms_sink_fd((void *)(intptr_t)a->o->out_fd, name, strlen(name))) {
-        return VMS_EIO;
+    if (vms__write_printf(a->o->out, a->err, "%s\n", name)) {
+        return a->err ? a->err->code : VMS_EIO;
     }
-    return vms_sink_fd((void *)(intptr_t)a->o->out_fd, "\n", 1);
+    return vms_writer_flush(a->o->out, a->err);
 }
 
 static int write_desc_file(analyze *a)
 {
     vms_outfile of;
-    vms_jsonw *w;
+    vms_writer *out;
+    vms_jsonw *w = NULL;
     int e;
 
     if (!a->vd || a->desc_written) {
@@ -186,15 +201,19 @@ static int write_desc_file(analyze *a)
         vms__error_outfile(a->err, a->o->outdir, "desc.json");
         return e;
     }
-    w = vms_jsonw_new(vms_sink_fd, (void *)(intptr_t)of.fd,
-                      VMS_JSONW_PRETTY, 4);
-    e = w ? vms_vmdesc_write(a->vd, w) : VMS_ENOMEM;
+    out = vms_writer_fd(of.fd, "desc.json", a->err);
+    w = out ? vms_jsonw_new(out, VMS_JSONW_PRETTY, 4, a->err) : NULL;
+    e = w ? vms_vmdesc_write(a->vd, w) : a->err ? a->err->code : VMS_ENOMEM;
     if (vms_jsonw_free(w) && !e) {
+        e = VMS_EIO;
+    }
+    if (vms_writer_close(out, a->err) && !e) {
         e = VMS_EIO;
     }
     if (e) {
         vms_outfile_abort(&of);
-        return vms_error_set(a->err, e, "cannot write desc.json");
+        vms__error_outfile(a->err, a->o->outdir, "desc.json");
+        return e;
     }
     if ((e = vms_outfile_commit(&of, a->out_flags, a->err))) {
         return e;
@@ -616,17 +635,34 @@ int vms__stream_need_vmdesc(vms_stream *s, vms_vmdesc **vd,
     text = vms_stream_vmdesc(s, &len);
     if (!text) {
         /* the truncation rule first: a cut stream has lost its description */
+        uint64_t at, dlen;
+        char why[300];
+
         if ((e = vms__stream_probe_end(s, rec, &unsure, err))) {
             return e;
         }
+        /* what follows the end marker, as the stream layer classified it */
+        at = vms__stream_tail_at(s, &dlen);
+        if (vms__stream_probed_tail(s) == VMS_TAIL_OVERSIZE) {
+            snprintf(why, sizeof(why), "its description at offset 0x%"
+                     PRIx64 " is %" PRIu64 " bytes, over "
+                     "VMS_LIMIT_VMDESC_SIZE (%u bytes): not read", at, dlen,
+                     VMS_LIMIT_VMDESC_SIZE);
+        } else if (vms__stream_probed_tail(s) == VMS_TAIL_OTHER && at) {
+            snprintf(why, sizeof(why), "the bytes from offset 0x%" PRIx64
+                     " on are no JSON description, so none ends the stream",
+                     at);
+        } else {
+            snprintf(why, sizeof(why), "this stream has none (old machine "
+                     "type or suppress-vmdesc%s%s)",
+                     vms__stream_vmdesc_capped(s) ? "; none of at most "
+                     "VMS_LIMIT_VMDESC_SIZE (64 MiB) ends the stream" : "",
+                     unsure ? ", or the stream is truncated: without "
+                     "footers its end marker cannot be found" : "");
+        }
         return vms_stream_fail(s, err, VMS_ENOTFOUND, vms_stream_offset(s),
                     "section '%s' needs the stream's JSON description, and "
-                    "this stream has none (old machine type or "
-                    "suppress-vmdesc%s%s)%s%s", rec->idstr,
-                    vms__stream_vmdesc_capped(s) ? "; none of at most "
-                    "VMS_LIMIT_VMDESC_SIZE (64 MiB) ends the stream" : "",
-                    unsure ? ", or the stream is truncated: without footers "
-                    "its end marker cannot be found" : "",
+                    "%s%s%s", rec->idstr, why,
                     hint ? ": pass --desc FILE with the '-d desc' output of "
                     "a stream from the same QEMU and machine" : "",
                     hint ? hint : "");
@@ -686,8 +722,7 @@ static int raw_section(vms_stream *s, const vms_record *rec, uint64_t body,
     int e;
 
     if ((e = vms_reader_seek(r, body, err)) ||
-        (e = vms_stream_body_to_footer(s, rec, &n, err)) ||
-        (e = vms_read_ptr(r, n, &p, err))) {
+        (e = vms_stream_body_to_footer(s, rec, &n, err))) {
         return e;
     }
     /*
@@ -698,7 +733,22 @@ static int raw_section(vms_stream *s, const vms_record *rec, uint64_t body,
     fprintf(stderr, "%s: %s: offset 0x%" PRIx64 ": warning: "
             "'%s' %s: printed as raw bytes\n", program_invocation_short_name,
             vms_stream_name(s), body, rec->idstr, why);
-    if (w && vms_jsonw_hex_bytes(w, p, n)) {
+    /* in reader windows: a section may be larger than one (spapr_iommu) */
+    if (w) {
+        vms_jsonw_string_begin(w);
+    }
+    for (size_t done = 0; done < n;) {
+        size_t k = n - done < VMS_READER_WINDOW ? n - done
+                                                : VMS_READER_WINDOW;
+        if ((e = vms_read_ptr(r, k, &p, err))) {
+            return e;
+        }
+        if (w && vms__jsonw_hex_append(w, p, k, done == 0)) {
+            break;
+        }
+        done += k;
+    }
+    if (w && vms_jsonw_string_end(w)) {
         return vms_stream_fail(s, err, VMS_EIO, vms_stream_offset(s),
                                "cannot write the output");
     }
@@ -800,7 +850,7 @@ int vms__device_state(vms_stream *s, vms_vmdesc *vd, vms_dump *dump,
     int e;
 
     *out = NULL;
-    if (!(w = vms_jsonw_new(vms_sink_buf, &buf, VMS_JSONW_COMPACT, 0))) {
+    if (!(w = vms__jsonw_buf(&buf, VMS_JSONW_COMPACT, 0, err))) {
         return vms_stream_fail(s, err, VMS_ENOMEM, rec->offset,
                                "out of memory");
     }
@@ -958,6 +1008,13 @@ static int pass(analyze *a)
  * stream from its start again. A pipe has one pass: every page is kept
  * for XBZRLE deltas, up to VMS_LIMIT_XBZRLE_CACHE.
  */
+
+/* The caller's input options (version 5 on), else the process default. */
+static const vms_input_opts *input_of(const vms_analyze_opts *o)
+{
+    return o->version >= 5 ? o->input : NULL;
+}
+
 static int first_pass(analyze *a)
 {
     int e;
@@ -982,7 +1039,7 @@ static int first_pass(analyze *a)
         return vms_error_set(a->err, VMS_EIO, "cannot read the standard "
                              "input again: %s", strerror(errno));
     }
-    if (!(a->s = vms_stream_open(a->o->file, a->err))) {
+    if (!(a->s = vms_stream_open_input(a->o->file, input_of(a->o), a->err))) {
         return a->err ? a->err->code : VMS_EIO;
     }
     a->prescanned = true;
@@ -1015,7 +1072,7 @@ static int run(analyze *a)
     size_t len;
     int e;
 
-    if (!(a->s = vms_stream_open(o->file, a->err))) {
+    if (!(a->s = vms_stream_open_input(o->file, input_of(o), a->err))) {
         return a->err ? a->err->code : VMS_EIO;
     }
     if (o->version >= 3 && o->dump_file &&
@@ -1050,12 +1107,12 @@ static int run(analyze *a)
             return fail(a, VMS_ENOTFOUND, "the stream has no JSON "
                         "description (old machine type or suppress-vmdesc)");
         }
-        a->w = vms_jsonw_new(out_sink, a, VMS_JSONW_PRETTY, 4);
-        if (!a->w) {
-            return fail(a, VMS_ENOMEM, "out of memory");
+        if ((e = open_output(a))) {
+            return e;
         }
-        if (vms_vmdesc_write(a->vd, a->w) || vms_jsonw_text(a->w, "\n", 1)) {
-            return fail(a, VMS_EIO, "cannot write the output");
+        /* a write error is sticky: release_output reports it */
+        if (!vms_vmdesc_write(a->vd, a->w)) {
+            vms_jsonw_text(a->w, "\n", 1);
         }
         return release_output(a);
     }
@@ -1069,21 +1126,24 @@ static int run(analyze *a)
             return e;
         }
         a->state_open = true;
-        a->out_fd = a->state_out.fd;
+        if (!(a->state_w = vms_writer_fd(a->state_out.fd, "state.json",
+                                         a->err))) {
+            return a->err ? a->err->code : VMS_ENOMEM;
+        }
+        a->out = a->state_w;
     }
     if (o->memory && vms_stream_seekable(a->s) && (e = first_pass(a))) {
         return e;
     }
-    a->w = vms_jsonw_new(out_sink, a, VMS_JSONW_PRETTY, 4);
-    if (!a->w || vms_jsonw_begin_object(a->w)) {
-        return fail(a, VMS_ENOMEM, "out of memory");
+    if ((e = open_output(a)) || vms_jsonw_begin_object(a->w)) {
+        return e ? e : release_output(a);
     }
     if ((e = pass(a))) {
         return e;
     }
-    if (vms_jsonw_end_object(a->w) ||
-        (o->mode != VMS_ANALYZE_EXTRACT && vms_jsonw_text(a->w, "\n", 1))) {
-        return fail(a, VMS_EIO, "cannot write the output");
+    vms_jsonw_end_object(a->w);
+    if (o->mode != VMS_ANALYZE_EXTRACT) {
+        vms_jsonw_text(a->w, "\n", 1);
     }
     if ((e = release_output(a))) {
         return e;
@@ -1093,6 +1153,12 @@ static int run(analyze *a)
             return e;
         }
         a->state_open = false;
+        e = vms_writer_close(a->state_w, a->err);
+        a->state_w = NULL;
+        if (e) {
+            vms_outfile_abort(&a->state_out);
+            return e;
+        }
         if ((e = vms_outfile_commit(&a->state_out, a->out_flags, a->err))) {
             return e;
         }
@@ -1109,27 +1175,37 @@ int vms_analyze(const vms_analyze_opts *opts, vms_error *err)
     int e;
 
     memset(&a, 0, sizeof(a));
-    if (!opts || opts->version < 1 ||
-        opts->version > VMS_ANALYZE_OPTS_VERSION || !opts->file) {
-        return vms_error_set(err, VMS_EINVAL, "bad options");
+    /*
+     * Version 4 replaced out_fd by out in place: an older struct cannot be
+     * read, so it is refused rather than misread.
+     */
+    /* 5 added input at the end: 4 is read as it was */
+    if (!opts || opts->version < 4 ||
+        opts->version > VMS_ANALYZE_OPTS_VERSION) {
+        return vms_error_set(err, VMS_EINVAL, "analyze options version %d "
+                             "(this library reads %d)",
+                             opts ? opts->version : 0,
+                             VMS_ANALYZE_OPTS_VERSION);
     }
-    if (opts->version == 1) {
-        /* Version 1 had no force: it always replaced files, as python. */
-        memset(&copy, 0, sizeof(copy));
-        memcpy(&copy, opts, offsetof(vms_analyze_opts, force));
-        copy.force = true;
-    } else {
-        copy = *opts;
+    if (!opts->file || (!opts->out && opts->mode != VMS_ANALYZE_EXTRACT)) {
+        return vms_error_set(err, VMS_EINVAL, "analyze needs a file and, "
+                             "but for -x, an output");
     }
+    copy = *opts;
     /* python's -x ignores -m: the pages go to the files instead */
     copy.memory = copy.memory && copy.mode == VMS_ANALYZE_STATE;
     a.o = o;
     a.err = err;
     a.dirfd = -1;
-    a.out_fd = o->out_fd;
+    a.out = o->out;
     a.out_flags = o->force ? VMS_OUT_FORCE : 0;
     a.holding = true;
     e = run(&a);
+    /* What is still buffered goes before the files it goes to close. */
+    vms_jsonw_free(a.w);
+    vms_writer_close(a.held, NULL);
+    vms_writer_close(a.state_w, NULL);
+    a.w = NULL;
     /* Never leave a half-written file behind: uncommitted ones go. */
     vms__ramfiles_free(a.rf);
     if (e) {
@@ -1140,7 +1216,6 @@ int vms_analyze(const vms_analyze_opts *opts, vms_error *err)
             a.err->code = e;
         }
     }
-    vms_jsonw_free(a.w);
     vms_buf_free(&a.hold);
     for (unsigned i = 0; i < a.nblocks; i++) {
         if (a.blocks[i].cache) {

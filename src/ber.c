@@ -9,6 +9,7 @@
 #include "vmstate/io.h"
 #include "vmstate/error.h"
 #include "bytes.h"
+#include "writer.h"
 #include "ber.h"
 
 size_t vms__der_len(uint64_t n, uint8_t *out)
@@ -36,7 +37,7 @@ int vms__der_tlv(vms_buf *b, uint8_t tag, const void *p, size_t n)
 
     h[0] = tag;
     hl = 1 + vms__der_len(n, h + 1);
-    if (vms_sink_buf(b, h, hl) || (n && vms_sink_buf(b, p, n))) {
+    if (vms__buf_append(b, h, hl) || (n && vms__buf_append(b, p, n))) {
         return VMS_ENOMEM;
     }
     return 0;

@@ -391,15 +391,8 @@ static void check_descriptions(walker *w, const vms_dump_desc *s,
 }
 
 int vms_check_dumps(const vms_dump *src, const vms_dump *dest,
-                    vms_finding_fn fn, void *opaque, int *errors,
-                    vms_error *err)
-{
-    return vms_check_dumps_rules(src, dest, NULL, fn, opaque, errors, err);
-}
-
-int vms_check_dumps_rules(const vms_dump *src, const vms_dump *dest,
-                          const vms_check_rules *rules, vms_finding_fn fn,
-                          void *opaque, int *errors, vms_error *err)
+                    const vms_check_rules *rules, vms_finding_fn fn,
+                    void *opaque, int *errors, vms_error *err)
 {
     walker w = { .rules = rules ? rules : vms__check_rules_default(),
                  .fn = fn, .opaque = opaque };
@@ -563,7 +556,7 @@ int vms__check_report_fill(vms_check_report *r,
     if (code) {
         return vms_error_set(err, VMS_ENOMEM, "out of memory");
     }
-    code = vms_check_dumps_rules(r->src, r->dest, rules, collect, r,
+    code = vms_check_dumps(r->src, r->dest, rules, collect, r,
                                  &r->errors, err);
     if (code) {
         return code == VMS_ENOMEM ? code

@@ -7,8 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include "vmstate/check.h"
+#include "vmstate/json.h"
 #include "vmstate/version.h"
 #include "table.h"
+#include "writer.h"
 
 static const char *const kind_names[] = {
     [VMS_FINDING_VERSION] = "version",
@@ -78,29 +80,36 @@ const char *vms_finding_kind_name(enum vms_finding_kind kind)
     return kind_names[kind];
 }
 
-int vms_finding_write_text(const vms_finding *f, FILE *out)
+/*
+ * The writers below write on and check once at the end: a vms_writer's
+ * error is sticky and its flush fills err with the first failure.
+ */
+static void put(vms_writer *w, const char *s)
 {
-    int r;
-
-    if (f->kind == VMS_FINDING_MIN_VERSION && !f->counted) {
-        r = fprintf(out, "Section \"%s\" ", f->section);
-    } else {
-        r = fprintf(out, "%s\n", f->message);
-    }
-    return r < 0 ? VMS_EIO : 0;
+    vms_write_bytes(w, s, strlen(s), NULL);
 }
 
-int vms_check_report_write_text(const vms_check_report *r, FILE *out)
+int vms_finding_write_text(const vms_finding *f, vms_writer *w,
+                           vms_error *err)
+{
+    if (f->kind == VMS_FINDING_MIN_VERSION && !f->counted) {
+        return vms__write_printf(w, err, "Section \"%s\" ", f->section);
+    }
+    return vms__write_printf(w, err, "%s\n", f->message);
+}
+
+static int write_text(const vms_check_report *r, vms_writer *w,
+                      vms_error *err)
 {
     for (size_t i = 0; i < r->n_findings; i++) {
         if (r->findings[i].accepted) {
             continue;
         }
-        if (vms_finding_write_text(&r->findings[i], out)) {
-            return VMS_EIO;
+        if (vms_finding_write_text(&r->findings[i], w, err)) {
+            return vms_writer_flush(w, err);
         }
     }
-    return fflush(out) == 0 ? 0 : VMS_EIO;
+    return vms_writer_flush(w, err);
 }
 
 static void json_str_or_null(vms_jsonw *w, const char *key, const char *s)
@@ -153,7 +162,7 @@ static void write_pair_json(vms_jsonw *w, const vms_check_report *r)
     vms_jsonw_end_array(w);
 }
 
-int vms_check_report_write_json(const vms_check_report *r, vms_jsonw *w)
+static int write_json(const vms_check_report *r, vms_jsonw *w)
 {
     vms_jsonw_begin_object(w);
     write_pair_json(w, r);
@@ -164,7 +173,7 @@ int vms_check_report_write_json(const vms_check_report *r, vms_jsonw *w)
     return vms_jsonw_text(w, "\n", 1);
 }
 
-int vms_check_matrix_write_json(const vms_check_matrix *m, vms_jsonw *w)
+static int matrix_json(const vms_check_matrix *m, vms_jsonw *w)
 {
     vms_jsonw_begin_object(w);
     json_str_or_null(w, "rules", m->rules);
@@ -191,9 +200,40 @@ int vms_check_matrix_write_json(const vms_check_matrix *m, vms_jsonw *w)
     return vms_jsonw_text(w, "\n", 1);
 }
 
-int vms_check_write_json_error(const char *src_path, const char *dest_path,
-                               const vms_error *err, vms_jsonw *w)
+/*
+ * A JSON document onto out in python's indent=4 layout: fn writes it, the
+ * writer's flush says whether it got there.
+ */
+static int with_json(vms_writer *out, vms_error *err,
+                     int (*fn)(const void *what, vms_jsonw *w),
+                     const void *what)
 {
+    vms_jsonw *w = vms_jsonw_new(out, VMS_JSONW_PRETTY, 4, err);
+    int e, f;
+
+    if (!w) {
+        return err ? err->code : VMS_ENOMEM;
+    }
+    e = fn(what, w);
+    f = vms_jsonw_free(w);
+    if (e && e != f) {
+        /* not the writer's: sarif_results' allocation */
+        return vms_error_set(err, e, "cannot write the report: %s",
+                             vms_strerror(e));
+    }
+    return vms_writer_flush(out, err);
+}
+
+struct json_error_doc {
+    const char *src, *dest;
+    const vms_error *what;
+};
+
+static int json_error_doc(const void *p, vms_jsonw *w)
+{
+    const struct json_error_doc *d = p;
+    const char *src_path = d->src, *dest_path = d->dest;
+    const vms_error *err = d->what;
     char buf[1024];
 
     vms_jsonw_begin_object(w);
@@ -222,31 +262,38 @@ int vms_check_write_json_error(const char *src_path, const char *dest_path,
     return vms_jsonw_text(w, "\n", 1);
 }
 
+int vms_check_write_json_error(const char *src_path, const char *dest_path,
+                               const vms_error *what, vms_writer *w,
+                               vms_error *err)
+{
+    struct json_error_doc d = { src_path, dest_path, what };
+
+    if (!what || !w) {
+        return vms_error_set(err, VMS_EINVAL, "no error or no output");
+    }
+    return with_json(w, err, json_error_doc, &d);
+}
+
 /*
  * GitHub's workflow commands end at a newline and split properties at
  * ',' and ':', so those are percent-encoded (as its toolkit does).
  */
-static int github_escape(FILE *out, const char *s, bool property)
+static void github_escape(vms_writer *out, const char *s, bool property)
 {
     for (; *s; s++) {
-        int r;
         switch (*s) {
-        case '%': r = fputs("%25", out); break;
-        case '\r': r = fputs("%0D", out); break;
-        case '\n': r = fputs("%0A", out); break;
-        case ':': r = property ? fputs("%3A", out) : fputc(':', out); break;
-        case ',': r = property ? fputs("%2C", out) : fputc(',', out); break;
-        default: r = fputc(*s, out); break;
-        }
-        if (r == EOF) {
-            return VMS_EIO;
+        case '%': put(out, "%25"); break;
+        case '\r': put(out, "%0D"); break;
+        case '\n': put(out, "%0A"); break;
+        case ':': put(out, property ? "%3A" : ":"); break;
+        case ',': put(out, property ? "%2C" : ","); break;
+        default: vms_write_bytes(out, s, 1, NULL); break;
         }
     }
-    return 0;
 }
 
-static int write_github(const vms_check_report *r, const char *pair,
-                        FILE *out)
+static void write_github(const vms_check_report *r, const char *pair,
+                         vms_writer *out)
 {
     for (size_t i = 0; i < r->n_findings; i++) {
         const vms_finding *f = &r->findings[i];
@@ -259,22 +306,14 @@ static int write_github(const vms_check_report *r, const char *pair,
                  r->tool ? r->tool : "vmstate check",
                  vms_finding_kind_name(f->kind), pair ? " " : "",
                  pair ? pair : "");
-        if (fprintf(out, "::%s file=", f->counted ? "error" : "warning") < 0 ||
-            github_escape(out, r->dest_file ? r->dest_file : "", true) ||
-            fputs(",title=", out) == EOF ||
-            github_escape(out, title, true) || fputs("::", out) == EOF ||
-            github_escape(out, f->message, false) ||
-            fputc('\n', out) == EOF) {
-            return VMS_EIO;
-        }
+        put(out, f->counted ? "::error file=" : "::warning file=");
+        github_escape(out, r->dest_file ? r->dest_file : "", true);
+        put(out, ",title=");
+        github_escape(out, title, true);
+        put(out, "::");
+        github_escape(out, f->message, false);
+        put(out, "\n");
     }
-    return 0;
-}
-
-int vms_check_report_write_github(const vms_check_report *r, FILE *out)
-{
-    return write_github(r, NULL, out) ? VMS_EIO
-         : fflush(out) == 0 ? 0 : VMS_EIO;
 }
 
 static void pair_name(const vms_check_report *r, char *buf, size_t len)
@@ -283,17 +322,14 @@ static void pair_name(const vms_check_report *r, char *buf, size_t len)
              r->dest_file ? r->dest_file : "");
 }
 
-int vms_check_matrix_write_github(const vms_check_matrix *m, FILE *out)
+static void matrix_github(const vms_check_matrix *m, vms_writer *out)
 {
     char pair[1024];
 
     for (size_t i = 0; i < m->n_pairs; i++) {
         pair_name(m->pairs[i].report, pair, sizeof(pair));
-        if (write_github(m->pairs[i].report, pair, out)) {
-            return VMS_EIO;
-        }
+        write_github(m->pairs[i].report, pair, out);
     }
-    return fflush(out) == 0 ? 0 : VMS_EIO;
 }
 
 /* The finding's place as one dotted name: section.description.field. */
@@ -426,7 +462,7 @@ static int sarif_end(vms_jsonw *w)
     return vms_jsonw_text(w, "\n", 1);
 }
 
-int vms_check_report_write_sarif(const vms_check_report *r, vms_jsonw *w)
+static int write_sarif(const vms_check_report *r, vms_jsonw *w)
 {
     int e;
 
@@ -435,7 +471,7 @@ int vms_check_report_write_sarif(const vms_check_report *r, vms_jsonw *w)
     return e ? e : sarif_end(w);
 }
 
-int vms_check_matrix_write_sarif(const vms_check_matrix *m, vms_jsonw *w)
+static int matrix_sarif(const vms_check_matrix *m, vms_jsonw *w)
 {
     char pair[1024];
     int e = 0;
@@ -461,29 +497,28 @@ static bool text_open(const vms_check_report *r)
     return false;
 }
 
-int vms_check_matrix_write_text(const vms_check_matrix *m, FILE *out)
+static int matrix_text(const vms_check_matrix *m, vms_writer *out,
+                       vms_error *err)
 {
     const vms_check_pair *p = m->pairs;
     size_t np = m->n_pairs;
     int w = 3;
 
-    if (fprintf(out, "errors per pair (rows: source, columns: destination; "
-                "rules %s)\n", m->rules ? m->rules : "") < 0) {
-        return VMS_EIO;
-    }
-    fprintf(out, "%6s", "");
+    vms__write_printf(out, err, "errors per pair (rows: source, columns: "
+                      "destination; rules %s)\n", m->rules ? m->rules : "");
+    vms__write_printf(out, err, "%6s", "");
     for (size_t j = 0; j < m->n_dumps; j++) {
         char h[32];
 
         snprintf(h, sizeof(h), "[%zu]", j + 1);
-        fprintf(out, " %*s", w + 2, h);
+        vms__write_printf(out, err, " %*s", w + 2, h);
     }
-    fputc('\n', out);
+    put(out, "\n");
     for (size_t i = 0; i < m->n_dumps; i++) {
         char h[32];
 
         snprintf(h, sizeof(h), "[%zu]", i + 1);
-        fprintf(out, "%6s", h);
+        vms__write_printf(out, err, "%6s", h);
         for (size_t j = 0; j < m->n_dumps; j++) {
             const vms_check_pair *c = NULL;
 
@@ -493,31 +528,97 @@ int vms_check_matrix_write_text(const vms_check_matrix *m, FILE *out)
                 }
             }
             if (i == j) {
-                fprintf(out, " %*s", w + 2, "-");
+                vms__write_printf(out, err, " %*s", w + 2, "-");
             } else if (!c) {
-                fprintf(out, " %*s", w + 2, ".");
+                vms__write_printf(out, err, " %*s", w + 2, ".");
             } else {
-                fprintf(out, " %*d", w + 2, c->report->errors);
+                vms__write_printf(out, err, " %*d", w + 2,
+                                  c->report->errors);
             }
         }
-        fputc('\n', out);
+        put(out, "\n");
     }
     for (size_t i = 0; i < m->n_dumps; i++) {
-        fprintf(out, "[%zu] %s (%s)\n", i + 1, m->files[i], m->targets[i]);
+        vms__write_printf(out, err, "[%zu] %s (%s)\n", i + 1, m->files[i],
+                          m->targets[i]);
     }
     for (size_t k = 0; k < np; k++) {
         const vms_check_report *r = p[k].report;
 
-        if (fprintf(out, "\n== [%zu] %s -> [%zu] %s: %d error%s ==\n",
-                    p[k].src + 1, m->files[p[k].src], p[k].dest + 1,
-                    m->files[p[k].dest], r->errors,
-                    r->errors == 1 ? "" : "s") < 0 ||
-            vms_check_report_write_text(r, out)) {
-            return VMS_EIO;
+        vms__write_printf(out, err, "\n== [%zu] %s -> [%zu] %s: %d error%s "
+                          "==\n", p[k].src + 1, m->files[p[k].src],
+                          p[k].dest + 1, m->files[p[k].dest], r->errors,
+                          r->errors == 1 ? "" : "s");
+        if (write_text(r, out, err)) {
+            break;
         }
-        if (text_open(r) && fputc('\n', out) == EOF) {
-            return VMS_EIO;
+        if (text_open(r)) {
+            put(out, "\n");
         }
     }
-    return fflush(out) == 0 ? 0 : VMS_EIO;
+    return vms_writer_flush(out, err);
+}
+
+static int report_json(const void *r, vms_jsonw *w)
+{
+    return write_json(r, w);
+}
+
+static int report_sarif(const void *r, vms_jsonw *w)
+{
+    return write_sarif(r, w);
+}
+
+static int matrix_json_doc(const void *m, vms_jsonw *w)
+{
+    return matrix_json(m, w);
+}
+
+static int matrix_sarif_doc(const void *m, vms_jsonw *w)
+{
+    return matrix_sarif(m, w);
+}
+
+int vms_check_report_write(const vms_check_report *report,
+                           enum vms_check_format format, vms_writer *w,
+                           vms_error *err)
+{
+    if (!report || !w) {
+        return vms_error_set(err, VMS_EINVAL, "no report or no output");
+    }
+    switch (format) {
+    case VMS_CHECK_TEXT:
+        return write_text(report, w, err);
+    case VMS_CHECK_JSON:
+        return with_json(w, err, report_json, report);
+    case VMS_CHECK_GITHUB:
+        write_github(report, NULL, w);
+        return vms_writer_flush(w, err);
+    case VMS_CHECK_SARIF:
+        return with_json(w, err, report_sarif, report);
+    }
+    return vms_error_set(err, VMS_EINVAL, "unknown report format %d",
+                         (int)format);
+}
+
+int vms_check_matrix_write(const vms_check_matrix *m,
+                           enum vms_check_format format, vms_writer *w,
+                           vms_error *err)
+{
+    if (!m || !w) {
+        return vms_error_set(err, VMS_EINVAL, "no matrix or no output");
+    }
+    switch (format) {
+    case VMS_CHECK_TEXT:
+        return matrix_text(m, w, err);
+    case VMS_CHECK_JSON:
+        return with_json(w, err, matrix_json_doc, m);
+    case VMS_CHECK_GITHUB:
+        matrix_github(m, w);
+        return vms_writer_flush(w, err);
+    case VMS_CHECK_SARIF:
+        return with_json(w, err, matrix_sarif_doc, m);
+    }
+    return vms_error_set(err, VMS_EINVAL, "unknown report format %d",
+                         (int)format);
 }

@@ -57,15 +57,17 @@ const char *const *vms_check_rules_builtin_names(void)
     return builtin_names;
 }
 
-int vms_check_rules_new(vms_check_rules **out, vms_error *err)
+vms_check_rules *vms_check_rules_new(vms_error *err)
 {
-    *out = calloc(1, sizeof(**out));
-    if (!*out) {
-        return vms_error_set(err, VMS_ENOMEM, "out of memory");
+    vms_check_rules *r = calloc(1, sizeof(*r));
+
+    if (!r) {
+        vms_error_set(err, VMS_ENOMEM, "out of memory");
+        return NULL;
     }
     /* QEMU's checker compares size x num since 8.1: the newer default. */
-    (*out)->unused_num = true;
-    return 0;
+    r->unused_num = true;
+    return r;
 }
 
 void vms_check_rules_free(vms_check_rules *r)
@@ -331,9 +333,9 @@ static vms_check_rules *default_rules;
 
 static void default_init(void)
 {
-    vms_check_rules *r;
+    vms_check_rules *r = vms_check_rules_new(NULL);
 
-    if (vms_check_rules_new(&r, NULL) == 0) {
+    if (r) {
         if (vms_check_rules_add_builtin(r, VMS_CHECK_RULES_DEFAULT, NULL)) {
             vms_check_rules_free(r);
             r = NULL;

@@ -25,6 +25,7 @@ typedef struct sink {
 struct conv {
     vms_error *err;
     const char *in;
+    const vms_input_opts *input;    /* NULL: the process default */
     /* source */
     vms_encoding from;
     vms_stream *s;              /* wire */

@@ -31,6 +31,8 @@
 #include "jsonw.h"
 #include "dumpdesc.h"
 #include "opts.h"
+#include "container.h"
+#include "writer.h"
 #include "ber.h"
 #include "conv.h"
 
@@ -316,52 +318,41 @@ static const sink ber_sink = {
 /* ---- trace sink ---------------------------------------------------------- */
 
 
-static int trace_line(conv *c, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static int trace_line(conv *c, const char *fmt, ...)
-{
-    char line[600];
-    va_list ap;
-    int n;
-
-    va_start(ap, fmt);
-    n = vsnprintf(line, sizeof(line), fmt, ap);
-    va_end(ap);
-    if (n < 0) {
-        return vms_error_set(c->err, VMS_EINVAL, "cannot format");
-    }
-    return vms_write_bytes(c->w, line, (size_t)n < sizeof(line) ? (size_t)n
-                           : sizeof(line) - 1, c->err);
-}
-
 static int trace_item(conv *c, const vms_unpack_item *it)
 {
+    vms_writer *w = c->w;
+    vms_error *err = c->err;
+    int e;
+
     switch (it->rec.type) {
     case VMS_REC_CONFIGURATION:
-        return trace_line(c, "# configuration: machine \"%s\", %" PRIu64
-                          " bytes\n", it->cfg ? it->cfg->machine : "",
-                          it->body_len);
+        return vms__write_printf(w, err, "# configuration: machine \"%s\", %"
+                                 PRIu64 " bytes\n",
+                                 it->cfg ? it->cfg->machine : "",
+                                 it->body_len);
     case VMS_REC_COMMAND:
-        return trace_line(c, "# command: %" PRIu64 " bytes\n", it->body_len);
+        return vms__write_printf(w, err, "# command: %" PRIu64 " bytes\n",
+                                 it->body_len);
     case VMS_REC_EOF:
-        return trace_line(c, "# end of stream\n");
+        return vms__write_printf(w, err, "# end of stream\n");
     }
     if (it->body == VMS_BODY_TAIL) {
-        return trace_line(c, "# %" PRIu64 " bytes no decoder bounds\n",
-                          it->body_len);
+        return vms__write_printf(w, err, "# %" PRIu64 " bytes no decoder "
+                                 "bounds\n", it->body_len);
     }
     if (it->body != VMS_BODY_DEVICE) {
-        return trace_line(c, "# section %u %s \"%s\" instance %u version %u:"
-                          " %" PRIu64 " bytes\n", it->rec.section_id,
-                          section_type_name(it->rec.type), it->rec.idstr,
-                          it->rec.instance_id, it->rec.version_id,
-                          it->body_len);
+        return vms__write_printf(w, err, "# section %u %s \"%s\" instance %u "
+                                 "version %u: %" PRIu64 " bytes\n",
+                                 it->rec.section_id,
+                                 section_type_name(it->rec.type),
+                                 it->rec.idstr, it->rec.instance_id,
+                                 it->rec.version_id, it->body_len);
     }
-    int e = trace_line(c, "# section %u %s \"%s\" instance %u version %u\n",
-                       it->rec.section_id, section_type_name(it->rec.type),
-                       it->rec.idstr, it->rec.instance_id,
-                       it->rec.version_id);
-    return e ? e : vms_walk(c->trace, it->desc, it->state, 0, c->err);
+    e = vms__write_printf(w, err, "# section %u %s \"%s\" instance %u "
+                          "version %u\n", it->rec.section_id,
+                          section_type_name(it->rec.type), it->rec.idstr,
+                          it->rec.instance_id, it->rec.version_id);
+    return e ? e : vms_walk(c->trace, it->desc, it->state, 0, err);
 }
 
 static int trace_begin(conv *c)
@@ -493,9 +484,9 @@ static int json_begin(conv *c)
     vms_jsonw *j;
     int e;
 
-    c->j = j = vms_jsonw_new(vms_sink_writer, c->w, VMS_JSONW_PRETTY, 1);
+    c->j = j = vms_jsonw_new(c->w, VMS_JSONW_PRETTY, 1, c->err);
     if (!j) {
-        return nomem(c);
+        return c->err ? c->err->code : VMS_ENOMEM;
     }
     e = vms_jsonw_begin_object(j);
     e = vms__jsonw_kv_str(j, e, "format", "vmstate-stream");
@@ -543,6 +534,15 @@ static int no_page(void *opaque, unsigned idx, uint64_t addr,
     return 0;
 }
 
+/* Bodies are read back: a compressed image is made seekable (input.h). */
+static vms_stream *open_seekable(conv *c)
+{
+    vms_input_opts o;
+
+    vms__input_opts_seekable(c->input, &o);
+    return vms_stream_open_input(c->in, &o, c->err);
+}
+
 static int wire_source(conv *c)
 {
     /* RAM travels as its section bytes: its pages are not wanted */
@@ -552,7 +552,7 @@ static int wire_source(conv *c)
     int e;
     if (!c->s) {
         const char *text;
-        if (!(c->s = vms_stream_open(c->in, c->err))) {
+        if (!(c->s = open_seekable(c))) {
             return c->err ? c->err->code : VMS_EIO;
         }
         text = vms_stream_vmdesc(c->s, &c->vmdesc_len);
@@ -566,7 +566,7 @@ static int wire_source(conv *c)
     } else {
         /* a second pass reads the stream again from its start */
         vms_stream_close(c->s);
-        if (!(c->s = vms_stream_open(c->in, c->err))) {
+        if (!(c->s = open_seekable(c))) {
             return c->err ? c->err->code : VMS_EIO;
         }
     }
@@ -863,7 +863,16 @@ int vms_encoding_parse(const char *s, vms_encoding *enc, vms_error *err)
                          "ber, json or trace)", s);
 }
 
+static int detect(const char *path, const vms_input_opts *input,
+                  vms_encoding *enc, vms_error *err);
+
 int vms_convert_detect(const char *path, vms_encoding *enc, vms_error *err)
+{
+    return detect(path, NULL, enc, err);
+}
+
+static int detect(const char *path, const vms_input_opts *input,
+                  vms_encoding *enc, vms_error *err)
 {
     vms_reader *r;
     const uint8_t *p;
@@ -879,7 +888,7 @@ int vms_convert_detect(const char *path, vms_encoding *enc, vms_error *err)
                              "(convert reads its input by offset)");
     }
     /* A stream inside a libvirt image or a qcow2 snapshot is wire too. */
-    vms_input *in = vms_input_open(path, NULL, err);
+    vms_input *in = vms_input_open(path, input, err);
     if (!in) {
         return err ? err->code : VMS_EIO;
     }
@@ -928,7 +937,8 @@ int vms_convert(const char *in, const char *out, vms_encoding to,
                              ? vms_encoding_name(to) : "this encoding");
     }
     c.k = sinks[to];
-    if ((e = vms_convert_detect(in, &c.from, err))) {
+    c.input = co->version >= 2 ? co->input : NULL;
+    if ((e = detect(in, c.input, &c.from, err))) {
         return e;
     }
     if (dump_file && (e = vms_dump_load(dump_file, &c.dump, err))) {

@@ -43,6 +43,7 @@
 #include "vmstate/io.h"
 #include "stream_priv.h"
 #include "analyze_priv.h"
+#include "writer.h"
 #include "memmap.h"
 #include "elfcore.h"
 #include "kdump.h"
@@ -674,7 +675,9 @@ static int pass(core *c)
     size_t len;
     int e;
 
-    if (!(c->s = vms_stream_open(c->o->file, c->err))) {
+    if (!(c->s = vms_stream_open_input(c->o->file, c->o->version >= 2
+                                                    ? c->o->input : NULL,
+                                       c->err))) {
         return c->err->code ? c->err->code : VMS_EIO;
     }
     if (c->pass == 2) {

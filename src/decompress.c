@@ -433,10 +433,8 @@ static int64_t dz_read(void *opaque, void *buf, size_t n, vms_error *err)
     return (int64_t)made;
 }
 
-static void dz_close(void *opaque)
+static void dz_free(dz *d, bool close_in)
 {
-    dz *d = opaque;
-
     switch (d->method) {
     case VMS_COMPRESS_GZIP:
         inflateEnd(&d->z);
@@ -451,20 +449,29 @@ static void dz_close(void *opaque)
         ZSTD_freeDStream(d->zs);
         break;
     }
-    vms_reader_close(d->in);
+    if (close_in) {
+        vms_reader_close(d->in);
+    }
     free(d->blk);
     free(d->cblk);
     free(d);
 }
 
-int vms__decompress_source(vms_reader *in, uint32_t method, const char *file,
-                           vms__source *out, vms_error *err)
+static void dz_close(void *opaque)
+{
+    dz_free(opaque, true);
+}
+
+/* A decompressor of method reading in (not taken over); NULL on error. */
+static dz *dz_new(vms_reader *in, uint32_t method, const char *file,
+                  vms_error *err)
 {
     dz *d = calloc(1, sizeof(*d));
     bool ok = false;
 
     if (!d) {
-        return vms_error_set(err, VMS_ENOMEM, "out of memory");
+        vms_error_set(err, VMS_ENOMEM, "out of memory");
+        return NULL;
     }
     d->method = method;
     snprintf(d->file, sizeof(d->file), "%s", file);
@@ -489,22 +496,179 @@ int vms__decompress_source(vms_reader *in, uint32_t method, const char *file,
     default:
         free(d);
         vms_error_set_file(err, file);
-        return vms_error_set(err, VMS_EUNSUPPORTED,
-                             "compression id %u is not one this reader "
-                             "decompresses", method);
+        vms_error_set(err, VMS_EUNSUPPORTED, "compression id %u is not one "
+                      "this reader decompresses", method);
+        return NULL;
     }
     if (!ok) {
-        d->in = NULL;
         free(d);
-        return vms_error_set(err, VMS_ENOMEM,
-                             "cannot start the %s decompressor",
-                             method_name(method));
+        vms_error_set(err, VMS_ENOMEM, "cannot start the %s decompressor",
+                      method_name(method));
+        return NULL;
     }
     d->in = in;
+    return d;
+}
+
+int vms__decompress_source(vms_reader *in, uint32_t method, const char *file,
+                           vms__source *out, vms_error *err)
+{
+    dz *d = dz_new(in, method, file, err);
+
+    if (!d) {
+        return err && err->code ? err->code : VMS_ENOMEM;
+    }
     memset(out, 0, sizeof(*out));
     out->read = dz_read;
     out->close = dz_close;
     out->opaque = d;
     out->size = -1;
     return 0;
+}
+
+/* ---- the seekable form: decompress again when reading back ----------- */
+
+/*
+ * The last RING bytes made stay readable: unpack reads a body back right
+ * after the walk passed it, and the description search reads the last
+ * megabytes; both are served from here without starting over.
+ */
+#define RING (16u << 20)
+
+typedef struct sdz {
+    vms_reader *in;         /* the image (seekable), owned */
+    uint64_t start;         /* where the compressed data starts in it */
+    uint32_t method;
+    dz *d;                  /* decompressing from start */
+    uint64_t pos;           /* stream offset of the next byte d makes */
+    uint64_t have;          /* bytes before pos still in ring */
+    uint8_t *ring;          /* offset o at ring[o % RING] */
+    char file[VMS_ERROR_FILE_MAX];
+} sdz;
+
+static int sdz_restart(sdz *z, vms_error *err)
+{
+    int e;
+
+    if (z->d) {
+        dz_free(z->d, false);
+        z->d = NULL;
+    }
+    if ((e = vms_reader_seek(z->in, z->start, err))) {
+        return e;
+    }
+    if (!(z->d = dz_new(z->in, z->method, z->file, err))) {
+        return err && err->code ? err->code : VMS_ENOMEM;
+    }
+    z->pos = 0;
+    z->have = 0;
+    return 0;
+}
+
+/* Decompress the next bytes into the ring: their count, 0 at the end. */
+static int64_t sdz_more(sdz *z, vms_error *err)
+{
+    size_t at = (size_t)(z->pos % RING);
+    size_t room = RING - at;
+    int64_t got = dz_read(z->d, z->ring + at,
+                          room < VMS_READER_WINDOW ? room : VMS_READER_WINDOW,
+                          err);
+
+    if (got > 0) {
+        z->pos += (uint64_t)got;
+        z->have = z->have + (uint64_t)got > RING ? RING
+                                                 : z->have + (uint64_t)got;
+    }
+    return got;
+}
+
+static int64_t sdz_pread(void *opaque, void *buf, size_t n, uint64_t off,
+                         vms_error *err)
+{
+    sdz *z = opaque;
+    uint8_t *b = buf;
+    size_t done = 0;
+    int e;
+
+    if (off < z->pos - z->have && (e = sdz_restart(z, err))) {
+        return e;
+    }
+    while (done < n) {
+        if (off < z->pos) {
+            size_t at = (size_t)(off % RING);
+            uint64_t k = z->pos - off;
+            if (k > n - done) {
+                k = n - done;
+            }
+            if (k > RING - at) {
+                k = RING - at;
+            }
+            memcpy(b + done, z->ring + at, (size_t)k);
+            done += (size_t)k;
+            off += k;
+        } else {
+            int64_t got = sdz_more(z, err);
+            if (got < 0) {
+                return got;
+            }
+            if (got == 0) {
+                break;
+            }
+        }
+    }
+    return (int64_t)done;
+}
+
+static void sdz_close(void *opaque)
+{
+    sdz *z = opaque;
+
+    if (z->d) {
+        dz_free(z->d, false);
+    }
+    vms_reader_close(z->in);
+    free(z->ring);
+    free(z);
+}
+
+int vms__decompress_seekable(vms_reader *in, uint32_t method,
+                             const char *file, vms__source *out,
+                             vms_error *err)
+{
+    sdz *z = calloc(1, sizeof(*z));
+    int64_t got;
+    int e;
+
+    if (!z || !(z->ring = malloc(RING))) {
+        free(z);
+        return vms_error_set(err, VMS_ENOMEM, "out of memory");
+    }
+    z->in = in;
+    z->start = vms_reader_offset(in);
+    z->method = method;
+    snprintf(z->file, sizeof(z->file), "%s", file);
+    /* The first pass: the size, and every corrupt byte found before use. */
+    if ((e = sdz_restart(z, err))) {
+        goto fail;
+    }
+    while ((got = sdz_more(z, err)) > 0) {
+    }
+    if (got < 0) {
+        e = (int)got;
+        goto fail;
+    }
+    memset(out, 0, sizeof(*out));
+    out->pread = sdz_pread;
+    out->close = sdz_close;
+    out->opaque = z;
+    out->size = (int64_t)z->pos;
+    return 0;
+fail:
+    /* in stays the caller's on failure */
+    if (z->d) {
+        dz_free(z->d, false);
+    }
+    free(z->ring);
+    free(z);
+    return e;
 }

@@ -10,7 +10,7 @@
 #include "vmstate/desc.h"
 #include "vmstate/visitor.h"
 #include "vmstate/error.h"
-#include "walk.h"
+#include "desc_priv.h"
 #include "types.h"
 
 const char *vms_field_type_name(const vms_field *f)

@@ -26,6 +26,7 @@
 #include "jsonw.h"
 #include "stream_priv.h"
 #include "analyze_priv.h"
+#include "writer.h"
 
 /* Pages rebuilt from XBZRLE deltas (or zlib) kept for later deltas. */
 #define CACHE_MAX (256u << 20)
@@ -59,6 +60,7 @@ struct section {
 
 struct side {
     const char *path;
+    const vms_input_opts *input;    /* NULL: the process default */
     bool want_pages;
     vms_stream *s;
     vms_vmdesc *vd;
@@ -376,7 +378,7 @@ static int device_state(struct side *sd, const vms_record *rec, json_t **out)
                                                   NULL, &sd->err))) {
         return e;
     }
-    if (!(w = vms_jsonw_new(vms_sink_buf, &buf, VMS_JSONW_COMPACT, 0))) {
+    if (!(w = vms__jsonw_buf(&buf, VMS_JSONW_COMPACT, 0, &sd->err))) {
         return side_fail(sd, VMS_ENOMEM, "out of memory");
     }
     e = vms__device_json(sd->s, sd->vd, sd->dump, rec, w, &sd->err);
@@ -463,7 +465,7 @@ static int side_pass(struct side *sd)
     size_t len;
     int e;
 
-    if (!(sd->s = vms_stream_open(sd->path, &sd->err))) {
+    if (!(sd->s = vms_stream_open_input(sd->path, sd->input, &sd->err))) {
         return sd->err.code ? sd->err.code : VMS_EIO;
     }
     {
@@ -561,8 +563,7 @@ static void side_free(struct side *sd)
 typedef struct report {
     const vms_diff_opts *o;
     struct side *a, *b;
-    vms_jsonw *w;             /* JSON */
-    FILE *out;                /* text */
+    vms_jsonw *w;             /* JSON, onto o->out */
     bool differ;
     int e;
 } report;
@@ -581,8 +582,9 @@ static void text(report *r, const char *fmt, ...)
     va_list ap;
 
     va_start(ap, fmt);
-    if (vfprintf(r->out, fmt, ap) < 0) {
-        r->e = VMS_EIO;
+    if (!r->e) {
+        /* the writer keeps the failure's record for vms_diff's flush */
+        r->e = vms__write_vprintf(r->o->out, NULL, fmt, ap);
     }
     va_end(ap);
 }
@@ -1102,16 +1104,15 @@ static void ram_diff(report *r)
     }
 }
 
-static int write_report(report *r)
+static int write_report(report *r, vms_error *err)
 {
     const vms_diff_opts *o = r->o;
     int e;
 
     if (o->format == VMS_DIFF_JSON) {
-        r->w = vms_jsonw_new(vms_sink_fd, (void *)(intptr_t)o->out_fd,
-                             VMS_JSONW_PRETTY, 4);
+        r->w = vms_jsonw_new(o->out, VMS_JSONW_PRETTY, 4, err);
         if (!r->w) {
-            return VMS_ENOMEM;
+            return err ? err->code : VMS_ENOMEM;
         }
         vms_jsonw_begin_object(r->w);
         vms__jsonw_kv_str(r->w, 0, "a", o->a);
@@ -1131,26 +1132,20 @@ static int write_report(report *r)
         vms_jsonw_key(r->w, "equal");
         vms_jsonw_bool(r->w, !r->differ);
         vms_jsonw_end_object(r->w);
-        e = vms_jsonw_text(r->w, "\n", 1);
-        if (vms_jsonw_free(r->w) && !e) {
-            e = VMS_EIO;
-        }
-        return r->e ? r->e : e;
+        vms_jsonw_text(r->w, "\n", 1);
+        vms_jsonw_free(r->w);
+    } else {
+        config_diff(r);
+        sections_diff(r);
+        ram_diff(r);
     }
-    int fd = dup(o->out_fd);
-    if (fd < 0 || !(r->out = fdopen(fd, "w"))) {
-        if (fd >= 0) {
-            close(fd);
-        }
-        return VMS_EIO;
+    /* a write failure's record is the writer's */
+    e = vms_writer_flush(o->out, err);
+    if (r->e && !e) {
+        e = vms_error_set(err, r->e, "cannot write the report: %s",
+                          vms_strerror(r->e));
     }
-    config_diff(r);
-    sections_diff(r);
-    ram_diff(r);
-    if (fclose(r->out) != 0 && !r->e) {
-        r->e = VMS_EIO;
-    }
-    return r->e;
+    return e;
 }
 
 int vms_diff(const vms_diff_opts *o, vms_error *err)
@@ -1162,21 +1157,24 @@ int vms_diff(const vms_diff_opts *o, vms_error *err)
     int e;
 
     vms_error_clear(err);
-    if (!o || o->version < 1 || o->version > VMS_DIFF_OPTS_VERSION ||
-        !o->a || !o->b) {
+    /* version 3 replaced out_fd by out in place: older ones are refused */
+    /* 4 added input_a/input_b at the end: 3 is read as it was */
+    if (!o || o->version < 3 || o->version > VMS_DIFF_OPTS_VERSION ||
+        !o->a || !o->b ||
+        !o->out) {
         return vms_error_set(err, VMS_EINVAL, "bad options");
     }
     if (strcmp(o->a, "-") == 0 && strcmp(o->b, "-") == 0) {
         return vms_error_set(err, VMS_EINVAL, "only one of the streams can "
                              "be standard input");
     }
-    if (o->version >= 2 && o->dump_file &&
+    if (o->dump_file &&
         strcmp(o->dump_file, "-") == 0) {
         /* each side reads its own copy */
         return vms_error_set(err, VMS_EINVAL, "the dump cannot be standard "
                              "input");
     }
-    if (o->version >= 2 && o->dump_file &&
+    if (o->dump_file &&
         ((e = vms_dump_load(o->dump_file, &a.dump, err)) ||
          (e = vms_dump_load(o->dump_file, &b.dump, err)))) {
         vms_dump_free(a.dump);
@@ -1184,6 +1182,10 @@ int vms_diff(const vms_diff_opts *o, vms_error *err)
     }
     a.path = o->a;
     b.path = o->b;
+    if (o->version >= 4) {
+        a.input = o->input_a;
+        b.input = o->input_b;
+    }
     a.want_pages = b.want_pages = o->ram != VMS_DIFF_RAM_NONE;
     a.o = b.o = o;
     a.peer = &b;
@@ -1209,11 +1211,7 @@ int vms_diff(const vms_diff_opts *o, vms_error *err)
         r.o = o;
         r.a = &a;
         r.b = &b;
-        e = write_report(&r);
-        if (e) {
-            vms_error_set(err, e, "cannot write the report: %s",
-                          strerror(errno));
-        } else {
+        if (!(e = write_report(&r, err))) {
             e = r.differ ? 1 : 0;
         }
     }

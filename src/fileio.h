@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include "vmstate/error.h"
+#include "vmstate/io.h"
 
 /*
  * A whole file (or what fd gives until its end) in a malloc'd buffer
@@ -25,5 +26,4 @@ int vms__read_file(const char *path, size_t limit, const char *what,
  * base name vms_outfile_open() saw: overwrites err->file.
  */
 void vms__error_outfile(vms_error *err, const char *dir, const char *name);
-
 #endif

@@ -18,25 +18,8 @@
 #include "vmstate/json.h"
 #include "vmstate/ram.h"
 #include "vmstate/stream.h"
-
-static int buf_printf(vms_buf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static int buf_printf(vms_buf *b, const char *fmt, ...)
-{
-    char line[1024];
-    va_list ap;
-    int n;
-
-    va_start(ap, fmt);
-    n = vsnprintf(line, sizeof(line), fmt, ap);
-    va_end(ap);
-    if (n < 0) {
-        return VMS_EINVAL;
-    }
-    return vms_sink_buf(b, line, (size_t)n < sizeof(line) ? (size_t)n
-                                                          : sizeof(line) - 1);
-}
+#include "stream_priv.h"
+#include "writer.h"
 
 static int nomem(vms_error *err)
 {
@@ -161,16 +144,6 @@ static int on_block(void *opaque, unsigned idx, const char *name,
     return 0;
 }
 
-static bool has_cap(const vms_config *c, const char *cap)
-{
-    for (uint32_t i = 0; i < c->ncaps && i < 32; i++) {
-        if (strcmp(c->caps[i], cap) == 0) {
-            return true;
-        }
-    }
-    return false;
-}
-
 /* The stream's first records: configuration, then the RAM block list. */
 static int stream_json(json_t *o, vms_stream *s, vms_error *err)
 {
@@ -197,8 +170,8 @@ static int stream_json(json_t *o, vms_stream *s, vms_error *err)
             vms_ram_opts ro = {
                 .page_size = cfg.target_page_bits
                                  ? 1u << cfg.target_page_bits : 4096,
-                .ignore_shared = has_cap(&cfg, "x-ignore-shared"),
-                .mapped_ram = has_cap(&cfg, "mapped-ram"),
+                .ignore_shared = vms__config_has_cap(&cfg, "x-ignore-shared"),
+                .mapped_ram = vms__config_has_cap(&cfg, "mapped-ram"),
             };
             vms_ram_sink sink = { .opaque = &b, .block = on_block };
             vms_ram *ram = vms_ram_new(&ro, &sink, err);
@@ -308,13 +281,14 @@ static void human(char *buf, size_t len, json_int_t v)
     snprintf(buf, len, i ? "%.3g %s" : "%.0f %s", d, u[i]);
 }
 
-static void text_out(vms_buf *b, const char *file, json_t *o)
+static void text_out(vms_writer *b, const char *file, json_t *o)
 {
     json_t *l = json_object_get(o, "libvirt"), *q = json_object_get(o, "qcow2");
     json_t *dom = json_object_get(o, "domain"), *st = json_object_get(o, "stream");
     char h[32];
 
-#define P(...) buf_printf(b, __VA_ARGS__)
+/* errors are sticky: the writer's flush reports them */
+#define P(...) vms__write_printf(b, NULL, __VA_ARGS__)
     P("file: %s\n", file);
     P("container: %s\n", json_string_value(json_object_get(o, "container")));
     if (l) {
@@ -392,7 +366,8 @@ int vms_info(const vms_info_opts *o, vms_error *err)
     vms_buf out = { 0 };
     int e;
 
-    if (!o || o->version < 1 || !o->file) {
+    /* version 2 replaced out_fd by out in place: 1 cannot be read */
+    if (!o || o->version != VMS_INFO_OPTS_VERSION || !o->file || !o->out) {
         return vms_error_set(err, VMS_EINVAL, "vms_info: bad options");
     }
     s = vms_stream_open_input(o->file, o->input, err);
@@ -414,16 +389,24 @@ int vms_info(const vms_info_opts *o, vms_error *err)
             if (!t) {
                 e = nomem(err);
             } else {
-                e = vms_sink_buf(&out, t, strlen(t));
-                e = e ? e : vms_sink_buf(&out, "\n", 1);
+                e = vms__buf_append(&out, t, strlen(t));
+                e = e ? e : vms__buf_append(&out, "\n", 1);
                 free(t);
             }
         } else {
-            text_out(&out, o->file, doc);
+            vms_writer *tw = vms_writer_buf(&out, err);
+
+            if (!tw) {
+                e = err ? err->code : VMS_ENOMEM;
+            } else {
+                text_out(tw, o->file, doc);
+                e = vms_writer_close(tw, err);
+            }
         }
     }
-    if (!e && vms_sink_fd((void *)(intptr_t)o->out_fd, out.data, out.len)) {
-        e = vms_error_set(err, VMS_EIO, "cannot write the report");
+    /* all or nothing: the report is complete before any of it goes out */
+    if (!e && (e = vms_write_bytes(o->out, out.data, out.len, err)) == 0) {
+        e = vms_writer_flush(o->out, err);
     }
     free(out.data);
     json_decref(doc);

@@ -44,6 +44,19 @@ void vms_input_set_default(const vms_input_opts *o)
     }
 }
 
+void vms__input_opts_seekable(const vms_input_opts *o, vms_input_opts *out)
+{
+    vms_input_opts d = VMS_INPUT_OPTS_INIT;
+
+    if (!o) {
+        o = &default_opts;
+    }
+    /* an older caller's struct: only what its version had */
+    d.snapshot = o->version >= 1 ? o->snapshot : NULL;
+    d.flags = (o->version >= 2 ? o->flags : 0) | VMS_INPUT_SEEKABLE;
+    *out = d;
+}
+
 static uint32_t get_u32(const uint8_t *p, bool swap)
 {
     uint32_t v;
@@ -187,7 +200,7 @@ static void rest_close(void *opaque)
 }
 
 static int libvirt_open(vms_input *in, vms_reader *r, const char *path,
-                        vms__source *src, vms_error *err)
+                        unsigned flags, vms__source *src, vms_error *err)
 {
     vms_input_info *info = &in->info;
     uint8_t hdr[VMS_LIBVIRT_HEADER_SIZE];
@@ -232,6 +245,12 @@ static int libvirt_open(vms_input *in, vms_reader *r, const char *path,
     }
     memset(src, 0, sizeof(*src));
     if (info->compression != VMS_COMPRESS_RAW) {
+        if ((flags & VMS_INPUT_SEEKABLE) && vms_reader_size(r) >= 0) {
+            e = vms__decompress_seekable(r, info->compression, path, src,
+                                         err);
+            info->stream_size = e ? -1 : src->size;
+            return e;
+        }
         return vms__decompress_source(r, info->compression, path, src, err);
     }
     if (vms_reader_size(r) >= 0) {
@@ -298,7 +317,8 @@ vms_input *vms_input_open(const char *path, const vms_input_opts *o,
     }
     if (got >= 16 && (memcmp(p, LIBVIRT_MAGIC, 16) == 0 ||
                       memcmp(p, LIBVIRT_PARTIAL, 16) == 0)) {
-        if ((e = libvirt_open(in, r, path, &src, err))) {
+        if ((e = libvirt_open(in, r, path,
+                              o->version >= 2 ? o->flags : 0, &src, err))) {
             goto fail;
         }
         snprintf(name, sizeof(name), "%.200s (its %s stream)", path,

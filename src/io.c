@@ -2,6 +2,8 @@
  * libvmstate: buffered big-endian readers and writers, safe output files.
  */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +14,7 @@
 #include "bytes.h"
 #include "reader.h"
 #include "fileio.h"
+#include "writer.h"
 
 /*
  * The buffer is twice the largest piece vms_read_ptr hands out, so that a
@@ -74,7 +77,13 @@ static vms_reader *buffered_new(const char *name, vms_error *err)
 vms_reader *vms_reader_fd(int fd, const char *name, vms_error *err)
 {
     struct stat st;
-    vms_reader *r = buffered_new(name, err);
+    vms_reader *r;
+
+    if (fd < 0) {
+        vms_error_set(err, VMS_EINVAL, "no file descriptor to read");
+        return NULL;
+    }
+    r = buffered_new(name, err);
 
     if (!r) {
         return NULL;
@@ -107,6 +116,11 @@ vms_reader *vms_reader_open(const char *path, vms_error *err)
     int fd;
     vms_reader *r;
     struct stat st;
+
+    if (!path) {
+        vms_error_set(err, VMS_EINVAL, "no file to read");
+        return NULL;
+    }
 
     if (strcmp(path, "-") == 0) {
         return vms_reader_fd(0, "-", err);
@@ -142,7 +156,13 @@ vms_reader *vms_reader_mem(const void *buf, size_t len, const char *name,
 vms_reader *vms_reader_mem_at(const void *buf, size_t len, uint64_t base,
                               const char *name, vms_error *err)
 {
-    vms_reader *r = reader_new(name, err);
+    vms_reader *r;
+
+    if (!buf && len) {
+        vms_error_set(err, VMS_EINVAL, "no memory to read");
+        return NULL;
+    }
+    r = reader_new(name, err);
 
     if (r) {
         r->mem = buf;
@@ -525,21 +545,91 @@ int vms_read_str8(vms_reader *r, char s[256], uint8_t *len, vms_error *err)
 /* ---- writer ---------------------------------------------------------- */
 
 #define WRITER_BUF (1u << 20)
+/* Pieces this large bypass the buffer (see vms_write_bytes). */
+#define WRITER_DIRECT (32u << 10)
 
 struct vms_writer {
-    int fd;
-    vms_buf *out;
+    vms_sink_fn sink;
+    void *opaque;
+    int fd;            /* the fd writer's opaque */
     int error;
+    vms_error fail;    /* the first failure's record (see io.h) */
     uint64_t offset;   /* bytes accepted so far */
     size_t len;
     uint8_t *buf;
     char name[VMS_ERROR_FILE_MAX];
 };
 
-static vms_writer *writer_new(const char *name, vms_error *err)
+int vms__fd_write_all(int fd, const void *buf, size_t len)
 {
-    vms_writer *w = calloc(1, sizeof(*w));
+    const char *p = buf;
 
+    while (len) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            return VMS_EIO;
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+int vms__buf_append(vms_buf *b, const void *buf, size_t len)
+{
+    if (len > SIZE_MAX / 2 - b->len) {
+        return VMS_ENOMEM;
+    }
+    if (b->len + len + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (cap < b->len + len + 1) {
+            cap *= 2;
+        }
+        char *d = realloc(b->data, cap);
+        if (!d) {
+            return VMS_ENOMEM;
+        }
+        b->data = d;
+        b->cap = cap;
+    }
+    memcpy(b->data + b->len, buf, len);
+    b->len += len;
+    b->data[b->len] = 0;   /* always a C string, for tests and messages */
+    return 0;
+}
+
+void vms_buf_free(vms_buf *b)
+{
+    if (b) {
+        free(b->data);
+        b->data = NULL;
+        b->len = b->cap = 0;
+    }
+}
+
+static int sink_fd(void *opaque, const void *buf, size_t len)
+{
+    return vms__fd_write_all(*(const int *)opaque, buf, len);
+}
+
+static int sink_buf(void *opaque, const void *buf, size_t len)
+{
+    return vms__buf_append(opaque, buf, len);
+}
+
+vms_writer *vms_writer_sink(vms_sink_fn sink, void *opaque, const char *name,
+                            vms_error *err)
+{
+    vms_writer *w;
+
+    if (!sink) {
+        vms_error_set(err, VMS_EINVAL, "a writer needs a sink function");
+        return NULL;
+    }
+    w = calloc(1, sizeof(*w));
     if (w) {
         w->buf = malloc(WRITER_BUF);
     }
@@ -548,6 +638,8 @@ static vms_writer *writer_new(const char *name, vms_error *err)
         vms_error_set(err, VMS_ENOMEM, "out of memory");
         return NULL;
     }
+    w->sink = sink;
+    w->opaque = opaque;
     w->fd = -1;
     snprintf(w->name, sizeof(w->name), "%s", name ? name : "");
     return w;
@@ -555,22 +647,27 @@ static vms_writer *writer_new(const char *name, vms_error *err)
 
 vms_writer *vms_writer_fd(int fd, const char *name, vms_error *err)
 {
-    vms_writer *w = writer_new(name, err);
+    vms_writer *w;
 
+    if (fd < 0) {
+        vms_error_set(err, VMS_EINVAL, "no file descriptor to write to");
+        return NULL;
+    }
+    w = vms_writer_sink(sink_fd, NULL, name, err);
     if (w) {
         w->fd = fd;
+        w->opaque = &w->fd;
     }
     return w;
 }
 
 vms_writer *vms_writer_buf(vms_buf *buf, vms_error *err)
 {
-    vms_writer *w = writer_new("(memory)", err);
-
-    if (w) {
-        w->out = buf;
+    if (!buf) {
+        vms_error_set(err, VMS_EINVAL, "no buffer to write to");
+        return NULL;
     }
-    return w;
+    return vms_writer_sink(sink_buf, buf, "(memory)", err);
 }
 
 uint64_t vms_writer_offset(const vms_writer *w)
@@ -578,20 +675,32 @@ uint64_t vms_writer_offset(const vms_writer *w)
     return w->offset;
 }
 
-static int writer_emit(vms_writer *w, const void *p, size_t n, vms_error *err)
+/* The first failure's record, for a caller who has none yet. */
+static int writer_failed(vms_writer *w, vms_error *err)
 {
-    if (w->error) {
-        return w->error;
-    }
-    w->error = w->out ? vms_sink_buf(w->out, p, n)
-                      : vms_sink_fd((void *)(intptr_t)w->fd, p, n);
-    if (w->error) {
-        vms_error_set_file(err, w->name);
-        vms_error_set_at(err, w->error, w->offset, "write failed: %s",
-                         w->error == VMS_EIO ? strerror(errno)
-                                             : vms_strerror(w->error));
+    if (err && !err->code) {
+        *err = w->fail;
     }
     return w->error;
+}
+
+/* n bytes at p, which start at offset at of the output. */
+static int writer_emit(vms_writer *w, const void *p, size_t n, uint64_t at,
+                       vms_error *err)
+{
+    if (w->error) {
+        return writer_failed(w, err);
+    }
+    w->error = w->sink(w->opaque, p, n);
+    if (w->error) {
+        vms_error_clear(&w->fail);
+        vms_error_set_file(&w->fail, w->name);
+        vms_error_set_at(&w->fail, w->error, at, "write failed: %s",
+                         w->error == VMS_EIO ? strerror(errno)
+                                             : vms_strerror(w->error));
+        return writer_failed(w, err);
+    }
+    return 0;
 }
 
 int vms_writer_flush(vms_writer *w, vms_error *err)
@@ -599,24 +708,28 @@ int vms_writer_flush(vms_writer *w, vms_error *err)
     int e = 0;
 
     if (w->len) {
-        e = writer_emit(w, w->buf, w->len, err);
+        e = writer_emit(w, w->buf, w->len, w->offset - w->len, err);
         w->len = 0;
     }
-    return e ? e : w->error;
+    return e ? e : w->error ? writer_failed(w, err) : 0;
 }
 
 int vms_write_bytes(vms_writer *w, const void *p, size_t n, vms_error *err)
 {
     if (w->error) {
-        return w->error;
+        return writer_failed(w, err);
     }
-    if (n > WRITER_BUF - w->len) {
+    if (n > WRITER_BUF - w->len || (w->len == 0 && n >= WRITER_DIRECT)) {
         if (vms_writer_flush(w, err)) {
-            return w->error;
+            return writer_failed(w, err);
         }
-        if (n >= WRITER_BUF) {
-            if (writer_emit(w, p, n, err)) {
-                return w->error;
+        /*
+         * A large piece (a vms_jsonw's buffer, a page run) goes straight
+         * out: copying it into this buffer first would only cost time.
+         */
+        if (n >= WRITER_DIRECT) {
+            if (writer_emit(w, p, n, w->offset, err)) {
+                return writer_failed(w, err);
             }
             w->offset += n;
             return 0;
@@ -663,14 +776,49 @@ int vms_write_str8(vms_writer *w, const char *s, size_t len, vms_error *err)
                              "string of %zu bytes does not fit a str8", len);
     }
     if (vms_write_bytes(w, &l, 1, err)) {
-        return w->error;
+        return writer_failed(w, err);
     }
     return vms_write_bytes(w, s, len, err);
 }
 
-int vms_sink_writer(void *opaque, const void *buf, size_t len)
+int vms__write_vprintf(vms_writer *w, vms_error *err, const char *fmt,
+                       va_list ap)
 {
-    return vms_write_bytes(opaque, buf, len, NULL);
+    char line[512], *p = line;
+    va_list again;
+    int n, e;
+
+    va_copy(again, ap);
+    n = vsnprintf(line, sizeof(line), fmt, ap);
+    if (n >= 0 && (size_t)n >= sizeof(line)) {
+        /* longer than a line: the exact size, on the heap */
+        if ((p = malloc((size_t)n + 1))) {
+            vsnprintf(p, (size_t)n + 1, fmt, again);
+        }
+    }
+    va_end(again);
+    if (n < 0) {
+        return vms_error_set(err, VMS_EINVAL, "cannot format '%s'", fmt);
+    }
+    if (!p) {
+        return vms_error_set(err, VMS_ENOMEM, "out of memory");
+    }
+    e = vms_write_bytes(w, p, (size_t)n, err);
+    if (p != line) {
+        free(p);
+    }
+    return e;
+}
+
+int vms__write_printf(vms_writer *w, vms_error *err, const char *fmt, ...)
+{
+    va_list ap;
+    int e;
+
+    va_start(ap, fmt);
+    e = vms__write_vprintf(w, err, fmt, ap);
+    va_end(ap);
+    return e;
 }
 
 int vms_writer_close(vms_writer *w, vms_error *err)

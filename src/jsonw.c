@@ -16,8 +16,8 @@
 const char vms__hex_digits[16] = "0123456789abcdef";
 
 struct vms_jsonw {
-    vms_sink_fn sink;
-    void *opaque;
+    vms_writer *out;
+    bool own_out;            /* vms__jsonw_buf's: closed by vms_jsonw_free */
     enum vms_jsonw_style style;
     int indent;
     int error;
@@ -28,79 +28,74 @@ struct vms_jsonw {
     char buf[JSONW_BUF];
 };
 
-vms_jsonw *vms_jsonw_new(vms_sink_fn sink, void *opaque,
-                         enum vms_jsonw_style style, int indent)
+vms_jsonw *vms_jsonw_new(vms_writer *out, enum vms_jsonw_style style,
+                         int indent, vms_error *err)
 {
-    vms_jsonw *w = calloc(1, sizeof(*w));
+    vms_jsonw *w;
 
-    if (w) {
-        w->sink = sink;
-        w->opaque = opaque;
-        w->style = style;
-        w->indent = indent < 0 ? 0 : indent;
+    if (!out) {
+        vms_error_set(err, VMS_EINVAL, "a JSON writer needs an output");
+        return NULL;
     }
+    if (style != VMS_JSONW_PRETTY && style != VMS_JSONW_SPACED &&
+        style != VMS_JSONW_COMPACT) {
+        vms_error_set(err, VMS_EINVAL, "unknown JSON style %d", (int)style);
+        return NULL;
+    }
+    if (indent < 0 || indent > 64) {
+        vms_error_set(err, VMS_EINVAL, "JSON indent %d is outside 0..64",
+                      indent);
+        return NULL;
+    }
+    if (!(w = calloc(1, sizeof(*w)))) {
+        vms_error_set(err, VMS_ENOMEM, "out of memory");
+        return NULL;
+    }
+    w->out = out;
+    w->style = style;
+    w->indent = indent;
     return w;
 }
 
-int vms_sink_fd(void *opaque, const void *buf, size_t len)
+vms_jsonw *vms__jsonw_buf(vms_buf *b, enum vms_jsonw_style style, int indent,
+                          vms_error *err)
 {
-    int fd = (int)(intptr_t)opaque;
-    const char *p = buf;
+    vms_writer *out = vms_writer_buf(b, err);
+    vms_jsonw *w = out ? vms_jsonw_new(out, style, indent, err) : NULL;
 
-    while (len) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            return VMS_EIO;
-        }
-        p += n;
-        len -= (size_t)n;
+    if (!w) {
+        vms_writer_close(out, NULL);
+        return NULL;
     }
-    return 0;
+    w->own_out = true;
+    return w;
 }
 
-int vms_sink_buf(void *opaque, const void *buf, size_t len)
+/*
+ * Output goes through the writer without an error record: the writer keeps
+ * the first failure's, which the caller reads when it flushes or closes
+ * the writer (io.h).
+ */
+static int emit(vms_jsonw *w, const void *p, size_t n)
 {
-    vms_buf *b = opaque;
-
-    if (len > SIZE_MAX / 2 - b->len) {
-        return VMS_ENOMEM;
-    }
-    if (b->len + len + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->len + len + 1) {
-            cap *= 2;
-        }
-        char *d = realloc(b->data, cap);
-        if (!d) {
-            return VMS_ENOMEM;
-        }
-        b->data = d;
-        b->cap = cap;
-    }
-    memcpy(b->data + b->len, buf, len);
-    b->len += len;
-    b->data[b->len] = 0;   /* always a C string, for tests and messages */
-    return 0;
+    return vms_write_bytes(w->out, p, n, NULL);
 }
 
-void vms_buf_free(vms_buf *b)
+/* The buffer into the writer (which buffers again, in larger pieces). */
+static int spill(vms_jsonw *w)
 {
-    if (b) {
-        free(b->data);
-        b->data = NULL;
-        b->len = b->cap = 0;
+    if (!w->error && w->len) {
+        w->error = emit(w, w->buf, w->len);
     }
+    w->len = 0;
+    return w->error;
 }
 
 int vms_jsonw_flush(vms_jsonw *w)
 {
-    if (!w->error && w->len) {
-        w->error = w->sink(w->opaque, w->buf, w->len);
+    if (!spill(w)) {
+        w->error = vms_writer_flush(w->out, NULL);
     }
-    w->len = 0;
     return w->error;
 }
 
@@ -110,11 +105,11 @@ static int put(vms_jsonw *w, const char *s, size_t n)
         return w->error;
     }
     if (n > JSONW_BUF - w->len) {
-        if (vms_jsonw_flush(w)) {
+        if (spill(w)) {
             return w->error;
         }
         if (n >= JSONW_BUF) {
-            w->error = w->sink(w->opaque, s, n);
+            w->error = emit(w, s, n);
             return w->error;
         }
     }
@@ -375,16 +370,16 @@ int vms_jsonw_string_end(vms_jsonw *w)
     return putc1(w, '"');
 }
 
-int vms_jsonw_hex_bytes(vms_jsonw *w, const uint8_t *p, size_t n)
+int vms__jsonw_hex_append(vms_jsonw *w, const uint8_t *p, size_t n,
+                          bool first)
 {
     char tmp[3 * 1024];
     size_t i = 0;
 
-    vms_jsonw_string_begin(w);
     while (i < n && !w->error) {
         size_t k = 0;
         for (; i < n && k + 3 <= sizeof(tmp); i++) {
-            if (i) {
+            if (i || !first) {
                 tmp[k++] = ' ';
             }
             tmp[k++] = vms__hex_digits[p[i] >> 4];
@@ -392,6 +387,13 @@ int vms_jsonw_hex_bytes(vms_jsonw *w, const uint8_t *p, size_t n)
         }
         put(w, tmp, k);
     }
+    return w->error;
+}
+
+int vms_jsonw_hex_bytes(vms_jsonw *w, const uint8_t *p, size_t n)
+{
+    vms_jsonw_string_begin(w);
+    vms__jsonw_hex_append(w, p, n, true);
     return vms_jsonw_string_end(w);
 }
 
@@ -431,6 +433,9 @@ int vms_jsonw_free(vms_jsonw *w)
     }
     vms_jsonw_flush(w);
     e = w->error;
+    if (w->own_out) {
+        vms_writer_close(w->out, NULL);
+    }
     free(w);
     return e;
 }

@@ -26,6 +26,7 @@
 #include <string.h>
 #include "memmap.h"
 #include "vmstate/common.h"
+#include "table.h"
 
 #define KiB 1024ull
 #define MiB (1024ull * KiB)
@@ -49,14 +50,10 @@ typedef struct view {
 
 static int view_push(view *v, const seg *s)
 {
-    if (v->n == v->cap) {
-        size_t cap = v->cap ? 2 * v->cap : 32;
-        seg *n = realloc(v->s, cap * sizeof(*n));
-        if (!n) {
-            return VMS_ENOMEM;
-        }
-        v->s = n;
-        v->cap = cap;
+    int e = vms__table_room(&v->s, &v->cap, v->n, sizeof(*v->s));
+
+    if (e) {
+        return e;
     }
     v->s[v->n++] = *s;
     return 0;

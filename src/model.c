@@ -18,10 +18,12 @@
 #include "vmstate/vmdesc.h"
 #include "vmstate/visitor.h"
 #include "vmstate/json.h"
+#include "vmstate/limits.h"
 #include "bytes.h"
 #include "stream_priv.h"
 #include "visit_wire.h"
 #include "dumpdesc.h"
+#include "jsonw.h"
 
 typedef struct reader {
     vms_stream *s;
@@ -100,7 +102,7 @@ static int json_round_trip(void *opaque, vms_visitor *out, vms_error *err)
     size_t size = t->size;
     int version = t->version;
     vms_buf text = { 0 };
-    vms_jsonw *j = vms_jsonw_new(vms_sink_buf, &text, VMS_JSONW_COMPACT, 0);
+    vms_jsonw *j = vms__jsonw_buf(&text, VMS_JSONW_COMPACT, 0, err);
     vms_visitor *jo = j ? vms_json_state_output_new(j, err) : NULL;
     vms_visitor *ji = NULL;
     uint8_t *again = calloc(1, size ? size : 1);
@@ -320,9 +322,20 @@ int vms_unpack_read(vms_stream *s, const vms_unpack_ops *ops, vms_error *err)
                 end = vms_stream_vmdesc_offset(s) + 5 + it.vmdesc_len;
             }
             if (size >= 0 && (uint64_t)size != end) {
-                e = rfail(&r, VMS_EFORMAT, end, "%" PRIu64 " bytes after "
-                          "the EOF record are not a JSON description "
-                          "(truncated?)", (uint64_t)size - end);
+                /* the stream layer's classification says which */
+                uint64_t len, at = vms__stream_tail_at(s, &len);
+                if (vms_stream_tail(s, NULL) == VMS_TAIL_OVERSIZE) {
+                    e = rfail(&r, VMS_ELIMIT, at, "the JSON description "
+                              "after the EOF record is %" PRIu64 " bytes, "
+                              "over VMS_LIMIT_VMDESC_SIZE (%u bytes)", len,
+                              VMS_LIMIT_VMDESC_SIZE);
+                } else {
+                    at = at ? at : end;
+                    e = rfail(&r, VMS_EFORMAT, at, "the %" PRIu64 " bytes "
+                              "from here to the end are no JSON description "
+                              "and not part of the stream",
+                              (uint64_t)size - at);
+                }
             }
             break;
         }

@@ -54,6 +54,8 @@ struct vms_stream {
     enum vms_stream_tail tail_kind;
     enum vms_stream_tail probed_tail;  /* what vms__stream_probe_end saw */
     uint64_t eof_off;       /* offset of the end marker, once read */
+    uint64_t tail_at;       /* vms__stream_tail_at() */
+    uint64_t tail_desc_len;
     /* The fit proof (vms_stream_require_fit): on, and what it names. */
     bool fit;
     char machine[256];      /* from the configuration record, if any */
@@ -153,6 +155,14 @@ static int fail_trunc_why(vms_stream *s, vms_error *err, uint64_t off,
 static int fail_trunc(vms_stream *s, vms_error *err, uint64_t off)
 {
     return fail_trunc_why(s, err, off, NULL);
+}
+
+uint64_t vms__stream_tail_at(const vms_stream *s, uint64_t *desc_len)
+{
+    if (desc_len) {
+        *desc_len = s->tail_desc_len;
+    }
+    return s->tail_at;
 }
 
 enum vms_stream_tail vms_stream_tail(const vms_stream *s, uint64_t *eof_off)
@@ -723,17 +733,45 @@ static int classify_tail(vms_stream *s, vms_error *err)
         s->tail_kind = VMS_TAIL_NONE;
         return 0;
     }
-    if (b == VMS_REC_VMDESC && !s->vmdesc_capped) {
-        /* a whole one would have been found by its length */
-        s->tail_kind = VMS_TAIL_CUT;
-        char why[128];
-        snprintf(why, sizeof(why), "%" PRIu64 " bytes follow the end marker, "
-                 "fewer than the description's length says", left);
-        fail_trunc_why(s, err, at, why);
-        return VMS_ETRUNC;
+    s->tail_at = at;
+    if (b == VMS_REC_VMDESC) {
+        /* its header: 0x06, then the JSON's be32 length */
+        uint8_t h[4];
+        uint64_t n = 0;
+
+        if (left >= 5) {
+            if (s->size >= 0) {
+                if ((e = pread_full(s, h, 4, at + 1, err))) {
+                    return e;
+                }
+            } else {
+                memcpy(h, s->tail_buf + (at + 1 - s->tail_base), 4);
+            }
+            n = vms__get_be32(h);
+        }
+        if (left >= 5 && n > VMS_LIMIT_VMDESC_SIZE) {
+            /* not read: the cap, not the stream, stops us */
+            s->tail_kind = VMS_TAIL_OVERSIZE;
+            s->tail_desc_len = n;
+        } else if (left < 5 || left - 5 < n) {
+            /* a whole one would have been found by its length */
+            s->tail_kind = VMS_TAIL_CUT;
+            s->tail_at = 0;
+            char why[128];
+            snprintf(why, sizeof(why), "%" PRIu64 " bytes follow the end "
+                     "marker, fewer than the description's length says",
+                     left);
+            fail_trunc_why(s, err, at, why);
+            return VMS_ETRUNC;
+        } else {
+            /* a whole description, then other bytes */
+            s->tail_kind = VMS_TAIL_OTHER;
+            s->tail_at = at + 5 + n;
+        }
+    } else {
+        /* QEMU ignores them too: the commands that copy the tail say so */
+        s->tail_kind = VMS_TAIL_OTHER;
     }
-    /* QEMU ignores them too: the commands that copy the tail say so */
-    s->tail_kind = VMS_TAIL_OTHER;
     if (s->fit && s->last_idstr[0]) {
         /* a borrowed description stopped a section early */
         char why[120];
@@ -1020,12 +1058,14 @@ int vms_stream_body_to_footer(vms_stream *s, const vms_record *rec,
         if (f == 1 && (e = vms__stream_probe_end(s, rec, &unsure, err))) {
             return e;
         }
-        if (f == 1) {
-            return vms_stream_fail(s, err, VMS_ELIMIT, at, "section '%s' "
-                                   "is %" PRIu64 " bytes to its footer, more "
-                                   "than the %u that can be held without a "
-                                   "description that decodes it", rec->idstr,
-                                   pos - at, VMS_READER_WINDOW);
+        if (f == 1 && pos - at <= SIZE_MAX) {
+            /*
+             * Larger than the reader's window (ppc64's spapr_iommu, whose
+             * TCE table is 2 MiB for the default DMA window): the caller
+             * skips or reads it in windows.
+             */
+            *len = (size_t)(pos - at);
+            return 0;
         }
     }
     return vms_stream_fail(s, err, VMS_EFORMAT, at, "section '%s' does not "

@@ -49,6 +49,14 @@ int vms__stream_probe_end(vms_stream *s, const vms_record *rec,
  */
 enum vms_stream_tail vms__stream_probed_tail(const vms_stream *s);
 /*
+ * What vms_stream_tail() found after the end marker, in detail: for
+ * VMS_TAIL_OTHER the offset of the first byte that is no description
+ * (right after the end marker, or after a whole description); for
+ * VMS_TAIL_OVERSIZE the offset of the description header, *desc_len the
+ * length it claims. 0 otherwise.
+ */
+uint64_t vms__stream_tail_at(const vms_stream *s, uint64_t *desc_len);
+/*
  * A copy of len input bytes at off (caller frees *out): a seekable input,
  * or a pipe's buffered tail; VMS_EUNSUPPORTED for bytes of a pipe that
  * are gone.

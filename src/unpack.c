@@ -21,6 +21,8 @@
 #include "stream_priv.h"
 #include "fileio.h"
 #include "opts.h"
+#include "container.h"
+#include "writer.h"
 #include "pagelog.h"
 #include "ramfile.h"
 
@@ -42,6 +44,10 @@ typedef struct unpacker {
     bool made_dir, made_ram;
     vms_outfile json_of, data_of, raw_of, desc_of, log_of, dump_of;
     bool json_open, data_open, raw_open, desc_open, log_open, dump_open;
+    vms_writer *jout;         /* stream.json, under j */
+    /* the container's files: container.json, domain.xml, cookie.xml */
+    vms_outfile cont_of, xml_of, cookie_of;
+    bool cont_open, xml_open, cookie_open;
     vms_jsonw *j;
     vms_writer *data, *raw;
     vms__ramfiles *rf;
@@ -58,7 +64,10 @@ typedef struct unpacker {
 
 static int jfail(unpacker *u)
 {
-    return vms_error_set(u->err, VMS_EIO, "cannot write stream.json");
+    /* a write failure's record (file, offset) is the writer's */
+    int e = vms_writer_flush(u->jout, u->err);
+
+    return e ? e : vms_error_set(u->err, VMS_EIO, "cannot write stream.json");
 }
 
 static int log_add(unpacker *u, const vms__log_entry *l)
@@ -330,8 +339,7 @@ static int u_item(void *opaque, const vms_unpack_item *it, vms_error *err)
     case VMS_REC_EOF:
         u->has_vmdesc = it->vmdesc != NULL;
         if (it->vmdesc &&
-            vms_sink_fd((void *)(intptr_t)u->desc_of.fd, it->vmdesc,
-                        it->vmdesc_len)) {
+            vms__fd_write_all(u->desc_of.fd, it->vmdesc, it->vmdesc_len)) {
             vms_error_set_file(u->err, "vmdesc.json");
             return vms_error_set(u->err, VMS_EIO, "write failed: %s",
                                  strerror(errno));
@@ -446,6 +454,90 @@ static int u_open(unpacker *u, vms_outfile *o, bool *open, const char *name)
     return e;
 }
 
+/* One file of DIR with the bytes of text (written now, committed last). */
+static int u_text(unpacker *u, vms_outfile *o, bool *open, const char *name,
+                  const char *text)
+{
+    int e = u_open(u, o, open, name);
+
+    if (!e && vms__fd_write_all(o->fd, text, strlen(text))) {
+        vms__error_outfile(u->err, u->dir, name);
+        e = vms_error_set(u->err, VMS_EIO, "write failed: %s",
+                          strerror(errno));
+    }
+    return e;
+}
+
+/*
+ * What the stream came in (input.h): for a libvirt image, its domain XML
+ * (domain.xml), its cookie (cookie.xml) and its header's facts
+ * (container.json), which pack writes back; for a qcow2 snapshot, which
+ * one it was (container.json; pack writes a bare stream: qcow2 images
+ * are only read). A bare stream has no container.json.
+ */
+static int u_container(unpacker *u)
+{
+    const vms_input_info *in = vms_stream_input_info(u->s);
+    vms_writer *out;
+    vms_jsonw *j;
+    int e = 0;
+
+    if (in->container == VMS_CONTAINER_STREAM) {
+        return 0;
+    }
+    if (in->container == VMS_CONTAINER_LIBVIRT &&
+        ((e = u_text(u, &u->xml_of, &u->xml_open, "domain.xml",
+                     in->xml ? in->xml : "")) ||
+         (in->cookie && (e = u_text(u, &u->cookie_of, &u->cookie_open,
+                                    "cookie.xml", in->cookie))))) {
+        return e;
+    }
+    if ((e = u_open(u, &u->cont_of, &u->cont_open, "container.json"))) {
+        return e;
+    }
+    out = vms_writer_fd(u->cont_of.fd, "container.json", u->err);
+    j = out ? vms_jsonw_new(out, VMS_JSONW_PRETTY, 4, u->err) : NULL;
+    if (!j) {
+        vms_writer_close(out, NULL);
+        return u->err ? u->err->code : VMS_ENOMEM;
+    }
+    e = vms_jsonw_begin_object(j);
+    e = vms__jsonw_kv_str(j, e, "format", "vmstate-container");
+    e = vms__jsonw_kv_int(j, e, "format_version", 1);
+    if (in->container == VMS_CONTAINER_LIBVIRT) {
+        e = vms__jsonw_kv_str(j, e, "container", "libvirt");
+        e = vms__jsonw_kv_int(j, e, "version", in->libvirt_version);
+        e = vms__jsonw_kv_int(j, e, "data_len", in->data_len);
+        e = vms__jsonw_kv_int(j, e, "was_running", in->was_running);
+        e = vms__jsonw_kv_str(j, e, "compression",
+                             vms_compression_name(in->compression));
+        e = vms__jsonw_kv_str(j, e, "xml", "domain.xml");
+        e = e ? e : vms_jsonw_key(j, "cookie");
+        e = e ? e : in->cookie ? vms_jsonw_string(j, "cookie.xml")
+                               : vms_jsonw_null(j);
+    } else {
+        const vms_qcow2_snapshot *sn = &in->snapshots[in->snapshot];
+        e = vms__jsonw_kv_str(j, e, "container", "qcow2");
+        e = vms__jsonw_kv_str(j, e, "snapshot_id", sn->id);
+        e = vms__jsonw_kv_str(j, e, "snapshot_name", sn->name);
+    }
+    e = e ? e : vms_jsonw_end_object(j);
+    e = e ? e : vms_jsonw_text(j, "\n", 1);
+    e = e ? e : vms_jsonw_flush(j);
+    vms_jsonw_free(j);
+    /* a write failure's record (offset, errno's text) is the writer's */
+    if (vms_writer_close(out, u->err) && !e) {
+        e = VMS_EIO;
+    }
+    if (e) {
+        vms__error_outfile(u->err, u->dir, "container.json");
+        return u->err && u->err->code ? u->err->code
+                                      : vms_error_set(u->err, e,
+                                                      "write failed");
+    }
+    return 0;
+}
+
 static int u_finish(unpacker *u)
 {
     vms_jsonw *j = u->j;
@@ -524,8 +616,19 @@ static int u_finish(unpacker *u)
     struct { vms_outfile *o; bool *open; } all[] = {
         { &u->desc_of, &u->desc_open }, { &u->data_of, &u->data_open },
         { &u->raw_of, &u->raw_open }, { &u->log_of, &u->log_open },
-        { &u->dump_of, &u->dump_open }, { &u->json_of, &u->json_open },
+        { &u->dump_of, &u->dump_open }, { &u->xml_of, &u->xml_open },
+        { &u->cookie_of, &u->cookie_open }, { &u->cont_of, &u->cont_open },
+        { &u->json_of, &u->json_open },
     };
+    /* an earlier unpack's container files do not describe this stream */
+    const char *const stale[] = { "domain.xml", "cookie.xml",
+                                  "container.json" };
+    bool *made[] = { &u->xml_open, &u->cookie_open, &u->cont_open };
+    for (size_t i = 0; !e && i < VMS__ARRAY_SIZE(stale); i++) {
+        if (!*made[i]) {
+            unlinkat(u->dirfd, stale[i], 0);
+        }
+    }
     for (size_t i = 0; !e && i < VMS__ARRAY_SIZE(all); i++) {
         if (*all[i].open) {
             *all[i].open = false;
@@ -557,7 +660,7 @@ static int u_dump(unpacker *u, const char *path, vms_dump **dump)
     }
     e = vms_dump_load_buffer(buf, len, path, dump, u->err);
     if (!e && !(e = u_open(u, &u->dump_of, &u->dump_open, "dump.json")) &&
-        vms_sink_fd((void *)(intptr_t)u->dump_of.fd, buf, len)) {
+        vms__fd_write_all(u->dump_of.fd, buf, len)) {
         vms_error_set_file(u->err, "dump.json");
         e = vms_error_set(u->err, VMS_EIO, "write failed: %s",
                           strerror(errno));
@@ -590,13 +693,19 @@ int vms_unpack(const char *stream, const char *dir,
     };
     vms_unpack_ops ops = { .opaque = &u, .item = u_item, .ram = &sink,
                            .ram_begin = u_ram_begin };
+    vms_input_opts in_opts;
     int e;
 
     if ((e = vms__opts_version(o->version, VMS_UNPACK_OPTS_VERSION,
                                "vms_unpack_opts", err))) {
         return e;
     }
-    if (!(u.s = vms_stream_open(stream, err))) {
+    /*
+     * Bodies are read back: a compressed image is made seekable (decoded
+     * twice, input.h), never copied to a temporary file.
+     */
+    vms__input_opts_seekable(o->version >= 2 ? o->input : NULL, &in_opts);
+    if (!(u.s = vms_stream_open_input(stream, &in_opts, err))) {
         return err ? err->code : VMS_EIO;
     }
     size = vms_reader_size(vms_stream_reader(u.s));
@@ -624,16 +733,18 @@ int vms_unpack(const char *stream, const char *dir,
         (e = u_open(&u, &u.data_of, &u.data_open, "ramdata.bin")) ||
         (e = u_open(&u, &u.raw_of, &u.raw_open, "raw.bin")) ||
         (e = u_open(&u, &u.desc_of, &u.desc_open, "vmdesc.json")) ||
-        (dump_file && (e = u_dump(&u, dump_file, &dump)))) {
+        (dump_file && (e = u_dump(&u, dump_file, &dump))) ||
+        (e = u_container(&u))) {
         goto out;
     }
     ops.dump = dump;
-    u.j = vms_jsonw_new(vms_sink_fd, (void *)(intptr_t)u.json_of.fd,
-                        VMS_JSONW_PRETTY, 4);
+    u.jout = vms_writer_fd(u.json_of.fd, "stream.json", err);
+    u.j = u.jout ? vms_jsonw_new(u.jout, VMS_JSONW_PRETTY, 4, err) : NULL;
     u.data = vms_writer_fd(u.data_of.fd, "ramdata.bin", err);
     u.raw = vms_writer_fd(u.raw_of.fd, "raw.bin", err);
     if (!u.j || !u.data || !u.raw) {
-        e = vms_error_set(err, VMS_ENOMEM, "out of memory");
+        e = err && err->code ? err->code
+                             : vms_error_set(err, VMS_ENOMEM, "out of memory");
         goto out;
     }
     e = vms_jsonw_begin_object(u.j);
@@ -650,6 +761,7 @@ int vms_unpack(const char *stream, const char *dir,
     }
 out:
     vms_jsonw_free(u.j);
+    vms_writer_close(u.jout, NULL);
     if (u.data) {
         vms_writer_close(u.data, NULL);
     }
@@ -659,9 +771,11 @@ out:
     vms__ramfiles_free(u.rf);
     {
         vms_outfile *all[] = { &u.json_of, &u.data_of, &u.raw_of, &u.desc_of,
-                               &u.log_of, &u.dump_of };
+                               &u.log_of, &u.dump_of, &u.cont_of, &u.xml_of,
+                               &u.cookie_of };
         bool *open[] = { &u.json_open, &u.data_open, &u.raw_open,
-                         &u.desc_open, &u.log_open, &u.dump_open };
+                         &u.desc_open, &u.log_open, &u.dump_open,
+                         &u.cont_open, &u.xml_open, &u.cookie_open };
         for (size_t i = 0; i < VMS__ARRAY_SIZE(all); i++) {
             if (*open[i]) {
                 vms_outfile_abort(all[i]);

@@ -16,6 +16,7 @@
 #include "vmstate/ram.h"
 #include "vmstate/sections.h"
 #include "vmstate/vmdesc.h"
+#include "vmstate/limits.h"
 #include "bytes.h"
 #include "table.h"
 #include "stream_priv.h"
@@ -1191,11 +1192,22 @@ static int after_end(verifier *v, const char *cut)
                  "short (%s): QEMU reads nothing after the end marker at "
                  "offset 0x%" PRIx64 " and loads the stream; only section "
                  "names and versions verified", cut, eof);
+    } else if (t == VMS_TAIL_OVERSIZE) {
+        uint64_t len, at = vms__stream_tail_at(v->s, &len);
+        snprintf(msg, sizeof(msg), "The JSON description at offset 0x%"
+                 PRIx64 " (after the end marker at offset 0x%" PRIx64 ") is "
+                 "%" PRIu64 " bytes, over VMS_LIMIT_VMDESC_SIZE (%u bytes): "
+                 "not read; QEMU reads nothing after the end marker and "
+                 "loads the stream; only section names and versions "
+                 "verified", at, eof, len, VMS_LIMIT_VMDESC_SIZE);
     } else if (t == VMS_TAIL_OTHER) {
-        snprintf(msg, sizeof(msg), "The bytes after the end marker at "
-                 "offset 0x%" PRIx64 " are no JSON description: QEMU reads "
-                 "nothing after it and loads the stream; only section names "
-                 "and versions verified", eof);
+        uint64_t at = vms__stream_tail_at(v->s, NULL);
+        snprintf(msg, sizeof(msg), "The bytes from offset 0x%" PRIx64
+                 " on are no JSON description (%s the end marker at offset "
+                 "0x%" PRIx64 "): QEMU reads nothing after the end marker "
+                 "and loads the stream; only section names and versions "
+                 "verified", at, at == eof + 1 ? "right after" :
+                 "they follow the description that follows", eof);
     } else {
         return 0;
     }
@@ -1314,7 +1326,8 @@ int vms_verify(const vms_verify_opts *o, vms_check_report **out,
     v.r->tool = "vmstate verify";
     v.r->src_file = o->stream;
     v.r->dest_file = vms_dump_file(dump);
-    if (!(v.s = vms_stream_open(o->stream, err))) {
+    if (!(v.s = vms_stream_open_input(o->stream, o->version >= 5 ? o->input
+                                                         : NULL, err))) {
         e = err && err->code ? err->code : VMS_EIO;
         goto out;
     }

@@ -20,6 +20,7 @@
 #include <string.h>
 #include "vmstate/visitor.h"
 #include "walk.h"
+#include "writer.h"
 #include "types.h"
 #include "ber.h"
 
@@ -78,7 +79,7 @@ static int o_nomem(ber_out *o)
 
 static int o_put(ber_out *o, const void *p, size_t n)
 {
-    return vms_sink_buf(&o->buf, p, n) ? o_nomem(o) : 0;
+    return vms__buf_append(&o->buf, p, n) ? o_nomem(o) : 0;
 }
 
 static int o_tlv(ber_out *o, uint8_t tag, const void *p, size_t n)
@@ -381,6 +382,10 @@ static const vms_visit_ops ber_out_ops = {
 
 vms_visitor *vms_ber_output_new(vms_writer *w, vms_error *err)
 {
+    if (!w) {
+        vms_error_set(err, VMS_EINVAL, "a BER output visitor needs a writer");
+        return NULL;
+    }
     ber_out *o = (ber_out *)vms__visitor_alloc(sizeof(*o), &ber_out_ops,
                                               false, err);
 
@@ -801,6 +806,10 @@ static const vms_visit_ops ber_in_ops = {
 
 vms_visitor *vms_ber_input_new(vms_reader *r, vms_error *err)
 {
+    if (!r) {
+        vms_error_set(err, VMS_EINVAL, "a BER input visitor needs a reader");
+        return NULL;
+    }
     ber_in *in = (ber_in *)vms__visitor_alloc(sizeof(*in), &ber_in_ops, true,
                                              err);
 

@@ -366,6 +366,10 @@ static const vms_visit_ops json_ops = {
 
 vms_visitor *vms_json_state_output_new(vms_jsonw *w, vms_error *err)
 {
+    if (!w) {
+        vms_error_set(err, VMS_EINVAL, "a JSON state visitor needs a JSON writer");
+        return NULL;
+    }
     json_out *o = (json_out *)vms__visitor_alloc(sizeof(*o), &json_ops, false,
                                                 err);
 
@@ -836,6 +840,10 @@ static const vms_visit_ops json_in_ops = {
 vms_visitor *vms_json_state_input_new(const json_t *value, const char *where,
                                       vms_error *err)
 {
+    if (!value) {
+        vms_error_set(err, VMS_EINVAL, "a JSON state visitor needs a value");
+        return NULL;
+    }
     json_in *in = (json_in *)vms__visitor_alloc(sizeof(*in), &json_in_ops,
                                                true, err);
 

@@ -261,6 +261,10 @@ static const vms_visit_ops trace_ops = {
 
 vms_visitor *vms_trace_output_new(vms_writer *w, vms_error *err)
 {
+    if (!w) {
+        vms_error_set(err, VMS_EINVAL, "a trace visitor needs a writer");
+        return NULL;
+    }
     trace_out *t = (trace_out *)vms__visitor_alloc(sizeof(*t), &trace_ops,
                                                   false, err);
 

@@ -72,6 +72,10 @@ static const vms_visit_ops wire_out_ops = {
 
 vms_visitor *vms_wire_output_new(vms_writer *w, vms_error *err)
 {
+    if (!w) {
+        vms_error_set(err, VMS_EINVAL, "a wire output visitor needs a writer");
+        return NULL;
+    }
     wire_out *o = (wire_out *)vms__visitor_alloc(sizeof(*o), &wire_out_ops,
                                                 false, err);
 
@@ -184,6 +188,10 @@ static const vms_visit_ops wire_in_ops = {
 
 vms_visitor *vms_wire_input_new(vms_reader *r, vms_error *err)
 {
+    if (!r) {
+        vms_error_set(err, VMS_EINVAL, "a wire input visitor needs a reader");
+        return NULL;
+    }
     wire_in *in = (wire_in *)vms__visitor_alloc(sizeof(*in), &wire_in_ops,
                                                true, err);
 

@@ -18,6 +18,7 @@
 #include "bytes.h"
 #include "table.h"
 #include "jsonw.h"
+#include "writer.h"
 
 #define RAM_IDSTR "ram"
 #define RAM_VERSION 4
@@ -46,25 +47,6 @@ struct vms_vm {
     vm_ram *ram;
     size_t n_ram, cap_ram;
 };
-
-/* Grow an array of elem-sized items to hold one more. */
-static int grow(void **arr, size_t *cap, size_t n, size_t elem,
-                vms_error *err)
-{
-    void *p;
-    size_t ncap;
-
-    if (n < *cap) {
-        return 0;
-    }
-    ncap = *cap ? *cap * 2 : 8;
-    if (!(p = realloc(*arr, ncap * elem))) {
-        return vms_error_set(err, VMS_ENOMEM, "out of memory");
-    }
-    *arr = p;
-    *cap = ncap;
-    return 0;
-}
 
 static int check_name(const char *what, const char *s, vms_error *err)
 {
@@ -145,9 +127,8 @@ int vms_vm_register(vms_vm *vm, const char *idstr, uint32_t instance_id,
                              "section \"%s\" instance %u is already "
                              "registered", idstr, instance_id);
     }
-    if ((e = grow((void **)&vm->sec, &vm->cap_sec, vm->n_sec, sizeof(*s),
-                  err))) {
-        return e;
+    if (vms__table_room(&vm->sec, &vm->cap_sec, vm->n_sec, sizeof(*s))) {
+        return vms_error_set(err, VMS_ENOMEM, "out of memory");
     }
     s = &vm->sec[vm->n_sec];
     s->idstr = strdup(idstr);
@@ -185,9 +166,8 @@ int vms_vm_add_ram(vms_vm *vm, const char *name, void *host,
                                  "RAM block \"%s\" already added", name);
         }
     }
-    if ((e = grow((void **)&vm->ram, &vm->cap_ram, vm->n_ram, sizeof(*r),
-                  err))) {
-        return e;
+    if (vms__table_room(&vm->ram, &vm->cap_ram, vm->n_ram, sizeof(*r))) {
+        return vms_error_set(err, VMS_ENOMEM, "out of memory");
     }
     r = &vm->ram[vm->n_ram];
     if (!(r->name = strdup(name))) {
@@ -320,9 +300,8 @@ int vms_vm_save(vms_vm *vm, vms_writer *w, unsigned flags, vms_error *err)
 
     if (!(flags & VMS_SAVE_NO_VMDESC)) {
         /* QEMU writes the length first: the JSON is built in memory. */
-        j = vms_jsonw_new(vms_sink_buf, &desc, VMS_JSONW_SPACED, 0);
-        if (!j) {
-            return vms_error_set(err, VMS_ENOMEM, "out of memory");
+        if (!(j = vms__jsonw_buf(&desc, VMS_JSONW_SPACED, 0, err))) {
+            return err ? err->code : VMS_ENOMEM;
         }
         e = vms_jsonw_begin_object(j);
         e = vms__jsonw_kv_int(j, e, "page_size", vm->page_size);
@@ -709,15 +688,14 @@ static bool type_seen(const vms_vm *vm, size_t upto)
     return false;
 }
 
-int vms_vm_dump_vmstate(vms_vm *vm, vms_sink_fn sink, void *opaque,
-                        vms_error *err)
+int vms_vm_dump_vmstate(vms_vm *vm, vms_writer *w, vms_error *err)
 {
     /* QEMU's fprintf layout is python's indent=2 layout, byte for byte. */
-    vms_jsonw *j = vms_jsonw_new(sink, opaque, VMS_JSONW_PRETTY, 2);
+    vms_jsonw *j = vms_jsonw_new(w, VMS_JSONW_PRETTY, 2, err);
     int e;
 
     if (!j) {
-        return vms_error_set(err, VMS_ENOMEM, "out of memory");
+        return err ? err->code : VMS_ENOMEM;
     }
     e = vms_jsonw_begin_object(j);
     e = e ? e : vms_jsonw_key(j, "vmschkmachine");
@@ -744,5 +722,9 @@ int vms_vm_dump_vmstate(vms_vm *vm, vms_sink_fn sink, void *opaque,
         int c = vms_jsonw_free(j);
         e = e ? e : c;
     }
-    return e ? vms_error_set(err, e, "writing the dump failed") : 0;
+    /* a write failure's record (output, offset) is the writer's */
+    if (e && vms_writer_flush(w, err) == 0) {
+        return vms_error_set(err, e, "writing the dump failed");
+    }
+    return e ? e : vms_writer_flush(w, err);
 }

@@ -14,6 +14,7 @@
 #include "vmstate/desc.h"
 #include "vmstate/visitor.h"
 #include "vmstate/error.h"
+#include "desc_priv.h"
 #include "walk.h"
 
 /* Pointers inside device structs need not be aligned in a packed state. */

@@ -1,7 +1,7 @@
 /*
- * libvmstate internals of the walk (walk.c): its depth bound, the
- * allocation every visitor shares, and the loading of a document's state
- * by trying a section's descriptions. Never installed.
+ * libvmstate internals of the walk (walk.c): the allocation every
+ * visitor shares, and the loading of a document's state by trying a
+ * section's descriptions. Never installed.
  */
 #ifndef VMS__WALK_H
 #define VMS__WALK_H
@@ -10,12 +10,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "vmstate/visitor.h"
-
-/*
- * Descriptions nested deeper than this are a description bug (or a
- * hostile vmdesc): validation refuses them, the walk stops there.
- */
-#define VMS__WALK_MAX_DEPTH 64
 
 /*
  * A zeroed visitor of size bytes (a struct whose first member is the

@@ -41,6 +41,16 @@ void cli_bad_option(const char *prog, int c, char **argv);
 /* A usage mistake (wrong operands): one line and where to read more. */
 void cli_usage_hint(const char *prog, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/*
+ * Standard output as the library's one output (a vms_writer); NULL with
+ * err filled. The caller closes it (which flushes) and reports its error.
+ */
+vms_writer *cli_stdout(vms_error *err);
+/*
+ * Close out (NULL allowed) after an operation that returned e: its error
+ * when e was 0 (err filled), else e.
+ */
+int cli_close(vms_writer *out, int e, vms_error *err);
 /* Print "PROG: message" to stderr, one line. */
 void cli_errorf(const char *prog, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -98,14 +108,11 @@ void cli_progress_end(cli_progress *p);
  * stdout, an input error with none.
  */
 #define CLI_EXIT_INPUT 255
-enum cli_report_format {
-    CLI_REPORT_TEXT, CLI_REPORT_JSON, CLI_REPORT_GITHUB, CLI_REPORT_SARIF
-};
 /* Parse a --format value; CLI_EXIT_USAGE (message printed) when bad. */
 int cli_report_format(const char *prog, const char *arg,
-                      enum cli_report_format *out);
+                      enum vms_check_format *out);
 /* The one-line error, plus the JSON document with "error" for json. */
-int cli_report_input_error(const char *prog, enum cli_report_format format,
+int cli_report_input_error(const char *prog, enum vms_check_format format,
                            const char *src, const char *dest,
                            const vms_error *err);
 /*
@@ -113,14 +120,11 @@ int cli_report_input_error(const char *prog, enum cli_report_format format,
  * quiet), free it, and return the exit status: its error count.
  */
 int cli_report_print(const char *prog, vms_check_report *report,
-                     enum cli_report_format format, bool quiet);
+                     enum vms_check_format format, bool quiet);
 
 /* The same for a --matrix run. */
 int cli_matrix_print(const char *prog, vms_check_matrix *m,
-                     enum cli_report_format format, bool quiet);
-/* Print report in format (text coloured on a terminal); 0 or VMS_E*. */
-int cli_report_write(const vms_check_report *report,
-                     enum cli_report_format format);
+                     enum vms_check_format format, bool quiet);
 /* Subcommands (tools/cmd_<name>.c). */
 int cmd_check(int argc, char **argv, const char *prog);
 void cmd_check_usage(FILE *out, const char *prog);
@@ -142,5 +146,9 @@ int cmd_info(int argc, char **argv, const char *prog);
 void cmd_info_usage(FILE *out, const char *prog);
 int cmd_convert(int argc, char **argv, const char *prog);
 void cmd_convert_usage(FILE *out, const char *prog);
+
+/* The input options of every command (--snapshot: vmstate.c). */
+#include "vmstate/input.h"
+extern vms_input_opts cli_input;
 
 #endif

@@ -86,7 +86,7 @@ int cmd_analyze(int argc, char **argv, const char *prog)
     vms_analyze_opts o = {
         .version = VMS_ANALYZE_OPTS_VERSION,
         .mode = VMS_ANALYZE_STATE,
-        .out_fd = 1,
+        .input = &cli_input,
     };
     static const char *const modes[] = { "state", "desc", NULL };
     bool extract = false;
@@ -144,18 +144,19 @@ int cmd_analyze(int argc, char **argv, const char *prog)
                        : "one STREAM only");
         return CLI_EXIT_USAGE;
     }
+    vms_error_clear(&err);
     if (extract) {
         o.mode = VMS_ANALYZE_EXTRACT;
-        if (bar.quiet) {
-            o.out_fd = -1;
-        }
+    }
+    /* -x -q prints no file names: no output at all */
+    if (!(extract && bar.quiet) && !(o.out = cli_stdout(&err))) {
+        cli_error(prog, &err);
+        return 1;
     }
     cli_progress_start(&bar, "analyze", &o.progress, &o.progress_opaque);
-    vms_error_clear(&err);
     e = vms_analyze(&o, &err);
     cli_progress_end(&bar);
-    if (e) {
-        fflush(stdout);
+    if ((e = cli_close(o.out, e, &err))) {
         cli_error(prog, &err);
         return 1;
     }

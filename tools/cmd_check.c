@@ -99,13 +99,13 @@ int cmd_check(int argc, char **argv, const char *prog)
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    vms_check_options opts = { .version = VMS_CHECK_OPTIONS_VERSION };
+    vms_check_options opts = VMS_CHECK_OPTIONS_INIT;
     const char *src = NULL, *dest = NULL, *baseline_path = NULL;
     vms_check_rules *rules = NULL;
     vms_check_baseline *baseline = NULL;
     vms_check_report *report;
     vms_check_matrix *matrix;
-    enum cli_report_format format = CLI_REPORT_TEXT;
+    enum vms_check_format format = VMS_CHECK_TEXT;
     bool quiet = false, want_matrix = false;
     vms_error err;
     int c, rc;
@@ -130,7 +130,7 @@ int cmd_check(int argc, char **argv, const char *prog)
             }
             break;
         case 'R':
-            if (!rules && vms_check_rules_new(&rules, &err)) {
+            if (!rules && !(rules = vms_check_rules_new(&err))) {
                 cli_error(prog, &err);
                 return CLI_EXIT_INPUT;
             }
@@ -165,7 +165,7 @@ int cmd_check(int argc, char **argv, const char *prog)
     }
     if (baseline_path && vms_check_baseline_load(baseline_path, &baseline,
                                                  &err)) {
-        rc = cli_report_input_error(prog, quiet ? CLI_REPORT_TEXT : format,
+        rc = cli_report_input_error(prog, quiet ? VMS_CHECK_TEXT : format,
                                     src, dest, &err);
         goto out;
     }
@@ -175,7 +175,7 @@ int cmd_check(int argc, char **argv, const char *prog)
         if (vms_check_matrix_files((const char *const *)argv + optind,
                                    (size_t)(argc - optind), &opts, &matrix,
                                    &err)) {
-            rc = cli_report_input_error(prog, quiet ? CLI_REPORT_TEXT
+            rc = cli_report_input_error(prog, quiet ? VMS_CHECK_TEXT
                                                     : format,
                                         NULL, NULL, &err);
             goto out;
@@ -184,7 +184,7 @@ int cmd_check(int argc, char **argv, const char *prog)
         goto out;
     }
     if (vms_check_files(src, dest, &opts, &report, &err)) {
-        rc = cli_report_input_error(prog, quiet ? CLI_REPORT_TEXT : format,
+        rc = cli_report_input_error(prog, quiet ? VMS_CHECK_TEXT : format,
                                     src, dest, &err);
         goto out;
     }

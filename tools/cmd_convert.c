@@ -63,6 +63,7 @@ int cmd_convert(int argc, char **argv, const char *prog)
     vms_convert_opts o = VMS_CONVERT_OPTS_INIT;
     int c;
 
+    o.input = &cli_input;
     optind = 1;
     while ((c = cli_getopt(argc, argv, "t:fh", opts)) != -1) {
         switch (c) {

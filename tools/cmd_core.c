@@ -62,7 +62,7 @@ int cmd_core(int argc, char **argv, const char *prog)
     };
     /* in the order of enum vms_core_format */
     static const char *const formats[] = { "elf", "raw", "kdump", NULL };
-    vms_core_opts o = { .version = VMS_CORE_OPTS_VERSION };
+    vms_core_opts o = VMS_CORE_OPTS_INIT;
     cli_progress bar = { 0 };
     vms_error err;
     int c, e, i;
@@ -102,6 +102,7 @@ int cmd_core(int argc, char **argv, const char *prog)
         return CLI_EXIT_USAGE;
     }
     o.file = argv[optind];
+    o.input = &cli_input;
     cli_progress_start(&bar, "core", &o.progress, &o.progress_opaque);
     vms_error_clear(&err);
     e = vms_core(&o, &err);

@@ -43,8 +43,10 @@ static int out_commit(vms_outfile *o, int e, unsigned flags, vms_error *err)
     return vms_outfile_commit(o, flags, err);
 }
 
-static int write_stream(vms_vm *vm, const char *path, unsigned oflags,
-                        vms_error *err)
+/* OUT (complete or absent) through a vms_writer that fn fills. */
+static int write_file(vms_vm *vm, const char *path, unsigned oflags,
+                      int (*fn)(vms_vm *, vms_writer *, vms_error *),
+                      vms_error *err)
 {
     vms_outfile o;
     vms_writer *w;
@@ -54,9 +56,9 @@ static int write_stream(vms_vm *vm, const char *path, unsigned oflags,
         return e;
     }
     if (!(w = vms_writer_fd(o.fd, path, err))) {
-        return out_commit(&o, VMS_ENOMEM, oflags, err);
+        return out_commit(&o, err->code, oflags, err);
     }
-    e = vms_vm_save(vm, w, 0, err);
+    e = fn(vm, w, err);
     {
         int c = vms_writer_close(w, err);
         e = e ? e : c;
@@ -64,37 +66,21 @@ static int write_stream(vms_vm *vm, const char *path, unsigned oflags,
     return out_commit(&o, e, oflags, err);
 }
 
-static int write_dump(vms_vm *vm, const char *path, unsigned oflags,
-                      vms_error *err)
+static int save_stream(vms_vm *vm, vms_writer *w, vms_error *err)
 {
-    vms_outfile o;
-    int e = vms_outfile_create(&o, path, oflags, err);
-
-    if (e) {
-        return e;
-    }
-    e = vms_vm_dump_vmstate(vm, vms_sink_fd, (void *)(intptr_t)o.fd, err);
-    return out_commit(&o, e, oflags, err);
+    return vms_vm_save(vm, w, 0, err);
 }
 
-static int write_state(vms_vm *vm, const char *path, unsigned oflags,
-                       vms_error *err)
+static int save_state(vms_vm *vm, vms_writer *w, vms_error *err)
 {
-    vms_outfile o;
-    vms_jsonw *j;
-    int e = vms_outfile_create(&o, path, oflags, err);
+    vms_jsonw *j = vms_jsonw_new(w, VMS_JSONW_PRETTY, 4, err);
+    int e = j ? vms_vm_write_state_json(vm, j, err) : err->code;
 
-    if (e) {
-        return e;
-    }
-    j = vms_jsonw_new(vms_sink_fd, (void *)(intptr_t)o.fd, VMS_JSONW_PRETTY,
-                      4);
-    e = j ? vms_vm_write_state_json(vm, j, err)
-          : vms_error_set(err, VMS_ENOMEM, "out of memory");
     if (vms_jsonw_free(j) && !e) {
-        e = vms_error_set(err, VMS_EIO, "%s: write failed", path);
+        /* the writer keeps the failure's record: its flush fills err */
+        e = vms_writer_flush(w, err);
     }
-    return out_commit(&o, e, oflags, err);
+    return e;
 }
 
 int cmd_demo(int argc, char **argv, const char *prog)
@@ -170,9 +156,10 @@ int cmd_demo(int argc, char **argv, const char *prog)
     }
     if (!(vm = vms_vm_new("pc-i440fx-7.2", 4096, &err)) ||
         (e = ex_pc_register(&pc, vm, EX_DEV_ALL, &err)) ||
-        (stream && (e = write_stream(vm, stream, oflags, &err))) ||
-        (dump && (e = write_dump(vm, dump, oflags, &err))) ||
-        (state && (e = write_state(vm, state, oflags, &err)))) {
+        (stream && (e = write_file(vm, stream, oflags, save_stream, &err))) ||
+        (dump && (e = write_file(vm, dump, oflags, vms_vm_dump_vmstate,
+                                 &err))) ||
+        (state && (e = write_file(vm, state, oflags, save_state, &err)))) {
         cli_error(prog, &err);
         e = 1;
     }

@@ -53,6 +53,14 @@ void cmd_diff_usage(FILE *out, const char *prog)
             prog, prog, prog);
 }
 
+static int discard(void *opaque, const void *buf, size_t len)
+{
+    (void)opaque;
+    (void)buf;
+    (void)len;
+    return 0;
+}
+
 int cmd_diff(int argc, char **argv, const char *prog)
 {
     static const struct option longopts[] = {
@@ -63,7 +71,7 @@ int cmd_diff(int argc, char **argv, const char *prog)
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    vms_diff_opts o = { .version = VMS_DIFF_OPTS_VERSION, .out_fd = 1 };
+    vms_diff_opts o = VMS_DIFF_OPTS_INIT;
     /* in the order of enum vms_diff_format and enum vms_diff_ram */
     static const char *const formats[] = { "text", "json", NULL };
     static const char *const rams[] = { "summary", "pages", "none", NULL };
@@ -106,17 +114,19 @@ int cmd_diff(int argc, char **argv, const char *prog)
     }
     o.a = argv[optind];
     o.b = argv[optind + 1];
-    if (bar.quiet && (o.out_fd = open("/dev/null", O_WRONLY | O_CLOEXEC)) < 0) {
-        cli_errorf(prog, "cannot open /dev/null");
+    o.input_a = o.input_b = &cli_input;
+    vms_error_clear(&err);
+    /* -q: the report goes nowhere, the exit status tells (as cmp -s) */
+    o.out = bar.quiet ? vms_writer_sink(discard, NULL, "(quiet)", &err)
+                      : cli_stdout(&err);
+    if (!o.out) {
+        cli_error(prog, &err);
         return DIFF_EXIT_ERROR;
     }
     cli_progress_start(&bar, "diff", &o.progress, &o.progress_opaque);
     r = vms_diff(&o, &err);
     cli_progress_end(&bar);
-    if (bar.quiet) {
-        close(o.out_fd);
-    }
-    if (r < 0) {
+    if ((r = cli_close(o.out, r, &err)) < 0) {
         cli_error(prog, &err);
         return DIFF_EXIT_ERROR;
     }

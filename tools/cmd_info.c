@@ -69,8 +69,10 @@ int cmd_info(int argc, char **argv, const char *prog)
         return CLI_EXIT_USAGE;
     }
     o.file = argv[optind];
+    o.input = &cli_input;
     vms_error_clear(&err);
-    if (vms_info(&o, &err)) {
+    if (!(o.out = cli_stdout(&err)) ||
+        cli_close(o.out, vms_info(&o, &err), &err)) {
         cli_error(prog, &err);
         return 1;
     }

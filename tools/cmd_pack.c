@@ -22,6 +22,13 @@ void cmd_unpack_usage(FILE *out, const char *prog)
             "stream back, byte for byte unless something was edited.\n"
             "DIR is created; an existing one must be empty.\n"
             "\n"
+            "STREAM may be a libvirt save image (raw or compressed: read\n"
+            "twice, no temporary file): its domain XML goes to domain.xml,\n"
+            "its cookie to cookie.xml, its header (version, data_len,\n"
+            "was_running, compression) to container.json, and pack writes\n"
+            "the image back. A qcow2 snapshot (--snapshot) is noted in\n"
+            "container.json; pack writes it as a bare stream.\n"
+            "\n"
             "  -f, --force  write into a non-empty DIR (files of the same\n"
             "               name are replaced)\n"
             "      --dump-vmstate FILE  the -dump-vmstate JSON of the QEMU\n"
@@ -58,6 +65,14 @@ void cmd_pack_usage(FILE *out, const char *prog)
             "standard output. An edited \"machine\" is written; the other\n"
             "values of the configuration record are for reading only.\n"
             "\n"
+            "When DIR came from a libvirt save image (DIR/container.json),\n"
+            "STREAM is that image again: libvirt's header, DIR/domain.xml\n"
+            "(edit it as 'virsh save-image-define' would), DIR/cookie.xml,\n"
+            "the stream compressed as before (gzip, bzip2, xz, lzop, zstd\n"
+            "file formats, as 'PROG -dc' reads them). data_len is kept when\n"
+            "the XML still fits, else grown by 64 KiB as libvirt does. From\n"
+            "a qcow2 snapshot, STREAM is a bare stream (-incoming loads it).\n"
+            "\n"
             "  -f, --force  replace an existing STREAM\n"
             "      --progress  progress bar on stderr when it is a terminal\n"
             "  -q, --quiet  no progress bar\n"
@@ -66,8 +81,10 @@ void cmd_pack_usage(FILE *out, const char *prog)
             "Example:\n"
             "  vmstate unpack guest.mig guest.d\n"
             "  (edit guest.d/stream.json or a file in guest.d/ram)\n"
-            "  %s guest.d edited.mig\n",
-            prog, prog);
+            "  %s guest.d edited.mig\n"
+            "  vmstate unpack vm1.save vm1.d; (edit vm1.d/domain.xml)\n"
+            "  %s vm1.d vm1-edited.save && virsh restore vm1-edited.save\n",
+            prog, prog, prog);
 }
 
 /*
@@ -83,6 +100,7 @@ static int unpack(const char *stream, const char *dir, const char *dump,
 {
     vms_unpack_opts o = VMS_UNPACK_OPTS_INIT;
 
+    o.input = &cli_input;
     o.flags = flags;
     o.dump_file = dump;
     o.progress = progress;

@@ -85,9 +85,9 @@ int cmd_verify(int argc, char **argv, const char *prog)
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    vms_verify_opts o = { .version = VMS_VERIFY_OPTS_VERSION };
+    vms_verify_opts o = VMS_VERIFY_OPTS_INIT;
     vms_check_report *report;
-    enum cli_report_format format = CLI_REPORT_TEXT;
+    enum vms_check_format format = VMS_CHECK_TEXT;
     bool quiet = false;
     vms_error err;
     int c;
@@ -119,8 +119,9 @@ int cmd_verify(int argc, char **argv, const char *prog)
         return CLI_EXIT_USAGE;
     }
     o.stream = argv[optind];
+    o.input = &cli_input;
     if (vms_verify(&o, &report, &err)) {
-        return cli_report_input_error(prog, quiet ? CLI_REPORT_TEXT : format,
+        return cli_report_input_error(prog, quiet ? VMS_CHECK_TEXT : format,
                                       o.stream, o.dest, &err);
     }
     return cli_report_print(prog, report, format, quiet);

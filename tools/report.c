@@ -8,9 +8,9 @@
 #include "cli.h"
 
 int cli_report_format(const char *prog, const char *arg,
-                      enum cli_report_format *out)
+                      enum vms_check_format *out)
 {
-    /* in the order of enum cli_report_format */
+    /* in the order of enum vms_check_format */
     static const char *const names[] = { "text", "json", "github", "sarif",
                                          NULL };
     int i;
@@ -18,27 +18,29 @@ int cli_report_format(const char *prog, const char *arg,
     if (cli_choice(prog, "--format", arg, names, &i)) {
         return CLI_EXIT_USAGE;
     }
-    *out = (enum cli_report_format)i;
+    *out = (enum vms_check_format)i;
     return 0;
 }
 
-static vms_jsonw *stdout_json(void)
+static vms_writer *stdout_writer(vms_error *err)
 {
-    return vms_jsonw_new(vms_sink_fd, (void *)(intptr_t)1, VMS_JSONW_PRETTY,
-                         4);
+    vms_error_clear(err);
+    return cli_stdout(err);
 }
 
-int cli_report_input_error(const char *prog, enum cli_report_format format,
+int cli_report_input_error(const char *prog, enum vms_check_format format,
                            const char *src, const char *dest,
                            const vms_error *err)
 {
     cli_error(prog, err);
-    if (format == CLI_REPORT_JSON) {
-        vms_jsonw *w = stdout_json();
+    if (format == VMS_CHECK_JSON) {
+        vms_error werr;
+        vms_writer *w = stdout_writer(&werr);
 
-        if (w) {
-            vms_check_write_json_error(src, dest, err, w);
-            vms_jsonw_free(w);
+        if (!w || cli_close(w, vms_check_write_json_error(src, dest, err,
+                                                          w, &werr),
+                            &werr)) {
+            cli_error(prog, &werr);
         }
     }
     return CLI_EXIT_INPUT;
@@ -51,91 +53,70 @@ int cli_report_input_error(const char *prog, enum cli_report_format format,
  * QEMU prints the next finding on the same line, so that line keeps the
  * colour of the finding that ends it.
  */
-static int write_color(const vms_check_report *r, FILE *out)
+static int write_color(const vms_check_report *r, vms_writer *out,
+                       vms_error *err)
 {
     for (size_t i = 0; i < r->n_findings; i++) {
         const vms_finding *f = &r->findings[i];
+        const char *color = f->kind == VMS_FINDING_MACHINE_TYPE ? CLI_YELLOW
+                                                                : CLI_RED;
 
         if (f->accepted) {
             continue;
         }
-        if (fputs(f->kind == VMS_FINDING_MACHINE_TYPE ? CLI_YELLOW : CLI_RED,
-                  out) == EOF ||
-            vms_finding_write_text(f, out) || fputs(CLI_RESET, out) == EOF) {
-            return VMS_EIO;
+        if (vms_write_bytes(out, color, strlen(color), err) ||
+            vms_finding_write_text(f, out, err) ||
+            vms_write_bytes(out, CLI_RESET, strlen(CLI_RESET), err)) {
+            return err->code;
         }
     }
-    return fflush(out) == 0 ? 0 : VMS_EIO;
+    return 0;
 }
 
-int cli_report_write(const vms_check_report *report,
-                     enum cli_report_format format)
-{
-    int r;
-
-    if (format == CLI_REPORT_JSON || format == CLI_REPORT_SARIF) {
-        vms_jsonw *w = stdout_json();
-
-        r = !w ? VMS_ENOMEM
-            : format == CLI_REPORT_JSON ? vms_check_report_write_json(report, w)
-                                        : vms_check_report_write_sarif(report,
-                                                                       w);
-        r = vms_jsonw_free(w) ? VMS_EIO : r;
-    } else if (format == CLI_REPORT_GITHUB) {
-        r = vms_check_report_write_github(report, stdout);
-    } else if (cli_color(1)) {
-        r = write_color(report, stdout);
-    } else {
-        r = vms_check_report_write_text(report, stdout);
-    }
-    return r;
-}
-
-/* A report that could not be written: one line, the input-error status. */
-static int write_failed(const char *prog, int r, int count)
+/*
+ * The report (or the matrix when m) on standard output, text coloured on
+ * a terminal. 0, or the error printed and CLI_EXIT_INPUT.
+ */
+static int write_stdout(const char *prog, const vms_check_report *report,
+                        const vms_check_matrix *m,
+                        enum vms_check_format format)
 {
     vms_error err;
+    vms_writer *w = stdout_writer(&err);
+    int e;
 
-    if (r) {
-        vms_error_clear(&err);
-        vms_error_set(&err, r, "cannot write the report");
+    if (!w) {
+        e = err.code;
+    } else if (m) {
+        e = vms_check_matrix_write(m, format, w, &err);
+    } else if (format == VMS_CHECK_TEXT && cli_color(1)) {
+        e = write_color(report, w, &err);
+    } else {
+        e = vms_check_report_write(report, format, w, &err);
+    }
+    if ((e = cli_close(w, e, &err))) {
         cli_error(prog, &err);
         return CLI_EXIT_INPUT;
     }
-    return count;
+    return 0;
 }
 
 int cli_report_print(const char *prog, vms_check_report *report,
-                     enum cli_report_format format, bool quiet)
+                     enum vms_check_format format, bool quiet)
 {
-    int r = 0, count = report->errors;
+    int count = report->errors;
+    int r = quiet ? 0 : write_stdout(prog, report, NULL, format);
 
-    if (!quiet) {
-        r = cli_report_write(report, format);
-    }
     vms_check_report_free(report);
-    return write_failed(prog, r, count);
+    return r ? r : count;
 }
 
 int cli_matrix_print(const char *prog, vms_check_matrix *m,
-                     enum cli_report_format format, bool quiet)
+                     enum vms_check_format format, bool quiet)
 {
-    int r = 0, count = m->errors;
+    int count = m->errors;
+    int r = quiet ? 0 : write_stdout(prog, NULL, m, format);
 
-    if (quiet) {
-        r = 0;
-    } else if (format == CLI_REPORT_JSON || format == CLI_REPORT_SARIF) {
-        vms_jsonw *w = stdout_json();
-
-        r = !w ? VMS_ENOMEM
-            : format == CLI_REPORT_JSON ? vms_check_matrix_write_json(m, w)
-                                        : vms_check_matrix_write_sarif(m, w);
-        r = vms_jsonw_free(w) ? VMS_EIO : r;
-    } else if (format == CLI_REPORT_GITHUB) {
-        r = vms_check_matrix_write_github(m, stdout);
-    } else {
-        r = vms_check_matrix_write_text(m, stdout);
-    }
     vms_check_matrix_free(m);
-    return write_failed(prog, r, count);
+    return r ? r : count;
 }

@@ -66,6 +66,18 @@ static void say(const char *prog, bool hint, const char *fmt, va_list ap)
     fputc('\n', stderr);
 }
 
+vms_writer *cli_stdout(vms_error *err)
+{
+    return vms_writer_fd(1, "standard output", err);
+}
+
+int cli_close(vms_writer *out, int e, vms_error *err)
+{
+    int c = vms_writer_close(out, e ? NULL : err);
+
+    return e ? e : c;
+}
+
 void cli_errorf(const char *prog, const char *fmt, ...)
 {
     va_list ap;
@@ -177,13 +189,15 @@ static void version(void)
 
 /*
  * --snapshot ID|NAME picks a qcow2 image's internal snapshot for every
- * command that reads a stream (vms_stream_open consults the input
- * layer's default), so it is taken out of argv here, wherever it stands,
- * rather than parsed by each command.
+ * command that reads a stream, so it is taken out of argv here, wherever
+ * it stands, rather than parsed by each command; each command hands
+ * cli_input to the library in its options (no process-wide default).
  */
+vms_input_opts cli_input = VMS_INPUT_OPTS_INIT;
+
 static int take_snapshot_option(int *argc, char **argv, const char *prog)
 {
-    static vms_input_opts o = VMS_INPUT_OPTS_INIT;
+    vms_input_opts *o = &cli_input;
     int out = 1;
 
     for (int i = 1; i < *argc; i++) {
@@ -199,18 +213,17 @@ static int take_snapshot_option(int *argc, char **argv, const char *prog)
                 cli_usage_hint(prog, "option '--snapshot' needs an argument");
                 return CLI_EXIT_USAGE;
             }
-            o.snapshot = argv[++i];
+            o->snapshot = argv[++i];
             continue;
         }
         if (strncmp(a, "--snapshot=", 11) == 0) {
-            o.snapshot = a + 11;
+            o->snapshot = a + 11;
             continue;
         }
         argv[out++] = argv[i];
     }
     argv[out] = NULL;
     *argc = out;
-    vms_input_set_default(&o);
     return 0;
 }
 

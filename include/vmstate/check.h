@@ -11,11 +11,10 @@
 
 #include <stdint.h>
 #include <stdbool.h>
-#include <stdio.h>
 #include "common.h"
 #include "error.h"
 #include "dump.h"
-#include "json.h"
+#include "io.h"
 
 /* Stable: the names (vms_finding_kind_name) are a documented interface. */
 enum vms_finding_kind {
@@ -71,9 +70,10 @@ VMS_API const char *vms_finding_kind_summary(enum vms_finding_kind kind);
 /*
  * The bytes QEMU's checker prints for f: message and a newline, except the
  * uncounted section-level minimum version error ('Section "S" ', no
- * newline). Returns 0 or VMS_EIO.
+ * newline). Returns 0 or the writer's error, with err filled.
  */
-VMS_API int vms_finding_write_text(const vms_finding *f, FILE *out);
+VMS_API int vms_finding_write_text(const vms_finding *f, vms_writer *w,
+                                   vms_error *err);
 
 /*
  * Rules: the tolerances of one release of QEMU's checker, as data (the
@@ -86,8 +86,11 @@ typedef struct vms_check_rules vms_check_rules;
 /* The built-in names, NULL-terminated; the last one is the default. */
 VMS_API const char *const *vms_check_rules_builtin_names(void);
 #define VMS_CHECK_RULES_DEFAULT "qemu-10.2"
-/* An empty set (no renames, unused compared as size x num). */
-VMS_API int vms_check_rules_new(vms_check_rules **out, vms_error *err);
+/*
+ * An empty set (no renames, unused compared as size x num), or NULL with
+ * err filled (VMS_ENOMEM).
+ */
+VMS_API vms_check_rules *vms_check_rules_new(vms_error *err);
 /* Adds a built-in table; VMS_ENOTFOUND for an unknown name. */
 VMS_API int vms_check_rules_add_builtin(vms_check_rules *rules,
                                         const char *name, vms_error *err);
@@ -110,17 +113,13 @@ typedef int (*vms_finding_fn)(void *opaque, const vms_finding *f);
 
 /*
  * Walk src against dest (QEMU's direction: can a src machine migrate to
- * dest?). Calls fn per finding; *errors receives the error count capped at
- * 255 (QEMU's exit status). Returns 0, VMS_ENOMEM, or fn's non-zero value.
+ * dest?) under rules (NULL = the default built-in). Calls fn per finding;
+ * *errors receives the error count capped at 255 (QEMU's exit status).
+ * Returns 0, VMS_ENOMEM, or fn's non-zero value.
  */
 VMS_API int vms_check_dumps(const vms_dump *src, const vms_dump *dest,
-                            vms_finding_fn fn, void *opaque, int *errors,
-                            vms_error *err);
-/* The same under the given rules (NULL = the default built-in). */
-VMS_API int vms_check_dumps_rules(const vms_dump *src, const vms_dump *dest,
-                                  const vms_check_rules *rules,
-                                  vms_finding_fn fn, void *opaque,
-                                  int *errors, vms_error *err);
+                            const vms_check_rules *rules, vms_finding_fn fn,
+                            void *opaque, int *errors, vms_error *err);
 
 /*
  * Accepted findings: an earlier --format json report (of one pair or of a
@@ -142,6 +141,7 @@ typedef struct vms_check_options {
     const vms_check_baseline *baseline;  /* NULL = none */
 } vms_check_options;
 #define VMS_CHECK_OPTIONS_VERSION 2
+#define VMS_CHECK_OPTIONS_INIT { .version = VMS_CHECK_OPTIONS_VERSION }
 
 /* Every finding of one check, with the dumps it points into. */
 typedef struct vms_check_report {
@@ -165,32 +165,48 @@ VMS_API int vms_check_files(const char *src_path, const char *dest_path,
                             vms_check_report **out, vms_error *err);
 VMS_API void vms_check_report_free(vms_check_report *report);
 
-/* QEMU's text output (accepted findings left out). Returns 0 or VMS_EIO. */
-VMS_API int vms_check_report_write_text(const vms_check_report *report,
-                                        FILE *out);
 /*
- * The JSON document {"src", "dest", "errors", "findings": [{"kind",
- * "counted", "section", "description", "field", "src", "dest",
- * "message", "accepted"}], "rules"}, absent values as null. Returns the
- * writer's status.
+ * How a report or a matrix is written (the --format values of vmstate
+ * check and vmstate verify).
+ *
+ * VMS_CHECK_TEXT: QEMU's text output, byte for byte (accepted findings
+ * left out); for a matrix, the table (rows = source, columns =
+ * destination, cells = errors, "-" on the diagonal, "." for dumps of
+ * different targets), then each pair's lines under
+ * "== SRC -> DEST: N error(s)".
+ *
+ * VMS_CHECK_JSON: the document {"src", "dest", "errors", "findings":
+ * [{"kind", "counted", "section", "description", "field", "src", "dest",
+ * "message", "accepted"}], "rules"}, absent values as null; for a matrix
+ * {"rules", "errors", "dumps": [{"file", "target"}], "pairs": [{"src",
+ * "dest", "errors", "findings"}]} with findings as in a pair's report.
+ * Python's json.dumps(indent=4) layout and a final newline.
+ *
+ * VMS_CHECK_GITHUB: GitHub Actions workflow commands, one per finding in
+ * the text order: "::error file=DEST,title=TOOL (KIND)::MESSAGE" (warning
+ * for the findings QEMU does not count); a matrix's say the pair in the
+ * title.
+ *
+ * VMS_CHECK_SARIF: a SARIF 2.1.0 log: one run of the report's tool as
+ * driver with a rule per finding kind, a result per finding (ruleId, level
+ * error/warning, message.text, the destination dump as location and
+ * section.description.field as logical location); a matrix's results say
+ * their pair in message and properties.
  */
-VMS_API int vms_check_report_write_json(const vms_check_report *report,
-                                        vms_jsonw *w);
+enum vms_check_format {
+    VMS_CHECK_TEXT = 0,
+    VMS_CHECK_JSON,
+    VMS_CHECK_GITHUB,
+    VMS_CHECK_SARIF,
+};
+
 /*
- * GitHub Actions workflow commands, one per finding in the text order:
- * "::error file=DEST,title=TOOL (KIND)::MESSAGE" (warning for the
- * findings QEMU does not count). Returns 0 or VMS_EIO.
+ * Write report to w in format. Returns 0, VMS_EINVAL for an unknown
+ * format, or the writer's error; err filled either way.
  */
-VMS_API int vms_check_report_write_github(const vms_check_report *report,
-                                          FILE *out);
-/*
- * A SARIF 2.1.0 log: one run of the report's tool as driver with a rule per
- * finding kind, a result per finding (ruleId, level error/warning,
- * message.text, the destination dump as location and
- * section.description.field as logical location).
- */
-VMS_API int vms_check_report_write_sarif(const vms_check_report *report,
-                                         vms_jsonw *w);
+VMS_API int vms_check_report_write(const vms_check_report *report,
+                                   enum vms_check_format format,
+                                   vms_writer *w, vms_error *err);
 /*
  * A matrix: every ordered pair of dumps of one target, each dump parsed
  * once, the pairs checked in parallel threads.
@@ -221,27 +237,19 @@ VMS_API int vms_check_matrix_files(const char *const *paths, size_t n,
                                    const vms_check_options *opts,
                                    vms_check_matrix **out, vms_error *err);
 VMS_API void vms_check_matrix_free(vms_check_matrix *matrix);
-/*
- * Text: the table (rows = source, columns = destination, cells = errors,
- * "-" on the diagonal, "." for dumps of different targets), then each
- * pair's lines under "== SRC -> DEST: N error(s)".
- */
-VMS_API int vms_check_matrix_write_text(const vms_check_matrix *m,
-                                        FILE *out);
-/* {"rules", "errors", "dumps": [{"file", "target"}], "pairs": [{"src",
- * "dest", "errors", "findings"}]} with findings as in a pair's report. */
-VMS_API int vms_check_matrix_write_json(const vms_check_matrix *m,
-                                        vms_jsonw *w);
-/* Each pair's annotations, the pair in the title. */
-VMS_API int vms_check_matrix_write_github(const vms_check_matrix *m,
-                                          FILE *out);
-/* One SARIF run; each result says its pair in message and properties. */
-VMS_API int vms_check_matrix_write_sarif(const vms_check_matrix *m,
-                                         vms_jsonw *w);
+/* The same as vms_check_report_write for a matrix. */
+VMS_API int vms_check_matrix_write(const vms_check_matrix *m,
+                                   enum vms_check_format format,
+                                   vms_writer *w, vms_error *err);
 
-/* The document for an input error: {"src", "dest", "error": {...}}. */
+/*
+ * The JSON document for an input error: {"src", "dest", "error": {...}}
+ * with what's code, message, file, offset, line, column and path, in the
+ * VMS_CHECK_JSON layout. err receives a failure to write it.
+ */
 VMS_API int vms_check_write_json_error(const char *src_path,
                                        const char *dest_path,
-                                       const vms_error *err, vms_jsonw *w);
+                                       const vms_error *what, vms_writer *w,
+                                       vms_error *err);
 
 #endif

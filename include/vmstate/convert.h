@@ -16,6 +16,7 @@
 
 #include "common.h"
 #include "error.h"
+#include "input.h"
 
 typedef enum vms_encoding {
     VMS_ENC_WIRE = 0,   /* a QEMU migration stream */
@@ -60,9 +61,15 @@ typedef struct vms_convert_opts {
      * the same dump. A bad dump is an error naming dump_file.
      */
     const char *dump_file;
+    /*
+     * since version 2: how the input is opened (input.h: the qcow2
+     * snapshot; a per-call choice, so one program may read two snapshots);
+     * NULL: the process default (vms_input_set_default)
+     */
+    const vms_input_opts *input;
 } vms_convert_opts;
-#define VMS_CONVERT_OPTS_VERSION 1
-#define VMS_CONVERT_OPTS_INIT { VMS_CONVERT_OPTS_VERSION, 0, NULL }
+#define VMS_CONVERT_OPTS_VERSION 2
+#define VMS_CONVERT_OPTS_INIT { VMS_CONVERT_OPTS_VERSION, 0, NULL, NULL }
 
 /*
  * Read in (a regular file: a stream, or a BER or JSON document this

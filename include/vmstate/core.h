@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include "common.h"
 #include "error.h"
+#include "input.h"
 
 enum vms_core_format {
     VMS_CORE_ELF = 0,         /* ELF core: PT_NOTE + one PT_LOAD per range */
@@ -40,8 +41,15 @@ typedef struct vms_core_opts {
     bool force;               /* replace an existing output file */
     vms_progress_fn progress; /* optional: bytes of work done / total */
     void *progress_opaque;
+    /*
+     * since version 2: how the input is opened (input.h: the qcow2
+     * snapshot; a per-call choice, so one program may read two snapshots);
+     * NULL: the process default (vms_input_set_default)
+     */
+    const vms_input_opts *input;
 } vms_core_opts;
-#define VMS_CORE_OPTS_VERSION 1
+#define VMS_CORE_OPTS_VERSION 2
+#define VMS_CORE_OPTS_INIT { .version = VMS_CORE_OPTS_VERSION }
 
 /*
  * Write the core. The input is read twice (the device state that places

@@ -18,6 +18,8 @@
 #include <stdbool.h>
 #include "common.h"
 #include "error.h"
+#include "io.h"
+#include "input.h"
 
 enum vms_diff_format {
     VMS_DIFF_TEXT = 0,        /* one line per difference */
@@ -36,21 +38,30 @@ typedef struct vms_diff_opts {
     enum vms_diff_format format;
     enum vms_diff_ram ram;
     unsigned first;           /* summary: addresses shown per block; 0 = 8 */
-    int out_fd;               /* where the report goes */
+    vms_writer *out;          /* where the report goes (version 3; it was
+                                 int out_fd); flushed by vms_diff */
     vms_progress_fn progress; /* optional: bytes of both streams read */
     void *progress_opaque;    /* (called from the calling thread only) */
     /*
-     * Since version 2, optional: the -dump-vmstate JSON of the QEMU that
+     * Optional: the -dump-vmstate JSON of the QEMU that
      * wrote the streams, describing (for both) the device sections their
-     * vmdesc does not, by the rule of vms_unpack_dump; a section it does
+     * vmdesc does not, by the rule of vms_unpack_opts.dump_file; a section it does
      * not decode is compared as its bytes (hex).
      */
     const char *dump_file;
+    /*
+     * since version 4: how a and b are opened (input.h: the qcow2
+     * snapshot; a per-call choice, so one program may read two snapshots);
+     * NULL: the process default (vms_input_set_default)
+     */
+    const vms_input_opts *input_a, *input_b;
 } vms_diff_opts;
-#define VMS_DIFF_OPTS_VERSION 2
+#define VMS_DIFF_OPTS_VERSION 4
+#define VMS_DIFF_OPTS_INIT { .version = VMS_DIFF_OPTS_VERSION }
 
 /*
- * Compare the two streams. Returns 0 when they hold the same state
+ * Compare the two streams. Another options version, or no a, b or out, is
+ * VMS_EINVAL. Returns 0 when they hold the same state
  * (nothing printed in text format), 1 when they differ (the report
  * printed), or a negative VMS_E* with err naming the file and offset;
  * nothing is printed then, since both streams are read completely before

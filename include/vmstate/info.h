@@ -18,18 +18,22 @@
 #include "common.h"
 #include "error.h"
 #include "input.h"
+#include "io.h"
 
-#define VMS_INFO_OPTS_VERSION 1
+#define VMS_INFO_OPTS_VERSION 2
 typedef struct vms_info_opts {
     unsigned version;
     const char *file;               /* "-" = standard input */
     const vms_input_opts *input;    /* NULL: the process default */
     bool json;                      /* else text */
-    int out_fd;
+    vms_writer *out;                /* version 2 (it was int out_fd) */
 } vms_info_opts;
-#define VMS_INFO_OPTS_INIT { .version = VMS_INFO_OPTS_VERSION, .out_fd = 1 }
+#define VMS_INFO_OPTS_INIT { .version = VMS_INFO_OPTS_VERSION }
 
-/* Writes the report to o->out_fd; nothing on error. */
+/*
+ * Writes the report to o->out (and flushes it); nothing on error. Another
+ * options version, or no file or out, is VMS_EINVAL.
+ */
 VMS_API int vms_info(const vms_info_opts *o, vms_error *err);
 
 #endif

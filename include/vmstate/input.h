@@ -90,11 +90,24 @@ typedef struct vms_input_info {
     int64_t stream_size;        /* the stream's size when known, else -1 */
 } vms_input_info;
 
-#define VMS_INPUT_OPTS_VERSION 1
+enum {
+    /*
+     * A compressed libvirt image in a regular file is made seekable: a
+     * first pass decompresses it all (its size, and every corrupt byte
+     * found before any output), reads going back start over. For readers
+     * that read back (unpack, convert); constant memory, no temporary
+     * file. Without it, compressed streams are read once, forward.
+     */
+    VMS_INPUT_SEEKABLE = 1u << 0,
+};
+
+#define VMS_INPUT_OPTS_VERSION 2
 typedef struct vms_input_opts {
     unsigned version;
     /* qcow2: the snapshot (its id, else its name); NULL: the only one. */
     const char *snapshot;
+    /* version 2: VMS_INPUT_* */
+    unsigned flags;
 } vms_input_opts;
 #define VMS_INPUT_OPTS_INIT { .version = VMS_INPUT_OPTS_VERSION }
 
@@ -114,9 +127,12 @@ VMS_API vms_reader *vms_input_take_reader(vms_input *in);
 VMS_API void vms_input_close(vms_input *in);
 
 /*
- * The options vms_input_open(path, NULL, ...) and so vms_stream_open use:
- * the vmstate command sets --snapshot here once, before any input is
- * opened. The strings are not copied. Not thread-safe.
+ * The options vms_input_open(path, NULL, ...) and so vms_stream_open use,
+ * and every command's options whose input field is NULL. Per-call
+ * options are better (each command's opts has an input field, so one
+ * program may read two snapshots at once; the vmstate command passes
+ * its --snapshot that way): this process-wide default is for programs
+ * that want one. The strings are not copied. Not thread-safe.
  */
 VMS_API void vms_input_set_default(const vms_input_opts *o);
 

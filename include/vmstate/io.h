@@ -4,8 +4,11 @@
  * vms_reader reads big-endian wire data from a file, a pipe or memory
  * through one large buffer (no per-field syscalls, constant memory) and
  * knows the byte offset of everything it hands out, so that every error can
- * name it. vms_writer is its mirror. vms_outfile writes a file under a
- * temporary name and renames it only when complete.
+ * name it. vms_writer is its mirror, and the one output of the library:
+ * every public function that writes bytes (wire data, JSON, reports) takes
+ * a vms_writer, which wraps a file descriptor, a growing memory buffer or
+ * the caller's own callback. vms_outfile writes a file under a temporary
+ * name and renames it only when complete.
  */
 #ifndef VMSTATE_IO_H
 #define VMSTATE_IO_H
@@ -15,7 +18,6 @@
 #include <stdbool.h>
 #include "common.h"
 #include "error.h"
-#include "json.h"
 
 typedef struct vms_reader vms_reader;
 
@@ -73,11 +75,39 @@ VMS_API int vms_read_peek(vms_reader *r, size_t n, const uint8_t **p,
 
 typedef struct vms_writer vms_writer;
 
+/* A growing memory buffer; data is always NUL-terminated once non-empty. */
+typedef struct vms_buf {
+    char *data;
+    size_t len, cap;
+} vms_buf;
+VMS_API void vms_buf_free(vms_buf *b);
+
+/*
+ * The caller's own output: receives the bytes in large chunks; returns 0,
+ * or a VMS_E* code that stops the writer (the writer's error then says
+ * "write failed" and the code).
+ */
+typedef int (*vms_sink_fn)(void *opaque, const void *buf, size_t len);
+
+/*
+ * Constructors: each returns the writer, or NULL with err filled (only
+ * VMS_ENOMEM). name is the output's name for error messages.
+ */
 /* Writes to fd (not closed by vms_writer_close). */
 VMS_API vms_writer *vms_writer_fd(int fd, const char *name, vms_error *err);
 /* Appends to buf. */
 VMS_API vms_writer *vms_writer_buf(vms_buf *buf, vms_error *err);
-/* Flushes; returns the first error met (also recorded in err). */
+/* Hands the bytes to sink(opaque, ...). */
+VMS_API vms_writer *vms_writer_sink(vms_sink_fn sink, void *opaque,
+                                    const char *name, vms_error *err);
+/*
+ * Errors are sticky: after the first failure every write returns the same
+ * code, and vms_writer_flush and vms_writer_close fill err with the first
+ * failure's record (output name, offset, message) when err holds none, so
+ * that a layer above that wrote without an error record (vms_jsonw) loses
+ * no detail.
+ */
+/* Flushes and frees; returns the first error met. NULL is allowed. */
 VMS_API int vms_writer_close(vms_writer *w, vms_error *err);
 VMS_API uint64_t vms_writer_offset(const vms_writer *w);
 VMS_API int vms_write_u8(vms_writer *w, uint8_t v, vms_error *err);
@@ -90,8 +120,6 @@ VMS_API int vms_write_bytes(vms_writer *w, const void *p, size_t n,
 VMS_API int vms_write_str8(vms_writer *w, const char *s, size_t len,
                            vms_error *err);
 VMS_API int vms_writer_flush(vms_writer *w, vms_error *err);
-/* A vms_sink_fn writing into a vms_writer (for vms_jsonw). */
-VMS_API int vms_sink_writer(void *opaque, const void *buf, size_t len);
 
 /* Output files: complete or absent, never half-written. */
 enum {

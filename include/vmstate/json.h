@@ -14,11 +14,9 @@
 #include <stdbool.h>
 #include "common.h"
 #include "error.h"
+#include "io.h"
 
 typedef struct vms_jsonw vms_jsonw;
-
-/* Receives output; returns 0, or a VMS_E* code that stops the writer. */
-typedef int (*vms_sink_fn)(void *opaque, const void *buf, size_t len);
 
 enum vms_jsonw_style {
     VMS_JSONW_PRETTY = 0,   /* python indent=N: ",\n", ": " */
@@ -27,25 +25,19 @@ enum vms_jsonw_style {
 };
 
 /*
- * indent is used by VMS_JSONW_PRETTY only. The writer buffers internally and
- * calls sink with large chunks. Returns NULL on allocation failure.
+ * A JSON writer onto out (borrowed: it must outlive the vms_jsonw, and the
+ * caller flushes or closes it after vms_jsonw_free). indent is used by
+ * VMS_JSONW_PRETTY only. Returns NULL with err filled: VMS_EINVAL for a
+ * NULL out, an unknown style or an indent outside 0..64, VMS_ENOMEM.
  */
-VMS_API vms_jsonw *vms_jsonw_new(vms_sink_fn sink, void *opaque,
-                                 enum vms_jsonw_style style, int indent);
-/* Sink that write(2)s to the file descriptor passed as opaque (intptr_t). */
-VMS_API int vms_sink_fd(void *opaque, const void *buf, size_t len);
-/* Sink that appends to a growing vms_buf (see below). */
-VMS_API int vms_sink_buf(void *opaque, const void *buf, size_t len);
-
-typedef struct vms_buf {
-    char *data;
-    size_t len, cap;
-} vms_buf;
-VMS_API void vms_buf_free(vms_buf *b);
+VMS_API vms_jsonw *vms_jsonw_new(vms_writer *out, enum vms_jsonw_style style,
+                                 int indent, vms_error *err);
 
 /*
  * Each call returns 0 or the writer's first error (errors are sticky: once
- * the sink failed, every later call returns the same code).
+ * the output failed, every later call returns the same code; its record,
+ * with the output's name and offset, is what vms_writer_flush or
+ * vms_writer_close on out fill in).
  */
 VMS_API int vms_jsonw_begin_object(vms_jsonw *w);
 VMS_API int vms_jsonw_end_object(vms_jsonw *w);
@@ -82,7 +74,7 @@ VMS_API int vms_jsonw_string_append(vms_jsonw *w, const char *s, size_t len);
 VMS_API int vms_jsonw_string_end(vms_jsonw *w);
 /* Bytes appended verbatim outside any value (e.g. the final newline). */
 VMS_API int vms_jsonw_text(vms_jsonw *w, const char *s, size_t len);
-/* Hand buffered output to the sink. */
+/* Hand buffered output to out (and flush out). */
 VMS_API int vms_jsonw_flush(vms_jsonw *w);
 /* Flushes and frees; returns the sticky error code. NULL is allowed. */
 VMS_API int vms_jsonw_free(vms_jsonw *w);

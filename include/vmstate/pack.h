@@ -42,6 +42,7 @@
 #include "ram.h"
 #include "stream.h"
 #include "dump.h"
+#include "input.h"
 
 enum vms_unpack_body {
     VMS_BODY_NONE = 0,   /* configuration, command, EOF */
@@ -170,12 +171,23 @@ typedef struct vms_unpack_opts {
     const char *dump_file;
     vms_progress_fn progress;     /* optional: stream bytes read */
     void *progress_opaque;
+    /*
+     * Version 2: how the input is opened (input.h: the qcow2 snapshot);
+     * NULL: the process default (vms_input_set_default). A compressed
+     * libvirt image is always read as VMS_INPUT_SEEKABLE.
+     */
+    const vms_input_opts *input;
 } vms_unpack_opts;
-#define VMS_UNPACK_OPTS_VERSION 1
-#define VMS_UNPACK_OPTS_INIT { VMS_UNPACK_OPTS_VERSION, 0, NULL, NULL, NULL }
+#define VMS_UNPACK_OPTS_VERSION 2
+#define VMS_UNPACK_OPTS_INIT { VMS_UNPACK_OPTS_VERSION, 0, NULL, NULL, NULL, \
+                               NULL }
 
 /*
  * Write the model of stream into directory dir (created when missing;
+ * the stream may sit in a container, input.h: a libvirt image's domain
+ * XML goes to domain.xml, its cookie to cookie.xml and its header's
+ * facts to container.json, which vms_pack writes back; a qcow2
+ * snapshot's are noted in container.json, and pack writes a bare stream;
  * without VMS_PACK_FORCE an existing non-empty one is VMS_EEXIST). Every
  * file is written under a temporary name and renamed at the end; on error
  * nothing written remains.

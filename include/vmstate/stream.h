@@ -70,7 +70,10 @@ enum vms_stream_tail {
     VMS_TAIL_DESC,         /* end marker, then a whole JSON description */
     VMS_TAIL_NONE,         /* end marker and nothing after it */
     VMS_TAIL_CUT,          /* end marker, then a description cut short */
-    VMS_TAIL_OTHER,        /* end marker, then bytes no description starts */
+    VMS_TAIL_OTHER,        /* end marker, then bytes no description starts
+                              (or a whole description, then other bytes) */
+    VMS_TAIL_OVERSIZE,     /* end marker, then a description header whose
+                              length is over VMS_LIMIT_VMDESC_SIZE: not read */
 };
 
 /* The configuration record, decoded without a description. */

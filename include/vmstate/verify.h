@@ -40,6 +40,7 @@
 #include <stdbool.h>
 #include "common.h"
 #include "error.h"
+#include "input.h"
 #include "check.h"
 
 typedef struct vms_verify_opts {
@@ -82,8 +83,15 @@ typedef struct vms_verify_opts {
      * cannot decide stay listed as not verified.
      */
     const char *reference;
+    /*
+     * since version 5: how the input is opened (input.h: the qcow2
+     * snapshot; a per-call choice, so one program may read two snapshots);
+     * NULL: the process default (vms_input_set_default)
+     */
+    const vms_input_opts *input;
 } vms_verify_opts;
-#define VMS_VERIFY_OPTS_VERSION 4
+#define VMS_VERIFY_OPTS_VERSION 5
+#define VMS_VERIFY_OPTS_INIT { .version = VMS_VERIFY_OPTS_VERSION }
 
 /*
  * Verify. On an input error (stream or dump unreadable, not what it

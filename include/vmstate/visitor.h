@@ -20,6 +20,7 @@
 #include "error.h"
 #include "desc.h"
 #include "io.h"
+#include "json.h"
 
 typedef struct vms_visitor vms_visitor;
 

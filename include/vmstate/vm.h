@@ -106,9 +106,8 @@ VMS_API int vms_vm_write_state_json(vms_vm *vm, vms_jsonw *w, vms_error *err);
 /*
  * Write every registered description as QEMU's -dump-vmstate JSON (one
  * entry per type_name, in registration order, after "vmschkmachine"),
- * byte for byte in QEMU's layout, to sink.
+ * byte for byte in QEMU's layout, to w (flushed).
  */
-VMS_API int vms_vm_dump_vmstate(vms_vm *vm, vms_sink_fn sink, void *opaque,
-                                vms_error *err);
+VMS_API int vms_vm_dump_vmstate(vms_vm *vm, vms_writer *w, vms_error *err);
 
 #endif

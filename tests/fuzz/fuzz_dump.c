@@ -35,9 +35,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (vms_dump_load_buffer(data, size, "fuzz.json", &d, &err) == 0 &&
         vms_dump_load_buffer(empty, sizeof(empty) - 1, "empty.json", &e,
                              &err) == 0) {
-        vms_check_dumps(d, d, ignore, NULL, &errors, &err);
-        vms_check_dumps(d, e, ignore, NULL, &errors, &err);
-        vms_check_dumps(e, d, ignore, NULL, &errors, &err);
+        vms_check_dumps(d, d, NULL, ignore, NULL, &errors, &err);
+        vms_check_dumps(d, e, NULL, ignore, NULL, &errors, &err);
+        vms_check_dumps(e, d, NULL, ignore, NULL, &errors, &err);
         for (const vms_dump_section *s = vms_dump_sections(d); s;
              s = s->next) {
             const vms_desc *desc;

@@ -8,11 +8,19 @@
 #include "fuzz_util.h"
 #include "vmstate/vmstate.h"
 
+static int discard(void *opaque, const void *buf, size_t len)
+{
+    (void)opaque;
+    (void)buf;
+    (void)len;
+    return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static int devnull = -1;
+    static vms_writer *devnull;
     static const enum vms_analyze_mode modes[4] = {
         VMS_ANALYZE_STATE, VMS_ANALYZE_STATE, VMS_ANALYZE_DESC,
         VMS_ANALYZE_STATE,
@@ -27,12 +35,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 1) {
         return 0;
     }
-    if (devnull < 0) {
-        devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    if (!devnull && !(devnull = vms_writer_sink(discard, NULL, "/dev/null",
+                                                NULL))) {
+        abort();
     }
     o.mode = modes[data[0] & 3];
     o.memory = (data[0] & 3) == 1;
-    o.out_fd = devnull;
+    o.out = devnull;
     piped = data[0] & 4;
     fd = piped ? fuzz_pipe_start(&pipe_, data + 1, size - 1)
                : fuzz_memfd(data + 1, size - 1, NULL, 0);

@@ -10,8 +10,6 @@
 #include "fuzz_util.h"
 #include "vmstate/vmstate.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 static int null_sink(void *opaque, const void *buf, size_t len)
 {
     (void)opaque;
@@ -19,6 +17,19 @@ static int null_sink(void *opaque, const void *buf, size_t len)
     (void)len;
     return 0;
 }
+
+/* One writer for every run: the output is thrown away. */
+static vms_writer *null_out(void)
+{
+    static vms_writer *w;
+
+    if (!w && !(w = vms_writer_sink(null_sink, NULL, "/dev/null", NULL))) {
+        abort();
+    }
+    return w;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -47,7 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         return 0;
     }
-    w = vms_jsonw_new(null_sink, NULL, VMS_JSONW_PRETTY, 4);
+    w = vms_jsonw_new(null_out(), VMS_JSONW_PRETTY, 4, NULL);
     if (!w) {
         abort();
     }
@@ -75,7 +86,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (!r || !state || !in) {
             abort();
         }
-        w = vms_jsonw_new(null_sink, NULL, VMS_JSONW_PRETTY, 4);
+        w = vms_jsonw_new(null_out(), VMS_JSONW_PRETTY, 4, NULL);
         vms_visitor *out = w ? vms_json_state_output_new(w, &err) : NULL;
         if (!out) {
             abort();

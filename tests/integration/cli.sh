@@ -145,4 +145,22 @@ if [ -n "$as_user" ] && [ -f "$S/streams/x86_64-pc-i440fx-devices.mig" ]; then
 else
     ok "unwritable outputs # SKIP no unprivileged user to run as"
 fi
+# An output that cannot be written (a full disk): one line naming the
+# output and the offset the failed write started at, exit 1, for the
+# commands that print a document (the library's vms_writer records it).
+if [ -w /dev/full ] && "$V" demo --stream "$tmp/full.mig" >/dev/null 2>&1; then
+    for cmd in info analyze; do
+        "$V" $cmd "$tmp/full.mig" >/dev/full 2>"$tmp/err"
+        rc=$?
+        if [ $rc = 1 ] && [ "$(wc -l <"$tmp/err")" = 1 ] &&
+            grep -q "^vmstate $cmd: standard output: offset 0x0: write failed: No space left on device$" "$tmp/err"; then
+            ok "$cmd > /dev/full: the output, offset and errno in one line"
+        else
+            not_ok "$cmd > /dev/full: the output, offset and errno in one line"
+            echo "# exit $rc: $(head -3 "$tmp/err")"
+        fi
+    done
+else
+    ok "writing to a full disk # SKIP no /dev/full"
+fi
 done_testing

@@ -40,8 +40,18 @@ done
 rc=$?
 sed "s/^/# /" "$t/err" "$t/out"
 check "64 MiB + 1 vmdesc: verify answers as QEMU, which loads it (exit $rc)" [ $rc -eq 0 ]
-check "64 MiB + 1 vmdesc: verify says what follows the end marker was not read" \
-    grep -q "after the end marker at offset 0x[0-9a-f]*" "$t/out"
+check "64 MiB + 1 vmdesc: verify's warning names the cap, its value and the offsets" \
+    grep -q "^The JSON description at offset 0x[0-9a-f]* (after the end marker at offset 0x[0-9a-f]*) is 67108865 bytes, over VMS_LIMIT_VMDESC_SIZE (67108864 bytes): not read" "$t/out"
+check "64 MiB + 1 vmdesc: not called 'no JSON description'" \
+    sh -c "! grep -q 'no JSON description' '$t/out'"
+cat "$t/over.mig" | "$V" verify - --dest "$t/dump.json" >"$t/out" 2>"$t/err"
+rc=$?
+check "64 MiB + 1 vmdesc, pipe: verify exit 0 and the same warning" \
+    sh -c "[ $rc -eq 0 ] && grep -q 'is 67108865 bytes, over VMS_LIMIT_VMDESC_SIZE (67108864 bytes): not read' '$t/out'"
+"$V" unpack "$t/over.mig" "$t/u" >"$t/out" 2>"$t/err"
+rc=$?
+check "64 MiB + 1 vmdesc: unpack exit 1, naming the cap, its value and the offset" \
+    sh -c "[ $rc -eq 1 ] && grep -q '^vmstate unpack: .*over.mig: offset 0x[0-9a-f]*: the JSON description after the EOF record is 67108865 bytes, over VMS_LIMIT_VMDESC_SIZE (67108864 bytes)' '$t/err' && [ ! -e '$t/u' ]"
 "$V" verify "$t/cap.mig" --dest "$t/dump.json" >"$t/out" 2>"$t/err"
 check "64 MiB vmdesc: verify accepts the stream" [ $? -eq 0 ]
 

@@ -107,4 +107,114 @@ for name in gzip bzip2 xz lzop zstd; do
     bad "$tmp/$name-cut.save" "$name: a cut image says the data ends early" \
         "ends before its end marker|unexpected end"
 done
+# unpack keeps the container, pack writes it back: per compression, the
+# files unpack writes, the image pack writes (raw: byte for byte; others:
+# the same header and XML, and the program's own "-dc" gives the stream
+# back), and an edited i8259 mask and domain name end up in it.
+inner() {   # IMAGE OUT: the stream inside IMAGE, by the compressor's -dc
+    python3 - "$1" "$2" <<'PY'
+import struct, subprocess, sys
+d = open(sys.argv[1], "rb").read()
+v, dl, run, comp, co = struct.unpack("=IIIII", d[16:36])
+body = d[92 + dl:]
+prog = {1: "gzip", 2: "bzip2", 3: "xz", 4: "lzop", 5: "zstd"}.get(comp)
+if prog:
+    body = subprocess.run([prog, "-dc"], input=body, capture_output=True,
+                          check=True).stdout
+open(sys.argv[2], "wb").write(body)
+PY
+}
+for name in raw gzip bzip2 xz lzop zstd; do
+    d=$tmp/u-$name
+    "$V" unpack -q "$tmp/$name.save" "$d" 2>"$tmp/err"
+    check "unpack $name image: domain.xml, cookie.xml and container.json as the header says" \
+        python3 - "$d" "$tmp/$name.save" "$name" <<'PY'
+import json, struct, sys
+d, img, name = sys.argv[1:]
+c = json.load(open(d + "/container.json"))
+b = open(img, "rb").read()
+v, dl, run, comp, co = struct.unpack("=IIIII", b[16:36])
+assert c == {"format": "vmstate-container", "format_version": 1,
+             "container": "libvirt", "version": v, "data_len": dl,
+             "was_running": run, "compression": name, "xml": "domain.xml",
+             "cookie": "cookie.xml"}, c
+xml = open(d + "/domain.xml", "rb").read()
+assert xml + b"\0" == b[92:92 + co], xml
+cookie = open(d + "/cookie.xml", "rb").read()
+assert b[92 + co:92 + co + len(cookie) + 1] == cookie + b"\0"
+PY
+    "$V" pack -q "$d" "$tmp/p-$name.save" 2>"$tmp/err"
+    if [ $name = raw ]; then
+        check "pack of the unedited raw image: byte for byte the image" \
+            cmp "$tmp/raw.save" "$tmp/p-raw.save"
+    else
+        dl=$(od -An -tu4 -j20 -N4 "$tmp/$name.save" | tr -d ' ')
+        check "pack of the unedited $name image: same header, XML and padding" \
+            cmp -n $((92 + dl)) "$tmp/$name.save" "$tmp/p-$name.save"
+        inner "$tmp/p-$name.save" "$tmp/inner.mig"
+        check "pack of the unedited $name image: '$name -dc' gives the stream back" \
+            cmp "$S" "$tmp/inner.mig"
+    fi
+    # the edit (raw, and two compressions: zlib's, and lzop's container
+    # written here): the first i8259's mask, and the domain's name
+    case $name in raw|gzip|lzop) ;; *) continue ;; esac
+    sed -i '0,/"imr"/s/"imr": "0x[0-9a-f]*"/"imr": "0x5a"/' "$d/stream.json"
+    sed -i 's,<name>savedvm-t</name>,<name>savedvm-edited-with-a-longer-name</name>,' "$d/domain.xml"
+    "$V" pack -q "$d" "$tmp/e-$name.save" 2>"$tmp/err"
+    "$V" analyze "$tmp/e-$name.save" >"$tmp/e.json" 2>>"$tmp/err"
+    "$V" info --format json "$tmp/e-$name.save" >"$tmp/e-info.json" 2>>"$tmp/err"
+    check "edited $name image: the new mask in analyze, the new name in info, still $name" \
+        python3 - "$tmp/e.json" "$tmp/e-info.json" "$name" <<'PY'
+import json, sys
+a = json.load(open(sys.argv[1])); i = json.load(open(sys.argv[2]))
+pic = [v for k, v in a.items() if k.startswith("i8259")][0]
+assert pic["imr"] == "0x5a", pic["imr"]
+assert i["domain"]["name"] == "savedvm-edited-with-a-longer-name", i["domain"]
+assert i["libvirt"]["compression"] == sys.argv[3]
+PY
+    [ -s "$tmp/err" ] && sed 's/^/# /' "$tmp/err" | head -3
+done
+# An XML too long for data_len: a new data_len with 64 KiB of room, as a
+# new libvirt save sizes it; the stream is unchanged.
+d=$tmp/u-raw
+python3 -c 'import sys; print("<domain type=\"qemu\"><name>big</name>" + "<!-- room -->" * 9000 + "</domain>")' >"$d/domain.xml"
+"$V" pack -q "$d" "$tmp/big.save" 2>"$tmp/err"
+check "an XML past data_len: data_len = XML + cookie + 64 KiB, the stream intact" \
+    python3 - "$tmp/big.save" "$d/domain.xml" "$d/cookie.xml" "$tmp/e-raw.save" <<'PY'
+import struct, sys
+b = open(sys.argv[1], "rb").read()
+v, dl, run, comp, co = struct.unpack("=IIIII", b[16:36])
+x = open(sys.argv[2], "rb").read(); c = open(sys.argv[3], "rb").read()
+assert co == len(x) + 1 and dl == len(x) + 1 + len(c) + 1 + 65536, (co, dl)
+e = open(sys.argv[4], "rb").read()
+assert b[92 + dl:] == e[92 + struct.unpack("=I", e[20:24])[0]:]
+PY
+# Bad DIR contents: one line naming the file, exit 1, no image written.
+packbad() {
+    local what=$1 pat=$2
+    rm -f "$tmp/bad.save"
+    "$V" pack -q "$d" "$tmp/bad.save" 2>"$tmp/err"
+    local rc=$? n
+    n=$(wc -l <"$tmp/err")
+    if [ $rc -eq 1 ] && [ "$n" -eq 1 ] && grep -Eq "$pat" "$tmp/err" &&
+       ! [ -e "$tmp/bad.save" ] && [ -z "$(ls -A "$tmp" | grep '^\.')" ]; then
+        ok "$what"
+    else
+        not_ok "$what"
+        echo "# rc=$rc lines=$n"; sed 's/^/# /' "$tmp/err" | head -3
+    fi
+}
+printf '<domain><name>x</name>\n' >"$d/domain.xml"
+packbad "domain.xml not well-formed: its line and libxml2's reason" \
+    "u-raw/domain.xml: line 2.*not well-formed XML"
+printf '<dom/>\n' >"$d/domain.xml"
+packbad "domain.xml without a <domain> root" "domain.xml: .*libvirt wants <domain>"
+printf '<domain/>\n' >"$d/domain.xml"
+sed -i 's/"compression": "raw"/"compression": "brotli"/' "$d/container.json"
+packbad "container.json with an unknown compression" \
+    "container.json: compression: expected raw, gzip"
+# A bare stream unpacked into the same DIR drops the container's files.
+"$V" unpack -q --force "$S" "$d" && "$V" pack -q "$d" "$tmp/bare.mig"
+check "a bare stream unpacked over a libvirt one packs as a bare stream" \
+    cmp "$S" "$tmp/bare.mig"
 done_testing

@@ -90,6 +90,29 @@ head -c $((eof)) "$S72" >"$tmp/noeof.mig"
 bad "cut just before the end marker" 255 "$tmp/noeof.mig" --dest "$D72"
 check "... says truncated: expected the end marker" grep -q \
     'truncated: expected the record header' "$tmp/err"
+# Other bytes after the end marker: QEMU loads (it reads nothing there);
+# verify's warning names where they start, right after the end marker or
+# after the whole description that follows it, and pipes say the same.
+size=$(stat -c %s "$S72")
+{ cat "$S72"; printf 'garbage!%.0s' 1 2 3 4 5; } >"$tmp/garbage.mig"
+run "$tmp/garbage.mig" --dest "$D72"
+same "garbage after the description: exit 0 (QEMU loads it), its offset named" \
+    "0:The bytes from offset $(printf 0x%x "$size") on are no JSON description (they follow the description that follows the end marker at offset $(printf 0x%x "$eof"))" \
+    "$rc:$(head -n1 "$tmp/out" | sed 's/: QEMU reads.*//')"
+run - --dest "$D72" <"$tmp/garbage.mig"
+same "... from a pipe: the same" \
+    "0:The bytes from offset $(printf 0x%x "$size") on are no JSON description (they follow the description that follows the end marker at offset $(printf 0x%x "$eof"))" \
+    "$rc:$(head -n1 "$tmp/out" | sed 's/: QEMU reads.*//')"
+"$V" unpack "$tmp/garbage.mig" "$tmp/u" 2>"$tmp/err"
+rc=$?
+same "unpack of it: exit 1, the garbage's offset and length named" \
+    "1:vmstate unpack: $tmp/garbage.mig: offset $(printf 0x%x "$size"): the 40 bytes from here to the end are no JSON description and not part of the stream" \
+    "$rc:$(cat "$tmp/err")"
+{ head -c $((eof + 1)) "$S72"; printf 'garbage!'; } >"$tmp/garbage0.mig"
+run "$tmp/garbage0.mig" --dest "$D72"
+same "garbage right after the end marker: exit 0, its offset named" \
+    "0:The bytes from offset $(printf 0x%x $((eof + 1))) on are no JSON description (right after the end marker at offset $(printf 0x%x "$eof"))" \
+    "$rc:$(head -n1 "$tmp/out" | sed 's/: QEMU reads.*//')"
 bad "missing stream" 255 "$tmp/none.mig" --dest "$D72"
 bad "missing dump" 255 "$S72" --dest "$tmp/none.json"
 bad "a stream as the dump" 255 "$S72" --dest "$S72"

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """No circle between the library's files (TAP).
 
-Two graphs, each must be acyclic:
+Three graphs, each must be acyclic:
   - includes: which of src/*.h and include/vmstate/*.h a header includes;
   - uses: which object file of libvmstate uses a symbol another defines
     (nm on the static library): a.c -> b.c when a.c calls into b.c. A
@@ -9,6 +9,11 @@ Two graphs, each must be acyclic:
     reaching up (the dump calling the description builder above it).
 Callbacks (function pointers) are no edge: that is how a lower layer
 hands work to an upper one.
+  - uses and includes: the uses, plus a.c -> b.c when a.c includes a
+    private header declaring functions that b.c defines: a lower layer
+    may not even know the types of the one above (the dump keeps the
+    description cache behind an opaque slot, vms__dump_cache, and
+    includes nothing of dumpdesc.c).
 
 usage: circles.py LIBVMSTATE.a SRCDIR INCLUDEDIR
 """
@@ -82,6 +87,34 @@ def include_graph(dirs):
     return graph
 
 
+def header_owners(srcdir, defs):
+    """src/*.h -> the object files defining the functions it declares."""
+    decl = re.compile(r'\b(vms_\w+)\s*\(')
+    owners = {}
+    for f in os.listdir(srcdir):
+        if f.endswith('.h'):
+            with open(os.path.join(srcdir, f)) as fh:
+                owners[f] = {defs[n] for n in decl.findall(fh.read())
+                             if n in defs}
+    return owners
+
+
+def include_use_graph(srcdir, uses, defs):
+    owners = header_owners(srcdir, defs)
+    inc = re.compile(r'^\s*#\s*include\s+"([^"/]+)"', re.M)
+    graph = {o: set(t) for o, t in uses.items()}
+    for obj in graph:
+        path = os.path.join(srcdir, obj)
+        if not os.path.exists(path):
+            continue
+        with open(path) as fh:
+            for h in inc.findall(fh.read()):
+                # a header of several files (container.h) is each one's own
+                if obj not in owners.get(h, ()):
+                    graph[obj] |= owners.get(h, set())
+    return graph
+
+
 def use_graph(archive):
     # POSIX format: "LIB.a[file.c.o]: symbol type [value size]"
     out = subprocess.run(['nm', '-A', '-P', archive], check=True,
@@ -105,7 +138,7 @@ def use_graph(archive):
             owner = defs.get(s)
             if owner and owner != obj:
                 graph[obj].add(owner)
-    return graph
+    return graph, defs
 
 
 def main():
@@ -116,11 +149,28 @@ def main():
     tap.result(len(incs) > 20 and not found,
                'no include circle among %d headers' % len(incs),
                '\n'.join('circle: ' + describe(incs, c) for c in found))
-    uses = use_graph(archive)
+    uses, defs = use_graph(archive)
     found = cycles(uses)
     tap.result(len(uses) > 20 and not found,
                'no circle of calls among %d object files' % len(uses),
                '\n'.join('circle: ' + describe(uses, c) for c in found))
+    both = include_use_graph(srcdir, uses, defs)
+    found = cycles(both)
+    tap.result(len(both) > 20 and not found,
+               'no circle of calls and private-header includes',
+               '\n'.join('circle: ' + describe(both, c) for c in found))
+    # The dump keeps its cache opaque: dump.c includes no header of
+    # dumpdesc.c (whose descriptions the cache holds), and were it to
+    # include dumpdesc.h, the graph above would have a circle (dumpdesc.c
+    # calls into dump.c).
+    owners = header_owners(srcdir, defs)
+    tap.result(owners.get('dumpdesc.h') == {'dumpdesc.c'}
+               and 'dumpdesc.c' not in both.get('dump.c', {'dumpdesc.c'}),
+               'dump.c includes nothing of dumpdesc.c (opaque cache slot)')
+    worse = {o: set(t) for o, t in both.items()}
+    worse.setdefault('dump.c', set()).add('dumpdesc.c')
+    tap.result(any({'dump.c', 'dumpdesc.c'} <= set(c) for c in cycles(worse)),
+               'dump.c including dumpdesc.h would be a circle')
     # The checker sees a circle when there is one.
     tap.result(cycles({'a': {'b'}, 'b': {'c'}, 'c': {'a'}, 'd': {'a'}})
                == [['a', 'b', 'c']],

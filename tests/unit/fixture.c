@@ -121,30 +121,15 @@ void fx_machine_save(fx_machine *m, const char *path, unsigned flags)
     close(fd);
 }
 
-static int to_buf(void *opaque, const void *buf, size_t len)
-{
-    vms_buf *b = opaque;
-    char *p;
-
-    if (b->len + len + 1 > b->cap) {
-        b->cap = (b->len + len + 1) * 2;
-        if (!(p = realloc(b->data, b->cap))) {
-            return VMS_ENOMEM;
-        }
-        b->data = p;
-    }
-    memcpy(b->data + b->len, buf, len);
-    b->len += len;
-    b->data[b->len] = 0;
-    return 0;
-}
-
 char *fx_machine_dump(fx_machine *m, size_t *len)
 {
     vms_error err = { 0 };
     vms_buf b = { 0 };
+    vms_writer *w;
 
-    assert_int_equal(vms_vm_dump_vmstate(m->vm, to_buf, &b, &err), 0);
+    assert_non_null(w = vms_writer_buf(&b, &err));
+    assert_int_equal(vms_vm_dump_vmstate(m->vm, w, &err), 0);
+    assert_int_equal(vms_writer_close(w, &err), 0);
     assert_non_null(b.data);
     *len = b.len;
     return b.data;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "vmstate/vmstate.h"
+#include "jsonw.h"
 
 static void xbzrle_applies_runs(void **state)
 {
@@ -93,7 +94,7 @@ static int decode(const uint8_t *wire, size_t n, vms_buf *out, vms_error *err)
     assert_int_equal(vms_vmdesc_device(vd, "dev", 0, &d, &size, err), 0);
     st = calloc(1, size);
     r = vms_reader_mem(wire, n, "wire", err);
-    w = vms_jsonw_new(vms_sink_buf, out, VMS_JSONW_COMPACT, 0);
+    w = vms__jsonw_buf(out, VMS_JSONW_COMPACT, 0, NULL);
     in = vms_wire_input_new(r, err);
     o = vms_json_state_output_new(w, err);
     e = vms_walk(in, d, st, 1, err);
@@ -181,7 +182,7 @@ static void dirty_bitmap_section_decodes(void **state)
     char outp[] = "/tmp/vms-test-out-XXXXXX";
     int fd = mkstemp(path), ofd = mkstemp(outp);
     vms_analyze_opts o = {
-        .version = VMS_ANALYZE_OPTS_VERSION, .file = path, .out_fd = ofd,
+        .version = VMS_ANALYZE_OPTS_VERSION, .file = path,
     };
     char buf[256] = { 0 };
     vms_error err;
@@ -191,12 +192,46 @@ static void dirty_bitmap_section_decodes(void **state)
     assert_int_equal(write(fd, stream, sizeof(stream)), sizeof(stream));
     close(fd);
     vms_error_clear(&err);
+    assert_non_null(o.out = vms_writer_fd(ofd, "out", &err));
     assert_int_equal(vms_analyze(&o, &err), 0);
+    assert_int_equal(vms_writer_close(o.out, &err), 0);
     assert_true(pread(ofd, buf, sizeof(buf) - 1, 0) > 0);
     assert_string_equal(buf, "{\n    \"dirty-bitmap (0)\": \"\"\n}\n");
     close(ofd);
     unlink(path);
     unlink(outp);
+}
+
+/*
+ * The options structs whose out_fd became a vms_writer in place refuse
+ * their older versions (they cannot be read) and an operation without an
+ * output, each saying so in err rather than writing to a stale fd.
+ */
+static void old_or_outputless_options_are_refused(void **state)
+{
+    vms_analyze_opts a = VMS_ANALYZE_OPTS_INIT;
+    vms_diff_opts d = VMS_DIFF_OPTS_INIT;
+    vms_info_opts in = VMS_INFO_OPTS_INIT;
+    vms_error err;
+
+    (void)state;
+    a.file = d.a = d.b = in.file = "/nonexistent.mig";
+    vms_error_clear(&err);
+    assert_int_equal(vms_analyze(&a, &err), VMS_EINVAL);   /* no out */
+    assert_int_equal(err.code, VMS_EINVAL);
+    a.version = 3;
+    vms_error_clear(&err);
+    assert_int_equal(vms_analyze(&a, &err), VMS_EINVAL);
+    assert_non_null(strstr(err.message, "version 3"));
+    vms_error_clear(&err);
+    assert_int_equal(vms_diff(&d, &err), VMS_EINVAL);
+    assert_int_equal(err.code, VMS_EINVAL);
+    d.version = 2;
+    vms_error_clear(&err);
+    assert_int_equal(vms_diff(&d, &err), VMS_EINVAL);
+    vms_error_clear(&err);
+    assert_int_equal(vms_info(&in, &err), VMS_EINVAL);
+    assert_int_equal(err.code, VMS_EINVAL);
 }
 
 int main(void)
@@ -209,6 +244,7 @@ int main(void)
         cmocka_unit_test(absent_subsection_is_not_printed),
         cmocka_unit_test(short_wire_names_field_and_offset),
         cmocka_unit_test(dirty_bitmap_section_decodes),
+        cmocka_unit_test(old_or_outputless_options_are_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 #include <dirent.h>
 #include "vmstate/vmstate.h"
+#include "jsonw.h"
 #include "pc.h"
 
 typedef struct dev {
@@ -58,7 +59,7 @@ static void save(int enc, const vms_desc *d, void *opaque, vms_buf *out)
 
     assert_non_null(w);
     if (enc == JSON) {
-        vms_jsonw *j = vms_jsonw_new(vms_sink_buf, out, VMS_JSONW_PRETTY, 4);
+        vms_jsonw *j = vms__jsonw_buf(out, VMS_JSONW_PRETTY, 4, NULL);
         v = vms_json_state_output_new(j, &err);
         if (vms_walk(v, d, opaque, d->version_id, &err)) {
             fail_msg("save %s: %s", d->name,

@@ -130,6 +130,7 @@ static void side_dump(side *s, char *path, size_t len)
 {
     vms_error err = { 0 };
     vms_buf b = { 0 };
+    vms_writer *w;
     FILE *f;
     int fd;
 
@@ -137,7 +138,9 @@ static void side_dump(side *s, char *path, size_t len)
     fd = mkstemp(path);
     assert_true(fd >= 0);
     close(fd);
-    assert_int_equal(vms_vm_dump_vmstate(s->vm, vms_sink_buf, &b, &err), 0);
+    assert_non_null(w = vms_writer_buf(&b, &err));
+    assert_int_equal(vms_vm_dump_vmstate(s->vm, w, &err), 0);
+    assert_int_equal(vms_writer_close(w, &err), 0);
     f = fopen(path, "w");
     assert_non_null(f);
     assert_int_equal(fwrite(b.data, 1, b.len, f), b.len);
@@ -166,8 +169,10 @@ static int run_diff(const char *a, const char *b, enum vms_diff_ram ram,
     int r;
 
     assert_non_null(f);
-    o.out_fd = fileno(f);
+    o.out = vms_writer_fd(fileno(f), "out", &err);
+    assert_non_null(o.out);
     r = vms_diff(&o, &err);
+    assert_int_equal(vms_writer_close(o.out, &err), 0);
     rewind(f);
     n = fread(out, 1, len - 1, f);
     out[n] = '\0';

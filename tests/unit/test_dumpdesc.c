@@ -26,6 +26,7 @@
 #include "table.h"
 #include "walk.h"
 #include "dumpdesc.h"
+#include "writer.h"
 
 #define STREAM "/testdata/streams/qemu10.0-x86_64-pc-i440fx-devices.mig"
 #define DUMP "/testdata/checker/qemu10.0-x86_64-pc-i440fx-7.2.json"
@@ -67,7 +68,7 @@ static int l_leaf(vms_visitor *v, const vms_field *f, void *elem,
     }
     vms_leaf_to_wire(f, elem, size, tmp);
     l->sizes[l->n++] = size;
-    e = vms_sink_buf(&l->bytes, tmp, size) ? VMS_ENOMEM : 0;
+    e = vms__buf_append(&l->bytes, tmp, size) ? VMS_ENOMEM : 0;
     free(tmp);
     return e;
 }

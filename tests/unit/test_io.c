@@ -15,6 +15,11 @@
 #include <sys/stat.h>
 #include <cmocka.h>
 #include "vmstate/io.h"
+#include "vmstate/visitor.h"
+#include "vmstate/stream.h"
+#include "vmstate/ram.h"
+#include "vmstate/vm.h"
+#include "vmstate/check.h"
 
 static void test_mem_reads(void **state)
 {
@@ -167,6 +172,64 @@ static void test_outfile(void **state)
     rmdir(dir);
 }
 
+/* NULL, err.code is want and the message says something. */
+#define ASSERT_FAILED(call, want)                                     \
+    do {                                                              \
+        vms_error_clear(&err);                                        \
+        assert_null(call);                                            \
+        assert_int_equal(err.code, (want));                           \
+        assert_true(err.message[0] != '\0');                          \
+    } while (0)
+
+/*
+ * Every constructor that returns NULL fills the caller's vms_error (an
+ * allocation failure is hard to provoke: the invalid-argument paths are
+ * the ones tested).
+ */
+static void test_constructors_fill_error(void **state)
+{
+    vms_error err;
+    vms_ram_opts ro = { 0 };
+
+    (void)state;
+    ASSERT_FAILED(vms_reader_open(NULL, &err), VMS_EINVAL);
+    ASSERT_FAILED(vms_reader_open("/nonexistent/x.mig", &err), VMS_ENOTFOUND);
+    assert_string_equal(err.file, "/nonexistent/x.mig");
+    ASSERT_FAILED(vms_reader_open("/", &err), VMS_EINVAL);
+    ASSERT_FAILED(vms_reader_fd(-1, "x", &err), VMS_EINVAL);
+    ASSERT_FAILED(vms_reader_mem(NULL, 4, "x", &err), VMS_EINVAL);
+    ASSERT_FAILED(vms_writer_fd(-1, "x", &err), VMS_EINVAL);
+    ASSERT_FAILED(vms_writer_buf(NULL, &err), VMS_EINVAL);
+    ASSERT_FAILED(vms_writer_sink(NULL, NULL, "x", &err), VMS_EINVAL);
+    ASSERT_FAILED(vms_wire_output_new(NULL, &err), VMS_EINVAL);
+    ASSERT_FAILED(vms_wire_input_new(NULL, &err), VMS_EINVAL);
+    ASSERT_FAILED(vms_ber_output_new(NULL, &err), VMS_EINVAL);
+    ASSERT_FAILED(vms_ber_input_new(NULL, &err), VMS_EINVAL);
+    ASSERT_FAILED(vms_trace_output_new(NULL, &err), VMS_EINVAL);
+    ASSERT_FAILED(vms_vmdesc_output_new(NULL, NULL, NULL, &err), VMS_EINVAL);
+    ASSERT_FAILED(vms_json_state_output_new(NULL, &err), VMS_EINVAL);
+    ASSERT_FAILED(vms_json_state_input_new(NULL, NULL, &err), VMS_EINVAL);
+    ASSERT_FAILED(vms_json_state_input_text("{", 1, "x.json", &err),
+                  VMS_EFORMAT);
+    ASSERT_FAILED(vms_stream_open("/nonexistent/x.mig", &err),
+                  VMS_ENOTFOUND);
+    ASSERT_FAILED(vms_vm_new("pc", 3, &err), VMS_EINVAL);
+    ro.page_size = 3;
+    ASSERT_FAILED(vms_ram_new(&ro, NULL, &err), VMS_EINVAL);
+    {
+        /* a stream that is not one: the file and offset are named */
+        char path[] = "/tmp/vms-test-notmig-XXXXXX";
+        int fd = mkstemp(path);
+
+        assert_true(fd >= 0);
+        assert_int_equal(write(fd, "NOTASTREAM", 10), 10);
+        close(fd);
+        ASSERT_FAILED(vms_stream_open(path, &err), VMS_EFORMAT);
+        assert_string_equal(err.file, path);
+        unlink(path);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -176,6 +239,7 @@ int main(void)
         cmocka_unit_test(test_writer_roundtrip),
         cmocka_unit_test(test_safe_filename),
         cmocka_unit_test(test_outfile),
+        cmocka_unit_test(test_constructors_fill_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

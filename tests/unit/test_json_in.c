@@ -21,6 +21,7 @@
 #include "vmstate/ram.h"
 #include "vmstate/sections.h"
 #include "vmstate/vmdesc.h"
+#include "jsonw.h"
 #include "../../examples/pc.h"
 
 static void fail_err(const char *what, const vms_error *err)
@@ -46,7 +47,7 @@ static void wire_save(const vms_desc *d, void *opaque, vms_buf *out)
 static void json_save(const vms_desc *d, void *opaque, vms_buf *out)
 {
     vms_error err = { 0 };
-    vms_jsonw *j = vms_jsonw_new(vms_sink_buf, out, VMS_JSONW_PRETTY, 4);
+    vms_jsonw *j = vms__jsonw_buf(out, VMS_JSONW_PRETTY, 4, NULL);
     vms_visitor *v = vms_json_state_output_new(j, &err);
 
     if (vms_walk(v, d, opaque, 0, &err)) {

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 #include "vmstate/json.h"
+#include "jsonw.h"
 
 static void emit_json(vms_jsonw *w, json_t *v)
 {
@@ -59,7 +60,7 @@ static void check_same_as_jansson(const char *text)
     json_error_t jerr;
     json_t *v = json_loads(text, JSON_PRESERVE_ORDER, &jerr);
     vms_buf out = { 0 };
-    vms_jsonw *w = vms_jsonw_new(vms_sink_buf, &out, VMS_JSONW_PRETTY, 4);
+    vms_jsonw *w = vms__jsonw_buf(&out, VMS_JSONW_PRETTY, 4, NULL);
     char *ref;
 
     assert_non_null(v);
@@ -88,7 +89,7 @@ static void test_escapes(void **state)
     static const char in[] = "q\"b\\n\n\t\r\b\f\x01\x1f\xc3\xa9\xe4\xb8\xad"
                              "\xf0\x9f\x98\x80";
     vms_buf out = { 0 };
-    vms_jsonw *w = vms_jsonw_new(vms_sink_buf, &out, VMS_JSONW_PRETTY, 4);
+    vms_jsonw *w = vms__jsonw_buf(&out, VMS_JSONW_PRETTY, 4, NULL);
 
     (void)state;
     vms_jsonw_begin_array(w);
@@ -105,7 +106,7 @@ static void test_del_is_escaped(void **state)
 {
     /* python escapes everything outside ' '..'~', DEL included. */
     vms_buf out = { 0 };
-    vms_jsonw *w = vms_jsonw_new(vms_sink_buf, &out, VMS_JSONW_PRETTY, 4);
+    vms_jsonw *w = vms__jsonw_buf(&out, VMS_JSONW_PRETTY, 4, NULL);
 
     (void)state;
     vms_jsonw_string_len(w, "a\x7f", 2);
@@ -117,7 +118,7 @@ static void test_del_is_escaped(void **state)
 static void test_spaced_and_hex(void **state)
 {
     vms_buf out = { 0 };
-    vms_jsonw *w = vms_jsonw_new(vms_sink_buf, &out, VMS_JSONW_SPACED, 0);
+    vms_jsonw *w = vms__jsonw_buf(&out, VMS_JSONW_SPACED, 0, NULL);
     static const uint8_t bytes[] = { 0x00, 0xab, 0x10 };
 
     (void)state;
@@ -142,7 +143,7 @@ static void test_long_hex_streams(void **state)
     size_t n = 200000, i;
     uint8_t *p = malloc(n);
     vms_buf out = { 0 };
-    vms_jsonw *w = vms_jsonw_new(vms_sink_buf, &out, VMS_JSONW_PRETTY, 4);
+    vms_jsonw *w = vms__jsonw_buf(&out, VMS_JSONW_PRETTY, 4, NULL);
 
     (void)state;
     for (i = 0; i < n; i++) {
@@ -164,7 +165,7 @@ static void test_hex_int(void **state)
 {
     /* the renderings seen in QEMU's own analyze-migration.py output */
     vms_buf out = { 0 };
-    vms_jsonw *w = vms_jsonw_new(vms_sink_buf, &out, VMS_JSONW_COMPACT, 0);
+    vms_jsonw *w = vms__jsonw_buf(&out, VMS_JSONW_COMPACT, 0, NULL);
 
     (void)state;
     vms_jsonw_begin_array(w);
@@ -189,14 +190,80 @@ static int failing_sink(void *opaque, const void *buf, size_t len)
 
 static void test_sticky_error(void **state)
 {
-    vms_jsonw *w = vms_jsonw_new(failing_sink, NULL, VMS_JSONW_PRETTY, 4);
+    vms_error err = { 0 };
+    vms_writer *out = vms_writer_sink(failing_sink, NULL, "out.json", &err);
+    vms_jsonw *w = vms_jsonw_new(out, VMS_JSONW_PRETTY, 4, &err);
 
     (void)state;
+    assert_non_null(w);
     vms_jsonw_begin_array(w);
     vms_jsonw_end_array(w);
     assert_int_equal(vms_jsonw_flush(w), VMS_EIO);
     assert_int_equal(vms_jsonw_null(w), VMS_EIO);
     assert_int_equal(vms_jsonw_free(w), VMS_EIO);
+    /* the writer kept the failure's record: its close hands it over */
+    assert_int_equal(err.code, 0);
+    assert_int_equal(vms_writer_close(out, &err), VMS_EIO);
+    assert_int_equal(err.code, VMS_EIO);
+    assert_string_equal(err.file, "out.json");
+    assert_non_null(strstr(err.message, "write failed"));
+}
+
+/* Every constructor that fails says why in the caller's vms_error. */
+static void test_constructors_fill_error(void **state)
+{
+    vms_buf b = { 0 };
+    vms_error err;
+    vms_writer *out;
+
+    (void)state;
+    vms_error_clear(&err);
+    assert_null(vms_jsonw_new(NULL, VMS_JSONW_PRETTY, 4, &err));
+    assert_int_equal(err.code, VMS_EINVAL);
+    assert_true(err.message[0] != '\0');
+
+    out = vms_writer_buf(&b, &err);
+    assert_non_null(out);
+    vms_error_clear(&err);
+    assert_null(vms_jsonw_new(out, (enum vms_jsonw_style)7, 4, &err));
+    assert_int_equal(err.code, VMS_EINVAL);
+    assert_non_null(strstr(err.message, "style"));
+    vms_error_clear(&err);
+    assert_null(vms_jsonw_new(out, VMS_JSONW_PRETTY, -1, &err));
+    assert_int_equal(err.code, VMS_EINVAL);
+    assert_non_null(strstr(err.message, "indent"));
+    assert_int_equal(vms_writer_close(out, &err), 0);
+
+    vms_error_clear(&err);
+    assert_null(vms_writer_fd(-1, "x", &err));
+    assert_int_equal(err.code, VMS_EINVAL);
+    vms_error_clear(&err);
+    assert_null(vms_writer_buf(NULL, &err));
+    assert_int_equal(err.code, VMS_EINVAL);
+    vms_error_clear(&err);
+    assert_null(vms_writer_sink(NULL, NULL, "x", &err));
+    assert_int_equal(err.code, VMS_EINVAL);
+    /* a NULL error record is allowed: NULL is the answer still */
+    assert_null(vms_jsonw_new(NULL, VMS_JSONW_PRETTY, 4, NULL));
+}
+
+/* A vms_writer over a buffer gets what a JSON writer writes. */
+static void test_json_onto_writer(void **state)
+{
+    vms_buf b = { 0 };
+    vms_error err = { 0 };
+    vms_writer *out = vms_writer_buf(&b, &err);
+    vms_jsonw *w = vms_jsonw_new(out, VMS_JSONW_COMPACT, 0, &err);
+
+    (void)state;
+    assert_non_null(w);
+    vms_jsonw_begin_array(w);
+    vms_jsonw_int(w, 1);
+    vms_jsonw_end_array(w);
+    assert_int_equal(vms_jsonw_free(w), 0);
+    assert_int_equal(vms_writer_close(out, &err), 0);
+    assert_string_equal(b.data, "[1]");
+    vms_buf_free(&b);
 }
 
 int main(void)
@@ -208,6 +275,8 @@ int main(void)
         cmocka_unit_test(test_spaced_and_hex),
         cmocka_unit_test(test_long_hex_streams),
         cmocka_unit_test(test_sticky_error),
+        cmocka_unit_test(test_constructors_fill_error),
+        cmocka_unit_test(test_json_onto_writer),
         cmocka_unit_test(test_hex_int),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
