@@ -112,37 +112,13 @@ done
 # the same header and XML, and the program's own "-dc" gives the stream
 # back), and an edited i8259 mask and domain name end up in it.
 inner() {   # IMAGE OUT: the stream inside IMAGE, by the compressor's -dc
-    python3 - "$1" "$2" <<'PY'
-import struct, subprocess, sys
-d = open(sys.argv[1], "rb").read()
-v, dl, run, comp, co = struct.unpack("=IIIII", d[16:36])
-body = d[92 + dl:]
-prog = {1: "gzip", 2: "bzip2", 3: "xz", 4: "lzop", 5: "zstd"}.get(comp)
-if prog:
-    body = subprocess.run([prog, "-dc"], input=body, capture_output=True,
-                          check=True).stdout
-open(sys.argv[2], "wb").write(body)
-PY
+    python3 "$VMS_SRCDIR/tests/integration/libvirt-qemu-image.py" "$1" "$2" >/dev/null
 }
 for name in raw gzip bzip2 xz lzop zstd; do
     d=$tmp/u-$name
     "$V" unpack -q "$tmp/$name.save" "$d" 2>"$tmp/err"
     check "unpack $name image: domain.xml, cookie.xml and container.json as the header says" \
-        python3 - "$d" "$tmp/$name.save" "$name" <<'PY'
-import json, struct, sys
-d, img, name = sys.argv[1:]
-c = json.load(open(d + "/container.json"))
-b = open(img, "rb").read()
-v, dl, run, comp, co = struct.unpack("=IIIII", b[16:36])
-assert c == {"format": "vmstate-container", "format_version": 1,
-             "container": "libvirt", "version": v, "data_len": dl,
-             "was_running": run, "compression": name, "xml": "domain.xml",
-             "cookie": "cookie.xml"}, c
-xml = open(d + "/domain.xml", "rb").read()
-assert xml + b"\0" == b[92:92 + co], xml
-cookie = open(d + "/cookie.xml", "rb").read()
-assert b[92 + co:92 + co + len(cookie) + 1] == cookie + b"\0"
-PY
+        python3 "$VMS_SRCDIR/tests/integration/savedvm-unpacked.py" "$d" "$tmp/$name.save" "$name"
     "$V" pack -q "$d" "$tmp/p-$name.save" 2>"$tmp/err"
     if [ $name = raw ]; then
         check "pack of the unedited raw image: byte for byte the image" \
@@ -164,14 +140,7 @@ PY
     "$V" analyze "$tmp/e-$name.save" >"$tmp/e.json" 2>>"$tmp/err"
     "$V" info --format json "$tmp/e-$name.save" >"$tmp/e-info.json" 2>>"$tmp/err"
     check "edited $name image: the new mask in analyze, the new name in info, still $name" \
-        python3 - "$tmp/e.json" "$tmp/e-info.json" "$name" <<'PY'
-import json, sys
-a = json.load(open(sys.argv[1])); i = json.load(open(sys.argv[2]))
-pic = [v for k, v in a.items() if k.startswith("i8259")][0]
-assert pic["imr"] == "0x5a", pic["imr"]
-assert i["domain"]["name"] == "savedvm-edited-with-a-longer-name", i["domain"]
-assert i["libvirt"]["compression"] == sys.argv[3]
-PY
+        python3 "$VMS_SRCDIR/tests/integration/savedvm-edited-info.py" "$tmp/e.json" "$tmp/e-info.json" "$name"
     [ -s "$tmp/err" ] && sed 's/^/# /' "$tmp/err" | head -3
 done
 # An XML too long for data_len: a new data_len with 64 KiB of room, as a
@@ -180,15 +149,7 @@ d=$tmp/u-raw
 python3 -c 'import sys; print("<domain type=\"qemu\"><name>big</name>" + "<!-- room -->" * 9000 + "</domain>")' >"$d/domain.xml"
 "$V" pack -q "$d" "$tmp/big.save" 2>"$tmp/err"
 check "an XML past data_len: data_len = XML + cookie + 64 KiB, the stream intact" \
-    python3 - "$tmp/big.save" "$d/domain.xml" "$d/cookie.xml" "$tmp/e-raw.save" <<'PY'
-import struct, sys
-b = open(sys.argv[1], "rb").read()
-v, dl, run, comp, co = struct.unpack("=IIIII", b[16:36])
-x = open(sys.argv[2], "rb").read(); c = open(sys.argv[3], "rb").read()
-assert co == len(x) + 1 and dl == len(x) + 1 + len(c) + 1 + 65536, (co, dl)
-e = open(sys.argv[4], "rb").read()
-assert b[92 + dl:] == e[92 + struct.unpack("=I", e[20:24])[0]:]
-PY
+    python3 "$VMS_SRCDIR/tests/integration/savedvm-big-image.py" "$tmp/big.save" "$d/domain.xml" "$d/cookie.xml" "$tmp/e-raw.save"
 # Bad DIR contents: one line naming the file, exit 1, no image written.
 packbad() {
     local what=$1 pat=$2
