@@ -264,7 +264,6 @@ static int libvirt_open(vms_input *in, vms_reader *r, const char *path,
         src->close = win_close;
         src->opaque = w;
         src->size = vms_reader_size(r) - (int64_t)w->start;
-        src->phase = (unsigned)(w->start % 64);
         info->stream_size = src->size;
         return 0;
     }

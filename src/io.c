@@ -22,18 +22,6 @@
  */
 #define READER_BUF (2 * VMS_READER_WINDOW)
 
-/*
- * A buffered reader puts the byte at input offset x at an address
- * congruent to x + src.phase (the underlying file's offset of it) modulo
- * READER_ALIGN: the kernel then copies page-cache bytes to equally
- * aligned memory. A copy between addresses misaligned to each other costs
- * more: analyze of a libvirt image whose stream starts at file offset
- * 4188 took 1.15x the bare stream, at offset 8192 1.07x (perf stat,
- * page cache filled the same way).
- */
-#define READER_ALIGN 64u
-#define READER_CAP (READER_BUF + READER_ALIGN)
-
 struct vms_reader {
     int fd;             /* -1 for memory and sources */
     bool has_src;       /* bytes come from src (a container's stream) */
@@ -42,7 +30,6 @@ struct vms_reader {
     bool eof;           /* the fd returned 0 */
     const uint8_t *mem; /* memory input, or our buffer */
     uint8_t *buf;
-    size_t lo;          /* bytes read are buf[lo..fill) */
     size_t pos, fill;   /* unread bytes are buf[pos..fill) */
     uint64_t base;      /* input offset of buf[0] */
     int64_t size;
@@ -69,21 +56,6 @@ static vms_reader *reader_new(const char *name, vms_error *err)
     return r;
 }
 
-/* Where input offset x goes in the buffer (see READER_ALIGN). */
-static size_t reader_phase(const vms_reader *r, uint64_t x)
-{
-    return (size_t)((x + r->src.phase) % READER_ALIGN);
-}
-
-/* A buffered reader's next byte is input offset offset, its buffer empty. */
-static void reader_restart(vms_reader *r, uint64_t offset)
-{
-    size_t k = reader_phase(r, offset);
-
-    r->base = offset - k;
-    r->lo = r->pos = r->fill = k;
-}
-
 /* A reader with its own buffer (fd and source readers). */
 static vms_reader *buffered_new(const char *name, vms_error *err)
 {
@@ -92,9 +64,7 @@ static vms_reader *buffered_new(const char *name, vms_error *err)
     if (!r) {
         return NULL;
     }
-    if (posix_memalign((void **)&r->buf, READER_ALIGN, READER_CAP)) {
-        r->buf = NULL;
-    }
+    r->buf = malloc(READER_BUF);
     if (!r->buf) {
         free(r);
         vms_error_set(err, VMS_ENOMEM, "out of memory");
@@ -122,7 +92,7 @@ vms_reader *vms_reader_fd(int fd, const char *name, vms_error *err)
     if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
         off_t cur = lseek(fd, 0, SEEK_CUR);
         r->size = st.st_size;
-        reader_restart(r, cur > 0 ? (uint64_t)cur : 0);
+        r->base = cur > 0 ? (uint64_t)cur : 0;
     }
     return r;
 }
@@ -138,7 +108,6 @@ vms_reader *vms__reader_source(const vms__source *src, const char *name,
     r->has_src = true;
     r->src = *src;
     r->size = src->pread ? src->size : -1;
-    reader_restart(r, 0);
     return r;
 }
 
@@ -291,23 +260,22 @@ static int fill(vms_reader *r, size_t n, vms_error *err)
     if ((e = refilling(r, err))) {
         return e;
     }
-    if (r->pos >= READER_ALIGN) {
-        size_t k = reader_phase(r, r->base + r->pos), skip = r->pos - k;
-        memmove(r->buf + k, r->buf + r->pos, r->fill - r->pos);
-        r->base += skip;
-        r->fill -= skip;
-        r->lo = r->pos = k;
+    if (r->pos) {
+        memmove(r->buf, r->buf + r->pos, r->fill - r->pos);
+        r->base += r->pos;
+        r->fill -= r->pos;
+        r->pos = 0;
     }
-    while (r->fill - r->pos < n) {
+    while (r->fill < n) {
         ssize_t k;
 
         if (r->has_src) {
             /* The source names its own errors (a compressed file's offset). */
             int64_t got = r->src.pread
                 ? r->src.pread(r->src.opaque, r->buf + r->fill,
-                               READER_CAP - r->fill, r->base + r->fill, err)
+                               READER_BUF - r->fill, r->base + r->fill, err)
                 : r->src.read(r->src.opaque, r->buf + r->fill,
-                              READER_CAP - r->fill, err);
+                              READER_BUF - r->fill, err);
             if (got < 0) {
                 /*
                  * A container cut short is a broken container, not the
@@ -320,7 +288,7 @@ static int fill(vms_reader *r, size_t n, vms_error *err)
             }
             k = (ssize_t)got;
         } else {
-            k = read(r->fd, r->buf + r->fill, READER_CAP - r->fill);
+            k = read(r->fd, r->buf + r->fill, READER_BUF - r->fill);
         }
         if (k < 0) {
             if (errno == EINTR) {
@@ -362,7 +330,7 @@ int vms_reader_seek(vms_reader *r, uint64_t offset, vms_error *err)
         r->pos = (size_t)(offset - r->base);
         return 0;
     }
-    if (offset >= r->base + r->lo && offset <= r->base + r->fill) {
+    if (offset >= r->base && offset <= r->base + r->fill) {
         r->pos = (size_t)(offset - r->base);
         return 0;
     }
@@ -375,7 +343,8 @@ int vms_reader_seek(vms_reader *r, uint64_t offset, vms_error *err)
         return vms_error_set_at(err, VMS_EIO, offset, "seek failed: %s",
                                 strerror(errno));
     }
-    reader_restart(r, offset);
+    r->base = offset;
+    r->pos = r->fill = 0;
     r->eof = false;
     return 0;
 }

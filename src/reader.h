@@ -26,8 +26,6 @@ typedef struct vms__source {
     void (*close)(void *opaque);
     void *opaque;
     int64_t size;
-    /* Where byte 0 sits in the file below, modulo 64 (io.c's alignment). */
-    unsigned phase;
 } vms__source;
 vms_reader *vms__reader_source(const vms__source *src, const char *name,
                                vms_error *err);
