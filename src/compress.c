@@ -185,8 +185,11 @@ static int pump(vms__compressor *c, const uint8_t *in, size_t n, bool finish)
                 return VMS_EINVAL;
             }
             made = ob.pos;
-            in += ib.pos;
-            n -= ib.pos;
+            /* in is NULL when finishing: no pointer arithmetic on it */
+            if (ib.pos) {
+                in += ib.pos;
+                n -= ib.pos;
+            }
             done = finish ? rc == 0 : n == 0;
             break;
         }

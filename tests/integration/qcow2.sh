@@ -149,7 +149,7 @@ int main(int argc, char **argv)
     o.input_b = &a;
     int self = vms_diff(&o, &err);
     printf("%d %d\n", same_snap, self);
-    return 0;
+    return vms_writer_close(o.out, &err) ? 3 : 0;
 }
 C
 san=()
