@@ -45,6 +45,7 @@
 #include "analyze_priv.h"
 #include "writer.h"
 #include "memmap.h"
+#include "vmdesc_priv.h"
 #include "elfcore.h"
 #include "kdump.h"
 #include "bytes.h"
@@ -569,19 +570,14 @@ static int device_section(core *c, const vms_record *rec)
  */
 static size_t first_device(core *c, uint8_t *out, size_t max)
 {
-    const char *text;
-    size_t len, n = 0;
-    json_t *root, *dev;
-
-    if (!(text = vms_stream_vmdesc(c->s, &len)) ||
-        !(root = json_loadb(text, len, 0, NULL))) {
-        return 0;
-    }
-    dev = json_array_get(json_object_get(root, "devices"), 0);
+    /* the description pass 1 parsed when it opened the stream */
+    const json_t *dev = json_array_get(
+        json_object_get(vms__vmdesc_json(c->vd), "devices"), 0);
     const char *name = json_string_value(json_object_get(dev, "name"));
-    json_t *inst = json_object_get(dev, "instance_id");
-    json_t *ver = json_object_get(dev, "version");
-    size_t nl = name ? strlen(name) : 0;
+    const json_t *inst = json_object_get(dev, "instance_id");
+    const json_t *ver = json_object_get(dev, "version");
+    size_t nl = name ? strlen(name) : 0, n = 0;
+
     if (nl && nl < 256 && json_is_integer(inst) && 1 + nl + 8 <= max) {
         out[n++] = (uint8_t)nl;
         memcpy(out + n, name, nl);
@@ -593,7 +589,6 @@ static size_t first_device(core *c, uint8_t *out, size_t max)
             n += 4;
         }
     }
-    json_decref(root);
     return n;
 }
 

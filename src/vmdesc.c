@@ -515,3 +515,8 @@ int vms_vmdesc_device(vms_vmdesc *d, const char *name, uint32_t instance_id,
                          "section '%s' instance %u is not in the description",
                          name, instance_id);
 }
+
+const json_t *vms__vmdesc_json(const vms_vmdesc *d)
+{
+    return d ? d->root : NULL;
+}

@@ -17,4 +17,7 @@
 int vms__vmdesc_from_json(json_t *root, const char *name, bool dump_names,
                           vms_vmdesc **out, vms_error *err);
 
+/* The parsed document (core.c reads its first device's header fields). */
+const json_t *vms__vmdesc_json(const vms_vmdesc *d);
+
 #endif
