@@ -144,61 +144,6 @@ int vms_libvirt_header_parse(const uint8_t *buf, size_t len,
     return 0;
 }
 
-/* ---- a window of a seekable file: a raw libvirt image's stream -------- */
-
-typedef struct win {
-    vms_reader *in;
-    uint64_t start;
-} win;
-
-static int64_t win_pread(void *opaque, void *buf, size_t n, uint64_t off,
-                         vms_error *err)
-{
-    win *w = opaque;
-    int64_t size = vms_reader_size(w->in) - (int64_t)w->start;
-    int e;
-
-    if ((int64_t)off >= size) {
-        return 0;
-    }
-    if ((int64_t)n > size - (int64_t)off) {
-        n = (size_t)(size - (int64_t)off);
-    }
-    e = vms__reader_pread(w->in, buf, n, w->start + off, err);
-    return e ? e : (int64_t)n;
-}
-
-static void win_close(void *opaque)
-{
-    win *w = opaque;
-
-    vms_reader_close(w->in);
-    free(w);
-}
-
-/* ---- a pipe's rest: the raw stream after a libvirt header ----------- */
-
-static int64_t rest_read(void *opaque, void *buf, size_t n, vms_error *err)
-{
-    vms_reader *in = opaque;
-    const uint8_t *p;
-    size_t got;
-    int e = vms_read_peek(in, n < VMS_READER_WINDOW ? n : VMS_READER_WINDOW,
-                          &p, &got, err);
-
-    if (e) {
-        return e;
-    }
-    memcpy(buf, p, got);
-    vms_read_skip(in, got, NULL);
-    return (int64_t)got;
-}
-
-static void rest_close(void *opaque)
-{
-    vms_reader_close(opaque);
-}
-
 static int libvirt_open(vms_input *in, vms_reader *r, const char *path,
                         unsigned flags, vms__source *src, vms_error *err)
 {
@@ -253,24 +198,11 @@ static int libvirt_open(vms_input *in, vms_reader *r, const char *path,
         }
         return vms__decompress_source(r, info->compression, path, src, err);
     }
-    if (vms_reader_size(r) >= 0) {
-        win *w = calloc(1, sizeof(*w));
-        if (!w) {
-            return vms_error_set(err, VMS_ENOMEM, "out of memory");
-        }
-        w->in = r;
-        w->start = info->stream_offset;
-        src->pread = win_pread;
-        src->close = win_close;
-        src->opaque = w;
-        src->size = vms_reader_size(r) - (int64_t)w->start;
-        info->stream_size = src->size;
-        return 0;
-    }
-    src->read = rest_read;
-    src->close = rest_close;
-    src->opaque = r;
-    src->size = -1;
+    /*
+     * A raw image's stream is the rest of the file: the same reader reads
+     * it (vms__reader_rebase), with the read() calls and the buffer of a
+     * bare stream's, so that an image costs what its stream does.
+     */
     return 0;
 }
 
@@ -323,6 +255,14 @@ vms_input *vms_input_open(const char *path, const vms_input_opts *o,
         }
         snprintf(name, sizeof(name), "%.200s (its %s stream)", path,
                  vms_compression_name(in->info.compression));
+        if (!src.read && !src.pread) {
+            if ((e = vms__reader_rebase(r, name, err))) {
+                goto fail;
+            }
+            in->info.stream_size = vms_reader_size(r);
+            in->r = r;
+            return in;
+        }
     } else if (got >= 4 && vms__get_be32(p) == 0x514649fbu) {
         const char *want = o->version >= 1 ? o->snapshot : NULL;
         if ((e = vms__qcow2_source(r, path, want, &in->info, &src, err))) {

@@ -32,6 +32,7 @@ struct vms_reader {
     uint8_t *buf;
     size_t pos, fill;   /* unread bytes are buf[pos..fill) */
     uint64_t base;      /* input offset of buf[0] */
+    uint64_t origin;    /* file offset of input offset 0 (vms__reader_rebase) */
     int64_t size;
     char name[VMS_ERROR_FILE_MAX];
     /* Called on every end-of-input error: the stream's truncation rule. */
@@ -190,7 +191,7 @@ void vms_reader_close(vms_reader *r)
 
 int vms__reader_fd(const vms_reader *r)
 {
-    return r->has_src ? -1 : r->fd;
+    return r->has_src || r->origin ? -1 : r->fd;
 }
 
 const char *vms_reader_name(const vms_reader *r)
@@ -216,6 +217,26 @@ static int fail_at(vms_reader *r, vms_error *err, int code, const char *what)
         r->on_trunc(r->trunc_opaque, err);
     }
     return code;
+}
+
+int vms__reader_rebase(vms_reader *r, const char *name, vms_error *err)
+{
+    uint64_t at = vms_reader_offset(r);
+
+    if (r->fd < 0 || r->has_src) {
+        return fail_at(r, err, VMS_EUNSUPPORTED, "input is not a file");
+    }
+    /* The bytes before the new start leave the buffer; the rest stays. */
+    memmove(r->buf, r->buf + r->pos, r->fill - r->pos);
+    r->fill -= r->pos;
+    r->pos = 0;
+    r->base = 0;
+    r->origin += at;
+    if (r->size >= 0) {
+        r->size -= (int64_t)at;
+    }
+    snprintf(r->name, sizeof(r->name), "%s", name);
+    return 0;
 }
 
 void vms__reader_on_trunc(vms_reader *r, void (*fn)(void *, vms_error *),
@@ -338,7 +359,8 @@ int vms_reader_seek(vms_reader *r, uint64_t offset, vms_error *err)
     if (e) {
         return e;
     }
-    if (!r->has_src && lseek(r->fd, (off_t)offset, SEEK_SET) < 0) {
+    if (!r->has_src &&
+        lseek(r->fd, (off_t)(offset + r->origin), SEEK_SET) < 0) {
         vms_error_set_file(err, r->name);
         return vms_error_set_at(err, VMS_EIO, offset, "seek failed: %s",
                                 strerror(errno));
@@ -459,7 +481,7 @@ int vms__reader_pread(vms_reader *r, void *buf, size_t n, uint64_t off,
                 return (int)k;
             }
         } else {
-            k = pread(r->fd, d, n, (off_t)off);
+            k = pread(r->fd, d, n, (off_t)(off + r->origin));
             if (k < 0 && errno == EINTR) {
                 continue;
             }

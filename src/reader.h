@@ -31,6 +31,13 @@ vms_reader *vms__reader_source(const vms__source *src, const char *name,
                                vms_error *err);
 /* A reader's file descriptor; -1 for memory and sources. */
 int vms__reader_fd(const vms_reader *r);
+/*
+ * A file reader's input starts anew at its current offset, under a new
+ * name: a raw container's stream read with the same read() calls and the
+ * same buffer as a bare one (offsets and errors are the stream's, and
+ * vms__reader_fd is -1, since file offsets are no longer the reader's).
+ */
+int vms__reader_rebase(vms_reader *r, const char *name, vms_error *err);
 /* n bytes at off of a seekable reader, without moving it. */
 int vms__reader_pread(vms_reader *r, void *buf, size_t n, uint64_t off,
                       vms_error *err);
