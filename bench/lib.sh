@@ -41,4 +41,6 @@ t() {
     done
     echo "$best"
 }
+# median X...: the middle one of the numbers (the lower of the two middle).
+median() { printf '%s\n' "$@" | sort -n | sed -n "$(( ($# + 1) / 2 ))p"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
