@@ -81,12 +81,7 @@ try:
     if ready:
         time.sleep(2)   # let the loops run
         h.cmd('migrate -d "exec:cat > %s"' % mig)
-        for _ in range(1200):
-            o = h.cmd("info migrate")
-            m = re.search(r"Migration status: (\S+)", o)
-            if m and m.group(1) in ("completed", "failed", "cancelled"):
-                break
-            time.sleep(0.1)
+        _, o = mt.wait_migration(h, 1200, 0.1)
         syncs = re.search(r"dirty sync count: (\d+)", o)
     h.quit()
 finally:

@@ -135,6 +135,22 @@ def run_qemu(args, tmp, name):
     return p, sock, log
 
 
+def wait_migration(h, tries, pause,
+                   ends=("completed", "failed", "cancelled")):
+    """Ask the monitor h "info migrate" until its status is one of ends, at
+    most tries times, pause seconds apart: (the last status, "?" when it
+    named none; the last answer, which holds the counters)."""
+    status, o = "?", ""
+    for _ in range(tries):
+        o = h.cmd("info migrate")
+        m = re.search(r"Migration status: (\S+)", o)
+        status = m.group(1) if m else "?"
+        if status in ends:
+            break
+        time.sleep(pause)
+    return status, o
+
+
 def finish(p):
     try:
         p.wait(10)
@@ -170,16 +186,11 @@ def save(target, ver, machine, path, tmp, special=True):
         for c in setup:
             h.cmd(c)
         h.cmd('migrate %s"exec:cat > %s"' % (flags, path))
-        for _ in range(600):
-            o = h.cmd("info migrate")
-            m = re.search(r"Migration status: (\S+)", o)
-            if m and m.group(1) in ("completed", "failed", "cancelled"):
-                break
-            time.sleep(0.2)
+        status, _ = wait_migration(h, 600, 0.2)
         h.quit()
     finally:
         finish(p)
-    if not (m and m.group(1) == "completed") or not os.path.getsize(path):
+    if status != "completed" or not os.path.getsize(path):
         log.seek(0)
         sys.exit("make-table: %s %s %s: no stream\n%s" %
                  (target, ver, machine, log.read()))
@@ -210,13 +221,7 @@ def load_args(args, path, tmp):
     status = "?"
     try:
         h = Hmp(sock, p)
-        for _ in range(600):
-            o = h.cmd("info migrate")
-            m = re.search(r"Migration status: (\S+)", o)
-            status = m.group(1) if m else "?"
-            if status in ("completed", "failed"):
-                break
-            time.sleep(0.2)
+        status, _ = wait_migration(h, 600, 0.2, ("completed", "failed"))
         h.quit()
     except OSError:
         pass   # a failed load makes QEMU exit
@@ -261,12 +266,7 @@ def raise_version(b, idstr):
 def rename(b, old, new):
     """Rename a section in its header and in the JSON description alike."""
     assert len(old) == len(new)
-    name = bytes([len(old)]) + old.encode()
-    k = b.find(name)
-    while k >= 0 and b[k - 5] != 4:
-        k = b.find(name, k + 1)
-    if k < 0:
-        raise SystemExit("make-table: no section %s" % old)
+    k = first_section(b, old) + 5   # the name's length byte
     c = bytearray(b)
     c[k + 1:k + 1 + len(old)] = new.encode()
     d = desc_start(b)
@@ -286,6 +286,8 @@ def machine(b, old, new):
 
 
 def first_section(b, idstr):
+    """Offset of the first QEMU_VM_SECTION_FULL (4) header named idstr:
+    type byte, be32 section id, then the name's length byte and name."""
     name = bytes([len(idstr)]) + idstr.encode()
     k = b.find(name)
     while k >= 0 and b[k - 5] != 4:
