@@ -28,6 +28,28 @@ kdumpfile_reads() {
     check "$3" /usr/bin/python3 "$VMS_SRCDIR/tests/integration/core-kdumpfile-read.py" \
         "$1" "$2" "$tmp/b4k"
 }
+# gdb_reads GDB CORE REG OFFSET SIZE ADDR: GDB reading our CORE shows
+# register REG equal to the SIZE-byte word at OFFSET of the core's first
+# NT_PRSTATUS note's data, and at guest address ADDR the 4 KiB blob's first
+# 32 bytes (the loader put it there).
+gdb_reads() {
+    local gdb=$1 core=$2 reg=$3 off=$4 size=$5 addr=$6 val want got
+    if ! command -v "$gdb" >/dev/null; then
+        not_ok "$gdb is not installed (scripts/setup.sh)"
+        return
+    fi
+    "$gdb" -batch -c "$core" -ex "info registers $reg" -ex "x/4gx $addr" \
+        >"$tmp/gdb.out" 2>&1
+    sed 's/^/# /' "$tmp/gdb.out" | head -5
+    val=$(python3 "$VMS_SRCDIR/tests/integration/elf-note-word.py" \
+        "$core" "$off" "$size")
+    check "$gdb: $reg is the note's ($val)" grep -q "^$reg *$val " "$tmp/gdb.out"
+    want=$(od -An -tx8 -N32 -w32 "$tmp/b4k" | awk '{print "0x"$1, "0x"$2, "0x"$3, "0x"$4}')
+    # x/4gx prints two words a line: ADDR: and ADDR+16:
+    got=$(awk -F'\t' -v a="$(printf '0x%x:' $((addr)))" -v b="$(printf '0x%x:' $((addr + 16)))" \
+        '$1 == a || $1 == b {printf "%s %s ", $2, $3}' "$tmp/gdb.out" | sed 's/ $//')
+    same "$gdb: the loader blob at $addr" "$want" "$got"
+}
 head -c 4096 /dev/urandom >"$tmp/b4k"
 
 # ---- pc-i440fx-7.2, 256 MiB, after firmware ---------------------------------
@@ -51,20 +73,9 @@ same "pc: PT_LOADs [0, 256 MiB) and pc.bios at 4 GiB" \
     "0x0000000000000000 0x10000000
 0x00000000fffc0000 0x040000"
 
-if command -v gdb >/dev/null; then
-    gdb -batch -c "$tmp/pc.elf" -ex 'info registers eip' -ex 'x/4gx 0x800000' \
-        >"$tmp/gdb.out" 2>&1
-    # a 32-bit guest's note (QEMU target/i386/arch_dump.c
-    # x86_elf_prstatus): regs at 72, eip their 13th word
-    eip=$(python3 "$VMS_SRCDIR/tests/integration/elf-note-word.py" \
-        "$tmp/pc.elf" $((72 + 48)) 4)
-    check "gdb: eip is the note's ($eip)" grep -q "^eip *$eip " "$tmp/gdb.out"
-    want=$(od -An -tx8 -N32 -w32 "$tmp/b4k" | awk '{print "0x"$1, "0x"$2, "0x"$3, "0x"$4}')
-    got=$(awk -F'\t' '/^0x8000[01]0:/ {printf "%s %s ", $2, $3}' "$tmp/gdb.out" | sed 's/ $//')
-    same "gdb: the loader blob at 0x800000" "$want" "$got"
-else
-    not_ok "gdb is not installed (scripts/setup.sh)"
-fi
+# a 32-bit guest's note (QEMU target/i386/arch_dump.c x86_elf_prstatus):
+# regs at 72, eip their 13th word
+gdb_reads gdb "$tmp/pc.elf" eip $((72 + 48)) 4 0x800000
 
 check "pc: --format raw" "$V" core --format raw "$tmp/pc.mig" -o "$tmp/pc.raw"
 same "raw: 4 GiB (the BIOS ends there), sparse" "4294967296 yes" \
@@ -152,17 +163,9 @@ wait "$qpid" 2>/dev/null
 # --progress on a terminal (tmux), nothing through a pipe: the kdump of the
 # 4 GiB q35 guest takes long enough for the bar's first interval
 if command -v tmux >/dev/null; then
-    tsock=vms-core-$$
     log=$tmp/tty.log
-    : >"$log"
-    tmux -L "$tsock" -f /dev/null new-session -d -x 150 -y 20 \
-        "sleep 0.5; env -u NO_COLOR TERM=xterm $V core --progress --format kdump $tmp/q35.mig -o $tmp/q35.kdump; echo \"[exit \$?]\"; sleep 30"
-    tmux -L "$tsock" pipe-pane -o -t 0 "cat >>'$log'"
-    for _ in $(seq 300); do
-        grep -q '\[exit [0-9]*\]' "$log" 2>/dev/null && break
-        sleep 0.1
-    done
-    tmux -L "$tsock" kill-server 2>/dev/null
+    in_tty "env -u NO_COLOR TERM=xterm $V core --progress --format kdump $tmp/q35.mig -o $tmp/q35.kdump" \
+        "$log" 30
     check "--progress draws on a terminal" grep -q $'\rcore ' "$log"
     check "and the kdump is made (exit 0)" grep -q '\[exit 0\]' "$log"
     "$V" core --progress --force --format kdump "$tmp/q35.mig" -o "$tmp/q35.kdump" 2>"$tmp/err"
@@ -185,19 +188,7 @@ if command -v qemu-system-aarch64 >/dev/null; then
         python3 "$VMS_SRCDIR/tests/integration/core-kdump-machine.py" \
         "$tmp/arm.qemu.kdump" "$tmp/arm.kdump"
     kdumpfile_reads "$tmp/arm.kdump" 0x40800000 "libkdumpfile reads the blob at 0x40800000 from our aarch64 kdump"
-    if command -v gdb-multiarch >/dev/null; then
-        gdb-multiarch -batch -c "$tmp/arm.elf" -ex 'info registers pc' \
-            -ex 'x/4gx 0x40800000' >"$tmp/gdb.out" 2>&1
-        sed 's/^/# /' "$tmp/gdb.out" | head -5
-        # aarch64 elf_prstatus: pr_reg at 112, pc after x0..x30 and sp
-        pc=$(python3 "$VMS_SRCDIR/tests/integration/elf-note-word.py" \
-            "$tmp/arm.elf" $((112 + 256)) 8)
-        check "gdb-multiarch: pc is the note's ($pc)" grep -q "^pc *$pc " "$tmp/gdb.out"
-        want=$(od -An -tx8 -N32 -w32 "$tmp/b4k" | awk '{print "0x"$1, "0x"$2, "0x"$3, "0x"$4}')
-        got=$(awk -F'\t' '/^0x408000[01]0:/ {printf "%s %s ", $2, $3}' "$tmp/gdb.out" | sed 's/ $//')
-        same "gdb-multiarch: the loader blob at 0x40800000" "$want" "$got"
-    else
-        not_ok "gdb-multiarch is not installed (scripts/setup.sh)"
-    fi
+    # aarch64 elf_prstatus: pr_reg at 112, pc after x0..x30 and sp
+    gdb_reads gdb-multiarch "$tmp/arm.elf" pc $((112 + 256)) 8 0x40800000
 fi
 done_testing

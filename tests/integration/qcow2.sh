@@ -60,12 +60,8 @@ for layout in "v3:compat=1.1" "v2:compat=0.10" \
         extract "$name" "$snap"
         "$V" analyze --snapshot "$snap" "$tmp/$name.qcow2" >"$tmp/a.json" 2>"$tmp/err"
         "$V" analyze "$tmp/$name.$snap.mig" >"$tmp/b.json" 2>>"$tmp/err"
-        if [ -s "$tmp/b.json" ] && cmp -s "$tmp/a.json" "$tmp/b.json"; then
-            ok "$name $snap: analyze equals that of qemu-img dd's extraction"
-        else
-            not_ok "$name $snap: analyze equals that of qemu-img dd's extraction"
-            sed 's/^/# /' "$tmp/err" | head -3
-        fi
+        same_bytes "$name $snap: analyze equals that of qemu-img dd's extraction" \
+            "$tmp/a.json" "$tmp/b.json"
     done
 done
 

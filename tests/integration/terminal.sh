@@ -7,8 +7,7 @@
 set -u
 command -v tmux >/dev/null || skip_all "tmux is not installed (scripts/setup.sh installs it)"
 tmp=$(mktemp -d)
-sock=vms-term-$$
-cleanup() { tmux -L "$sock" kill-server 2>/dev/null; rm -rf "$tmp"; }
+cleanup() { tmux -L "$TTY_SOCK" kill-server 2>/dev/null; rm -rf "$tmp"; }
 trap cleanup EXIT
 
 # A stream with many RAM records, fed slowly through a pipe so that the run
@@ -20,21 +19,7 @@ cat >"$tmp/slow.sh" <<SH
 SH
 chmod +x "$tmp/slow.sh"
 
-# Run a command line in a fresh tmux pane; its raw output goes to $2.
-in_tty() {
-    local cmd=$1 log=$2
-    tmux -L "$sock" kill-server 2>/dev/null
-    : >"$log"
-    tmux -L "$sock" -f /dev/null new-session -d -x 150 -y 20 \
-        "sleep 0.5; $cmd; echo \"[exit \$?]\"; sleep 30"
-    tmux -L "$sock" pipe-pane -o -t 0 "cat >>'$log'"
-    for _ in $(seq 100); do
-        grep -q '\[exit [0-9]*\]' "$log" 2>/dev/null && break
-        sleep 0.1
-    done
-    tmux -L "$sock" kill-server 2>/dev/null
-}
-
+# in_tty (tap.sh) runs a command line in a fresh tmux pane.
 env=(env -u NO_COLOR TERM=xterm)
 in_tty "$tmp/slow.sh | ${env[*]} $VMSTATE analyze --progress - >$tmp/tty.json" "$tmp/tty.log"
 check "on a terminal the progress bar draws (MB/s, carriage return)" \
