@@ -4,10 +4,8 @@
 # output from a pipe as from the file, and the drop-in name.
 . "$(dirname "$0")/tap.sh"
 set -u
-S=${VMS_SHARED:-}/testdata/streams
-[ -d "$S/ref" ] || skip_all "no shared test data at $S (set VMS_SHARED)"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+shared_data streams ref
+scratch
 V=$VMSTATE
 
 for ref in "$S"/ref/*.json; do
@@ -98,14 +96,8 @@ esac
 # used to decode 27 of 30 and exit 0): the fit proof refuses it.
 "$V" analyze -d desc "$S/x86_64-pc-live-xbzrle.mig" >"$tmp/desc.json"
 "$V" analyze --desc "$tmp/desc.json" "$old" >"$tmp/old" 2>"$tmp/err"
-rc=$?
-if [ $rc = 1 ] && [ "$(wc -l <"$tmp/err")" = 1 ] &&
-   grep -q "does not fit the borrowed description: .*suppress-vmdesc=off" "$tmp/err"; then
-    ok "--desc of another machine type: refused, naming the misfit and the remedy"
-else
-    not_ok "--desc of another machine type: refused, naming the misfit and the remedy (exit $rc)"
-    sed 's/^/# /' "$tmp/err" | head -5
-fi
+one_error "--desc of another machine type: refused, naming the misfit and the remedy" \
+    1 $? "does not fit the borrowed description: .*suppress-vmdesc=off"
 rm -rf "$tmp/x" && mkdir "$tmp/x"
 (cd "$tmp/x" && "$V" analyze -x "$old" >/dev/null 2>&1)
 check "without a description -x still extracts the RAM" \

@@ -15,14 +15,7 @@ one_line() {
     local what=$1 pat=$2
     shift 2
     "$V" "$@" >"$tmp/out" 2>"$tmp/err"
-    local rc=$?
-    if [ $rc = 2 ] && [ ! -s "$tmp/out" ] && [ "$(wc -l <"$tmp/err")" = 1 ] &&
-        grep -qE -- "$pat" "$tmp/err"; then
-        ok "$what"
-    else
-        not_ok "$what"
-        echo "# exit $rc: $(head -3 "$tmp/err")"
-    fi
+    one_error "$what" 2 $? "$pat" "$tmp/out"
 }
 
 # Missing option arguments, short and long, for each command.
@@ -151,14 +144,8 @@ fi
 if [ -w /dev/full ] && "$V" demo --stream "$tmp/full.mig" >/dev/null 2>&1; then
     for cmd in info analyze; do
         "$V" $cmd "$tmp/full.mig" >/dev/full 2>"$tmp/err"
-        rc=$?
-        if [ $rc = 1 ] && [ "$(wc -l <"$tmp/err")" = 1 ] &&
-            grep -q "^vmstate $cmd: standard output: offset 0x0: write failed: No space left on device$" "$tmp/err"; then
-            ok "$cmd > /dev/full: the output, offset and errno in one line"
-        else
-            not_ok "$cmd > /dev/full: the output, offset and errno in one line"
-            echo "# exit $rc: $(head -3 "$tmp/err")"
-        fi
+        one_error "$cmd > /dev/full: the output, offset and errno in one line" 1 $? \
+            "^vmstate $cmd: standard output: offset 0x0: write failed: No space left on device$"
     done
 else
     ok "writing to a full disk # SKIP no /dev/full"

@@ -5,10 +5,8 @@
 # line naming the file and nothing on stdout.
 . "$(dirname "$0")/tap.sh"
 set -u
-S=${VMS_SHARED:-}/testdata/streams
-[ -d "$S/ref" ] || skip_all "no shared test data at $S (set VMS_SHARED)"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+shared_data streams ref
+scratch
 V=$VMSTATE
 
 for mig in "$S"/*.mig; do

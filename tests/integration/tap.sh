@@ -74,7 +74,8 @@ one_error() {
         ok "$1"
     else
         not_ok "$1"
-        echo "# exit $3: $(head -3 "$tmp/err")"
+        echo "# exit $3"
+        sed 's/^/# /' "$tmp/err" | head -3
     fi
 }
 
