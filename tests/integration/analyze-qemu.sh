@@ -14,11 +14,7 @@ set -u
 # convert takes it to BER and JSON and back byte for byte.
 decodes() {
     local name=$1
-    if ! [ -s "$tmp/$name.mig" ]; then
-        not_ok "$name: QEMU made a stream"
-        sed 's/^/# /' "$tmp/$name.qemu.log" "$tmp/$name.hmp.log" | tail -5
-        return
-    fi
+    made "$name" || return
     if "$V" analyze "$tmp/$name.mig" >"$tmp/$name.json" 2>"$tmp/err" &&
        python3 -c 'import json,sys; json.load(open(sys.argv[1]))' \
            "$tmp/$name.json"; then

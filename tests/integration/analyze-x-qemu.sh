@@ -31,9 +31,7 @@ command -v qemu-system-x86_64 >/dev/null || skip_all "qemu-system-x86_64 missing
 V=$VMSTATE
 EXP=$VMS_SRCDIR/tests/data/analyze-x
 Q10=${VMSTATE_QEMU_DIR:-/var/cache/vmstate-qemu}/10.0/bin
-tmp=$(mktemp -d)
-pids=
-trap 'for p in $pids; do kill "$p" 2>/dev/null; done; rm -rf "$tmp"' EXIT
+scratch
 
 # mkstream NAME URI-KIND QEMU ARGS...: a stopped guest (-S: it never runs)
 # migrated to $tmp/NAME.mig; URI-KIND "exec" (cat) or "mapped" (10.0's

@@ -13,11 +13,7 @@ set -u
 # roundtrip NAME: unpack then pack gives the same bytes.
 roundtrip() {
     local name=$1
-    if ! [ -s "$tmp/$name.mig" ]; then
-        not_ok "$name: QEMU made a stream"
-        sed 's/^/# /' "$tmp/$name.qemu.log" "$tmp/$name.hmp.log" | tail -5
-        return
-    fi
+    made "$name" || return
     if "$V" unpack "$tmp/$name.mig" "$tmp/$name.d" 2>"$tmp/err" &&
        "$V" pack "$tmp/$name.d" "$tmp/$name.out" 2>>"$tmp/err" &&
        [ "$(sha256sum <"$tmp/$name.mig")" = "$(sha256sum <"$tmp/$name.out")" ]

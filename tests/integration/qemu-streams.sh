@@ -11,13 +11,7 @@ command -v qemu-system-x86_64 >/dev/null || skip_all "qemu-system-x86_64 missing
 HMP=${VMS_SHARED:-}/testdata/streams/hmp.py
 [ -f "$HMP" ] || skip_all "no hmp.py in shared test data (set VMS_SHARED)"
 V=$VMSTATE
-tmp=$(mktemp -d)
-pids=
-cleanup() {
-    for p in $pids; do kill "$p" 2>/dev/null; done
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
+scratch
 head -c 1048576 /dev/urandom >"$tmp/blob"
 BASE="-accel tcg -nodefaults -display none"
 
@@ -37,6 +31,14 @@ mkstream() {
         >"$tmp/$name.hmp.log" 2>&1
     wait "$pid" 2>/dev/null
     [ -s "$tmp/$name.mig" ]
+}
+# made NAME: true when QEMU made $tmp/NAME.mig; else not_ok, with the end
+# of QEMU's and the monitor's logs.
+made() {
+    [ -s "$tmp/$1.mig" ] && return 0
+    not_ok "$1: QEMU made a stream"
+    sed 's/^/# /' "$tmp/$1.qemu.log" "$tmp/$1.hmp.log" | tail -5
+    return 1
 }
 MIG() { echo "stop;migrate \"exec:cat > $tmp/$1.mig\";WAITMIG;quit"; }
 

@@ -4,15 +4,8 @@
 # pseries: spapr/htab), under whatever sanitizers the build has.
 . "$(dirname "$0")/../integration/tap.sh"
 set -u
-S=${VMS_SHARED:-}/testdata/streams
-[ -d "$S" ] || skip_all "no shared test data at $S (set VMS_SHARED)"
-tmp=$(mktemp -d)
-pids=
-cleanup() {
-    for p in $pids; do kill "$p" 2>/dev/null; done
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
+shared_data streams
+scratch
 streams=("$S/x86_64-pc-i440fx-devices.mig"
          "$S/qemu10.0-x86_64-pc-i440fx-devices.mig"
          "$S/aarch64-virt-a57.mig" "$S/s390x-ccw-virtio.mig"
