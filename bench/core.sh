@@ -8,19 +8,8 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 F=$tmp/g1.mig
-[ -f "$HMP" ] || { echo "bench: $HMP missing" >&2; exit 1; }
-echo "making the stream (1 GiB guest, 960 MiB random blob)..." >&2
-head -c 960M /dev/urandom >"$tmp/blob"
-qemu-system-x86_64 -accel tcg -nodefaults -display none \
-    -M pc-i440fx-7.2 -m 1024 \
-    -device "loader,file=$tmp/blob,addr=0x2000000,force-raw=on" \
-    -monitor "unix:$tmp/sock,server=on,wait=off" >/dev/null 2>&1 &
-qpid=$!
-python3 "$HMP" "$tmp/sock" SLEEP:1 stop "migrate \"exec:cat > $F\"" \
-    WAITMIG quit >/dev/null
-wait $qpid || true
+guest_stream "$F" 1024 960M 0x2000000
 rm -f "$tmp/blob"
-echo "stream: $(stat -c %s "$F") bytes" >&2
 
 cat "$F" >/dev/null
 "$V" core "$F" -o "$tmp/probe.elf"

@@ -9,23 +9,29 @@ HMP=${VMS_SHARED:-$here/../shared}/testdata/streams/hmp.py
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/vms-bench.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
-# big_stream FILE: the benchmark stream, ~1.08 GB, made here by QEMU 7.2 (a
-# stopped 2 GiB pc guest holding a 1 GiB random blob at 256 MiB, migrated
-# to a file). The blob stays in $tmp/blob for callers that need it.
-big_stream() {
+# guest_stream FILE MIB BLOB ADDR: a stream made here by QEMU 7.2: a
+# stopped pc guest of MIB MiB holding BLOB (a head -c size) random bytes
+# at guest-physical ADDR (real data, not zero pages), migrated to FILE.
+# The blob stays in $tmp/blob for callers that need it.
+guest_stream() {
+    local f=$1 mib=$2 blob=$3 addr=$4
     [ -f "$HMP" ] || { echo "bench: $HMP missing" >&2; exit 1; }
-    echo "making the stream (2 GiB guest, 1 GiB random blob)..." >&2
-    head -c 1G /dev/urandom >"$tmp/blob"
+    echo "making the stream ($mib MiB guest, $blob random blob at $addr)..." >&2
+    head -c "$blob" /dev/urandom >"$tmp/blob"
     qemu-system-x86_64 -accel tcg -nodefaults -display none \
-        -M pc-i440fx-7.2 -m 2048 \
-        -device "loader,file=$tmp/blob,addr=0x10000000,force-raw=on" \
+        -M pc-i440fx-7.2 -m "$mib" \
+        -device "loader,file=$tmp/blob,addr=$addr,force-raw=on" \
         -monitor "unix:$tmp/sock,server=on,wait=off" >/dev/null 2>&1 &
     local qpid=$!
-    python3 "$HMP" "$tmp/sock" SLEEP:2 stop "migrate \"exec:cat > $1\"" \
+    python3 "$HMP" "$tmp/sock" SLEEP:2 stop "migrate \"exec:cat > $f\"" \
         WAITMIG quit >/dev/null
     wait $qpid || true
-    echo "stream: $(stat -c %s "$1") bytes" >&2
+    echo "stream: $(stat -c %s "$f") bytes" >&2
 }
+
+# big_stream FILE: the benchmark stream, ~1.08 GB (a 2 GiB guest holding a
+# 1 GiB random blob at 256 MiB).
+big_stream() { guest_stream "$1" 2048 1G 0x10000000; }
 
 # t CMD...: wall seconds of the command (stdout discarded, its exit status
 # ignored: diff exits 1 for different streams), the best of $BENCH_RUNS
