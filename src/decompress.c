@@ -518,11 +518,8 @@ int vms__decompress_source(vms_reader *in, uint32_t method, const char *file,
     if (!d) {
         return err && err->code ? err->code : VMS_ENOMEM;
     }
-    memset(out, 0, sizeof(*out));
-    out->read = dz_read;
-    out->close = dz_close;
-    out->opaque = d;
-    out->size = -1;
+    *out = (vms__source){ .read = dz_read, .close = dz_close, .opaque = d,
+                          .size = -1 };
     return 0;
 }
 
@@ -657,11 +654,8 @@ int vms__decompress_seekable(vms_reader *in, uint32_t method,
         e = (int)got;
         goto fail;
     }
-    memset(out, 0, sizeof(*out));
-    out->pread = sdz_pread;
-    out->close = sdz_close;
-    out->opaque = z;
-    out->size = (int64_t)z->pos;
+    *out = (vms__source){ .pread = sdz_pread, .close = sdz_close,
+                          .opaque = z, .size = (int64_t)z->pos };
     return 0;
 fail:
     /* in stays the caller's on failure */

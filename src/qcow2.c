@@ -557,11 +557,8 @@ int vms__qcow2_source(vms_reader *in, const char *file, const char *snapshot,
     }
     info->state_offset = q->state_off;
     info->stream_size = (int64_t)q->state_len;
-    memset(out, 0, sizeof(*out));
-    out->pread = qc_pread;
-    out->close = qc_close;
-    out->opaque = q;
-    out->size = (int64_t)q->state_len;
+    *out = (vms__source){ .pread = qc_pread, .close = qc_close, .opaque = q,
+                          .size = (int64_t)q->state_len };
     return 0;
 fail:
     q->in = NULL;           /* the caller keeps in on failure */

@@ -101,22 +101,27 @@ static int write_stdout(const char *prog, const vms_check_report *report,
     return 0;
 }
 
+/* Print one result (a report or a matrix), free it: its error count. */
+static int print_free(const char *prog, vms_check_report *report,
+                      vms_check_matrix *m, enum vms_check_format format,
+                      bool quiet)
+{
+    int count = report ? report->errors : m->errors;
+    int r = quiet ? 0 : write_stdout(prog, report, m, format);
+
+    vms_check_report_free(report);
+    vms_check_matrix_free(m);
+    return r ? r : count;
+}
+
 int cli_report_print(const char *prog, vms_check_report *report,
                      enum vms_check_format format, bool quiet)
 {
-    int count = report->errors;
-    int r = quiet ? 0 : write_stdout(prog, report, NULL, format);
-
-    vms_check_report_free(report);
-    return r ? r : count;
+    return print_free(prog, report, NULL, format, quiet);
 }
 
 int cli_matrix_print(const char *prog, vms_check_matrix *m,
                      enum vms_check_format format, bool quiet)
 {
-    int count = m->errors;
-    int r = quiet ? 0 : write_stdout(prog, NULL, m, format);
-
-    vms_check_matrix_free(m);
-    return r ? r : count;
+    return print_free(prog, NULL, m, format, quiet);
 }

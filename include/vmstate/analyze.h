@@ -43,11 +43,7 @@ typedef struct vms_analyze_opts {
      * warning on stderr saying why
      */
     const char *dump_file;
-    /*
-     * since version 5: how the input is opened (input.h: the qcow2
-     * snapshot; a per-call choice, so one program may read two snapshots);
-     * NULL: the process default (vms_input_set_default)
-     */
+    /* since version 5: the input's options (input.h); NULL: the default */
     const vms_input_opts *input;
 } vms_analyze_opts;
 #define VMS_ANALYZE_OPTS_VERSION 5

@@ -61,11 +61,7 @@ typedef struct vms_convert_opts {
      * the same dump. A bad dump is an error naming dump_file.
      */
     const char *dump_file;
-    /*
-     * since version 2: how the input is opened (input.h: the qcow2
-     * snapshot; a per-call choice, so one program may read two snapshots);
-     * NULL: the process default (vms_input_set_default)
-     */
+    /* since version 2: the input's options (input.h); NULL: the default */
     const vms_input_opts *input;
 } vms_convert_opts;
 #define VMS_CONVERT_OPTS_VERSION 2

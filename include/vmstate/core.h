@@ -41,11 +41,7 @@ typedef struct vms_core_opts {
     bool force;               /* replace an existing output file */
     vms_progress_fn progress; /* optional: bytes of work done / total */
     void *progress_opaque;
-    /*
-     * since version 2: how the input is opened (input.h: the qcow2
-     * snapshot; a per-call choice, so one program may read two snapshots);
-     * NULL: the process default (vms_input_set_default)
-     */
+    /* since version 2: the input's options (input.h); NULL: the default */
     const vms_input_opts *input;
 } vms_core_opts;
 #define VMS_CORE_OPTS_VERSION 2

@@ -180,23 +180,22 @@ VMS_API int vms_desc_validate(const vms_desc *d, struct vms_error *err);
                 VMS__CHECK(state, member, ctype),                          \
       .size = sizeof(ctype), .flags = (fl), .version_id = (ver) }
 
-#define VMS_BOOL_V(m, s, v)   VMS__SCALAR(s, m, VMS_TYPE_BOOL, bool, v, 0)
-#define VMS_INT8_V(m, s, v)   VMS__SCALAR(s, m, VMS_TYPE_INT8, int8_t, v, 0)
-#define VMS_INT16_V(m, s, v)  VMS__SCALAR(s, m, VMS_TYPE_INT16, int16_t, v, 0)
-#define VMS_INT32_V(m, s, v)  VMS__SCALAR(s, m, VMS_TYPE_INT32, int32_t, v, 0)
-#define VMS_INT64_V(m, s, v)  VMS__SCALAR(s, m, VMS_TYPE_INT64, int64_t, v, 0)
-#define VMS_UINT8_V(m, s, v)  VMS__SCALAR(s, m, VMS_TYPE_UINT8, uint8_t, v, 0)
-#define VMS_UINT16_V(m, s, v) \
-    VMS__SCALAR(s, m, VMS_TYPE_UINT16, uint16_t, v, 0)
-#define VMS_UINT32_V(m, s, v) \
-    VMS__SCALAR(s, m, VMS_TYPE_UINT32, uint32_t, v, 0)
-#define VMS_UINT64_V(m, s, v) \
-    VMS__SCALAR(s, m, VMS_TYPE_UINT64, uint64_t, v, 0)
-#define VMS_INT32_LE_V(m, s, v) \
-    VMS__SCALAR(s, m, VMS_TYPE_INT32_LE, int32_t, v, 0)
-#define VMS_FLOAT64_V(m, s, v) \
-    VMS__SCALAR(s, m, VMS_TYPE_FLOAT64, double, v, 0)
-#define VMS_TIMER_V(m, s, v)  VMS__SCALAR(s, m, VMS_TYPE_TIMER, int64_t, v, 0)
+/* One scalar of wire type VMS_TYPE_T held in a ctype member. */
+#define VMS__S(T, ctype, m, s, v, fl) \
+    VMS__SCALAR(s, m, VMS_TYPE_##T, ctype, v, fl)
+
+#define VMS_BOOL_V(m, s, v)     VMS__S(BOOL, bool, m, s, v, 0)
+#define VMS_INT8_V(m, s, v)     VMS__S(INT8, int8_t, m, s, v, 0)
+#define VMS_INT16_V(m, s, v)    VMS__S(INT16, int16_t, m, s, v, 0)
+#define VMS_INT32_V(m, s, v)    VMS__S(INT32, int32_t, m, s, v, 0)
+#define VMS_INT64_V(m, s, v)    VMS__S(INT64, int64_t, m, s, v, 0)
+#define VMS_UINT8_V(m, s, v)    VMS__S(UINT8, uint8_t, m, s, v, 0)
+#define VMS_UINT16_V(m, s, v)   VMS__S(UINT16, uint16_t, m, s, v, 0)
+#define VMS_UINT32_V(m, s, v)   VMS__S(UINT32, uint32_t, m, s, v, 0)
+#define VMS_UINT64_V(m, s, v)   VMS__S(UINT64, uint64_t, m, s, v, 0)
+#define VMS_INT32_LE_V(m, s, v) VMS__S(INT32_LE, int32_t, m, s, v, 0)
+#define VMS_FLOAT64_V(m, s, v)  VMS__S(FLOAT64, double, m, s, v, 0)
+#define VMS_TIMER_V(m, s, v)    VMS__S(TIMER, int64_t, m, s, v, 0)
 
 #define VMS_BOOL(m, s)     VMS_BOOL_V(m, s, 0)
 #define VMS_INT8(m, s)     VMS_INT8_V(m, s, 0)
@@ -212,16 +211,11 @@ VMS_API int vms_desc_validate(const vms_desc *d, struct vms_error *err);
 #define VMS_TIMER(m, s)    VMS_TIMER_V(m, s, 0)
 
 /* Validated on load: the stream must carry the value already in memory. */
-#define VMS_INT32_EQUAL(m, s) \
-    VMS__SCALAR(s, m, VMS_TYPE_INT32, int32_t, 0, VMS_F_EQUAL)
-#define VMS_UINT8_EQUAL(m, s) \
-    VMS__SCALAR(s, m, VMS_TYPE_UINT8, uint8_t, 0, VMS_F_EQUAL)
-#define VMS_UINT16_EQUAL(m, s) \
-    VMS__SCALAR(s, m, VMS_TYPE_UINT16, uint16_t, 0, VMS_F_EQUAL)
-#define VMS_UINT32_EQUAL(m, s) \
-    VMS__SCALAR(s, m, VMS_TYPE_UINT32, uint32_t, 0, VMS_F_EQUAL)
-#define VMS_INT64_EQUAL(m, s) \
-    VMS__SCALAR(s, m, VMS_TYPE_INT64, int64_t, 0, VMS_F_EQUAL)
+#define VMS_INT32_EQUAL(m, s)   VMS__S(INT32, int32_t, m, s, 0, VMS_F_EQUAL)
+#define VMS_UINT8_EQUAL(m, s)   VMS__S(UINT8, uint8_t, m, s, 0, VMS_F_EQUAL)
+#define VMS_UINT16_EQUAL(m, s)  VMS__S(UINT16, uint16_t, m, s, 0, VMS_F_EQUAL)
+#define VMS_UINT32_EQUAL(m, s)  VMS__S(UINT32, uint32_t, m, s, 0, VMS_F_EQUAL)
+#define VMS_INT64_EQUAL(m, s)   VMS__S(INT64, int64_t, m, s, 0, VMS_F_EQUAL)
 
 /* Fixed arrays of scalars: member must be ctype[n]. */
 #define VMS__ARRAY(state, member, n, vtype, ctype, ver)                    \
@@ -231,23 +225,18 @@ VMS_API int vms_desc_validate(const vms_desc *d, struct vms_error *err);
       .size = sizeof(ctype), .flags = VMS_F_ARRAY, .num = (n),             \
       .version_id = (ver) }
 
-#define VMS_BOOL_ARRAY_V(m, s, n, v)   VMS__ARRAY(s, m, n, VMS_TYPE_BOOL, bool, v)
-#define VMS_UINT8_ARRAY_V(m, s, n, v)  \
-    VMS__ARRAY(s, m, n, VMS_TYPE_UINT8, uint8_t, v)
-#define VMS_UINT16_ARRAY_V(m, s, n, v) \
-    VMS__ARRAY(s, m, n, VMS_TYPE_UINT16, uint16_t, v)
-#define VMS_UINT32_ARRAY_V(m, s, n, v) \
-    VMS__ARRAY(s, m, n, VMS_TYPE_UINT32, uint32_t, v)
-#define VMS_UINT64_ARRAY_V(m, s, n, v) \
-    VMS__ARRAY(s, m, n, VMS_TYPE_UINT64, uint64_t, v)
-#define VMS_INT16_ARRAY_V(m, s, n, v)  \
-    VMS__ARRAY(s, m, n, VMS_TYPE_INT16, int16_t, v)
-#define VMS_INT32_ARRAY_V(m, s, n, v)  \
-    VMS__ARRAY(s, m, n, VMS_TYPE_INT32, int32_t, v)
-#define VMS_INT64_ARRAY_V(m, s, n, v)  \
-    VMS__ARRAY(s, m, n, VMS_TYPE_INT64, int64_t, v)
-#define VMS_TIMER_ARRAY_V(m, s, n, v)  \
-    VMS__ARRAY(s, m, n, VMS_TYPE_TIMER, int64_t, v)
+/* n scalars of wire type VMS_TYPE_T in a ctype[n] member. */
+#define VMS__A(T, ctype, m, s, n, v) \
+    VMS__ARRAY(s, m, n, VMS_TYPE_##T, ctype, v)
+#define VMS_BOOL_ARRAY_V(m, s, n, v)   VMS__A(BOOL, bool, m, s, n, v)
+#define VMS_UINT8_ARRAY_V(m, s, n, v)  VMS__A(UINT8, uint8_t, m, s, n, v)
+#define VMS_UINT16_ARRAY_V(m, s, n, v) VMS__A(UINT16, uint16_t, m, s, n, v)
+#define VMS_UINT32_ARRAY_V(m, s, n, v) VMS__A(UINT32, uint32_t, m, s, n, v)
+#define VMS_UINT64_ARRAY_V(m, s, n, v) VMS__A(UINT64, uint64_t, m, s, n, v)
+#define VMS_INT16_ARRAY_V(m, s, n, v)  VMS__A(INT16, int16_t, m, s, n, v)
+#define VMS_INT32_ARRAY_V(m, s, n, v)  VMS__A(INT32, int32_t, m, s, n, v)
+#define VMS_INT64_ARRAY_V(m, s, n, v)  VMS__A(INT64, int64_t, m, s, n, v)
+#define VMS_TIMER_ARRAY_V(m, s, n, v)  VMS__A(TIMER, int64_t, m, s, n, v)
 #define VMS_UINT8_ARRAY(m, s, n)  VMS_UINT8_ARRAY_V(m, s, n, 0)
 #define VMS_UINT16_ARRAY(m, s, n) VMS_UINT16_ARRAY_V(m, s, n, 0)
 #define VMS_UINT32_ARRAY(m, s, n) VMS_UINT32_ARRAY_V(m, s, n, 0)

@@ -83,11 +83,7 @@ typedef struct vms_verify_opts {
      * cannot decide stay listed as not verified.
      */
     const char *reference;
-    /*
-     * since version 5: how the input is opened (input.h: the qcow2
-     * snapshot; a per-call choice, so one program may read two snapshots);
-     * NULL: the process default (vms_input_set_default)
-     */
+    /* since version 5: the input's options (input.h); NULL: the default */
     const vms_input_opts *input;
 } vms_verify_opts;
 #define VMS_VERIFY_OPTS_VERSION 5

@@ -131,28 +131,50 @@ static void pc_init(ex_pc *pc, int variant)
     assert_int_equal(ex_pc_init(pc, variant, 0, &err), 0);
 }
 
+/*
+ * A machine of release from randomized by seed, and three of release to
+ * in their initial state to load it into (one for each encoding), each
+ * with its devices (the same list in the same order).
+ */
+typedef struct machines {
+    ex_pc src, dst[3];
+    dev src_dev[8], dst_dev[3][8];
+    size_t n;
+} machines;
+
+static void machines_init(machines *m, int from, int to, uint64_t seed)
+{
+    pc_init(&m->src, from);
+    ex_pc_randomize(&m->src, seed);
+    m->n = devices(&m->src, m->src_dev);
+    for (int k = 0; k < 3; k++) {
+        pc_init(&m->dst[k], to);
+        devices(&m->dst[k], m->dst_dev[k]);
+    }
+}
+
+static void machines_free(machines *m)
+{
+    ex_pc_free(&m->src);
+    for (int k = 0; k < 3; k++) {
+        ex_pc_free(&m->dst[k]);
+    }
+}
+
 static void test_round_trips(void **state)
 {
     (void)state;
     for (int variant = 1; variant <= 2; variant++) {
         for (uint64_t seed = 1; seed <= 6; seed++) {
-            ex_pc a, b, c, jj;
-            dev da[8], db[8], dc[8], dj[8];
-            size_t n;
+            machines m;
+            dev *da = m.src_dev, *db = m.dst_dev[0], *dc = m.dst_dev[1];
+            dev *dj = m.dst_dev[2];
 
-            pc_init(&a, variant);
-            pc_init(&b, variant);
-            pc_init(&c, variant);
-            pc_init(&jj, variant);
-            ex_pc_randomize(&a, seed);
+            machines_init(&m, variant, variant, seed);
             if (variant == 2) {
-                a.pic[seed % 2].irq_count[seed % 8] = seed << 40;
+                m.src.pic[seed % 2].irq_count[seed % 8] = seed << 40;
             }
-            n = devices(&a, da);
-            devices(&b, db);
-            devices(&c, dc);
-            devices(&jj, dj);
-            for (size_t i = 0; i < n; i++) {
+            for (size_t i = 0; i < m.n; i++) {
                 vms_buf w1 = { 0 }, b1 = { 0 }, b2 = { 0 }, w2 = { 0 };
                 vms_buf j1 = { 0 }, w3 = { 0 };
                 vms_error err = { 0 };
@@ -194,10 +216,7 @@ static void test_round_trips(void **state)
                 vms_buf_free(&b1);
                 vms_buf_free(&b2);
             }
-            ex_pc_free(&a);
-            ex_pc_free(&b);
-            ex_pc_free(&c);
-            ex_pc_free(&jj);
+            machines_free(&m);
         }
     }
 }
@@ -208,23 +227,15 @@ static void test_round_trips(void **state)
  */
 static void cross(int from, int to, uint64_t seed, bool irq_count)
 {
-    ex_pc a, bw, bb, bj;
-    dev da[8], dw[8], dbr[8], djs[8];
-    size_t n;
+    machines m;
+    dev *da = m.src_dev, *dw = m.dst_dev[0], *dbr = m.dst_dev[1];
+    dev *djs = m.dst_dev[2];
 
-    pc_init(&a, from);
-    pc_init(&bw, to);
-    pc_init(&bb, to);
-    pc_init(&bj, to);
-    ex_pc_randomize(&a, seed);
+    machines_init(&m, from, to, seed);
     if (irq_count) {
-        a.pic[1].irq_count[3] = 7;
+        m.src.pic[1].irq_count[3] = 7;
     }
-    n = devices(&a, da);
-    devices(&bw, dw);
-    devices(&bb, dbr);
-    devices(&bj, djs);
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < m.n; i++) {
         vms_buf w = { 0 }, b = { 0 }, j = { 0 };
         vms_error ew = { 0 }, eb = { 0 }, ej = { 0 };
         int rw, rb, rj;
@@ -260,10 +271,7 @@ static void cross(int from, int to, uint64_t seed, bool irq_count)
         vms_buf_free(&b);
         vms_buf_free(&j);
     }
-    ex_pc_free(&a);
-    ex_pc_free(&bw);
-    ex_pc_free(&bb);
-    ex_pc_free(&bj);
+    machines_free(&m);
 }
 
 static void test_releases(void **state)

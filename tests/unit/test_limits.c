@@ -96,15 +96,52 @@ static void expect_cap(const vms_error *err, int rc, const char *cap,
     }
 }
 
-/* Reads every record of the stream; returns the first error. */
-static int read_all(const char *path, vms_error *err)
+/*
+ * Every test here writes the stream header and a body of records to a file
+ * and reads it with one decoder: a reader is that decoder, arg its setup.
+ */
+typedef int (*reader)(vms_stream *s, const void *arg, vms_error *err);
+
+/*
+ * The header and body (then freed) in a file that read() reads: it must
+ * succeed when cap is NULL, else hit cap at the file offset at.
+ */
+static void expect_read(bytes *body, reader read, const void *arg,
+                        const char *cap, int64_t at)
 {
-    vms_stream *s = vms_stream_open(path, err);
+    bytes b = { 0 };
+    vms_error err;
+    vms_stream *s;
+    char *path;
+    int e;
+
+    header(&b);
+    put(&b, body->p, body->n);
+    free(body->p);
+    *body = (bytes){ 0 };
+    path = to_file(&b);
+    free(b.p);
+    vms_error_clear(&err);
+    s = vms_stream_open(path, &err);
+    assert_non_null(s);
+    e = read(s, arg, &err);
+    vms_stream_close(s);
+    if (cap) {
+        expect_cap(&err, e, cap, path, at);
+    } else {
+        assert_int_equal(e, 0);
+    }
+    unlink(path);
+}
+
+/* Reads every record of the stream; returns the first error. */
+static int read_records(vms_stream *s, const void *arg, vms_error *err)
+{
     vms_record rec;
     vms_config cfg;
     int e;
 
-    assert_non_null(s);
+    (void)arg;
     for (;;) {
         e = vms_stream_next(s, &rec, &cfg, err);
         if (e || rec.type == VMS_REC_EOF) {
@@ -116,7 +153,6 @@ static int read_all(const char *path, vms_error *err)
             break;
         }
     }
-    vms_stream_close(s);
     return e;
 }
 
@@ -124,7 +160,6 @@ static int read_all(const char *path, vms_error *err)
 
 static void capabilities(uint32_t n, bytes *b)
 {
-    header(b);
     put8(b, VMS_REC_CONFIGURATION);
     put32(b, 2);
     put(b, "pc", 2);
@@ -140,39 +175,25 @@ static void capabilities(uint32_t n, bytes *b)
 
 static void cap_capabilities(void **state)
 {
-    bytes ok = { 0 }, bad = { 0 };
-    vms_error err;
-    char *path;
+    bytes b = { 0 };
 
     (void)state;
-    capabilities(VMS_LIMIT_CAPABILITIES, &ok);
-    path = to_file(&ok);
-    vms_error_clear(&err);
-    assert_int_equal(read_all(path, &err), 0);
-    unlink(path);
-    capabilities(VMS_LIMIT_CAPABILITIES + 1, &bad);
-    path = to_file(&bad);
-    vms_error_clear(&err);
+    capabilities(VMS_LIMIT_CAPABILITIES, &b);
+    expect_read(&b, read_records, NULL, NULL, -1);
+    capabilities(VMS_LIMIT_CAPABILITIES + 1, &b);
     /* the count sits after 8 + 1 + 4 + 2 + 1 + 27 + 4 bytes */
-    expect_cap(&err, read_all(path, &err), "VMS_LIMIT_CAPABILITIES", path,
-               47);
-    unlink(path);
-    free(ok.p);
-    free(bad.p);
+    expect_read(&b, read_records, NULL, "VMS_LIMIT_CAPABILITIES", 47);
 }
 
 static void cap_sections(void **state)
 {
     bytes b = { 0 };
-    vms_error err;
-    char *path;
     uint64_t last = 0;
 
     (void)state;
-    header(&b);
     /* Empty FULL sections with distinct ids, one past the cap. */
     for (uint32_t i = 0; i <= VMS_LIMIT_SECTIONS; i++) {
-        last = b.n;
+        last = 8 + b.n;             /* the header's 8 bytes come first */
         put8(&b, VMS_REC_SECTION_FULL);
         put32(&b, i * 7919u);
         putstr(&b, "s");
@@ -182,38 +203,28 @@ static void cap_sections(void **state)
         put32(&b, i * 7919u);
     }
     put8(&b, VMS_REC_EOF);
-    path = to_file(&b);
-    vms_error_clear(&err);
-    expect_cap(&err, read_all(path, &err), "VMS_LIMIT_SECTIONS", path,
-               (int64_t)last);
-    unlink(path);
-    free(b.p);
+    expect_read(&b, read_records, NULL, "VMS_LIMIT_SECTIONS", (int64_t)last);
 }
 
 /* ---- RAM ---------------------------------------------------------------- */
 
-static int ram_run(const bytes *body, uint32_t page_size, bool mapped,
-                   bool want, vms_error *err, char **pathp)
+typedef struct ram_setup {
+    vms_ram_opts opts;
+    vms_ram_sink sink;
+} ram_setup;
+
+static const ram_setup plain_ram = { .opts = { .page_size = 4096 } };
+
+/* One chunk of the RAM section (version 4) read as setup arg says. */
+static int read_ram(vms_stream *s, const void *arg, vms_error *err)
 {
-    bytes b = { 0 };
-    vms_ram_opts o = { .page_size = page_size, .mapped_ram = mapped };
-    vms_ram_sink sink = { .want_data = want };
-    vms_stream *s;
-    vms_ram *ram;
+    const ram_setup *setup = arg;
+    vms_ram *ram = vms_ram_new(&setup->opts, &setup->sink, err);
     int e;
 
-    header(&b);
-    put(&b, body->p, body->n);
-    *pathp = to_file(&b);
-    free(b.p);
-    vms_error_clear(err);
-    s = vms_stream_open(*pathp, err);
-    assert_non_null(s);
-    ram = vms_ram_new(&o, &sink, err);
     assert_non_null(ram);
     e = vms_ram_read(ram, s, 4, err);
     vms_ram_free(ram);
-    vms_stream_close(s);
     return e;
 }
 
@@ -231,39 +242,26 @@ static void blocks(bytes *b, unsigned n, uint64_t length)
 
 static void cap_ram_blocks(void **state)
 {
-    bytes ok = { 0 }, bad = { 0 };
-    vms_error err;
-    char *path;
+    bytes b = { 0 };
 
     (void)state;
-    blocks(&ok, VMS_LIMIT_RAM_BLOCKS, 4096);
-    assert_int_equal(ram_run(&ok, 4096, false, false, &err, &path), 0);
-    unlink(path);
-    blocks(&bad, VMS_LIMIT_RAM_BLOCKS + 1, 4096);
+    blocks(&b, VMS_LIMIT_RAM_BLOCKS, 4096);
+    expect_read(&b, read_ram, &plain_ram, NULL, -1);
+    blocks(&b, VMS_LIMIT_RAM_BLOCKS + 1, 4096);
     /* the last entry ("b4096", length) ends 8 bytes before the EOS */
-    int rc = ram_run(&bad, 4096, false, false, &err, &path);
-    expect_cap(&err, rc, "VMS_LIMIT_RAM_BLOCKS", path, (int64_t)bad.n - 14);
-    unlink(path);
-    free(ok.p);
-    free(bad.p);
+    expect_read(&b, read_ram, &plain_ram, "VMS_LIMIT_RAM_BLOCKS",
+                (int64_t)b.n - 14);
 }
 
 static void cap_ram_block_size(void **state)
 {
-    bytes ok = { 0 }, bad = { 0 };
-    vms_error err;
-    char *path;
+    bytes b = { 0 };
 
     (void)state;
-    blocks(&ok, 1, VMS_LIMIT_RAM_BLOCK_SIZE);
-    assert_int_equal(ram_run(&ok, 4096, false, false, &err, &path), 0);
-    unlink(path);
-    blocks(&bad, 1, VMS_LIMIT_RAM_BLOCK_SIZE + 4096);
-    int rc = ram_run(&bad, 4096, false, false, &err, &path);
-    expect_cap(&err, rc, "VMS_LIMIT_RAM_BLOCK_SIZE", path, 16);
-    unlink(path);
-    free(ok.p);
-    free(bad.p);
+    blocks(&b, 1, VMS_LIMIT_RAM_BLOCK_SIZE);
+    expect_read(&b, read_ram, &plain_ram, NULL, -1);
+    blocks(&b, 1, VMS_LIMIT_RAM_BLOCK_SIZE + 4096);
+    expect_read(&b, read_ram, &plain_ram, "VMS_LIMIT_RAM_BLOCK_SIZE", 16);
 }
 
 static void cap_page_size(void **state)
@@ -285,9 +283,11 @@ static void cap_page_size(void **state)
 
 static void cap_mapped_bitmap(void **state)
 {
+    static const ram_setup mapped = {
+        .opts = { .page_size = 512, .mapped_ram = true },
+        .sink = { .want_data = true },
+    };
     bytes b = { 0 };
-    vms_error err;
-    char *path;
     /* 512-byte pages: one bitmap byte per 4 KiB of block */
     uint64_t len = (uint64_t)(VMS_LIMIT_MAPPED_BITMAP + 1) * 8 * 512;
 
@@ -300,92 +300,80 @@ static void cap_mapped_bitmap(void **state)
     put64(&b, 0);
     put64(&b, 0);
     put64(&b, VMS_RAM_EOS);
-    int rc = ram_run(&b, 512, true, true, &err, &path);
-    expect_cap(&err, rc, "VMS_LIMIT_MAPPED_BITMAP", path, 31);
-    unlink(path);
-    free(b.p);
+    expect_read(&b, read_ram, &mapped, "VMS_LIMIT_MAPPED_BITMAP", 31);
 }
 
 /* ---- other iterative sections ----------------------------------------- */
 
-static int section_run(const bytes *body, int (*fn)(vms_stream *, uint32_t,
-                                                    vms_error *),
-                       uint32_t version, vms_error *err, char **pathp)
+static int read_stattr(vms_stream *s, const void *arg, vms_error *err)
 {
-    bytes b = { 0 };
-    vms_stream *s;
-    int e;
+    (void)arg;
+    return vms_stattr_read(s, 0, err);
+}
 
-    header(&b);
-    put(&b, body->p, body->n);
-    *pathp = to_file(&b);
-    free(b.p);
-    vms_error_clear(err);
-    s = vms_stream_open(*pathp, err);
-    assert_non_null(s);
-    e = fn(s, version, err);
-    vms_stream_close(s);
-    return e;
+static int read_dirty_bitmap(vms_stream *s, const void *arg, vms_error *err)
+{
+    (void)arg;
+    return vms_dirty_bitmap_read(s, 1, err);
 }
 
 static void cap_stattr_count(void **state)
 {
     bytes b = { 0 };
-    vms_error err;
-    char *path;
 
     (void)state;
     put64(&b, 0x02);                /* MORE */
     put64(&b, VMS_LIMIT_STATTR_COUNT + 1ull);
-    int rc = section_run(&b, vms_stattr_read, 0, &err, &path);
-    expect_cap(&err, rc, "VMS_LIMIT_STATTR_COUNT", path, 8);
-    unlink(path);
-    free(b.p);
+    expect_read(&b, read_stattr, NULL, "VMS_LIMIT_STATTR_COUNT", 8);
 }
 
 static void cap_dirty_bitmap_chunk(void **state)
 {
     bytes b = { 0 };
-    vms_error err;
-    char *path;
 
     (void)state;
     put8(&b, 0x40);                 /* BITS */
     put64(&b, 0);
     put32(&b, 1);
     put64(&b, VMS_LIMIT_DIRTY_BITMAP_CHUNK + 1ull);
-    int rc = section_run(&b, vms_dirty_bitmap_read, 1, &err, &path);
-    expect_cap(&err, rc, "VMS_LIMIT_DIRTY_BITMAP_CHUNK", path, 8);
-    unlink(path);
-    free(b.p);
+    expect_read(&b, read_dirty_bitmap, NULL, "VMS_LIMIT_DIRTY_BITMAP_CHUNK",
+                8);
 }
 
 /* ---- descriptions ------------------------------------------------------- */
 
-static int device(const char *fields, vms_error *err)
+/*
+ * A description of one device "dev" with these fields: it must load when
+ * cap is NULL, else hit cap (a description names no offset).
+ */
+static void expect_device(const char *fields, const char *cap)
 {
     char *json = NULL;
     size_t len;
     vms_vmdesc *vd;
     const vms_desc *d;
     size_t size;
+    vms_error err;
     int e;
 
     len = (size_t)asprintf(&json, "{\"devices\": [{\"name\": \"dev\", "
                            "\"instance_id\": 0, \"version\": 1, \"fields\": "
                            "[%s]}]}", fields);
-    vms_error_clear(err);
-    assert_int_equal(vms_vmdesc_parse(json, len, "desc.json", &vd, err), 0);
-    e = vms_vmdesc_device(vd, "dev", 0, &d, &size, err);
+    vms_error_clear(&err);
+    assert_int_equal(vms_vmdesc_parse(json, len, "desc.json", &vd, &err), 0);
+    e = vms_vmdesc_device(vd, "dev", 0, &d, &size, &err);
     vms_vmdesc_free(vd);
     free(json);
-    return e;
+    if (cap) {
+        expect_cap(&err, e, cap, NULL, -1);
+    } else {
+        assert_int_equal(e, 0);
+    }
 }
 
 static void cap_desc_depth(void **state)
 {
     char fields[8192] = "";
-    vms_error err;
 
     (void)state;
     /* VMS_LIMIT_DESC_DEPTH + 1 nested structs */
@@ -397,58 +385,47 @@ static void cap_desc_depth(void **state)
     for (int i = 0; i <= VMS_LIMIT_DESC_DEPTH; i++) {
         strcat(fields, "]}}");
     }
-    expect_cap(&err, device(fields, &err), "VMS_LIMIT_DESC_DEPTH", NULL, -1);
+    expect_device(fields, "VMS_LIMIT_DESC_DEPTH");
 }
 
-static void cap_array_len(void **state)
-{
-    char f[256];
-    vms_error err;
+/*
+ * The caps a description's fields meet, a test each (the table's name):
+ * fields is a format for n; cap NULL means the description loads.
+ */
+typedef struct desc_case {
+    const char *name, *cap, *fields;
+    unsigned n;
+} desc_case;
 
-    (void)state;
-    snprintf(f, sizeof(f), "{\"name\": \"a\", \"type\": \"uint8\", "
-             "\"size\": 1, \"array_len\": %u}", VMS_LIMIT_ARRAY_LEN);
-    assert_int_equal(device(f, &err), 0);
-    snprintf(f, sizeof(f), "{\"name\": \"a\", \"type\": \"uint8\", "
-             "\"size\": 1, \"array_len\": %u}", VMS_LIMIT_ARRAY_LEN + 1);
-    expect_cap(&err, device(f, &err), "VMS_LIMIT_ARRAY_LEN", NULL, -1);
-}
+#define U8_ARRAY "{\"name\": \"a\", \"type\": \"uint8\", \"size\": 1, " \
+                 "\"array_len\": %u}"
+#define BUFFER "{\"name\": \"b\", \"type\": \"buffer\", \"size\": %u}"
 
-static void cap_field_size(void **state)
-{
-    char f[256];
-    vms_error err;
-
-    (void)state;
-    snprintf(f, sizeof(f), "{\"name\": \"b\", \"type\": \"buffer\", "
-             "\"size\": %u}", VMS_LIMIT_FIELD_SIZE + 1);
-    expect_cap(&err, device(f, &err), "VMS_LIMIT_FIELD_SIZE", NULL, -1);
-}
-
-static void cap_state_size(void **state)
-{
-    char f[256];
-    vms_error err;
-
-    (void)state;
-    snprintf(f, sizeof(f), "{\"name\": \"b\", \"type\": \"buffer\", "
-             "\"size\": %u}, {\"name\": \"c\", \"type\": \"uint8\", "
-             "\"size\": 1}", VMS_LIMIT_FIELD_SIZE);
-    expect_cap(&err, device(f, &err), "VMS_LIMIT_STATE_SIZE", NULL, -1);
-}
-
-static void cap_desc_elements(void **state)
-{
-    char f[512];
-    vms_error err;
-
-    (void)state;
+static const desc_case desc_cases[] = {
+    { "cap_array_len_fits", NULL, U8_ARRAY, VMS_LIMIT_ARRAY_LEN },
+    { "cap_array_len", "VMS_LIMIT_ARRAY_LEN", U8_ARRAY,
+      VMS_LIMIT_ARRAY_LEN + 1 },
+    { "cap_field_size", "VMS_LIMIT_FIELD_SIZE", BUFFER,
+      VMS_LIMIT_FIELD_SIZE + 1 },
+    /* a field of the largest size and one byte more */
+    { "cap_state_size", "VMS_LIMIT_STATE_SIZE",
+      BUFFER ", {\"name\": \"c\", \"type\": \"uint8\", \"size\": 1}",
+      VMS_LIMIT_FIELD_SIZE },
     /* 4096 x 4096 elements of size 0: no state, and 2^24 steps of work */
-    snprintf(f, sizeof(f), "{\"name\": \"s\", \"type\": \"struct\", "
-             "\"array_len\": 4096, \"size\": 0, \"struct\": {\"vmsd_name\": "
-             "\"n\", \"fields\": [{\"name\": \"z\", \"type\": \"unused\", "
-             "\"size\": 0, \"array_len\": 4096}]}}");
-    expect_cap(&err, device(f, &err), "VMS_LIMIT_DESC_ELEMENTS", NULL, -1);
+    { "cap_desc_elements", "VMS_LIMIT_DESC_ELEMENTS",
+      "{\"name\": \"s\", \"type\": \"struct\", \"array_len\": 4096, "
+      "\"size\": 0, \"struct\": {\"vmsd_name\": \"n\", \"fields\": "
+      "[{\"name\": \"z\", \"type\": \"unused\", \"size\": 0, "
+      "\"array_len\": %u}]}}", 4096 },
+};
+
+static void cap_desc_case(void **state)
+{
+    const desc_case *c = *state;
+    char fields[512];
+
+    snprintf(fields, sizeof(fields), c->fields, c->n);
+    expect_device(fields, c->cap);
 }
 
 /* A million devices looked up a million times stays fast. */
@@ -503,6 +480,11 @@ static void cap_dump_size(void **state)
     assert_null(d);
 }
 
+/* A cmocka test of desc_cases[i], named by it. */
+#define DESC_CASE(i) { .name = desc_cases[i].name, \
+                       .test_func = cap_desc_case, \
+                       .initial_state = (void *)&desc_cases[i] }
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -515,10 +497,7 @@ int main(void)
         cmocka_unit_test(cap_stattr_count),
         cmocka_unit_test(cap_dirty_bitmap_chunk),
         cmocka_unit_test(cap_desc_depth),
-        cmocka_unit_test(cap_array_len),
-        cmocka_unit_test(cap_field_size),
-        cmocka_unit_test(cap_state_size),
-        cmocka_unit_test(cap_desc_elements),
+        DESC_CASE(0), DESC_CASE(1), DESC_CASE(2), DESC_CASE(3), DESC_CASE(4),
         cmocka_unit_test(many_devices_are_found_fast),
         cmocka_unit_test(cap_dump_size),
     };

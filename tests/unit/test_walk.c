@@ -203,6 +203,37 @@ static int load(dev *d, const void *data, size_t len, int version,
     return e;
 }
 
+/*
+ * What a load test starts from: device d saved into saved, and a zeroed
+ * destination e whose pointers have room (var, p0), whose "equal" field
+ * holds the saved value and whose "int32 le" fields take any value they
+ * are sent (they load 0..current).
+ */
+typedef struct loading {
+    vms_buf saved;
+    vms_error err;
+    dev e;
+    uint16_t var[4];
+    inner p0;
+} loading;
+
+static void loading_init(loading *t, dev *d)
+{
+    memset(t, 0, sizeof(*t));
+    save(d, &t->saved);
+    t->e.var = t->var;
+    t->e.ptrs[0] = &t->p0;
+    t->e.magic = 42;
+    t->e.in.le = INT32_MAX;
+    t->p0.le = INT32_MAX;
+}
+
+/* load() of the first len bytes saved into t's destination. */
+static int load_saved(loading *t, size_t len, int version)
+{
+    return load(&t->e, t->saved.data, len, version, &t->err);
+}
+
 static void test_validate(void **state)
 {
     vms_error err = { 0 };
@@ -226,130 +257,104 @@ static void test_save_bytes(void **state)
 
 static void test_round_trip(void **state)
 {
-    vms_buf a = { 0 }, b = { 0 };
-    vms_error err = { 0 };
-    uint16_t var2[4];
-    inner p0 = { 0 };
-    dev d, e;
+    vms_buf b = { 0 };
+    loading t;
+    dev d;
 
     (void)state;
     fill_dev(&d);
-    save(&d, &a);
-    memset(&e, 0, sizeof(e));
-    e.var = var2;
-    e.ptrs[0] = &p0;
-    e.magic = 42;
-    e.in.le = INT32_MAX;   /* "int32 le" loads 0..current */
-    p0.le = INT32_MAX;
+    loading_init(&t, &d);
     post_loads = 0;
-    assert_int_equal(load(&e, a.data, a.len, 2, &err), 0);
+    assert_int_equal(load_saved(&t, t.saved.len, 2), 0);
     assert_int_equal(post_loads, 1);
-    assert_int_equal(e.s16, -2);
-    assert_true(e.d == 1.0);
-    assert_int_equal(e.nvar, 2);
-    assert_int_equal(var2[1], 0xbbbb);
-    assert_int_equal(e.in.le, 0x01020304);
-    assert_int_equal(e.in.extra, 0x77);
-    assert_int_equal(p0.le, 5);
-    assert_int_equal(e.bitmap[0], 0x8000000000000001ull);
-    assert_int_equal(e.subval, 9);
-    save(&e, &b);
-    assert_int_equal(a.len, b.len);
-    assert_memory_equal(a.data, b.data, a.len);
-    vms_buf_free(&a);
+    assert_int_equal(t.e.s16, -2);
+    assert_true(t.e.d == 1.0);
+    assert_int_equal(t.e.nvar, 2);
+    assert_int_equal(t.var[1], 0xbbbb);
+    assert_int_equal(t.e.in.le, 0x01020304);
+    assert_int_equal(t.e.in.extra, 0x77);
+    assert_int_equal(t.p0.le, 5);
+    assert_int_equal(t.e.bitmap[0], 0x8000000000000001ull);
+    assert_int_equal(t.e.subval, 9);
+    save(&t.e, &b);
+    assert_int_equal(t.saved.len, b.len);
+    assert_memory_equal(t.saved.data, b.data, t.saved.len);
+    vms_buf_free(&t.saved);
     vms_buf_free(&b);
 }
 
 static void test_version_gating(void **state)
 {
-    vms_buf a = { 0 };
-    vms_error err = { 0 };
-    uint16_t var2[4];
-    inner p0 = { 0 };
-    dev d, e;
+    loading t;
+    dev d;
 
     (void)state;
     /* A version-1 stream: no v2only, and the subsection is optional. */
     fill_dev(&d);
     d.need_sub = false;
-    save(&d, &a);
+    loading_init(&t, &d);
     /* drop v2only (4 bytes before the end, no subsection follows) */
-    memset(&e, 0, sizeof(e));
-    e.var = var2;
-    e.ptrs[0] = &p0;
-    e.magic = 42;
-    e.in.le = INT32_MAX;   /* "int32 le" loads 0..current */
-    p0.le = INT32_MAX;
-    e.v2only = 7;
-    assert_int_equal(load(&e, a.data, a.len - 4, 1, &err), 0);
-    assert_int_equal(e.v2only, 7);   /* kept its default */
-    vms_buf_free(&a);
+    t.e.v2only = 7;
+    assert_int_equal(load_saved(&t, t.saved.len - 4, 1), 0);
+    assert_int_equal(t.e.v2only, 7);   /* kept its default */
+    vms_buf_free(&t.saved);
 }
 
 static void test_load_errors(void **state)
 {
-    vms_buf a = { 0 };
-    vms_error err = { 0 };
-    uint16_t var2[4];
-    inner p0 = { 0 };
-    dev d, e;
+    loading t;
+    dev d;
     uint8_t *bad;
 
     (void)state;
     fill_dev(&d);
-    save(&d, &a);
-    memset(&e, 0, sizeof(e));
-    e.var = var2;
-    e.ptrs[0] = &p0;
-    e.magic = 42;
-    e.in.le = INT32_MAX;   /* "int32 le" loads 0..current */
-    p0.le = INT32_MAX;
+    loading_init(&t, &d);
 
-    assert_int_equal(load(&e, a.data, a.len, 3, &err), VMS_EVERSION);
-    assert_non_null(strstr(err.message, "newer"));
-    vms_error_clear(&err);
-    assert_int_equal(load(&e, a.data, a.len, 0, &err), VMS_EVERSION);
-    vms_error_clear(&err);
+    assert_int_equal(load_saved(&t, t.saved.len, 3), VMS_EVERSION);
+    assert_non_null(strstr(t.err.message, "newer"));
+    vms_error_clear(&t.err);
+    assert_int_equal(load_saved(&t, t.saved.len, 0), VMS_EVERSION);
+    vms_error_clear(&t.err);
 
     /* truncated inside the nested struct: path and offset are exact */
-    assert_int_equal(load(&e, a.data, 60, 2, &err), VMS_ETRUNC);
-    assert_string_equal(err.path, "dev.in.le");
-    assert_int_equal(err.offset, 58);
-    assert_string_equal(err.file, "dev.bin");
-    vms_error_clear(&err);
+    assert_int_equal(load_saved(&t, 60, 2), VMS_ETRUNC);
+    assert_string_equal(t.err.path, "dev.in.le");
+    assert_int_equal(t.err.offset, 58);
+    assert_string_equal(t.err.file, "dev.bin");
+    vms_error_clear(&t.err);
 
     /* "int32 le" above the destination's value */
-    e.in.le = 0x01020303;
-    assert_int_equal(load(&e, a.data, a.len, 2, &err), VMS_EFORMAT);
-    assert_string_equal(err.path, "dev.in.le");
-    assert_non_null(strstr(err.message, "16909060 is not in 0..16909059"));
-    e.in.le = INT32_MAX;
-    vms_error_clear(&err);
+    t.e.in.le = 0x01020303;
+    assert_int_equal(load_saved(&t, t.saved.len, 2), VMS_EFORMAT);
+    assert_string_equal(t.err.path, "dev.in.le");
+    assert_non_null(strstr(t.err.message, "16909060 is not in 0..16909059"));
+    t.e.in.le = INT32_MAX;
+    vms_error_clear(&t.err);
 
     /* "equal" field that disagrees */
-    e.magic = 41;
-    assert_int_equal(load(&e, a.data, a.len, 2, &err), VMS_EMISMATCH);
-    assert_string_equal(err.path, "dev.magic");
-    assert_non_null(strstr(err.message, "expected 0x29, got 0x2a"));
-    e.magic = 42;
-    vms_error_clear(&err);
+    t.e.magic = 41;
+    assert_int_equal(load_saved(&t, t.saved.len, 2), VMS_EMISMATCH);
+    assert_string_equal(t.err.path, "dev.magic");
+    assert_non_null(strstr(t.err.message, "expected 0x29, got 0x2a"));
+    t.e.magic = 42;
+    vms_error_clear(&t.err);
 
     /* an unknown subsection of ours is rejected, naming it */
-    bad = malloc(a.len);
-    memcpy(bad, a.data, a.len);
-    memcpy(bad + a.len - 16, "dev/xyz", 7);
-    assert_int_equal(load(&e, bad, a.len, 2, &err), VMS_ENOTFOUND);
-    assert_non_null(strstr(err.message, "\"dev/xyz\""));
-    vms_error_clear(&err);
+    bad = malloc(t.saved.len);
+    memcpy(bad, t.saved.data, t.saved.len);
+    memcpy(bad + t.saved.len - 16, "dev/xyz", 7);
+    assert_int_equal(load(&t.e, bad, t.saved.len, 2, &t.err), VMS_ENOTFOUND);
+    assert_non_null(strstr(t.err.message, "\"dev/xyz\""));
+    vms_error_clear(&t.err);
 
     /* the nullptr marker must be there */
-    memcpy(bad, a.data, a.len);
+    memcpy(bad, t.saved.data, t.saved.len);
     bad[87] = 0x31;
-    assert_int_equal(load(&e, bad, a.len, 2, &err), VMS_EFORMAT);
-    assert_string_equal(err.path, "dev.ptrs[1]");
-    assert_int_equal(err.offset, 87);
+    assert_int_equal(load(&t.e, bad, t.saved.len, 2, &t.err), VMS_EFORMAT);
+    assert_string_equal(t.err.path, "dev.ptrs[1]");
+    assert_int_equal(t.err.offset, 87);
     free(bad);
-    vms_buf_free(&a);
+    vms_buf_free(&t.saved);
 }
 
 typedef struct capdev {
