@@ -46,4 +46,5 @@ for s in "${streams[@]}"; do
         args+=("$s")
     fi
 done
-exec "$SWEEP" 1 "${args[@]}"
+# not exec: scratch's exit trap removes $tmp (the streams made here)
+"$SWEEP" 1 "${args[@]}"
