@@ -60,7 +60,8 @@ int vms__container_load(int dirfd, const char *dir, vms__container *c,
                         vms_error *err);
 /*
  * Write the container's head (libvirt: header, XML, cookie, padding) to
- * fd and make *w, the writer of the stream (compressing as recorded).
+ * fd and make *w, the writer of the stream (compressing as recorded);
+ * c->data_len becomes the one written (grown when the XML outgrew it).
  */
 int vms__container_begin(vms__container *c, int fd, const char *out,
                          vms_writer **w, vms_error *err);

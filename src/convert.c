@@ -892,6 +892,22 @@ static int detect(const char *path, const vms_input_opts *input,
     if (!in) {
         return err ? err->code : VMS_EIO;
     }
+    if (vms_input_get_info(in)->container == VMS_CONTAINER_LIBVIRT &&
+        vms_input_get_info(in)->compression == VMS_COMPRESS_SPARSE) {
+        /*
+         * Its mapped-ram headers give the pages' offsets in the image
+         * (ram.c, mapped_ram_block): copied as bytes into a bare stream
+         * or a document and back, they would point elsewhere. unpack and
+         * pack keep the image, and with it the offsets.
+         */
+        vms_input_close(in);
+        vms_error_set_file(err, path);
+        return vms_error_set_at(err, VMS_EUNSUPPORTED, 28, "a libvirt "
+                                "'sparse' (mapped-ram) save image: its "
+                                "pages' offsets count from the image's "
+                                "start, so a converted stream would point "
+                                "elsewhere (unpack and pack keep the image)");
+    }
     r = vms_input_take_reader(in);
     vms_input_close(in);
     e = vms_read_peek(r, 4, &p, &got, err);

@@ -129,17 +129,6 @@ int vms_libvirt_header_parse(const uint8_t *buf, size_t len,
                                 "bzip2, 3 xz, 4 lzop, 5 zstd, 6 sparse)",
                                 info->compression);
     }
-    if (info->compression == VMS_COMPRESS_SPARSE) {
-        /*
-         * libvirt 10.x's "sparse" images hold QEMU's mapped-ram stream
-         * written through file: migration at fixed offsets; no libvirt
-         * this project tests with (9.0) writes them, so they are refused
-         * rather than read on a guess.
-         */
-        return vms_error_set_at(err, VMS_EUNSUPPORTED, 28, "a libvirt "
-                                "'sparse' (mapped-ram) save image: not "
-                                "supported yet");
-    }
     vms_error_clear(err);
     return 0;
 }
@@ -163,6 +152,22 @@ static int libvirt_open(vms_input *in, vms_reader *r, const char *path,
     if (e || (e = vms_libvirt_header_parse(hdr, sizeof(hdr), info->file_size,
                                            path, info, err))) {
         return e;
+    }
+    if (info->compression == VMS_COMPRESS_SPARSE && vms_reader_size(r) < 0) {
+        /*
+         * libvirt's "sparse" format (qemuSaveImageCreate in
+         * src/qemu/qemu_saveimage.c) has no decompressor: QEMU migrates
+         * into the image's own fd with the mapped-ram capability at the
+         * file offset after libvirt's data (migrate "file:...,offset=N"),
+         * and mapped-ram keeps every RAM block's pages at file offsets
+         * (migration/ram.c, mapped_ram_setup_ramblock). Those are read
+         * back, which a pipe cannot do.
+         */
+        vms_error_set_file(err, path);
+        return vms_error_set_at(err, VMS_EUNSUPPORTED, 28, "a libvirt "
+                                "'sparse' (mapped-ram) save image keeps its "
+                                "pages at file offsets: read it from a "
+                                "file, not a pipe");
     }
     data = malloc((size_t)info->data_len + 1);
     if (!data) {
@@ -189,7 +194,8 @@ static int libvirt_open(vms_input *in, vms_reader *r, const char *path,
         return vms_error_set(err, VMS_ENOMEM, "out of memory");
     }
     memset(src, 0, sizeof(*src));
-    if (info->compression != VMS_COMPRESS_RAW) {
+    if (info->compression != VMS_COMPRESS_RAW &&
+        info->compression != VMS_COMPRESS_SPARSE) {
         if ((flags & VMS_INPUT_SEEKABLE) && vms_reader_size(r) >= 0) {
             e = vms__decompress_seekable(r, info->compression, path, src,
                                          err);
@@ -201,7 +207,9 @@ static int libvirt_open(vms_input *in, vms_reader *r, const char *path,
     /*
      * A raw image's stream is the rest of the file: the same reader reads
      * it (vms__reader_rebase), with the read() calls and the buffer of a
-     * bare stream's, so that an image costs what its stream does.
+     * bare stream's, so that an image costs what its stream does. A
+     * sparse image's too: its mapped-ram offsets are file offsets, which
+     * ram.c turns into the stream's with vms__reader_origin.
      */
     return 0;
 }

@@ -239,6 +239,11 @@ int vms__reader_rebase(vms_reader *r, const char *name, vms_error *err)
     return 0;
 }
 
+uint64_t vms__reader_origin(const vms_reader *r)
+{
+    return r->origin;
+}
+
 void vms__reader_on_trunc(vms_reader *r, void (*fn)(void *, vms_error *),
                           void *opaque)
 {

@@ -76,6 +76,7 @@ typedef struct packer {
     vms_writer *w;
     size_t *pending;           /* log entries of the MEM_SIZE being built */
     size_t npending;
+    uint64_t origin;           /* the output file's offset of the stream */
     char path[VMS_ERROR_PATH_MAX];
 } packer;
 
@@ -443,6 +444,34 @@ static int p_copy(packer *p, const pfile *f, uint64_t off, uint64_t len)
     return vms_write_bytes(p->w, at(f, off, len), (size_t)len, p->err);
 }
 
+/*
+ * A mapped-ram block entry (header, bitmap, pages) goes back as it came,
+ * and QEMU finds the bitmap and the pages at the file offsets its header
+ * records: mapped_ram_setup_ramblock (migration/ram.c) puts the bitmap
+ * right after the 28-byte header and counts from the file's first byte
+ * (qemu_get_offset, migration/qemu-file.c), a libvirt 'sparse' image's
+ * head included. Written anywhere else, the entry would point elsewhere:
+ * refused rather than written wrong.
+ */
+static int p_mapped(packer *p, const char *block, uint64_t off, uint64_t len)
+{
+    uint64_t where = p->origin + vms_writer_offset(p->w);
+    const uint8_t *h = at(&p->data, off, len);
+    uint64_t bitmap = len >= 28 ? vms__get_be64(h + 12) : 0;
+    uint64_t pages = len >= 28 ? vms__get_be64(h + 20) : 0;
+
+    if (len >= 28 && (bitmap || pages) && bitmap != where + 28) {
+        vms_error_set_file(p->err, p->data.name);
+        return vms_error_set_at(p->err, VMS_EFORMAT, off, "the mapped-ram "
+                                "header of block '%s' has its bitmap at file "
+                                "offset 0x%" PRIx64 ", but pack writes it at "
+                                "0x%" PRIx64 ": the stream before it or the "
+                                "image's data_len changed length", block,
+                                bitmap, where + 28);
+    }
+    return p_copy(p, &p->data, off, len);
+}
+
 /* The page at addr of block b (in range), valid until the next call. */
 static const uint8_t *block_page(packer *p, pblock *b, uint64_t addr)
 {
@@ -512,7 +541,8 @@ static int p_ram(packer *p, uint64_t first, uint64_t n)
                                           pe.aux, pe.flags & VMS__LF_SHARED,
                                           pe.aux2, p->err);
                     if (!e && pe.extra_len) {
-                        e = p_copy(p, &p->data, pe.extra_off, pe.extra_len);
+                        e = p_mapped(p, p->blocks[pe.block].name,
+                                     pe.extra_off, pe.extra_len);
                     }
                 }
                 p->npending = 0;
@@ -923,6 +953,9 @@ int vms_pack(const char *dir, const char *stream, const vms_pack_opts *opts,
     if ((e = vms__container_begin(&cont, to_stdout ? 1 : of.fd, stream,
                                   &p.w, err))) {
         goto out;
+    }
+    if (cont.libvirt) {
+        p.origin = VMS_LIBVIRT_HEADER_SIZE + (uint64_t)cont.data_len;
     }
     e = p_records(&p);
     {

@@ -224,9 +224,9 @@ int vms__container_load(int dirfd, const char *dir, vms__container *c,
     {
         int id = json_is_string(v) ? vms_compression_from_name(
                                          json_string_value(v)) : -1;
-        if (id < 0 || id == VMS_COMPRESS_SPARSE) {
+        if (id < 0) {
             e = cfail(dir, F, "compression", err, VMS_EFORMAT, "expected "
-                      "raw, gzip, bzip2, xz, lzop or zstd");
+                      "raw, gzip, bzip2, xz, lzop, zstd or sparse");
             goto out;
         }
         c->compression = (uint32_t)id;
@@ -288,9 +288,23 @@ int vms__container_begin(vms__container *c, int fd, const char *out,
     xml_len = strlen(c->xml) + 1;
     cookie_len = c->cookie ? strlen(c->cookie) + 1 : 0;
     len = (uint64_t)xml_len + cookie_len;
+    if (len > data_len && c->compression == VMS_COMPRESS_SPARSE) {
+        /*
+         * A sparse image's mapped-ram offsets count from the file's start
+         * (pack.c, p_mapped): its stream cannot move, so its data cannot
+         * grow (libvirt's save-image-define fails the same way).
+         */
+        vms_error_set_file(err, out);
+        return vms_error_set(err, VMS_ELIMIT, "the domain XML and cookie "
+                             "(%" PRIu64 " bytes) no longer fit in the "
+                             "'sparse' image's data_len (%u): its "
+                             "mapped-ram pages sit at fixed file offsets "
+                             "after it", len, c->data_len);
+    }
     if (len > data_len) {
         data_len = len + LIBVIRT_ROOM;
     }
+    c->data_len = (uint32_t)data_len;       /* what the image now has */
     if (data_len > LIBVIRT_DATA_MAX) {
         vms_error_set_file(err, out);
         return vms_error_set(err, VMS_ELIMIT, "the domain XML and cookie "
@@ -317,7 +331,8 @@ int vms__container_begin(vms__container *c, int fd, const char *out,
         vms_error_set_file(err, out);
         return vms_error_set(err, e, "write failed: %s", strerror(errno));
     }
-    if (c->compression == VMS_COMPRESS_RAW) {
+    if (c->compression == VMS_COMPRESS_RAW ||
+        c->compression == VMS_COMPRESS_SPARSE) {
         *w = vms_writer_fd(fd, out, err);
         return *w ? 0 : VMS_ENOMEM;
     }

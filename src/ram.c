@@ -12,6 +12,7 @@
 #include "vmstate/ram.h"
 #include "vmstate/limits.h"
 #include "vmstate/pack.h"
+#include "reader.h"
 
 #define XBZRLE_ENCODING 0x01
 #define MAPPED_RUN (1u << 20)
@@ -191,7 +192,7 @@ static int mapped_ram_block(vms_ram *ram, vms_stream *s, unsigned idx,
     struct ram_block *b = &ram->blocks[idx];
     uint64_t at = vms_stream_offset(s);
     uint32_t version;
-    uint64_t psize, bitmap_off, pages_off, npages, size;
+    uint64_t psize, bitmap_off, pages_off, npages, size, origin;
     uint8_t *bitmap = NULL, *run = NULL;
     int e;
 
@@ -218,6 +219,26 @@ static int mapped_ram_block(vms_ram *ram, vms_stream *s, unsigned idx,
                     "mapped-ram streams keep pages at file offsets: read "
                     "the stream from a file, not a pipe");
     }
+    /*
+     * QEMU records both offsets from the channel's position in the whole
+     * file (mapped_ram_setup_ramblock in migration/ram.c takes it from
+     * qemu_get_offset in migration/qemu-file.c, a SEEK_CUR of the
+     * channel, which migration/file.c first seeks to the URI's offset=N),
+     * so in a libvirt 'sparse' image they count from the image's first
+     * byte while the reader counts from the stream's: shift them by the
+     * reader's origin (0 for a bare stream).
+     */
+    origin = vms__reader_origin(r);
+    if (bitmap_off < origin || pages_off < origin) {
+        bool bm = bitmap_off < origin;
+        return vms_stream_fail(s, err, VMS_EFORMAT, at, "mapped-ram %s of "
+                    "block '%s' at file offset 0x%" PRIx64 ", before the "
+                    "stream's start (file offset 0x%" PRIx64 ")",
+                    bm ? "bitmap" : "pages", b->name,
+                    bm ? bitmap_off : pages_off, origin);
+    }
+    bitmap_off -= origin;
+    pages_off -= origin;
     size = (uint64_t)vms_reader_size(r);
     npages = b->length / psize;
     if (ram->sink.want_data && (npages + 7) / 8 > VMS_LIMIT_MAPPED_BITMAP) {

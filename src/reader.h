@@ -38,6 +38,13 @@ int vms__reader_fd(const vms_reader *r);
  * vms__reader_fd is -1, since file offsets are no longer the reader's).
  */
 int vms__reader_rebase(vms_reader *r, const char *name, vms_error *err);
+/*
+ * The file offset of a rebased reader's offset 0 (0 for any other): the
+ * shift from the file offsets a stream records (mapped-ram's, which QEMU
+ * takes from the channel's position in the whole file: qemu_get_offset
+ * in migration/qemu-file.c) to the reader's.
+ */
+uint64_t vms__reader_origin(const vms_reader *r);
 /* n bytes at off of a seekable reader, without moving it. */
 int vms__reader_pread(vms_reader *r, void *buf, size_t n, uint64_t off,
                       vms_error *err);
