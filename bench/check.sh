@@ -12,7 +12,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
 runs=${2:-100}
-vmstate=$PWD/$build/tools/vmstate
+case $build in /*) ;; *) build=$PWD/$build ;; esac
+vmstate=$build/tools/vmstate
 [ -x "$vmstate" ] || { echo "build first: bash scripts/build.sh $build" >&2; exit 1; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
