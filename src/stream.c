@@ -975,12 +975,58 @@ int vms_stream_end_section(vms_stream *s, const vms_record *rec,
 int vms__stream_probe_end(vms_stream *s, const vms_record *rec, bool *unsure,
                           vms_error *err);
 
+
+/*
+ * Without a description, a section's body ends at the first footer (0x7e
+ * and its section id) followed by a record type. Device data can hold
+ * those 6 bytes by chance (a clock value ending in 0x7e before a field of
+ * zeros, in a section whose id is 0: seen in QEMU 10.0's 'timer'), so a
+ * candidate is weighed by what follows it. q: the record type after the
+ * footer, of which avail bytes are known.
+ * 1 (plausible, or not decidable from these bytes) or 0 (implausible: an
+ * end marker followed by neither the description nor the input's end; a
+ * section start whose name is not printable; a part or end of a section
+ * that never started). Callers take the first plausible candidate, else
+ * the first one at all, so that a stream whose end marker is followed by
+ * garbage still ends there.
+ */
+static int footer_plausible(vms_stream *s, const uint8_t *q, size_t avail)
+{
+    switch (q[0]) {
+    case VMS_REC_EOF:
+        if (avail >= 2) {
+            return q[1] == VMS_REC_VMDESC;
+        }
+        return 1;      /* at the input's end, or not seen: undecided */
+    case VMS_REC_SECTION_START:
+    case VMS_REC_SECTION_FULL:
+        if (avail < 6 || avail < 6u + q[5]) {
+            return 1;
+        }
+        if (q[5] == 0) {
+            return 0;
+        }
+        for (size_t i = 0; i < q[5]; i++) {
+            if (q[6 + i] < 0x20 || q[6 + i] > 0x7e) {
+                return 0;
+            }
+        }
+        return 1;
+    case VMS_REC_SECTION_PART:
+    case VMS_REC_SECTION_END:
+        return avail < 5 || find_sec(s, vms__get_be32(q + 1)) != NULL;
+    default:
+        return 1;
+    }
+}
+
 static int footer_beyond(vms_stream *s, const vms_record *rec, uint64_t from,
                          uint64_t *pos)
 {
-    uint64_t end;
+    uint64_t end, weak = 0;
     uint8_t *buf;
     int found = 0;
+    bool have_weak = false;
 
     if (s->size >= 0 && s->cur == s->file) {
         end = (uint64_t)s->size;
@@ -1008,9 +1054,16 @@ static int footer_beyond(vms_stream *s, const vms_record *rec, uint64_t from,
                 vms__get_be32(buf + i + 1) == rec->section_id &&
                 (i + 5 < n ? buf[i + 5] <= VMS_REC_COMMAND
                            : from + n == end)) {
-                *pos = from + i;
-                found = 1;
-                break;
+                if (i + 5 == n ||
+                    footer_plausible(s, buf + i + 5, n - i - 5)) {
+                    *pos = from + i;
+                    found = 1;
+                    break;
+                }
+                if (!have_weak) {
+                    have_weak = true;
+                    weak = from + i;
+                }
             }
         }
         if (n < SCAN_CHUNK + 6) {
@@ -1019,6 +1072,10 @@ static int footer_beyond(vms_stream *s, const vms_record *rec, uint64_t from,
         from += SCAN_CHUNK;    /* 6 bytes of overlap: a footer across */
     }
     free(buf);
+    if (!found && have_weak) {
+        *pos = weak;
+        found = 2;     /* only implausible ones: the first of them */
+    }
     return found;
 }
 
@@ -1027,20 +1084,31 @@ int vms_stream_body_to_footer(vms_stream *s, const vms_record *rec,
 {
     uint64_t at = vms_stream_offset(s);
     const uint8_t *p;
-    size_t got, n;
+    size_t got, n, weak = SIZE_MAX;
     int e;
 
     if ((e = vms_read_peek(s->cur, VMS_READER_WINDOW, &p, &got, err))) {
         return e;
     }
+
     for (n = 0; n + 5 <= got; n++) {
         /* a footer the input ends after: what follows is missing, not it */
         if (p[n] == VMS_REC_FOOTER && vms__get_be32(p + n + 1) ==
             rec->section_id && (n + 5 < got ? p[n + 5] <= VMS_REC_COMMAND
                                             : got < VMS_READER_WINDOW)) {
-            *len = n;
-            return 0;
+            if (n + 5 == got ||
+                footer_plausible(s, p + n + 5, got - n - 5)) {
+                *len = n;
+                return 0;
+            }
+            if (weak == SIZE_MAX) {
+                weak = n;
+            }
         }
+    }
+    if (weak != SIZE_MAX && (got < VMS_READER_WINDOW || !s->footers)) {
+        *len = weak;   /* no plausible one in the whole rest: the first */
+        return 0;
     }
     if (got < VMS_READER_WINDOW && s->footers) {
         /* the input ends within the window, before any footer */
@@ -1050,15 +1118,20 @@ int vms_stream_body_to_footer(vms_stream *s, const vms_record *rec,
         uint64_t pos;
         bool unsure;
         int f = footer_beyond(s, rec, at + got - 5, &pos);
+        if (weak != SIZE_MAX && f != 1) {
+            /* no plausible footer after the window: its first candidate */
+            *len = weak;
+            return 0;
+        }
         if (f == 0) {
             /* no footer anywhere after it: the input was cut */
             return fail_trunc(s, err, at);
         }
         /* the truncation rule first: a cut further on is what to say */
-        if (f == 1 && (e = vms__stream_probe_end(s, rec, &unsure, err))) {
+        if (f > 0 && (e = vms__stream_probe_end(s, rec, &unsure, err))) {
             return e;
         }
-        if (f == 1 && pos - at <= SIZE_MAX) {
+        if (f > 0 && pos - at <= SIZE_MAX) {
             /*
              * Larger than the reader's window (ppc64's spapr_iommu, whose
              * TCE table is 2 MiB for the default DMA window): the caller

@@ -159,7 +159,11 @@ VMS_API int vms_stream_misfit(vms_stream *s, const char *idstr,
  * For a section body that no decoder covers: *len receives the bytes from
  * the reader's position up to the section's footer (0x7e, the section id,
  * then a record type byte), found within VMS_READER_WINDOW bytes; nothing
- * is consumed. VMS_EFORMAT when no footer bounds it there.
+ * is consumed. VMS_EFORMAT when no footer bounds it there. Of several
+ * candidates the first one a plausible record follows is taken (an end
+ * marker followed by the description or the input's end, a section start
+ * with a printable name, a part or end of a started section), else the
+ * first: device data may hold a footer's bytes by chance.
  */
 VMS_API int vms_stream_body_to_footer(vms_stream *s, const vms_record *rec,
                                       size_t *len, vms_error *err);

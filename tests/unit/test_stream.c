@@ -426,6 +426,57 @@ static void configuration_subsections(void **state)
     assert_int_equal(w.err.offset, 8 + 1 + 4 + 10);
 }
 
+/*
+ * A footer's 6 bytes inside device data: QEMU's 'timer' is section 0, and
+ * its first field (a clock offset) ends in 0x7e one time in 256, before a
+ * field of zeros: 7e 00 00 00 00 then 00, a footer of section 0 and an end
+ * marker. Without a description the body must still end at the real
+ * footer (the next section's printable name follows it), not there.
+ */
+static void footer_bytes_in_the_data(void **state)
+{
+    static const vms_record timer = { .type = VMS_REC_SECTION_FULL,
+                                      .section_id = 0, .idstr = "timer",
+                                      .version_id = 2 };
+    static const vms_record dev = { .type = VMS_REC_SECTION_FULL,
+                                    .section_id = 1, .idstr = "dev",
+                                    .version_id = 1 };
+    vms_error err = { 0 };
+    vms_buf b = { 0 };
+    vms_writer *w;
+    vms_stream *s;
+    vms_record rec;
+    size_t len;
+
+    (void)state;
+    assert_non_null(w = vms_writer_buf(&b, &err));
+    assert_int_equal(vms_stream_put_header(w, &err), 0);
+    assert_int_equal(vms_write_u8(w, VMS_REC_CONFIGURATION, &err), 0);
+    assert_int_equal(vms_write_be32(w, 14, &err), 0);
+    assert_int_equal(vms_write_bytes(w, "pc-i440fx-10.0", 14, &err), 0);
+    assert_int_equal(vms_stream_put_section(w, &timer, &err), 0);
+    assert_int_equal(vms_write_be64(w, 0xfccae27eu, &err), 0);
+    assert_int_equal(vms_write_be64(w, 0, &err), 0);
+    assert_int_equal(vms_write_be64(w, 0x789ae1bau, &err), 0);
+    assert_int_equal(vms_stream_put_footer(w, 0, &err), 0);
+    assert_int_equal(vms_stream_put_section(w, &dev, &err), 0);
+    assert_int_equal(vms_write_be32(w, 0xdeadbeefu, &err), 0);
+    assert_int_equal(vms_stream_put_footer(w, 1, &err), 0);
+    assert_int_equal(vms_stream_put_eof(w, NULL, 0, &err), 0);
+    assert_int_equal(vms_writer_close(w, &err), 0);
+    fx_spit(fx_at("fake-footer.mig"), b.data, b.len);
+    vms_buf_free(&b);
+
+    assert_non_null(s = vms_stream_open(fx_at("fake-footer.mig"), &err));
+    assert_int_equal(vms_stream_next(s, &rec, NULL, &err), 0);
+    assert_int_equal(rec.type, VMS_REC_CONFIGURATION);
+    assert_int_equal(vms_stream_next(s, &rec, NULL, &err), 0);
+    assert_string_equal(rec.idstr, "timer");
+    assert_int_equal(vms_stream_body_to_footer(s, &rec, &len, &err), 0);
+    assert_int_equal(len, 24);
+    vms_stream_close(s);
+}
+
 /* Not a stream: bad magic, an unknown version. */
 static void not_a_stream(void **state)
 {
@@ -457,6 +508,7 @@ int main(void)
         cmocka_unit_test(cut_streams_are_truncated),
         cmocka_unit_test(after_the_end_marker),
         cmocka_unit_test(section_decoded_short),
+        cmocka_unit_test(footer_bytes_in_the_data),
         cmocka_unit_test(not_a_stream),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
