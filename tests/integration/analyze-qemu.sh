@@ -114,18 +114,20 @@ if command -v qemu-system-s390x >/dev/null; then
 fi
 
 # XBZRLE needs pages resent while the guest runs: on a loaded machine
-# QEMU may finish in one pass ("xbzrle pages: 0"); one more try then.
+# (CI's sanitizer run) QEMU may finish in one pass ("xbzrle pages: 0");
+# then try again with a longer live phase, twice at most.
 xbzrle_pages() {
     sed -n 's/^xbzrle pages: \([0-9]*\) pages.*/\1/p' "$tmp/xbzrle.hmp.log" | tail -1
 }
 stream_xbzrle
 rc=$?
-if [ $rc != 2 ] && [ "$(xbzrle_pages)" = 0 ]; then
-    echo "# QEMU sent no XBZRLE page: trying once more"
+for live in 6 12; do
+    [ $rc != 2 ] && [ "$(xbzrle_pages)" = 0 ] || break
+    echo "# QEMU sent no XBZRLE page: trying again, ${live}s live"
     rm -f "$tmp/xbzrle.mig"
-    stream_xbzrle
+    stream_xbzrle $live
     rc=$?
-fi
+done
 if [ $rc != 2 ]; then
     decodes xbzrle
     oracle xbzrle

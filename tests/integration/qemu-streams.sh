@@ -130,8 +130,10 @@ loads() {
 
 # XBZRLE: a guest that keeps dirtying two words per page of 16..18 MiB;
 # returns 2 when the guest cannot be built here.
+# stream_xbzrle [SECONDS]: the guest runs and dirties pages for SECONDS
+# (2.5) of live migration at 4 MB/s, so that pages are resent as XBZRLE.
 stream_xbzrle() {
     build_dirty_guest || return 2
-    mkstream xbzrle "migrate_set_capability xbzrle on;migrate_set_parameter xbzrle-cache-size 64M;migrate_set_parameter max-bandwidth 4M;migrate_set_parameter downtime-limit 1;migrate -d \"exec:cat > $tmp/xbzrle.mig\";SLEEP:2.5;migrate_set_parameter downtime-limit 2000;migrate_set_parameter max-bandwidth 4G;WAITMIG;quit" \
+    mkstream xbzrle "migrate_set_capability xbzrle on;migrate_set_parameter xbzrle-cache-size 64M;migrate_set_parameter max-bandwidth 4M;migrate_set_parameter downtime-limit 1;migrate -d \"exec:cat > $tmp/xbzrle.mig\";SLEEP:${1:-2.5};migrate_set_parameter downtime-limit 2000;migrate_set_parameter max-bandwidth 4G;WAITMIG;quit" \
         qemu-system-x86_64 -M pc-i440fx-7.2 -m 512 -kernel "$tmp/dirty.elf" $LOADER
 }
