@@ -219,6 +219,17 @@ static int fail_at(vms_reader *r, vms_error *err, int code, const char *what)
     return code;
 }
 
+/* The unread bytes move to the buffer's start. */
+static void compact(vms_reader *r)
+{
+    if (r->pos) {
+        memmove(r->buf, r->buf + r->pos, r->fill - r->pos);
+        r->base += r->pos;
+        r->fill -= r->pos;
+        r->pos = 0;
+    }
+}
+
 int vms__reader_rebase(vms_reader *r, const char *name, vms_error *err)
 {
     uint64_t at = vms_reader_offset(r);
@@ -227,9 +238,7 @@ int vms__reader_rebase(vms_reader *r, const char *name, vms_error *err)
         return fail_at(r, err, VMS_EUNSUPPORTED, "input is not a file");
     }
     /* The bytes before the new start leave the buffer; the rest stays. */
-    memmove(r->buf, r->buf + r->pos, r->fill - r->pos);
-    r->fill -= r->pos;
-    r->pos = 0;
+    compact(r);
     r->base = 0;
     r->origin += at;
     if (r->size >= 0) {
@@ -286,12 +295,7 @@ static int fill(vms_reader *r, size_t n, vms_error *err)
     if ((e = refilling(r, err))) {
         return e;
     }
-    if (r->pos) {
-        memmove(r->buf, r->buf + r->pos, r->fill - r->pos);
-        r->base += r->pos;
-        r->fill -= r->pos;
-        r->pos = 0;
-    }
+    compact(r);
     while (r->fill < n) {
         ssize_t k;
 
